@@ -1,0 +1,27 @@
+"""Helpers shared by the lessons of the CNN course.
+
+Each lesson imports what it needs from here, so a helper is written once. Submodules
+load on first use (``course.data``, ``course.ops``, ...), which keeps ``import course``
+fast and free of TensorFlow until a lesson needs it.
+"""
+
+import importlib
+import os
+
+# TensorFlow's C++ start-up chatter (CUDA probes, CPU feature notes) is noise in a lesson.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name):
+    if name == "record":
+        from course.report import record
+
+        return record
+    try:
+        return importlib.import_module(f"course.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"course.{name}":
+            raise
+        raise AttributeError(f"module 'course' has no attribute {name!r}") from None

@@ -1,0 +1,59 @@
+"""Colab support: make a fresh Colab runtime ready for a lesson. Introduced in lesson 00.
+
+A lesson's first code cell clones the repository into ``/content`` when it runs on
+Colab (that is the only step that cannot live in this package, which is not there
+yet). ``bootstrap()`` then installs whatever the course needs that the Colab image
+lacks and moves into the ``notebooks/`` folder, so relative paths work as they do
+on a laptop.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_URL = "https://github.com/keras-cnn-course/cnn-course"
+CLONE_DIR = Path("/content/cnn-course")
+
+# import name -> pip requirement, for what a lesson imports
+RUNTIME_REQUIREMENTS = {
+    "tensorflow": "tensorflow>=2.16",
+    "keras": "keras>=3.0",
+    "cv2": "opencv-python-headless>=4.8",
+    "matplotlib": "matplotlib>=3.8",
+    "networkx": "networkx>=3.0",
+}
+
+
+def in_colab() -> bool:
+    """True inside a Google Colab runtime."""
+    return "google.colab" in sys.modules
+
+
+def missing_requirements(find_spec=importlib.util.find_spec) -> list[str]:
+    """The pip requirements whose modules cannot be imported here."""
+    return [req for module, req in RUNTIME_REQUIREMENTS.items() if find_spec(module) is None]
+
+
+def bootstrap(run=subprocess.run, repo_dir: Path = CLONE_DIR) -> bool:
+    """On Colab, install the course package and missing requirements; elsewhere do nothing.
+
+    Returns True when it ran (on Colab). ``run`` is ``subprocess.run``; tests pass a fake.
+    """
+    if not in_colab():
+        return False
+    if not (repo_dir / "pyproject.toml").exists():
+        raise RuntimeError(
+            f"the course repository is not at {repo_dir}: run the lesson's first cell, which "
+            f"clones {REPO_URL} there, then run this cell again"
+        )
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    run([*pip, "--no-deps", "-e", str(repo_dir)], check=True)
+    missing = missing_requirements()
+    if missing:
+        run([*pip, *missing], check=True)
+    os.chdir(repo_dir / "notebooks")
+    return True

@@ -1,0 +1,163 @@
+"""Run the lessons headless and write the run report. Introduced in lesson 00.
+
+``python -m course run`` (what ``make course`` calls) executes each notebook in
+``notebooks/`` top to bottom in a fresh kernel, prints a progress line per lesson,
+writes the executed copies to ``build/executed/`` and the report to
+``build/report.md`` and ``build/report.json``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from course import report
+from course.setup import ENV_VAR as PROFILE_VAR
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+CELL_TIMEOUT_S = 1800
+
+
+@dataclass
+class LessonResult:
+    notebook: str
+    status: str  # "ok" or "failed"
+    seconds: float
+    profile: str
+    data: dict = field(default_factory=dict)
+    figures: dict = field(default_factory=dict)
+    error: str = ""
+
+
+def lessons(only=None, folder: Path = NOTEBOOKS) -> list[Path]:
+    """The lesson notebooks in order; ``only`` keeps those whose name starts with one of them."""
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        paths = [p for p in paths if any(p.name.startswith(o) for o in only)]
+        if not paths:
+            raise ValueError(f"no notebook in {folder} starts with {', '.join(only)}")
+    return paths
+
+
+def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT_S):
+    """Execute one notebook in a fresh kernel; return its result and the executed notebook.
+
+    The kernel's own output (TensorFlow's C++ logs) goes to ``out_dir/<lesson>.log``.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    nb = nbformat.read(path, as_version=4)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    error = ""
+    with tempfile.TemporaryDirectory() as tmp, open(out_dir / f"{path.stem}.log", "w") as log:
+        figures_file = Path(tmp) / "figures.json"
+        env = {PROFILE_VAR: profile, report.RECORD_FILE_VAR: str(figures_file)}
+        started = time.perf_counter()
+        with _environ(env):
+            client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                    resources={"metadata": {"path": str(path.parent)}},
+                                    # C++ logs go to the log file, not into the lesson
+                                    extra_arguments=["--IPKernelApp.capture_fd_output=False"])
+            try:
+                client.execute(stdout=log, stderr=log)
+            except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+                error = _describe_failure(path, nb, exc)
+        seconds = time.perf_counter() - started
+        recorded = report.read(figures_file)
+    data = {k[len("data_"):]: v for k, v in recorded.items() if k.startswith("data_")}
+    figures = {k: v for k, v in recorded.items() if not k.startswith("data_")}
+    nbformat.write(nb, out_dir / path.name)
+    result = LessonResult(path.name, "failed" if error else "ok", round(seconds, 1), profile,
+                          data, figures, error)
+    return result, nb
+
+
+def run(only=None, profile: str | None = None, build: Path = ROOT / "build",
+        write_back: bool = False, timeout: int = CELL_TIMEOUT_S) -> list[LessonResult]:
+    """Run the lessons, print progress, write the report; return the results."""
+    import nbformat
+
+    from course.setup import resolve_profile
+
+    profile = profile or resolve_profile().name
+    paths = lessons(only)
+    results = []
+    print(f"Running {len(paths)} lessons in the '{profile}' profile", flush=True)
+    for i, path in enumerate(paths, 1):
+        print(f"[{i}/{len(paths)}] {path.name} ... ", end="", flush=True)
+        result, nb = execute(path, profile, build / "executed", timeout)
+        results.append(result)
+        print(f"{result.status} in {result.seconds:.1f} s", flush=True)
+        if result.error:
+            print("    " + result.error.replace("\n", "\n    "), flush=True)
+        elif write_back:
+            nbformat.write(nb, path)
+    write_report(results, build)
+    print(f"Report: {build / 'report.md'}")
+    return results
+
+
+def write_report(results: list[LessonResult], build: Path) -> None:
+    """Write ``report.json`` and ``report.md`` for a run."""
+    build.mkdir(parents=True, exist_ok=True)
+    meta = {"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": platform.platform(),
+            "cpus": os.cpu_count(), "python": platform.python_version()}
+    (build / "report.json").write_text(
+        json.dumps({**meta, "lessons": [asdict(r) for r in results]}, indent=1))
+    ok = sum(r.status == "ok" for r in results)
+    lines = [
+        "# Course run report", "",
+        f"{ok} of {len(results)} lessons ran; {meta['finished']} on {meta['machine']} "
+        f"({meta['cpus']} CPUs), total {sum(r.seconds for r in results):.0f} s.", "",
+        "| lesson | status | seconds | profile | data | figures |",
+        "|---|---|---:|---|---|---|",
+    ]
+    for r in results:
+        data = ", ".join(f"{k}: {v}" for k, v in r.data.items()) or "-"
+        figures = ", ".join(f"{k} = {_fmt(v)}" for k, v in r.figures.items()) or "-"
+        lines.append(f"| {r.notebook} | {r.status} | {r.seconds:.1f} | {r.profile} | {data} "
+                     f"| {figures} |")
+    failures = [r for r in results if r.error]
+    if failures:
+        lines += ["", "## Failures", ""]
+        lines += [f"- **{r.notebook}**: {r.error.splitlines()[0]}" for r in failures]
+    (build / "report.md").write_text("\n".join(lines) + "\n")
+
+
+def _fmt(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _describe_failure(path: Path, nb, exc) -> str:
+    """Name the notebook, the cell and the error, for the progress line and the report."""
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+                return (f"{path.name}, cell {index} ({first[:60]!r}): "
+                        f"{output['ename']}: {output['evalue']}")
+    return f"{path.name}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}"
+
+
+@contextlib.contextmanager
+def _environ(values):
+    """Set environment variables for the kernels started inside the block."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

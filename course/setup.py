@@ -1,0 +1,132 @@
+"""The first cell of every lesson: profile, seeds, versions, device. Introduced in lesson 00.
+
+``start()`` is the one call a lesson makes before anything else. It returns the
+:class:`Profile` that the lesson reads its sizes from, so the same code runs in
+every profile and only the sizes change.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import warnings
+from dataclasses import dataclass
+
+ENV_VAR = "COURSE_PROFILE"
+DEFAULT_SEED = 42
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How big a lesson's runs are. Lessons read sizes from here, never branch on the name.
+
+    ``train_samples``/``test_samples`` of ``None`` mean the whole split.
+    """
+
+    name: str
+    train_samples: int | None
+    test_samples: int | None
+    epochs: int
+    batch_size: int
+    width: float
+    purpose: str
+
+    def pick(self, *, smoke, quick, full):
+        """The value for this profile, for sizes a lesson sets itself.
+
+        >>> Profile.named("quick").pick(smoke=1, quick=3, full=5)
+        3
+        """
+        return {"smoke": smoke, "quick": quick, "full": full}[self.name]
+
+    def channels(self, n: int) -> int:
+        """``n`` channels scaled by the profile's width (at least 4)."""
+        return max(4, round(n * self.width))
+
+    @staticmethod
+    def named(name: str) -> Profile:
+        try:
+            return PROFILES[name]
+        except KeyError:
+            raise ValueError(
+                f"{ENV_VAR}={name!r} is not a profile: use one of {', '.join(PROFILES)} "
+                f"(or leave it unset: 'full' when a GPU is visible, else 'quick')"
+            ) from None
+
+
+PROFILES = {
+    p.name: p
+    for p in (
+        Profile("smoke", 512, 256, 1, 64, 0.25, "CI on CPU: seconds per lesson, bundled samples"),
+        Profile("quick", 10_000, None, 3, 128, 0.5, "a laptop CPU: minutes per lesson"),
+        Profile("full", None, None, 5, 128, 1.0, "a GPU: the source notes' scale"),
+    )
+}
+
+
+def gpus() -> list[str]:
+    """Names of the GPUs TensorFlow can see (empty on a CPU-only machine)."""
+    import tensorflow as tf
+
+    return [d.name for d in tf.config.list_physical_devices("GPU")]
+
+
+def resolve_profile(environ=None, gpu_visible=None) -> Profile:
+    """The profile named by ``COURSE_PROFILE``, else ``full`` with a GPU and ``quick`` without."""
+    environ = os.environ if environ is None else environ
+    name = environ.get(ENV_VAR, "").strip().lower()
+    if name:
+        return Profile.named(name)
+    if gpu_visible is None:
+        gpu_visible = bool(gpus())
+    return PROFILES["full" if gpu_visible else "quick"]
+
+
+def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = False) -> None:
+    """Seed Python, NumPy and TensorFlow; optionally make TensorFlow ops deterministic."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def versions() -> dict[str, str]:
+    """Versions of the libraries the lessons rely on."""
+    import cv2
+    import keras
+    import matplotlib
+    import numpy as np
+    import tensorflow as tf
+
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "opencv": cv2.__version__,
+        "matplotlib": matplotlib.__version__,
+    }
+
+
+def start(seed: int = DEFAULT_SEED) -> Profile:
+    """Set up a lesson: Colab bootstrap, profile, seeds; print what the lesson runs on."""
+    from course import colab, data
+
+    colab.bootstrap()
+    devices = gpus()
+    profile = resolve_profile(gpu_visible=bool(devices))
+    seed_everything(seed, deterministic=profile.name == "smoke")
+    print("versions:", ", ".join(f"{k} {v}" for k, v in versions().items()))
+    print(f"profile:  {profile.name} ({profile.purpose}); set {ENV_VAR} to change it")
+    print("device:  ", ", ".join(devices) if devices else f"CPU only ({os.cpu_count()} cores)")
+    print("data:    ", data.describe(profile))
+    print(f"seed:     {seed}" + (", deterministic ops" if profile.name == "smoke" else ""))
+    if profile.name == "full" and not devices:
+        warnings.warn(
+            "the 'full' profile runs the notes' full-scale training and needs a GPU; "
+            "on this CPU it will take hours. Use COURSE_PROFILE=quick for minutes.",
+            stacklevel=2,
+        )
+    return profile

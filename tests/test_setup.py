@@ -1,0 +1,116 @@
+"""Profiles, seeds and the first cell of every lesson (course.setup, course.colab)."""
+
+import sys
+import types
+
+import numpy as np
+import pytest
+
+from course import colab, setup
+from course.setup import Profile, resolve_profile
+
+
+@pytest.mark.parametrize("name", ["smoke", "quick", "full"])
+def test_named_profile_is_chosen(name):
+    assert resolve_profile({"COURSE_PROFILE": name}, gpu_visible=False).name == name
+
+
+def test_profile_name_is_case_and_space_tolerant():
+    assert resolve_profile({"COURSE_PROFILE": " Quick "}, gpu_visible=True).name == "quick"
+
+
+@pytest.mark.parametrize("gpu, expected", [(True, "full"), (False, "quick")])
+def test_default_depends_on_gpu(gpu, expected):
+    assert resolve_profile({}, gpu_visible=gpu).name == expected
+    assert resolve_profile({"COURSE_PROFILE": ""}, gpu_visible=gpu).name == expected
+
+
+def test_unknown_profile_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"'bogus' is not a profile: use one of smoke, quick, full"):
+        resolve_profile({"COURSE_PROFILE": "bogus"}, gpu_visible=False)
+
+
+def test_profiles_grow_from_smoke_to_full():
+    smoke, quick, full = (Profile.named(n) for n in ("smoke", "quick", "full"))
+    assert smoke.train_samples < quick.train_samples and full.train_samples is None
+    assert smoke.epochs <= quick.epochs <= full.epochs
+    assert smoke.width < quick.width < full.width == 1.0
+
+
+def test_pick_and_channels():
+    quick = Profile.named("quick")
+    assert quick.pick(smoke=1, quick=3, full=5) == 3
+    assert quick.channels(64) == 32
+    assert Profile.named("smoke").channels(8) == 4  # never below 4
+    with pytest.raises(TypeError):
+        quick.pick(smoke=1, quick=3)  # every profile must get a value
+
+
+def test_start_prints_profile_and_seeds(no_env, capsys):
+    no_env.setenv("COURSE_PROFILE", "smoke")
+    profile = setup.start(seed=7)
+    first = np.random.rand()
+    setup.seed_everything(7)
+    assert np.random.rand() == first
+    out = capsys.readouterr().out
+    assert profile.name == "smoke"
+    for line in ("versions: python", "tensorflow 2.", "keras 3.", "profile:  smoke",
+                 "device:", "data:     bundled samples", "seed:     7, deterministic ops"):
+        assert line in out
+
+
+def test_full_without_gpu_warns(no_env, monkeypatch, capsys):
+    no_env.setenv("COURSE_PROFILE", "full")
+    monkeypatch.setattr(setup, "gpus", lambda: [])
+    monkeypatch.setattr(setup, "seed_everything", lambda *a, **k: None)
+    with pytest.warns(UserWarning, match="needs a GPU"):
+        setup.start()
+
+
+# --- Colab bootstrap, with a stand-in google.colab module ----------------------------
+
+
+@pytest.fixture
+def fake_colab(monkeypatch, tmp_path):
+    google = types.ModuleType("google")
+    google.colab = types.ModuleType("google.colab")
+    monkeypatch.setitem(sys.modules, "google", google)
+    monkeypatch.setitem(sys.modules, "google.colab", google.colab)
+    repo = tmp_path / "cnn-course"
+    (repo / "notebooks").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text("[project]\nname='course'\n")
+    monkeypatch.chdir(tmp_path)
+    return repo
+
+
+def test_bootstrap_does_nothing_outside_colab(monkeypatch):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    calls = []
+    assert colab.bootstrap(run=lambda *a, **k: calls.append(a)) is False
+    assert calls == []
+
+
+def test_bootstrap_installs_package_and_missing_requirements(fake_colab, monkeypatch):
+    calls = []
+    monkeypatch.setattr(colab, "missing_requirements", lambda: ["networkx>=3.0"])
+    assert colab.bootstrap(run=lambda cmd, check: calls.append(cmd), repo_dir=fake_colab)
+    assert calls[0][-3:] == ["--no-deps", "-e", str(fake_colab)]
+    assert calls[1][-1] == "networkx>=3.0"
+    assert str(fake_colab / "notebooks") == str(__import__("pathlib").Path.cwd())
+
+
+def test_bootstrap_installs_nothing_more_when_all_present(fake_colab, monkeypatch):
+    calls = []
+    monkeypatch.setattr(colab, "missing_requirements", lambda: [])
+    colab.bootstrap(run=lambda cmd, check: calls.append(cmd), repo_dir=fake_colab)
+    assert len(calls) == 1
+
+
+def test_bootstrap_without_clone_says_what_to_run(fake_colab, tmp_path):
+    with pytest.raises(RuntimeError, match="run the lesson's first cell"):
+        colab.bootstrap(run=lambda *a, **k: None, repo_dir=tmp_path / "nowhere")
+
+
+def test_missing_requirements_uses_import_names():
+    missing = colab.missing_requirements(find_spec=lambda m: None if m == "cv2" else object())
+    assert missing == ["opencv-python-headless>=4.8"]
