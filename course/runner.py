@@ -143,7 +143,7 @@ def _describe_failure(path: Path, nb, exc) -> str:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
-                return (f"{path.name}, cell {index} ({first[:60]!r}): "
+                return (f"{path.name}, cell {index} (`{first[:60]}`): "
                         f"{output['ename']}: {output['evalue']}")
     return f"{path.name}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}"
 

@@ -26,7 +26,7 @@ def test_default_depends_on_gpu(gpu, expected):
 
 
 def test_unknown_profile_lists_the_valid_ones():
-    with pytest.raises(ValueError, match=r"'bogus' is not a profile: use one of smoke, quick, full"):
+    with pytest.raises(ValueError, match="'bogus' is not a profile: use one of smoke, quick, full"):
         resolve_profile({"COURSE_PROFILE": "bogus"}, gpu_visible=False)
 
 

@@ -1,0 +1,80 @@
+"""Headless execution: progress, the report, and failures that name the cell."""
+
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from course import runner
+
+
+def notebook(path, *sources):
+    nb = new_notebook(cells=[new_markdown_cell("# Test")] + [new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def lessons(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook(folder / "00_ok.ipynb",
+             "import os, course\nprint(os.environ['COURSE_PROFILE'])",
+             "course.record(test_accuracy=0.5, data_mnist='bundled samples')")
+    notebook(folder / "01_fails.ipynb", "x = 1", "y = 2", "raise ValueError('kernel too big')")
+    return folder
+
+
+def test_lessons_are_found_in_order_and_filtered(lessons):
+    assert [p.name for p in runner.lessons(folder=lessons)] == ["00_ok.ipynb", "01_fails.ipynb"]
+    assert [p.name for p in runner.lessons(["01"], folder=lessons)] == ["01_fails.ipynb"]
+    with pytest.raises(ValueError, match="no notebook .* starts with 07"):
+        runner.lessons(["07"], folder=lessons)
+
+
+def test_run_reports_figures_and_failures(lessons, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(runner, "lessons", lambda only: sorted(lessons.glob("*.ipynb")))
+    build = tmp_path / "build"
+    results = runner.run(profile="smoke", build=build)
+    out = capsys.readouterr().out
+    assert "[1/2] 00_ok.ipynb ... ok in" in out and "[2/2] 01_fails.ipynb ... failed in" in out
+    ok, failed = results
+    assert ok.status == "ok" and ok.figures == {"test_accuracy": 0.5}
+    assert ok.data == {"mnist": "bundled samples"}
+    assert failed.status == "failed"
+    assert failed.error.startswith("01_fails.ipynb, cell 3 (`raise ValueError")
+    assert failed.error.endswith("ValueError: kernel too big")
+    executed = nbformat.read(build / "executed" / "00_ok.ipynb", as_version=4)
+    assert executed.cells[1].outputs[0].text == "smoke\n"  # the profile reached the kernel
+    report = json.loads((build / "report.json").read_text())
+    assert [r["status"] for r in report["lessons"]] == ["ok", "failed"]
+    md = (build / "report.md").read_text()
+    assert "| 00_ok.ipynb | ok |" in md and "test_accuracy = 0.5" in md
+    assert "## Failures" in md and "kernel too big" in md
+
+
+def test_write_back_stores_outputs_only_for_lessons_that_ran(lessons, tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "lessons", lambda only: sorted(lessons.glob("*.ipynb")))
+    before = (lessons / "01_fails.ipynb").read_text()
+    runner.run(profile="smoke", build=tmp_path / "build", write_back=True)
+    assert nbformat.read(lessons / "00_ok.ipynb", as_version=4).cells[1].outputs
+    assert (lessons / "01_fails.ipynb").read_text() == before
+
+
+def test_cli_rejects_a_bogus_profile():
+    cli = subprocess.run([sys.executable, "-m", "course", "run", "--profile", "bogus"],
+                         capture_output=True, text=True)
+    assert cli.returncode == 2 and "invalid choice: 'bogus'" in cli.stderr
+
+
+def test_cli_reports_a_bogus_profile_variable(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "bogus")
+    cli = subprocess.run([sys.executable, "-m", "course", "run"], capture_output=True, text=True)
+    assert cli.returncode == 2
+    assert "error: COURSE_PROFILE='bogus' is not a profile: use one of smoke, quick, full" in (
+        cli.stderr)
