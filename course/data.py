@@ -31,6 +31,7 @@ from course import report
 DATA_DIR_VAR = "COURSE_DATA_DIR"
 OFFLINE_VAR = "COURSE_OFFLINE"
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
+PHOTOS_DIR = SAMPLES_DIR.parent / "photos"
 DOWNLOAD_TIMEOUT_S = 15
 KEYS = ("x_train", "y_train", "x_test", "y_test")
 
@@ -135,6 +136,18 @@ def describe(profile) -> str:
         found = next((s for s in sources(profile) if s.present(name)), None)
         parts.append(f"{name} <- {found.key if found else 'download on first use'}")
     return "; ".join(parts)
+
+
+def photo(name: str) -> np.ndarray:
+    """A bundled photograph as a uint8 RGB array (H, W, 3). Introduced in lesson 01."""
+    import cv2
+
+    path = PHOTOS_DIR / f"{name}.jpg"
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
+    if image is None:
+        names = ", ".join(sorted(p.stem for p in PHOTOS_DIR.glob("*.jpg")))
+        raise ValueError(f"no photo {name!r} in {PHOTOS_DIR}: use one of {names}")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def subset(x, y, n: int | None, seed: int = 0):

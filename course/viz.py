@@ -15,9 +15,11 @@ def show_images(images, titles=None, ncols: int = 8, size: float = 1.4, colors=N
     Grey images may be (H, W) or (H, W, 1); values are shown as they are (uint8 or 0..1).
     """
     images = list(images)
+    ncols = min(ncols, len(images))
     nrows = max(1, math.ceil(len(images) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15),
-                             squeeze=False)
+    aspect = np.shape(images[0])[0] / np.shape(images[0])[1]  # height / width
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                             figsize=(ncols * size, nrows * (size * aspect + 0.3)))
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= len(images):
