@@ -34,3 +34,89 @@ def show_images(images, titles=None, ncols: int = 8, size: float = 1.4, colors=N
         fig.suptitle(suptitle)
     fig.tight_layout()
     plt.show()
+
+
+def curves_figure(curves, metrics=("loss", "accuracy"), xlabel: str = "epoch"):
+    """A figure with one panel per metric, training solid and validation dashed. Lesson 05.
+
+    ``curves`` maps a label (a model's name, or "") to ``{key: (xs, ys)}`` with keys
+    such as ``"loss"`` and ``"val_loss"``. Returns the figure without showing it.
+    """
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.4), squeeze=False)
+    for ax, metric in zip(axes.flat, metrics, strict=True):
+        for i, (label, series) in enumerate(curves.items()):
+            for key, style, part in ((metric, "-", "training"), (f"val_{metric}", "--o", "test")):
+                if key in series:
+                    xs, ys = series[key]
+                    ax.plot(xs, ys, style, color=f"C{i}", markersize=4,
+                            label=f"{label} {part}".strip())
+        ax.set(xlabel=xlabel, title=metric)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(runs, metrics=("loss", "accuracy")):
+    """Per-epoch curves of one or more ``course.train.Run``s in one figure. Lesson 05."""
+    curves = {run.name: {key: (range(1, len(values) + 1), values)
+                         for key, values in run.history.items()} for run in runs}
+    curves_figure(curves, metrics)
+    plt.show()
+
+
+def plot_confusion(confusion, class_names, title: str = ""):
+    """A confusion matrix (rows: true class, columns: predicted) with counts. Lesson 05."""
+    confusion = np.asarray(confusion)
+    fig, ax = plt.subplots(figsize=(6.4, 5.6))
+    ax.imshow(confusion, cmap="Blues")
+    ticks = range(len(class_names))
+    ax.set_xticks(ticks, class_names, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(ticks, class_names, fontsize=8)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    threshold = confusion.max() / 2
+    for (i, j), count in np.ndenumerate(confusion):
+        ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
+                color="white" if count > threshold else "black")
+    fig.tight_layout()
+    plt.show()
+
+
+def show_sliding_window(x, window: tuple[int, int], out, stride: int = 1, steps=None,
+                        size: float = 2.2):
+    """Step through a sliding-window operation: input with the window, output so far.
+
+    ``x`` is the 2-D input, ``window`` the (height, width) of the kernel or pooling window,
+    ``out`` the full 2-D result; ``steps`` lists which output positions to draw (default:
+    all). Introduced in lesson 02.
+    """
+    x, out = np.asarray(x), np.asarray(out)
+    positions = [(i, j) for i in range(out.shape[0]) for j in range(out.shape[1])]
+    steps = positions if steps is None else steps
+    fig, axes = plt.subplots(2, len(steps), figsize=(len(steps) * size, 2 * size),
+                             squeeze=False)
+    for col, (i, j) in enumerate(steps):
+        top, bottom = axes[0, col], axes[1, col]
+        _grid(top, x, highlight=(i * stride, j * stride, *window))
+        shown = np.full(out.shape, np.nan)
+        done = positions[: positions.index((i, j)) + 1]
+        for r, c in done:
+            shown[r, c] = out[r, c]
+        _grid(bottom, shown, highlight=(i, j, 1, 1))
+        top.set_title(f"step {col + 1}: window at ({i * stride}, {j * stride})", fontsize=8)
+        bottom.set_title(f"output[{i}, {j}] = {out[i, j]:g}", fontsize=8)
+    fig.tight_layout()
+    plt.show()
+
+
+def _grid(ax, values, highlight):
+    """Draw a small matrix with its numbers and a red box (row, col, height, width)."""
+    top = np.nanmax(values) if np.isfinite(values).any() else 1
+    ax.imshow(np.nan_to_num(values, nan=0), cmap="Blues", vmin=0, vmax=2 * max(1, top))
+    for (r, c), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=9)
+    r, c, h, w = highlight
+    ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), w, h, fill=False, color="red", lw=2))
+    ax.set_xticks([])
+    ax.set_yticks([])
