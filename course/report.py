@@ -21,7 +21,7 @@ def record(**figures) -> None:
         if hasattr(value, "item"):  # numpy / tensor scalars
             value = value.item()
         if isinstance(value, float):
-            value = round(value, 6)
+            value = float(f"{value:.6g}")  # six significant digits, so 1.7e-08 survives
         RECORDED[key] = value
     path = os.environ.get(RECORD_FILE_VAR)
     if path:
