@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install course test lab lint
+.PHONY: install course test lab lint student site
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,3 +24,9 @@ lab: $(STAMP)  ## JupyterLab on the course
 
 lint: $(STAMP)  ## ruff over the package, tests, benchmarks and notebooks
 	$(VENV)/bin/ruff check .
+
+student: $(STAMP)  ## student versions of every lesson -> build/student/ (FORCE=1 to overwrite)
+	$(PY) -m course student $(if $(FORCE),--force)
+
+site: $(STAMP)  ## the course as static HTML with the exercise catalogue -> build/site/
+	$(PY) -m course site

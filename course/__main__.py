@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+from course.runner import ROOT
 
 
 def _run(args) -> int:
@@ -29,6 +32,54 @@ def _data(args) -> int:
     return 0
 
 
+def _fetch(args) -> int:
+    from course import data
+
+    unknown = [name for name in args.names if name not in data.CLASS_NAMES]
+    if unknown:
+        raise ValueError(f"unknown dataset {', '.join(unknown)}: use {', '.join(data.CLASS_NAMES)}")
+    source, failed = data.KerasSource(), 0
+    for name in args.names or data.CLASS_NAMES:
+        try:
+            x_train, _, x_test, _ = source.load(name)  # downloads what is missing, verifies all
+        except data.DataError as error:
+            print(f"error: {name}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{name}: {len(x_train):,} + {len(x_test):,} images, verified, in "
+              f"{source.cache_dir()}")
+    return 1 if failed else 0
+
+
+def _student(args) -> int:
+    from course import student
+
+    for path in student.write(args.out, args.only, force=args.force):
+        print(f"wrote {path} (student version)")
+    return 0
+
+
+def _site(args) -> int:
+    from course import site
+
+    index = site.build(args.out, args.only, solutions=args.solutions)
+    print(f"wrote {index} and the lesson pages beside it")
+    return 0
+
+
+def _catalogue(args) -> int:
+    from course import exercises, runner
+
+    print(exercises.catalogue(runner.lessons(args.only)))
+    return 0
+
+
+def _doctor(args) -> int:
+    from course import doctor
+
+    return doctor.report(doctor.diagnose())
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m course",
                                      description="Run and inspect the CNN course.")
@@ -43,14 +94,47 @@ def main(argv=None) -> int:
     run.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     run.set_defaults(func=_run)
 
-    data = commands.add_parser("data", help="where each dataset would be loaded from")
+    data = commands.add_parser("data", help="where each dataset would be loaded from",
+                               description="Show where each dataset would be loaded from; "
+                               "`data fetch` downloads into the Keras cache.")
     data.add_argument("--profile", choices=["smoke", "quick", "full"])
     data.set_defaults(func=_data)
+    fetch = data.add_subparsers(dest="action").add_parser(
+        "fetch", help="download datasets into the Keras cache and verify them")
+    fetch.add_argument("names", nargs="*", metavar="NAME",
+                       help="mnist, fashion_mnist or cifar10 (default: all)")
+    fetch.set_defaults(func=_fetch)
+
+    student = commands.add_parser(
+        "student", help="write student versions of the lessons (solutions become stubs)")
+    student.add_argument("only", nargs="*", help="lesson numbers, e.g. 02 05 (default: all)")
+    student.add_argument("--out", type=Path, default=ROOT / "build" / "student",
+                         help="folder to write into (default: build/student)")
+    student.add_argument("--force", action="store_true",
+                         help="write over the lessons in an existing --out folder")
+    student.set_defaults(func=_student)
+
+    site = commands.add_parser("site", help="build the course site (HTML) into build/site")
+    site.add_argument("only", nargs="*", help="lesson numbers (default: all)")
+    site.add_argument("--out", type=Path, default=ROOT / "build" / "site",
+                      help="folder to write into (default: build/site)")
+    site.add_argument("--solutions", action="store_true",
+                      help="show the instructor notebooks, solutions included")
+    site.set_defaults(func=_site)
+
+    catalogue = commands.add_parser("catalogue",
+                                    help="print the exercise catalogue as a Markdown table")
+    catalogue.add_argument("only", nargs="*", help="lesson numbers (default: all)")
+    catalogue.set_defaults(func=_catalogue)
+
+    doctor = commands.add_parser(
+        "doctor", help="check versions, GPU, profile, data and caches; say how to fix problems")
+    doctor.set_defaults(func=_doctor)
 
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except ValueError as error:
+    except (ValueError, OSError) as error:  # user errors: the message says what to do
         print(f"error: {error}", file=sys.stderr)
         return 2
 

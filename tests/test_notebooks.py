@@ -64,3 +64,10 @@ def test_solution_markers_are_balanced_and_in_code(path):
         if cell["cell_type"] != "code":
             assert begins == ends == 0, f"cell {i}: solution markers belong in code cells"
         assert begins == ends, f"cell {i}: {begins} BEGIN vs {ends} END SOLUTION markers"
+
+
+def test_readme_catalogue_is_current():
+    from course.exercises import catalogue
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert catalogue(NOTEBOOKS) in readme, "run `python -m course catalogue` into README.md"

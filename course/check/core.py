@@ -13,14 +13,17 @@ def checker(func):
     """Turn ``func(answer)`` into a checker that prints feedback and returns True/False.
 
     ``func`` raises :class:`Hint` for a wrong answer and returns a short note on what was
-    checked when the answer is right. A student's ``NotImplementedError`` reads as
-    "not attempted yet"; any other exception is reported by type and message.
+    checked when the answer is right. A student's ``NotImplementedError``, or a value the
+    student version left at ``...``, reads as "not attempted yet"; any other exception is
+    reported by type and message.
     """
 
     @functools.wraps(func)
     def wrapper(answer, *args, **kwargs):
         name = getattr(answer, "__name__", func.__name__)
         try:
+            if answer is Ellipsis:  # the stub of a value exercise: `size = ...`
+                raise NotImplementedError
             note = func(answer, *args, **kwargs)
         except NotImplementedError:
             print(f"{name}: not attempted yet - replace the `raise NotImplementedError` stub")

@@ -1,0 +1,177 @@
+"""The course site: every lesson as HTML, and an index with the lessons and exercises.
+
+Introduced for the instructor tooling (``python -m course site``). Lessons are rendered
+by nbconvert with their stored outputs (figures included, as data URIs). By default the
+pages show the student versions, so the site can be published; ``solutions=True`` keeps
+the solutions, for instructors. The index's times come from the last ``make course``
+report (``build/report.json``) when there is one.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from course import colab
+from course.exercises import Exercise, exercises
+from course.runner import NOTEBOOKS, ROOT, lessons
+from course.student import student_version
+
+DEFAULT_OUT = ROOT / "build" / "site"
+REPORT = ROOT / "build" / "report.json"
+PROFILES = ("smoke", "quick", "full")
+
+
+@dataclass
+class Lesson:
+    """What the index says about one lesson."""
+
+    page: str  # NN_topic.html
+    title: str
+    goals: list[str]
+    colab: str
+    seconds: dict[str, float]  # profile -> seconds in the last report
+    exercises: list[Exercise]
+
+
+def build(out: Path = DEFAULT_OUT, only=None, solutions: bool = False, report: Path = REPORT,
+          folder: Path = NOTEBOOKS) -> Path:
+    """Write the site into ``out``; return the path of its index page."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    timings, run = _timings(Path(report))
+    exporter = HTMLExporter(embed_images=True)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    index = []
+    for path in lessons(only, folder):
+        original = nbformat.read(path, as_version=4)
+        nb = original if solutions else student_version(path)
+        title, goals = lesson_header(original.cells[0].source)
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell("[&larr; all lessons](index.html)"))
+        page, _ = exporter.from_notebook_node(
+            nb, resources={"metadata": {"path": str(path.parent), "name": title}})
+        (out / f"{path.stem}.html").write_text(page, encoding="utf-8")
+        index.append(Lesson(f"{path.stem}.html", title, goals, colab_url(path.name),
+                            timings.get(path.name, {}), exercises(path, original)))
+    (out / "index.html").write_text(_index_page(index, run, solutions, exporter.mathjax_url),
+                                    encoding="utf-8")
+    return out / "index.html"
+
+
+def lesson_header(markdown: str) -> tuple[str, list[str]]:
+    """A lesson's title (its ``# `` line) and learning goals (the bullets after the words).
+
+    Introduced for the site's index (``python -m course site``).
+    """
+    lines = markdown.splitlines()
+    title = next((line[2:].strip() for line in lines if line.startswith("# ")), "untitled")
+    goals, started = [], False
+    for line in lines:
+        if not started:
+            started = "learning goals" in line.lower()
+        elif re.match(r"\s*[-*] ", line):
+            goals.append(re.sub(r"^\s*[-*] ", "", line).strip())
+        elif goals and line.startswith((" ", "\t")) and line.strip():
+            goals[-1] += " " + line.strip()
+        elif line.strip() and (goals or line.startswith("#")):
+            break
+    return title, goals
+
+
+def colab_url(notebook: str) -> str:
+    """The *Open in Colab* address of a lesson (the repository is ``colab.REPO_URL``).
+
+    Introduced for the site's index (``python -m course site``).
+    """
+    repo = colab.REPO_URL.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/{notebook}"
+
+
+def _timings(report: Path) -> tuple[dict[str, dict[str, float]], str]:
+    """Seconds per lesson and profile in a run report, and a line on that run."""
+    try:
+        data = json.loads(report.read_text())
+    except (OSError, ValueError):
+        return {}, f"No run report yet ({report}): `make course` writes one."
+    timings: dict[str, dict[str, float]] = {}
+    for lesson in data.get("lessons", []):
+        if lesson.get("status") == "ok":
+            timings.setdefault(lesson["notebook"], {})[lesson["profile"]] = lesson["seconds"]
+    return timings, (f"Times from the last run ({data.get('finished', '?')}, "
+                     f"{data.get('cpus', '?')} CPUs, {data.get('machine', '?')}).")
+
+
+def _inline(text: str) -> str:
+    """Escape text and render Markdown's `code`, **bold** and *italics*."""
+    parts = []
+    for i, part in enumerate(re.split(r"`([^`]+)`", text)):
+        part = html.escape(part)
+        if i % 2:
+            parts.append(f"<code>{part}</code>")
+        else:
+            part = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", part)
+            parts.append(re.sub(r"\*(\S(?:.*?\S)?)\*", r"<em>\1</em>", part))
+    return "".join(parts)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "&ndash;"
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def _index_page(index: list[Lesson], run: str, solutions: bool, mathjax_url: str) -> str:
+    lesson_rows = "\n".join(
+        f"<tr><td>{lesson.page[:2]}</td>"
+        f"<td><a href=\"{lesson.page}\">{_inline(lesson.title)}</a></td>"
+        f"<td><ul>{''.join(f'<li>{_inline(g)}</li>' for g in lesson.goals)}</ul></td>"
+        + "".join(f"<td class=num>{_duration(lesson.seconds.get(p))}</td>" for p in PROFILES)
+        + f"<td><a href=\"{lesson.colab}\">Open in Colab</a></td></tr>"
+        for lesson in index)
+    exercise_rows = "\n".join(
+        f"<tr><td><a href=\"{lesson.page}\">{lesson.page[:2]}</a></td>"
+        f"<td>{_inline(ex.title)}</td><td>{_inline(ex.statement or '-')}</td></tr>"
+        for lesson in index for ex in lesson.exercises)
+    version = "instructor version, with solutions" if solutions else "student version"
+    profile_heads = "".join(f"<th>{p}</th>" for p in PROFILES)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Convolutional neural networks with Keras 3</title>
+<style>
+body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 72rem; margin: 2rem auto;
+       padding: 0 1rem; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; margin-bottom: 2rem; }}
+th, td {{ border: 1px solid #ccc; padding: .4rem .6rem; vertical-align: top; text-align: left; }}
+th {{ background: #f0f4f8; }} td.num {{ text-align: right; white-space: nowrap; }}
+td ul {{ margin: 0; padding-left: 1.2rem; }} code {{ background: #f4f4f4; padding: 0 .2rem; }}
+.note {{ color: #555; }}
+</style>
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({{tex2jax: {{inlineMath: [["$", "$"]]}}}});
+</script>
+<script src="{mathjax_url}"></script>
+</head>
+<body>
+<h1>Convolutional neural networks with Keras 3</h1>
+<p>Every lesson is a Jupyter notebook that runs top to bottom on a laptop CPU, on Colab,
+or on a GPU. The pages below show the lessons with their outputs ({version}).</p>
+<h2>Lessons</h2>
+<table>
+<tr><th rowspan=2>#</th><th rowspan=2>lesson</th><th rowspan=2>learning goals</th>
+<th colspan=3>time per profile</th><th rowspan=2>run it</th></tr>
+<tr>{profile_heads}</tr>
+{lesson_rows}
+</table>
+<p class="note">{_inline(run)}</p>
+<h2>Exercise catalogue</h2>
+<table>
+<tr><th>lesson</th><th>exercise</th><th>what it practises</th></tr>
+{exercise_rows}
+</table>
+</body></html>
+"""
