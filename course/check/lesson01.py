@@ -60,8 +60,8 @@ def edge_magnitude(answer):
     if not np.allclose(got, expected, atol=1e-4):
         r, c = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
         where = "on the border" if r in (0, 8) or c in (0, 10) else "inside the image"
-        raise Hint(f"pixel ({r}, {c}), {where}, is {got[r, c]:.4f}; it should be "
-                   f"{expected[r, c]:.4f}" + (": check the padding" if "border" in where else ""))
+        raise Hint(f"pixel ({r}, {c}), {where}, is {got[r, c]:.4f}, which is not the Sobel "
+                   "magnitude there" + ("; check the padding" if "border" in where else ""))
     return "matches the Sobel magnitude on a random 9x11 image"
 
 
