@@ -107,30 +107,46 @@ def run(only=None, profile: str | None = None, build: Path = ROOT / "build",
 
 
 def write_report(results: list[LessonResult], build: Path) -> None:
-    """Write ``report.json`` and ``report.md`` for a run."""
+    """Write ``report.json`` and ``report.md``: this run's lessons plus earlier entries.
+
+    A lesson's entry is replaced only by a newer run of it in the same profile, so running
+    some lessons (or another profile) keeps the figures of the rest.
+    """
     build.mkdir(parents=True, exist_ok=True)
     meta = {"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": platform.platform(),
             "cpus": os.cpu_count(), "python": platform.python_version()}
-    (build / "report.json").write_text(
-        json.dumps({**meta, "lessons": [asdict(r) for r in results]}, indent=1))
+    fresh = [{**asdict(r), "finished": meta["finished"]} for r in results]
+    kept = [e for e in _previous_entries(build / "report.json")
+            if (e.get("notebook"), e.get("profile")) not in
+            {(r.notebook, r.profile) for r in results}]
+    entries = sorted(kept + fresh, key=lambda e: (e["notebook"], e["profile"]))
+    (build / "report.json").write_text(json.dumps({**meta, "lessons": entries}, indent=1))
     ok = sum(r.status == "ok" for r in results)
     lines = [
         "# Course run report", "",
-        f"{ok} of {len(results)} lessons ran; {meta['finished']} on {meta['machine']} "
-        f"({meta['cpus']} CPUs), total {sum(r.seconds for r in results):.0f} s.", "",
-        "| lesson | status | seconds | profile | data | figures |",
-        "|---|---|---:|---|---|---|",
+        f"This run: {ok} of {len(results)} lessons ran, {sum(r.seconds for r in results):.0f} s, "
+        f"finished {meta['finished']} on {meta['machine']} ({meta['cpus']} CPUs). Earlier "
+        "entries for other lessons or profiles are kept, with the time they finished.", "",
+        "| lesson | profile | status | seconds | data | figures | finished |",
+        "|---|---|---|---:|---|---|---|",
     ]
-    for r in results:
-        data = ", ".join(f"{k}: {v}" for k, v in r.data.items()) or "-"
-        figures = ", ".join(f"{k} = {_fmt(v)}" for k, v in r.figures.items()) or "-"
-        lines.append(f"| {r.notebook} | {r.status} | {r.seconds:.1f} | {r.profile} | {data} "
-                     f"| {figures} |")
+    for e in entries:
+        data = ", ".join(f"{k}: {v}" for k, v in e.get("data", {}).items()) or "-"
+        figures = ", ".join(f"{k} = {_fmt(v)}" for k, v in e.get("figures", {}).items()) or "-"
+        lines.append(f"| {e['notebook']} | {e['profile']} | {e['status']} | {e['seconds']:.1f} "
+                     f"| {data} | {figures} | {e.get('finished', '-')} |")
     failures = [r for r in results if r.error]
     if failures:
-        lines += ["", "## Failures", ""]
+        lines += ["", "## Failures in this run", ""]
         lines += [f"- **{r.notebook}**: {r.error.splitlines()[0]}" for r in failures]
     (build / "report.md").write_text("\n".join(lines) + "\n")
+
+
+def _previous_entries(path: Path) -> list[dict]:
+    try:
+        return json.loads(path.read_text()).get("lessons", [])
+    except (OSError, ValueError, AttributeError):
+        return []
 
 
 def _fmt(value) -> str:

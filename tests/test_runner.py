@@ -54,8 +54,20 @@ def test_run_reports_figures_and_failures(lessons, tmp_path, monkeypatch, capsys
     report = json.loads((build / "report.json").read_text())
     assert [r["status"] for r in report["lessons"]] == ["ok", "failed"]
     md = (build / "report.md").read_text()
-    assert "| 00_ok.ipynb | ok |" in md and "test_accuracy = 0.5" in md
-    assert "## Failures" in md and "kernel too big" in md
+    assert "| 00_ok.ipynb | smoke | ok |" in md and "test_accuracy = 0.5" in md
+    assert "## Failures in this run" in md and "kernel too big" in md
+
+
+def test_later_runs_keep_other_lessons_and_profiles(lessons, tmp_path, monkeypatch):
+    build = tmp_path / "build"
+    monkeypatch.setattr(runner, "lessons", lambda only: [lessons / "00_ok.ipynb"])
+    runner.run(profile="smoke", build=build)
+    runner.run(profile="quick", build=build)
+    monkeypatch.setattr(runner, "lessons", lambda only: [lessons / "01_fails.ipynb"])
+    runner.run(profile="smoke", build=build)
+    entries = json.loads((build / "report.json").read_text())["lessons"]
+    assert [(e["notebook"], e["profile"]) for e in entries] == [
+        ("00_ok.ipynb", "quick"), ("00_ok.ipynb", "smoke"), ("01_fails.ipynb", "smoke")]
 
 
 def test_write_back_stores_outputs_only_for_lessons_that_ran(lessons, tmp_path, monkeypatch):
