@@ -1,0 +1,214 @@
+"""Checkers for lesson 11 (watching training). Introduced in lesson 11."""
+
+import math
+import re
+
+import numpy as np
+
+from course.check.core import Hint, checker
+
+# --- 11.1 the range test's learning rates ------------------------------------------------
+
+LR_CASES = [(1e-5, 1.0, 6), (1e-3, 10.0, 5), (0.01, 0.1, 2)]
+
+
+def _reference_lrs(start, stop, steps):
+    return start * (stop / start) ** (np.arange(steps) / (steps - 1))
+
+
+def _numbers(value, call):
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Hint(f"{call} returned {type(value).__name__}, not numbers; return a list or "
+                   "a NumPy array of learning rates") from None
+    return array.ravel() if array.ndim else array.reshape(1)
+
+
+@checker
+def exponential_lrs(answer):
+    """``answer(start, stop, steps)``: ``steps`` LRs growing by one factor, start to stop."""
+    for start, stop, steps in LR_CASES:
+        call = f"exponential_lrs({start:g}, {stop:g}, {steps})"
+        got = _numbers(answer(start, stop, steps), call)
+        expected = _reference_lrs(start, stop, steps)
+        if len(got) != steps:
+            raise Hint(f"{call} returned {len(got)} values; the test makes one learning rate "
+                       f"per step: {steps}")
+        if np.allclose(got, expected, rtol=1e-6, atol=0):
+            continue
+        if not math.isclose(got[0], start, rel_tol=1e-6):
+            raise Hint(f"{call}: the first learning rate is {got[0]:g}; the test starts at "
+                       f"start={start:g}")
+        if not math.isclose(got[-1], stop, rel_tol=1e-6):
+            raise Hint(f"{call}: the last learning rate is {got[-1]:g}; the test ends at "
+                       f"stop={stop:g} (with {steps} values there are {steps - 1} growth "
+                       "factors between them)")
+        if np.allclose(got, np.linspace(start, stop, steps), rtol=1e-6, atol=0):
+            raise Hint(f"{call}: your learning rates grow by equal *differences*, so most "
+                       "of them sit near `stop`; they should grow by equal *factors*: each "
+                       "one is the previous one times the same number")
+        raise Hint(f"{call}: the ratios between neighbours, {np.round(got[1:] / got[:-1], 4)}, "
+                   "are not all the same; each learning rate is the previous one times one "
+                   "fixed factor")
+    return (f"right on {len(LR_CASES)} ranges: starts at start, ends at stop, one factor "
+            "between neighbours")
+
+
+# --- 11.2 picking the learning rate ------------------------------------------------------
+
+
+def _pick_cases():
+    lrs = np.geomspace(1e-5, 1.0, 11)
+    u_shape = np.array([2.30, 2.29, 2.25, 2.10, 1.80, 1.20, 0.70, 0.55, 0.90, 2.60, 9.0])
+    diverged = np.array([2.30, 2.28, 2.20, 1.90, 1.10, 0.95, 0.80, 3.00, 40.0, np.nan, np.nan])
+    early = np.array([2.31, 2.30, 2.20, 1.60, 1.05, 1.30, 2.00, 6.00, 30.0, np.nan, np.nan])
+    return [("a U-shaped curve", lrs, u_shape), ("a run that diverged to nan", lrs, diverged),
+            ("a curve with its minimum earlier", lrs, early)]
+
+
+@checker
+def pick_lr(answer):
+    """``answer(lrs, losses)``: the LR ten times below the one with the lowest loss."""
+    for what, lrs, losses in _pick_cases():
+        got = answer(lrs.copy(), losses.copy())
+        try:
+            got = float(np.asarray(got, dtype=np.float64))
+        except (TypeError, ValueError):
+            raise Hint(f"on {what} you returned {type(got).__name__}; return one learning "
+                       "rate (a float)") from None
+        best = lrs[np.nanargmin(losses)]
+        if math.isclose(got, best / 10, rel_tol=1e-6):
+            continue
+        if math.isnan(got) or math.isclose(got, lrs[np.argmin(losses)] / 10, rel_tol=1e-6):
+            raise Hint(f"on {what} you got {got:g}: the losses end in nan where the run "
+                       "diverged, and np.argmin and min() stop at a nan. Find "
+                       "the lowest loss ignoring the nans (np.nanargmin)")
+        if math.isclose(got, best, rel_tol=1e-6):
+            raise Hint(f"on {what} you returned the learning rate of the lowest loss itself; "
+                       "there the loss has stopped falling. Pick one ten times smaller")
+        if math.isclose(got, best * 10, rel_tol=1e-6):
+            raise Hint(f"on {what} your learning rate is above the minimum, where the loss "
+                       "already climbs: go ten times *below* it")
+        if math.isclose(got, lrs[np.nanargmax(losses)] / 10, rel_tol=1e-6):
+            raise Hint(f"on {what} you started from the highest loss; start from the lowest")
+        raise Hint(f"on {what} your learning rate {got:g} is not ten times below the "
+                   "learning rate at which the loss is lowest")
+    return "ten times below the lowest loss on 3 curves, one of them ending in nan"
+
+
+# --- 11.3 early stopping -----------------------------------------------------------------
+
+STOP_CASES = [
+    ([1.0, 0.8, 0.9, 0.85, 0.7, 0.75, 0.76, 0.8], 2),
+    ([1.0, 0.8, 0.9, 0.85, 0.7, 0.75, 0.76, 0.8, 0.9], 3),
+    ([0.5, 0.5, 0.5, 0.4, 0.3], 2),
+    ([1.0, 0.9, 0.8, 0.7], 1),
+    ([0.9, 1.0, 0.8], 1),
+    ([1.0, 1.2, 1.1, 1.05, 1.02, 0.9], 3),
+]
+
+
+def _epochs_trained(losses, patience, better=lambda new, best: new < best, previous=False,
+                     strict=True):
+    """Keras' EarlyStopping(patience) on a list of validation losses (and some mistakes)."""
+    best, wait = math.inf, 0
+    for epoch, loss in enumerate(losses):
+        if better(loss, best):
+            best, wait = loss, 0
+        else:
+            wait += 1
+            if (wait >= patience) if strict else (wait > patience):
+                return epoch + 1
+        if previous:
+            best = loss
+    return len(losses)
+
+
+@checker
+def epochs_trained(answer):
+    """``answer(val_losses, patience)``: how many epochs EarlyStopping lets run."""
+    mistakes = [
+        (lambda ls, p: _epochs_trained(ls, p) - 1,
+         "you returned the index of the last epoch (counting from 0); return how many epochs "
+         "ran"),
+        (lambda ls, p: _epochs_trained(ls, p, better=lambda new, best: new <= best),
+         "you counted an equal loss as an improvement; EarlyStopping (min_delta=0) needs a "
+         "loss strictly below the best so far"),
+        (lambda ls, p: _epochs_trained(ls, p, previous=True),
+         "you compared each loss with the previous epoch's; compare it with the best loss so "
+         "far: a small recovery after a bad epoch is not an improvement"),
+        (lambda ls, p: _epochs_trained(ls, p, strict=False),
+         "you let one epoch too many pass: training stops as soon as `patience` epochs in a "
+         "row have brought no improvement"),
+    ]
+    for losses, patience in STOP_CASES:
+        call = f"epochs_trained({losses}, patience={patience})"
+        got = answer(list(losses), patience)
+        if isinstance(got, bool) or not isinstance(got, int | np.integer):
+            raise Hint(f"{call} returned {got!r}; return a whole number of epochs (an int)")
+        if got == _epochs_trained(losses, patience):
+            continue
+        for mistake, hint in mistakes:
+            if got == mistake(losses, patience):
+                raise Hint(f"{call}: {hint}")
+        raise Hint(f"{call} returned {got}, which is not when EarlyStopping stops: count the "
+                   "epochs since the best loss so far and stop when that count reaches "
+                   "`patience`")
+    return (f"matches keras.callbacks.EarlyStopping on {len(STOP_CASES)} loss curves, ties "
+            "and runs that never stop included")
+
+
+# --- 11.4 resuming -----------------------------------------------------------------------
+
+RESUME_CASES = [
+    ["ckpt-01.keras", "ckpt-02.keras", "ckpt-03.keras"],
+    ["ckpt-03.keras", "ckpt-01.keras", "ckpt-02.keras"],
+    ["ckpt-9.keras", "ckpt-10.keras", "ckpt-8.keras"],
+    ["run2-epoch-07.keras", "run2-epoch-12.keras", "run2-epoch-11.keras"],
+    [],
+]
+
+
+def _epoch_of(name):
+    return int(re.findall(r"\d+", name)[-1])
+
+
+@checker
+def resume_epoch(answer):
+    """``answer(names)``: the ``initial_epoch`` to resume from, given checkpoint names."""
+    for names in RESUME_CASES:
+        call = f"resume_epoch({names})"
+        try:
+            got = answer(list(names))
+        except NotImplementedError:
+            raise
+        except Exception as error:
+            if names:
+                raise
+            raise Hint(f"{call} raised {type(error).__name__}: {error}. With no checkpoint "
+                       "there is nothing to resume: training starts from the beginning") from None
+        if isinstance(got, bool) or not isinstance(got, int | np.integer):
+            raise Hint(f"{call} returned {got!r}; return the epoch as an int")
+        expected = max((_epoch_of(n) for n in names), default=0)
+        if got == expected:
+            continue
+        if not names:
+            raise Hint(f"{call} returned {got}; with no checkpoint, training starts from the "
+                       "beginning")
+        if got == _epoch_of(names[-1]):
+            raise Hint(f"{call}: you took the last name in the list, but the list is in no "
+                       "particular order (as a folder listing); find the highest epoch")
+        if got == _epoch_of(max(names)):
+            raise Hint(f"{call}: you compared the names as text, where 'ckpt-9' comes after "
+                       "'ckpt-10'; compare the epoch numbers")
+        if got == max(int(re.findall(r"\d+", n)[0]) for n in names):
+            raise Hint(f"{call}: you read the first number in the name; the epoch is the "
+                       "last one")
+        if got in (expected + 1, expected - 1):
+            raise Hint(f"{call} returned {got}: off by one. The names count epochs from 1 "
+                       "and `initial_epoch` counts from 0, so after the checkpoint of epoch "
+                       "N (N epochs done) training goes on with initial_epoch=N")
+        raise Hint(f"{call} returned {got}, which is not the epoch of the newest checkpoint")
+    return (f"right on {len(RESUME_CASES)} lists: unsorted, 9 vs 10, other numbers in the "
+            "name, and no checkpoint at all")

@@ -1,0 +1,270 @@
+"""The networks the lessons train or inspect, each in one screen. Introduced in lesson 05.
+
+Every builder returns an uncompiled Keras model with named layers, so that a summary
+reads the same whenever it is printed. The models end in a softmax: train them with
+``sparse_categorical_crossentropy`` (``course.train.fit`` does).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+# --- lesson 05: first CNNs ---------------------------------------------------------------
+
+
+def mnist_cnn(num_classes: int = 10) -> keras.Model:
+    """The notes' MNIST CNN: conv 1->32 and 32->64 (3x3, same), max-pool 2, FC 3136->10.
+
+    Lesson 05.
+    """
+    return keras.Sequential([
+        keras.Input((28, 28, 1), name="image"),
+        layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1"),
+        layers.MaxPooling2D(2, name="pool1"),
+        layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2"),
+        layers.MaxPooling2D(2, name="pool2"),
+        layers.Flatten(name="flatten"),
+        layers.Dense(num_classes, activation="softmax", name="fc"),
+    ], name="mnist_cnn")
+
+
+def fashion_dnn(num_classes: int = 10) -> keras.Model:
+    """Note 004's dense network for Fashion-MNIST: 784-256-128-10 with dropout 0.25. Lesson 05."""
+    return keras.Sequential([
+        keras.Input((28, 28, 1), name="image"),
+        layers.Flatten(name="flatten"),
+        layers.Dense(256, activation="relu", name="fc1"),
+        layers.Dropout(0.25, name="dropout"),
+        layers.Dense(128, activation="relu", name="fc2"),
+        layers.Dense(num_classes, activation="softmax", name="fc3"),
+    ], name="fashion_dnn")
+
+
+def fashion_cnn(num_classes: int = 10) -> keras.Model:
+    """Note 004's CNN: conv32+BN+ReLU+pool, conv64+BN+ReLU+pool, FC 2304-600-120-10.
+
+    The first convolution is padded (28 -> 28 -> pool 14), the second is not
+    (14 -> 12 -> pool 6), hence 6 * 6 * 64 = 2304 features. Batch normalization uses
+    PyTorch's default momentum (0.9 in Keras' terms), as the notes did. Lesson 05.
+    """
+    return keras.Sequential([
+        keras.Input((28, 28, 1), name="image"),
+        layers.Conv2D(32, 3, padding="same", name="conv1"),
+        layers.BatchNormalization(momentum=0.9, name="bn1"),
+        layers.ReLU(name="relu1"),
+        layers.MaxPooling2D(2, name="pool1"),
+        layers.Conv2D(64, 3, name="conv2"),
+        layers.BatchNormalization(momentum=0.9, name="bn2"),
+        layers.ReLU(name="relu2"),
+        layers.MaxPooling2D(2, name="pool2"),
+        layers.Flatten(name="flatten"),
+        layers.Dense(600, activation="relu", name="fc1"),
+        layers.Dropout(0.25, name="dropout"),
+        layers.Dense(120, activation="relu", name="fc2"),
+        layers.Dense(num_classes, activation="softmax", name="fc3"),
+    ], name="fashion_cnn")
+
+
+# --- lesson 06: classic architectures -----------------------------------------------------
+
+
+def alexnet(num_classes: int = 1000, input_shape=(227, 227, 3)) -> keras.Model:
+    """AlexNet exactly as the notes' table: one layer per row, 227x227x3 in. Lesson 06.
+
+    Like the table (and unlike the 2012 paper) it has no local response normalization,
+    no split over two GPUs and no dropout, so the summary lists the table's rows.
+    """
+    inputs = keras.Input(input_shape, name="image")
+    x = layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(inputs)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
+    x = layers.Conv2D(256, 5, padding="same", activation="relu", name="conv2")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool2")(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu", name="conv4")(x)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu", name="conv5")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool5")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(4096, activation="relu", name="fc6")(x)
+    x = layers.Dense(4096, activation="relu", name="fc7")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="fc8")(x)
+    return keras.Model(inputs, outputs, name="alexnet")
+
+
+def inception_module(x, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, name="inception"):
+    """GoogLeNet's inception module: four branches concatenated along the channels. Lesson 06.
+
+    1x1; 1x1 reduction then 3x3; 1x1 reduction then 5x5; 3x3 max-pool then 1x1
+    projection. A ``*_reduce`` or ``pool_proj`` of 0 leaves that 1x1 convolution out
+    (the naive module).
+    """
+
+    def conv(y, filters, size, part):
+        return layers.Conv2D(filters, size, padding="same", activation="relu",
+                             name=f"{name}_{part}")(y)
+
+    def reduce(y, filters, part):
+        return conv(y, filters, 1, part) if filters else y
+
+    b1 = conv(x, c1, 1, "1x1")
+    b3 = conv(reduce(x, c3_reduce, "3x3_reduce"), c3, 3, "3x3")
+    b5 = conv(reduce(x, c5_reduce, "5x5_reduce"), c5, 5, "5x5")
+    pooled = layers.MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(x)
+    bp = reduce(pooled, pool_proj, "pool_proj")
+    return layers.Concatenate(name=f"{name}_concat")([b1, b3, b5, bp])
+
+
+def multiplies(model: keras.Model) -> int:
+    """Multiplications in one forward pass of the model's Conv2D and Dense layers. Lesson 06.
+
+    A convolution makes ``kh * kw * c_in`` multiplications per output value; a dense
+    layer ``n_in`` per output. Read from the built layers, so it counts what Keras runs.
+    """
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2D):
+            kh, kw, c_in, _ = layer.kernel.shape
+            outputs = 1
+            for size in layer.output.shape[1:]:
+                outputs *= size
+            total += kh * kw * c_in * outputs
+        elif isinstance(layer, layers.Dense):
+            n_in, n_out = layer.kernel.shape
+            total += n_in * n_out
+    return total
+
+
+# --- lesson 07: plain vs residual ---------------------------------------------------------
+
+
+def residual_add(shortcut, fx, name=None):
+    """``shortcut + F(x)``, after checking that the two shapes match. Lesson 07."""
+    if tuple(shortcut.shape[1:]) != tuple(fx.shape[1:]):
+        raise ValueError(
+            f"cannot add the shortcut of shape {tuple(shortcut.shape[1:])} to F(x) of shape "
+            f"{tuple(fx.shape[1:])}: a residual connection needs equal shapes. Use a "
+            "convolution block, whose 1x1 convolution shortcut (with the block's stride) "
+            "maps x to F(x)'s shape, or keep F(x)'s width and stride equal to x's"
+        )
+    return layers.Add(name=name)([shortcut, fx])
+
+
+def cifar_plain(width: int = 128, num_classes: int = 10) -> keras.Model:
+    """Note 002's plain network: seven valid 3x3 convolutions, max-pool 2, FC 128-128-10.
+
+    32 -> 30 -> ... -> 18 -> pool 9, so the head sees 9 * 9 * width features. Lesson 07.
+    """
+    return keras.Sequential([
+        keras.Input((32, 32, 3), name="image"),
+        *[layers.Conv2D(width, 3, activation="relu", name=f"conv{i}") for i in range(1, 8)],
+        layers.MaxPooling2D(2, name="pool"),
+        layers.Flatten(name="flatten"),
+        layers.Dense(128, activation="relu", name="fc1"),
+        layers.Dense(128, activation="relu", name="fc2"),
+        layers.Dense(num_classes, activation="softmax", name="fc3"),
+    ], name="cifar_plain")
+
+
+def cifar_residual(width: int = 128, num_classes: int = 10, pool: bool = False) -> keras.Model:
+    """Note 002's residual networks: four pairs of same-padded 3x3 convolutions.
+
+    The first pair maps the 3 colour channels to ``width`` (no shortcut: the shapes
+    differ); each later pair adds its input back (x + F(x)). With ``pool`` a 2x2
+    max-pool follows pairs 2, 3 and 4 (32 -> 16 -> 8 -> 4), else one follows pair 4.
+    The head is the plain network's, so the three differ only in the body. Lesson 07.
+    """
+
+    def pair(y, i):
+        y = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{i}a")(y)
+        return layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{i}b")(y)
+
+    inputs = keras.Input((32, 32, 3), name="image")
+    x = pair(inputs, 1)
+    for i in (2, 3, 4):
+        x = residual_add(x, pair(x, i), name=f"add{i}")
+        if pool or i == 4:
+            x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(128, activation="relu", name="fc1")(x)
+    x = layers.Dense(128, activation="relu", name="fc2")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="fc3")(x)
+    return keras.Model(inputs, outputs, name="cifar_residual_pool" if pool else "cifar_residual")
+
+
+def conv_bn(x, filters, kernel_size=3, strides=1, name="conv"):
+    """A bias-free convolution followed by batch normalization. Lesson 07.
+
+    Momentum 0.9 (PyTorch's default) lets the moving statistics that inference uses
+    settle within the few hundred steps of a short run; Keras' 0.99 needs thousands.
+    """
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False,
+                      name=name)(x)
+    return layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
+
+
+def residual_branch(x, filters, strides=1, name="block"):
+    """F(x) of ResNet's basic block: conv-BN-ReLU, conv-BN. Lesson 07."""
+    fx = conv_bn(x, filters, strides=strides, name=f"{name}_conv1")
+    fx = layers.ReLU(name=f"{name}_relu1")(fx)
+    return conv_bn(fx, filters, name=f"{name}_conv2")
+
+
+def identity_block(x, filters, name="block"):
+    """ReLU(x + F(x)): the shortcut is x itself, so F(x) must keep x's shape. Lesson 07."""
+    fx = residual_branch(x, filters, name=name)
+    return layers.ReLU(name=f"{name}_out")(residual_add(x, fx, name=f"{name}_add"))
+
+
+def conv_block(x, filters, strides=2, name="block"):
+    """ReLU(proj(x) + F(x)): a strided 1x1 convolution shortcut changes width and size.
+
+    Lesson 07.
+    """
+    fx = residual_branch(x, filters, strides, name=name)
+    shortcut = conv_bn(x, filters, 1, strides, name=f"{name}_shortcut")
+    return layers.ReLU(name=f"{name}_out")(residual_add(shortcut, fx, name=f"{name}_add"))
+
+
+def plain_block(x, filters, strides=1, name="block"):
+    """ReLU(F(x)): the residual block without its shortcut. Lesson 07."""
+    return layers.ReLU(name=f"{name}_out")(residual_branch(x, filters, strides, name=name))
+
+
+def plain_stack(depth: int, width: int = 16, num_classes: int = 10) -> keras.Model:
+    """A CIFAR ResNet (He et al., 2016) of ``depth = 6n + 2`` layers, no shortcuts. Lesson 07."""
+    return _stack(depth, width, num_classes, residual=False)
+
+
+def residual_stack(depth: int, width: int = 16, num_classes: int = 10) -> keras.Model:
+    """A CIFAR ResNet of ``depth = 6n + 2`` layers: identity and convolution blocks. Lesson 07."""
+    return _stack(depth, width, num_classes, residual=True)
+
+
+def _stack(depth, width, num_classes, residual):
+    """A stem convolution, three stages of n two-layer blocks (width, 2x, 4x channels),
+    global average pooling and a softmax layer: 1 + 6n + 1 layers with weights.
+
+    Unlike He et al.'s, the stem has stride 2 (32x32 -> 16x16, then 8x8 and 4x4), which
+    makes every layer four times cheaper, so a laptop CPU can train deep stacks.
+    """
+    n, rest = divmod(depth - 2, 6)
+    if rest or n < 1:
+        raise ValueError(f"depth={depth} is not 6n + 2 for some n >= 1: use 8, 14, 20, 26, 32, "
+                         "44 or 56 (a stem, three stages of n two-layer blocks, a classifier)")
+    inputs = keras.Input((32, 32, 3), name="image")
+    x = layers.ReLU(name="stem_relu")(conv_bn(inputs, width, strides=2, name="stem"))
+    for stage in range(3):
+        filters = width * 2**stage
+        for i in range(n):
+            name = f"s{stage + 1}b{i + 1}"
+            strides = 2 if stage and i == 0 else 1
+            if not residual:
+                x = plain_block(x, filters, strides, name=name)
+            elif strides == 1:
+                x = identity_block(x, filters, name=name)
+            else:
+                x = conv_block(x, filters, strides, name=name)
+    x = layers.GlobalAveragePooling2D(name="gap")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="fc")(x)
+    kind = "residual" if residual else "plain"
+    return keras.Model(inputs, outputs, name=f"{kind}{depth}")

@@ -1,0 +1,364 @@
+"""Watching training: event files, live plots, the learning-rate range test, checkpoints.
+
+Introduced in lesson 11. TensorBoard reads the event files that Keras'
+``keras.callbacks.TensorBoard`` writes; ``read_scalars``, ``read_histograms`` and
+``read_images`` read the same files back with TensorFlow alone, so a headless run (or a
+machine without a browser) can still plot them with matplotlib. ``LivePlot`` is
+``course.train.LivePlot`` that also works without a notebook display: it writes the
+figure to a file after every redraw. ``lr_range_test`` runs the learning-rate range
+test; ``latest_checkpoint`` finds where an interrupted run should resume.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import keras
+import matplotlib
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.util import event_pb2
+
+from course import train, viz
+
+
+def fresh_dir(path) -> Path:
+    """Delete ``path`` (a previous run's logs or checkpoints) and create it empty. Lesson 11."""
+    path = Path(path)
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+# --- where pictures can go ---------------------------------------------------------------
+
+
+def can_display() -> bool:
+    """True when figures can be shown in a notebook's output. Introduced in lesson 11.
+
+    That needs an IPython kernel (Jupyter, Colab, nbclient) *and* a matplotlib backend
+    that draws into the notebook (``inline`` or the ``ipympl`` widget). A script, pytest,
+    or ``MPLBACKEND=Agg`` give False: there, ``LivePlot`` writes its figure to a file.
+    """
+    backend = matplotlib.get_backend().lower()
+    if not any(name in backend for name in ("inline", "ipympl", "widget")):
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def has_tensorboard_frontend() -> bool:
+    """True when ``%tensorboard`` can show its panel: Colab, or a Jupyter server session.
+
+    ``%tensorboard`` starts a TensorBoard server and embeds its page, so it needs a
+    browser looking at the notebook. Jupyter servers tell their kernels the session
+    (``JPY_SESSION_NAME``); a headless run (nbclient, nbval, ``python -m course run``)
+    has no session and no browser. Introduced in lesson 11.
+    """
+    return "google.colab" in sys.modules or bool(os.environ.get("JPY_SESSION_NAME"))
+
+
+class LivePlot(train.LivePlot):
+    """``course.train.LivePlot`` that also saves its figure: ``save_to=`` a PNG path.
+
+    In a notebook it redraws the curves in the cell's output, as in lesson 05. Where
+    nothing can be displayed (see ``can_display``) it writes the figure to ``save_to``
+    (default ``live_plot.png`` in the current folder) after every redraw, at least once an
+    epoch, so you can watch the file in an image viewer; with an explicit ``save_to`` it
+    does both. ``saves`` counts the writes. Introduced in lesson 11.
+    """
+
+    def __init__(self, metrics=("loss", "accuracy"), every: int = 50, save_to=None):
+        super().__init__(metrics, every)
+        self.save_to = None if save_to is None else Path(save_to)
+        self.saves = 0
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self.display = can_display()
+        if not self.display and self.save_to is None:
+            self.save_to = Path("live_plot.png")
+        if not self.display:
+            print(f"no notebook display here: the live plot is written to {self.save_to}",
+                  flush=True)
+
+    def _draw(self):
+        if self.display:
+            super()._draw()
+        if self.save_to is not None:
+            fig = viz.curves_figure({"": self.curves}, self.metrics)
+            self.save_to.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.save_to.with_suffix(".part" + self.save_to.suffix)
+            fig.savefig(partial, dpi=80)
+            partial.replace(self.save_to)  # a viewer never sees a half-written file
+            viz.plt.close(fig)
+            self.saves += 1
+
+
+# --- TensorBoard: images in, event files out ---------------------------------------------
+
+
+class ImageLogger(keras.callbacks.Callback):
+    """Log images to TensorBoard's IMAGES tab. Introduced in lesson 11.
+
+    At the start, ``images`` (uint8 or floats in [0, 1], grey or colour) as ``inputs``;
+    after every epoch, the filters of the model's first ``Conv2D`` layer as one grid
+    (``first_conv_filters``), so you can watch them change as the model learns.
+    """
+
+    def __init__(self, logdir, images, max_images: int = 8):
+        super().__init__()
+        self.logdir, self.max_images = str(logdir), max_images
+        images = np.asarray(images)[:max_images]
+        if images.ndim == 3:
+            images = images[..., None]
+        self.images = images.astype("float32") / (255.0 if images.dtype == np.uint8 else 1.0)
+
+    def on_train_begin(self, logs=None):
+        self.writer = tf.summary.create_file_writer(self.logdir)
+        with self.writer.as_default():
+            tf.summary.image("inputs", self.images, step=0, max_outputs=self.max_images)
+
+    def on_epoch_end(self, epoch, logs=None):
+        conv = next((layer for layer in self.model.layers
+                     if isinstance(layer, keras.layers.Conv2D)), None)
+        if conv is None:
+            return
+        with self.writer.as_default():
+            tf.summary.image("first_conv_filters", filter_grid(conv.kernel)[None],
+                             step=epoch + 1)
+
+    def on_train_end(self, logs=None):
+        self.writer.close()
+
+
+def filter_grid(kernel, pad: int = 1) -> np.ndarray:
+    """A conv kernel ``(kh, kw, c_in, n)`` as one grey image, filters side by side.
+
+    Only the first input channel is drawn; each filter is scaled to [0, 1] on its own.
+    Returns ``(rows * (kh + pad), cols * (kw + pad), 1)`` float32. Lesson 11.
+    """
+    k = np.asarray(kernel)[:, :, 0, :]
+    kh, kw, n = k.shape
+    low, high = k.min(axis=(0, 1)), k.max(axis=(0, 1))
+    k = (k - low) / np.where(high > low, high - low, 1)
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    grid = np.zeros((rows * (kh + pad), cols * (kw + pad)), dtype="float32")
+    for i in range(n):
+        r, c = divmod(i, cols)
+        grid[r * (kh + pad):r * (kh + pad) + kh, c * (kw + pad):c * (kw + pad) + kw] = k[..., i]
+    return grid[..., None]
+
+
+class Summary(NamedTuple):
+    """One tag of an event file: its plugin (``scalars``, ``histograms``, ``images``)."""
+
+    kind: str
+    steps: list
+    values: list
+
+
+def read_events(logdir) -> dict[str, Summary]:
+    """Every summary under ``logdir``, keyed ``"<run>/<tag>"`` (run: the sub-folder).
+
+    Reads the event files, the ones TensorBoard reads, with TensorFlow alone: each file is
+    a TFRecord file of ``Event`` protocol buffers. Values are NumPy arrays: a scalar, a histogram's
+    ``(buckets, 3)`` rows of (left edge, right edge, count), or an image's
+    ``[width, height, png bytes...]``. Introduced in lesson 11.
+    """
+    logdir = Path(logdir)
+    found: dict[str, Summary] = {}
+    for path in sorted(logdir.rglob("events.out.tfevents.*")):
+        run = path.parent.relative_to(logdir).as_posix()
+        kinds: dict[str, str] = {}  # the plugin is named in a tag's first record only
+        for record in tf.data.TFRecordDataset(str(path)):
+            event = event_pb2.Event.FromString(record.numpy())
+            for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name:
+                    kinds[value.tag] = value.metadata.plugin_data.plugin_name
+                if value.HasField("tensor"):
+                    array = tf.make_ndarray(value.tensor)
+                elif value.HasField("simple_value"):
+                    array, kinds[value.tag] = np.float32(value.simple_value), "scalars"
+                else:
+                    continue
+                key = value.tag if run == "." else f"{run}/{value.tag}"
+                summary = found.setdefault(key, Summary(kinds.get(value.tag, "?"), [], []))
+                summary.steps.append(int(event.step))
+                summary.values.append(array)
+    return found
+
+
+def read_scalars(logdir) -> dict[str, tuple[list[int], list[float]]]:
+    """The scalar curves under ``logdir``: ``{"train/epoch_loss": (steps, values), ...}``.
+
+    Introduced in lesson 11.
+    """
+    return {key: (s.steps, [float(v) for v in s.values])
+            for key, s in read_events(logdir).items() if s.kind == "scalars"}
+
+
+def scalar_curves(logdir) -> dict[str, tuple[list[int], list[float]]]:
+    """Keras' epoch scalars renamed as ``History`` names them: ``loss``, ``val_loss``, ...
+
+    Steps count epochs from 1, so the curves can go straight to
+    ``course.viz.curves_figure({"": curves})``. Lesson 11.
+    """
+    curves = {}
+    for key, (steps, values) in read_scalars(logdir).items():
+        run, _, tag = key.rpartition("/")
+        if tag.startswith("epoch_") and run in ("train", "validation"):
+            name = ("val_" if run == "validation" else "") + tag[len("epoch_"):]
+            curves[name] = ([s + 1 for s in steps], values)
+    return curves
+
+
+def decode_image(value) -> np.ndarray:
+    """An image summary's value (``[width, height, png...]``) as a uint8 array. Lesson 11."""
+    return tf.io.decode_png(np.asarray(value).ravel()[2]).numpy()
+
+
+# --- the learning-rate range test --------------------------------------------------------
+
+
+def lr_schedule(start: float, stop: float, steps: int) -> np.ndarray:
+    """``steps`` learning rates growing by the same factor from ``start`` to ``stop``.
+
+    Lesson 11: the schedule of the learning-rate range test.
+    """
+    if not 0 < start < stop or steps < 2:
+        raise ValueError(f"need 0 < start < stop and steps >= 2, got start={start}, "
+                         f"stop={stop}, steps={steps}")
+    return start * (stop / start) ** (np.arange(steps) / (steps - 1))
+
+
+def smooth(values, beta: float = 0.9) -> np.ndarray:
+    """Exponential moving average with bias correction (as fastai smooths its LR finder)."""
+    out, average = [], 0.0
+    for i, v in enumerate(np.asarray(values, dtype=float), 1):
+        average = beta * average + (1 - beta) * v
+        out.append(average / (1 - beta**i))
+    return np.array(out)
+
+
+def suggest_lr(lrs, losses, below: float = 10.0, beta: float = 0.9) -> float:
+    """The learning rate ``below`` times smaller than where the smoothed loss is lowest.
+
+    NaN losses (a diverged run) are ignored; the result is never below the first LR
+    tried. Lesson 11.
+    """
+    lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
+    finite = np.isfinite(losses)
+    if not finite.any():
+        raise ValueError("every loss is NaN or infinite: start the range test lower")
+    lrs, losses = lrs[finite], losses[finite]
+    return float(max(lrs[0], lrs[np.argmin(smooth(losses, beta))] / below))
+
+
+class RangeTest(NamedTuple):
+    """What ``lr_range_test`` returns: the LRs tried, the loss of each batch, the pick."""
+
+    lrs: np.ndarray
+    losses: np.ndarray
+    suggested: float
+
+
+class _RangeCallback(keras.callbacks.Callback):
+    """Set the LR before each batch, record that batch's loss, stop when it blows up."""
+
+    def __init__(self, lrs, diverge):
+        super().__init__()
+        self.lrs, self.diverge, self.losses = lrs, diverge, []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.model.optimizer.learning_rate = float(self.lrs[batch])
+        self.model.reset_metrics()  # so the logged loss is this batch's, not a running mean
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = float(logs["loss"])
+        self.losses.append(loss)
+        if self.diverge and (not np.isfinite(loss) or loss > self.diverge * min(self.losses)):
+            self.model.stop_training = True
+
+
+def lr_range_test(model_fn, data, *, start: float = 1e-5, stop: float = 1.0,
+                  batch_size: int = 64, steps: int | None = None, diverge: float | None = 4.0,
+                  seed: int = 0) -> RangeTest:
+    """Train a fresh ``model_fn()`` for one epoch with an exponentially growing LR.
+
+    ``data`` is ``(x, y)``: uint8 images and integer labels. Batch ``i`` of ``steps``
+    uses ``lr_schedule(start, stop, steps)[i]`` (``steps`` defaults to one epoch of full
+    batches) and its loss is recorded. With ``diverge``, the test stops early once the
+    loss exceeds ``diverge`` times the lowest so far; without it there is one loss per
+    step. A model that ``model_fn`` does not compile gets Adam and sparse categorical
+    cross-entropy. Introduced in lesson 11.
+    """
+    x, y = data
+    steps = steps or len(y) // batch_size
+    if steps < 2 or steps * batch_size > len(y):
+        raise ValueError(f"{len(y)} examples make {len(y) // batch_size} batches of "
+                         f"{batch_size}; the test needs 2 <= steps <= that, got {steps}")
+    model = model_fn()
+    if not model.compiled:
+        model.compile(optimizer=keras.optimizers.Adam(start),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    lrs = lr_schedule(start, stop, steps)
+    callback = _RangeCallback(lrs, diverge)
+    batches = train.dataset(x[:steps * batch_size], y[:steps * batch_size], batch_size,
+                            shuffle=True, seed=seed)
+    model.fit(batches, epochs=1, callbacks=[callback], shuffle=False, verbose=0)
+    losses = np.array(callback.losses)
+    lrs = lrs[:len(losses)]
+    return RangeTest(lrs, losses, suggest_lr(lrs, losses))
+
+
+# --- checkpoints -------------------------------------------------------------------------
+
+
+def latest_checkpoint(folder, pattern: str = "*.keras") -> tuple[Path | None, int]:
+    """The newest checkpoint in ``folder`` and its epoch, from the number in its name.
+
+    Names as ``ModelCheckpoint("epoch-{epoch:02d}.keras")`` writes them count epochs from
+    1, so the epoch returned is also the ``initial_epoch`` to resume with. Returns
+    ``(None, 0)`` when there is none. Introduced in lesson 11.
+    """
+    found = []
+    for path in Path(folder).glob(pattern):
+        numbers = re.findall(r"\d+", path.stem)
+        if numbers:
+            found.append((int(numbers[-1]), path))
+    if not found:
+        return None, 0
+    epoch, path = max(found)
+    return path, epoch
+
+
+class TrainingInterrupted(RuntimeError):
+    """Raised by ``Interrupt``: a stand-in for a crash, a closed laptop, a lost Colab."""
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Stop training after epoch ``after`` by raising ``TrainingInterrupted``.
+
+    It raises as the next epoch begins, so every callback (checkpoints, the progress
+    line) has finished epoch ``after`` first. Lesson 11.
+    """
+
+    def __init__(self, after: int):
+        super().__init__()
+        self.after = after
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.after:  # epochs count from 0: epoch `after` is number after + 1
+            raise TrainingInterrupted(f"interrupted after epoch {self.after}")

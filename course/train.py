@@ -1,0 +1,197 @@
+"""Training and evaluation that the lessons share. Introduced in lesson 05.
+
+``fit`` trains a model on uint8 images through a ``tf.data`` pipeline, prints one line
+per epoch and returns a :class:`Run` (curves, wall time, images per second) that
+``course.viz.plot_history`` draws. ``evaluate`` returns the accuracy, the confusion
+matrix and the mistakes. ``LivePlot`` redraws the curves in the notebook while a
+model trains.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from course import viz
+
+
+def dataset(x, y, batch_size: int, *, shuffle: bool = False, augment: bool = False,
+            seed: int = 0) -> tf.data.Dataset:
+    """uint8 images -> float32 in [0, 1] with a channel axis, batched and prefetched.
+
+    ``shuffle`` reshuffles every epoch (seeded); ``augment`` flips left-right and
+    shifts by up to 4 pixels (pad and random crop), each image independently.
+    """
+    x = np.asarray(x)
+    if x.ndim == 3:  # grey images: add the channel axis Keras expects
+        x = x[..., None]
+    ds = tf.data.Dataset.from_tensor_slices((x, np.asarray(y)))
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    if augment:
+        ds = ds.map(lambda image, label: (_flip_and_shift(image, seed), label),
+                    num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    ds = ds.batch(batch_size)
+    ds = ds.map(lambda images, labels: (tf.cast(images, tf.float32) / 255.0, labels),
+                num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _flip_and_shift(image, seed, pad=4):
+    height, width, channels = image.shape
+    image = tf.image.random_flip_left_right(image, seed=seed)
+    image = tf.image.resize_with_crop_or_pad(image, height + 2 * pad, width + 2 * pad)
+    return tf.image.random_crop(image, (height, width, channels), seed=seed)
+
+
+def xla_pays_off() -> bool:
+    """Whether to compile with XLA: on a GPU yes; on a CPU no. Lesson 05.
+
+    Measured on 2 CPU cores for the lessons' models: XLA trains the MNIST and Fashion
+    CNNs 1.4x slower than TensorFlow's own kernels, the CIFAR networks no faster, and
+    adds 5 to 15 s of compilation per model (see benchmarks/README.md).
+    """
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+@dataclass
+class Run:
+    """What ``fit`` returns: per-epoch curves and the cost of training. Lesson 05."""
+
+    name: str
+    params: int
+    history: dict[str, list[float]] = field(default_factory=dict)
+    seconds: float = 0.0  # wall time of the training passes (validation not included)
+    images: int = 0  # training images processed, over all epochs
+
+    @property
+    def images_per_second(self) -> float:
+        return self.images / self.seconds if self.seconds else 0.0
+
+    def last(self, key: str) -> float:
+        """The final epoch's value of ``key`` (e.g. ``"loss"``, ``"val_accuracy"``)."""
+        return self.history[key][-1]
+
+
+class EpochLog(keras.callbacks.Callback):
+    """One line per epoch: the metrics, the epoch's training time and images per second.
+
+    Fills a :class:`Run` as it goes. Lesson 05.
+    """
+
+    def __init__(self, run: Run, samples: int, epochs: int, verbose: bool = True):
+        super().__init__()
+        self.run, self.samples, self.epochs, self.verbose = run, samples, epochs, verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started, self.trained = time.perf_counter(), None
+
+    def on_test_begin(self, logs=None):  # fit's validation pass: stop the training clock
+        self.trained = time.perf_counter() - self.started
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = self.trained or time.perf_counter() - self.started
+        self.run.seconds += seconds
+        self.run.images += self.samples
+        for key, value in (logs or {}).items():
+            self.run.history.setdefault(key, []).append(float(value))
+        if self.verbose:
+            metrics = "  ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items())
+            print(f"{self.run.name} epoch {epoch + 1}/{self.epochs}  {metrics}  "
+                  f"({seconds:.1f} s, {self.samples / seconds:,.0f} img/s)", flush=True)
+
+
+def fit(model: keras.Model, x, y, *, epochs: int, batch_size: int, validation_data=None,
+        augment: bool = False, callbacks=(), learning_rate: float = 1e-3, seed: int = 0,
+        verbose: bool = True) -> Run:
+    """Train ``model`` on uint8 images ``x`` with integer labels ``y``; return a :class:`Run`.
+
+    A model that is not compiled yet gets Adam(``learning_rate``), sparse categorical
+    cross-entropy and accuracy (and XLA only where :func:`xla_pays_off`).
+    ``validation_data=(x_val, y_val)`` is evaluated after every epoch (its time is not
+    counted as training). Lesson 05.
+    """
+    if not model.compiled:
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      jit_compile=xla_pays_off())
+    train = dataset(x, y, batch_size, shuffle=True, augment=augment, seed=seed)
+    val = None if validation_data is None else dataset(*validation_data, batch_size * 2)
+    run = Run(model.name, model.count_params())
+    log = EpochLog(run, len(y), epochs, verbose)
+    model.fit(train, epochs=epochs, validation_data=val, callbacks=[log, *callbacks],
+              shuffle=False, verbose=0)  # `train` shuffles itself, seeded
+    return run
+
+
+@dataclass
+class Evaluation:
+    """What ``evaluate`` returns. Lesson 05."""
+
+    accuracy: float
+    confusion: np.ndarray  # confusion[true, predicted] = count
+    predicted: np.ndarray  # the predicted class of every example
+    mistakes: np.ndarray  # indices of the misclassified examples, most confident first
+
+
+def evaluate(model: keras.Model, x, y, batch_size: int = 256) -> Evaluation:
+    """Accuracy, confusion matrix and mistakes of ``model`` on uint8 images. Lesson 05."""
+    y = np.asarray(y)
+    probabilities = model.predict(dataset(x, y, batch_size), verbose=0)
+    predicted = probabilities.argmax(axis=1)
+    classes = probabilities.shape[1]
+    confusion = np.bincount(y * classes + predicted, minlength=classes * classes)
+    wrong = np.flatnonzero(predicted != y)
+    confidence = probabilities[wrong, predicted[wrong]]
+    return Evaluation(accuracy=float(np.mean(predicted == y)),
+                      confusion=confusion.reshape(classes, classes),
+                      predicted=predicted,
+                      mistakes=wrong[np.argsort(-confidence, kind="stable")])
+
+
+class LivePlot(keras.callbacks.Callback):
+    """Training curves redrawn in the notebook as the model trains. Lesson 05; lesson 11.
+
+    The notes watched training in visdom, a separate web server; this draws into the
+    cell's output instead, every ``every`` batches and at the end of each epoch (the
+    running epoch averages that Keras reports, plus the validation metrics).
+    """
+
+    def __init__(self, metrics=("loss", "accuracy"), every: int = 50):
+        super().__init__()
+        self.metrics, self.every = tuple(metrics), every
+
+    def on_train_begin(self, logs=None):
+        self.curves, self.handle, self.epoch = {}, None, 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (batch + 1) % self.every == 0:
+            self._add(self.epoch + (batch + 1) / self.params["steps"], logs)
+            self._draw()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._add(epoch + 1, logs)
+        self._draw()
+
+    def _add(self, at, logs):
+        for key, value in (logs or {}).items():
+            xs, ys = self.curves.setdefault(key, ([], []))
+            xs.append(at)
+            ys.append(float(value))
+
+    def _draw(self):
+        from IPython.display import display
+
+        fig = viz.curves_figure({"": self.curves}, self.metrics)
+        if self.handle is None:
+            self.handle = display(fig, display_id=True)
+        else:
+            self.handle.update(fig)
+        viz.plt.close(fig)
