@@ -17,7 +17,7 @@ course: $(STAMP)  ## run every lesson headless; LESSONS="02 05" runs some; repor
 	$(PY) -m course run $(LESSONS)
 
 test: $(STAMP)  ## unit tests, notebook checks and nbval over notebooks/ in the smoke profile
-	COURSE_PROFILE=smoke $(PY) -m pytest
+	COURSE_PROFILE=smoke $(PY) -m pytest --junitxml=build/pytest.xml
 
 lab: $(STAMP)  ## JupyterLab on the course
 	$(VENV)/bin/jupyter lab notebooks/

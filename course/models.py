@@ -268,3 +268,24 @@ def _stack(depth, width, num_classes, residual):
     outputs = layers.Dense(num_classes, activation="softmax", name="fc")(x)
     kind = "residual" if residual else "plain"
     return keras.Model(inputs, outputs, name=f"{kind}{depth}")
+
+
+def cifar_fast(width: int = 32, num_classes: int = 10) -> keras.Model:
+    """The fast recipe's network: CIFAR-10 to about 78% in 10 minutes on 2 CPU cores.
+
+    A stride-2 stem takes 32x32 to 16x16 at the first layer, so every later layer costs a
+    quarter of what it would at full size; then three stages of two conv-BN-ReLU layers
+    (``width``, 2x and 4x channels), each followed by a 2x2 max-pool; global max pooling
+    and a softmax. Trained with ``course.train.fit_fast``. Lesson 07.
+    """
+    inputs = keras.Input((32, 32, 3), name="image")
+    x = layers.ReLU(name="stem_relu")(conv_bn(inputs, width, strides=2, name="stem"))
+    for stage in range(3):
+        filters = width * 2**stage
+        for i in (1, 2):
+            name = f"s{stage + 1}c{i}"
+            x = layers.ReLU(name=f"{name}_relu")(conv_bn(x, filters, name=name))
+        x = layers.MaxPooling2D(2, name=f"s{stage + 1}_pool")(x)
+    x = layers.GlobalMaxPooling2D(name="gmp")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="fc")(x)
+    return keras.Model(inputs, outputs, name="cifar_fast")

@@ -110,6 +110,24 @@ def versions() -> dict[str, str]:
     }
 
 
+def use_gpu_speedups(gpu_count: int) -> str:
+    """Mixed precision (float16 compute, float32 weights) and, with several GPUs,
+    ``MirroredStrategy``; say what was turned on. ``COURSE_MIXED_PRECISION=0`` keeps
+    float32. XLA is ``course.train.xla_pays_off``'s call."""
+    import keras
+
+    from course import train
+
+    done = ["XLA"]
+    if os.environ.get("COURSE_MIXED_PRECISION", "1") != "0":
+        keras.mixed_precision.set_global_policy("mixed_float16")
+        done.append("mixed precision (mixed_float16)")
+    if gpu_count > 1:
+        replicas = train.distribute().num_replicas_in_sync
+        done.append(f"MirroredStrategy over {replicas} GPUs")
+    return ", ".join(done)
+
+
 def start(seed: int = DEFAULT_SEED) -> Profile:
     """Set up a lesson: Colab bootstrap, profile, seeds; print what the lesson runs on."""
     from course import colab, data
@@ -121,6 +139,8 @@ def start(seed: int = DEFAULT_SEED) -> Profile:
     print("versions:", ", ".join(f"{k} {v}" for k, v in versions().items()))
     print(f"profile:  {profile.name} ({profile.purpose}); set {ENV_VAR} to change it")
     print("device:  ", ", ".join(devices) if devices else f"CPU only ({os.cpu_count()} cores)")
+    if devices:
+        print("speed:   ", use_gpu_speedups(len(devices)))
     print("data:    ", data.describe(profile))
     print(f"seed:     {seed}" + (", deterministic ops" if profile.name == "smoke" else ""))
     if profile.name == "full" and not devices:

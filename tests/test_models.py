@@ -146,3 +146,15 @@ def test_identity_block_rejects_a_width_change_naming_both_shapes():
 def test_residual_add_rejects_a_size_change():
     with pytest.raises(ValueError, match=r"\(32, 32, 8\).*\(16, 16, 8\).*1x1 convolution"):
         models.residual_add(keras.Input((32, 32, 8)), keras.Input((16, 16, 8)))
+
+
+def test_cifar_fast_downsamples_at_the_stem_and_counts_its_parameters():
+    model = models.cifar_fast()
+    assert model.get_layer("stem").output.shape[1:] == (16, 16, 32)
+    assert model.get_layer("s3_pool").output.shape[1:] == (2, 2, 128)
+    # stem 3*3*3*32; convs 9*32*32, 9*32*32, 9*32*64, 9*64*64, 9*64*128, 9*128*128 (no
+    # biases); BN 4 per channel on 32 + 2*32 + 2*64 + 2*128 channels; fc 128*10+10
+    convs = 9 * (3 * 32 + 32 * 32 * 2 + 32 * 64 + 64 * 64 + 64 * 128 + 128 * 128)
+    assert model.count_params() == convs + 4 * (32 + 64 + 128 + 256) + 1_290
+    assert model.output_shape == (None, 10)
+    assert models.cifar_fast(width=16, num_classes=3).output_shape == (None, 3)

@@ -275,6 +275,11 @@ def near_miss(answer):
 
     import numpy as np
 
+    if hasattr(answer, "get_config") and hasattr(answer, "layers"):  # a Keras model
+        config = answer.get_config()  # one more unit in the last layer that has units
+        [layer for layer in config["layers"] if "units" in layer["config"]][-1]["config"][
+            "units"] += 1
+        return type(answer).from_config(config)
     if callable(answer) and not isinstance(answer, type):
 
         @functools.wraps(answer)
@@ -393,5 +398,9 @@ def test_near_miss_changes_each_kind_of_answer():
     np.testing.assert_array_equal(near_miss(np.array([255, 3], np.uint8)), [254, 3])
     wrapped = near_miss(functools.partial(np.zeros, 2))
     np.testing.assert_array_equal(wrapped(), [1, 0])
+    import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Dense(2)])
+    assert near_miss(model).output_shape == (None, 3)
     with pytest.raises(TypeError, match="teach near_miss"):
         near_miss(object())

@@ -160,3 +160,36 @@ def test_viz_draws_runs_and_confusion_matrices():
     fig = viz.curves_figure({"demo": {"loss": ([1, 2], [2.0, 1.0])}}, ("loss",))
     assert [line.get_label() for line in fig.axes[0].lines] == ["demo training"]
     plt.close("all")
+
+
+def test_one_cycle_warms_up_peaks_and_decays_to_zero():
+    schedule = train.OneCycle(peak=0.4, total_steps=100, warmup=0.2)
+    rates = [float(schedule(step)) for step in (0, 10, 20, 60, 100, 120)]
+    np.testing.assert_allclose(rates, [0.0, 0.2, 0.4, 0.2, 0.0, 0.0], atol=1e-6)
+    assert train.OneCycle(**schedule.get_config()).get_config() == schedule.get_config()
+
+
+def test_smoothed_crossentropy_matches_the_formula():
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], np.float32)
+    labels = np.array([0, 2])
+    loss = train.smoothed_crossentropy(0.3)(labels, probs).numpy()
+    targets = np.full((2, 3), 0.1) + 0.7 * np.eye(3)[labels]  # 1 - 0.3 + 0.3 / 3 on the label
+    np.testing.assert_allclose(loss, -(targets * np.log(probs)).sum(axis=1), rtol=1e-5)
+    plain = keras.losses.sparse_categorical_crossentropy(labels, probs).numpy()
+    np.testing.assert_allclose(train.smoothed_crossentropy(0.0)(labels, probs), plain, rtol=1e-5)
+
+
+def test_fit_fast_compiles_the_recipe_and_learns():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 192)
+    x = rng.integers(0, 60, (192, 8, 8, 3)).astype(np.uint8)
+    for label in range(3):  # the class is the bright colour: it survives flips and shifts
+        x[y == label, :, :, label] += 150
+    keras.utils.set_random_seed(0)
+    model = tiny_model(channels=3)
+    recipe = train.Recipe(epochs=6, batch_size=32, learning_rate=0.1)
+    run = train.fit_fast(model, x, y, recipe, verbose=False)
+    assert isinstance(model.optimizer, keras.optimizers.SGD) and model.optimizer.nesterov
+    assert run.images == 6 * 192 and len(run.history["loss"]) == 6
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-6)  # ended the cycle
+    assert train.evaluate(model, x, y).accuracy > 0.8

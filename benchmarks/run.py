@@ -1,0 +1,142 @@
+"""Every measured figure of the course in one file, and a summary table in README.md.
+
+Collects what the benchmarks and the last runs wrote: ``results/ops.json``
+(ops_bench.py), ``results/training.json`` (training_bench.py), ``results/recipe.json``
+(recipe_bench.py), the per-lesson times of ``build/report.json`` (``make course``, any
+profile) and the test-suite times of ``build/pytest.xml`` (``make test``) and
+``build/ci-times.json`` (``.ci/run``). A source that is missing keeps its stored figures.
+Writes ``benchmarks/results.json`` and the table between the markers in README.md.
+
+    python benchmarks/run.py                       # collect only
+    python benchmarks/run.py ops recipe training   # run those benchmarks first
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results.json"
+README = ROOT / "README.md"
+BEGIN, END = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
+BENCHES = {"ops": "ops_bench.py", "training": "training_bench.py", "recipe": "recipe_bench.py"}
+
+
+def load(path: Path):
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def lessons(report) -> dict | None:
+    """{lesson: {profile: seconds}} from the run report, the latest run of each."""
+    if not report:
+        return None
+    times: dict = {}
+    for entry in report["lessons"]:
+        if entry["status"] == "ok":
+            times.setdefault(entry["notebook"].removesuffix(".ipynb"), {})[entry["profile"]] = (
+                entry["seconds"])
+    return dict(sorted(times.items()))
+
+
+def test_suite(junit: Path, ci_times) -> dict | None:
+    """Seconds of the unit tests and of nbval per notebook, from pytest's JUnit XML."""
+    if not junit.exists():
+        return None
+    unit, notebooks = 0.0, {}
+    for case in ET.parse(junit).iter("testcase"):
+        seconds = float(case.get("time", 0))
+        name = case.get("classname", "")
+        if ".ipynb" in case.get("file", "") + name:
+            lesson = name.split(".ipynb")[0].split(".")[-1]
+            notebooks[lesson] = round(notebooks.get(lesson, 0.0) + seconds, 1)
+        else:
+            unit += seconds
+    suite = {"unit_tests_s": round(unit, 1), "nbval_s": round(sum(notebooks.values()), 1),
+             "nbval_per_notebook_s": dict(sorted(notebooks.items()))}
+    return {**suite, **(ci_times or {})}
+
+
+def collect(stored: dict) -> dict:
+    found = {
+        "ops": load(HERE / "results" / "ops.json"),
+        "training": load(HERE / "results" / "training.json"),
+        "recipe": load(HERE / "results" / "recipe.json"),
+        "lessons": lessons(load(ROOT / "build" / "report.json")),
+        "test_suite": test_suite(ROOT / "build" / "pytest.xml",
+                                 load(ROOT / "build" / "ci-times.json")),
+    }
+    return {k: v if v is not None else stored.get(k) for k, v in found.items()}
+
+
+def table(results: dict) -> str:
+    lines = []
+    if recipe := results.get("recipe"):
+        peak = recipe["peak_gflops"]
+        run = recipe["recipe"]
+        lines += ["**Fast CIFAR-10 recipe** (`course.models.cifar_fast` + `course.train.fit_fast`, "
+                  f"{run['train_images']:,} training images, test on {run['test_images']:,}, "
+                  f"data: {run['data_source']}; {recipe['machine']['cpus']} CPU cores):", "",
+                  "| epoch | training minutes | test accuracy | with flip TTA |",
+                  "|---:|---:|---:|---:|"]
+        lines += [f"| {p['epoch']} | {p['minutes']:.1f} | {p['test_accuracy']:.2%} | "
+                  f"{p['test_accuracy_flip_tta']:.2%} |" for p in run["curve"]]
+        lines += ["", f"**Training throughput** against the fp32 peak of a 2048x2048 matrix "
+                  f"product, {peak:.1f} GFLOP/s:", "",
+                  "| model | multiplies/image | batch | XLA | images/s | GFLOP/s | of peak |",
+                  "|---|---:|---:|---|---:|---:|---:|"]
+        for name, t in recipe["throughput"].items():
+            lines.append(f"| {name} | {t['multiplies_per_image'] / 1e6:.1f} M | "
+                         f"{t['batch_size']} | {'yes' if t['xla'] else 'no'} | "
+                         f"{t['images_per_second']:,.0f} | {t['gflops']:.1f} | "
+                         f"{t['fraction_of_peak']:.0%} |")
+    if times := results.get("lessons"):
+        lines += ["", "**Lesson wall time** (`make course`, seconds):", "",
+                  "| lesson | smoke | quick |", "|---|---:|---:|"]
+        lines += [f"| {name} | {t.get('smoke', '-')} | {t.get('quick', '-')} |"
+                  for name, t in times.items()]
+    if suite := results.get("test_suite"):
+        lines += ["", f"**`make test`**: unit tests {suite['unit_tests_s']:.0f} s, nbval over "
+                  f"{len(suite['nbval_per_notebook_s'])} notebooks {suite['nbval_s']:.0f} s"
+                  + (f", install {suite['install_s']} s, whole CI run {suite['total_s']} s"
+                     if "total_s" in suite else "") + "."]
+    if ops := results.get("ops"):
+        ms = ops["timings_ms"]
+        lines += ["", f"**`course.ops` reference convolution** ({ops['task']}): "
+                  f"{ms['course.ops']:.0f} ms; OpenCV {ms['opencv']:.0f} ms "
+                  f"(ratio {ops['ratios']['ours_over_opencv']:.2f}); TensorFlow "
+                  f"{ms['tensorflow']:.0f} ms (ratio {ops['ratios']['ours_over_tensorflow']:.2f})."]
+    return "\n".join(lines)
+
+
+def write_readme(text: str) -> None:
+    readme = README.read_text()
+    if BEGIN not in readme:
+        raise SystemExit(f"README.md has no {BEGIN} ... {END} markers for the table")
+    head, rest = readme.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    README.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", nargs="*", metavar="benchmark",
+                        help=f"benchmarks to run before collecting: {', '.join(BENCHES)}")
+    names = parser.parse_args().run
+    if unknown := sorted(set(names) - set(BENCHES)):
+        parser.error(f"unknown benchmark {', '.join(unknown)}: use {', '.join(BENCHES)}")
+    for name in names:
+        subprocess.run([sys.executable, str(HERE / BENCHES[name])], check=True)
+    results = collect(load(RESULTS) or {})
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+    write_readme(table(results))
+    print(f"wrote {RESULTS} and the table in {README}")
+
+
+if __name__ == "__main__":
+    main()

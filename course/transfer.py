@@ -1,0 +1,215 @@
+"""Transfer learning: a cached pretrained base and ImageNet weights. Introduced in lesson 08.
+
+Offline, lesson 08 pretrains its own base network on the eight CIFAR-10 classes that
+are neither cat nor dog, and transfers it to cat vs dog. ``pretrained_base`` trains
+that base once and keeps its weights on disk (``COURSE_CACHE_DIR``, default
+``~/.cache/course``), keyed by the profile, the data and the architecture, so a
+re-run loads it in a second; a missing, truncated or corrupt file is rebuilt.
+
+Online, ``imagenet_base`` builds a ``keras.applications`` MobileNetV2 with ImageNet
+weights. Its download has a timeout, so without network it fails in seconds with
+:class:`WeightsUnavailable` and the lesson carries on without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from course import train
+
+CACHE_VAR = "COURSE_CACHE_DIR"
+CAT, DOG = 3, 5  # CIFAR-10 labels
+OTHER_CLASSES = (0, 1, 2, 4, 6, 7, 8, 9)  # airplane ... truck without cat and dog
+WEIGHTS_TIMEOUT_S = 10
+MOBILENET_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
+                 "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{alpha}_{size}_no_top.h5")
+
+
+class WeightsUnavailable(RuntimeError):
+    """Pretrained weights could not be downloaded (no network, a proxy, a timeout)."""
+
+
+def split_pets(x, y):
+    """Split CIFAR-10 into the eight other classes (labels 0..7) and cat (0) vs dog (1)."""
+    y = np.asarray(y)
+    other = np.isin(y, OTHER_CLASSES)
+    remap = np.full(10, -1)
+    remap[list(OTHER_CLASSES)] = np.arange(len(OTHER_CLASSES))
+    pets = (y == CAT) | (y == DOG)
+    return (x[other], remap[y[other]]), (x[pets], (y[pets] == DOG).astype(np.int64))
+
+
+def cache_dir() -> Path:
+    """Where pretrained weights are kept: ``$COURSE_CACHE_DIR`` or ``~/.cache/course``."""
+    return Path(os.environ.get(CACHE_VAR) or Path.home() / ".cache" / "course")
+
+
+def fingerprint(*arrays) -> str:
+    """A short hash of arrays' shapes and (a stride of) their contents: the data's identity."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.shape}{a.dtype}".encode())
+        flat = a.reshape(-1)
+        h.update(np.ascontiguousarray(flat[:: max(1, flat.size // 1_000_000)]).tobytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass
+class Pretrained:
+    """What ``pretrained_base`` returns: the base and how it was obtained."""
+
+    base: keras.Model
+    path: Path
+    from_cache: bool
+    seconds: float  # training time, or load time when it came from the cache
+    accuracy: float  # on the test images of the eight other classes
+
+
+def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
+                    x_test=None, y_test=None, verbose: bool = True) -> Pretrained:
+    """``make_base()`` pretrained on ``(x, y)``, loaded from the cache when it is there.
+
+    ``x_test, y_test`` (optional) measure the pretrained accuracy once, after training.
+
+    The base is trained by ``train.fit_fast`` with ``recipe`` (lesson 07's fast recipe)
+    under a dropout + softmax head that is thrown away afterwards. The cache file name
+    hashes ``key`` (say, the profile), the data, the architecture and the recipe, so
+    changing any of them trains a new base. Weights are written to a temporary file and
+    renamed (never half a file under the real name); a file that fails its checksum or
+    does not load is reported and rebuilt.
+    """
+    base = make_base()
+    classes = int(np.max(y)) + 1
+    architecture = re.sub(r'_\d+"', '"', base.to_json())  # drop Keras's automatic _N suffixes
+    settings = json.dumps([key, fingerprint(x, y), architecture, asdict(recipe), classes],
+                          sort_keys=True)
+    name = f"{base.name}-{hashlib.sha256(settings.encode()).hexdigest()[:16]}"
+    path, meta_path = cache_dir() / f"{name}.weights.h5", cache_dir() / f"{name}.json"
+    started = time.perf_counter()
+    meta = _load_cached(base, path, meta_path, verbose)
+    if meta is not None:
+        seconds = time.perf_counter() - started
+        if verbose:
+            print(f"loaded the pretrained base from {path} in {seconds:.1f} s")
+        return Pretrained(base, path, True, seconds, meta["accuracy"])
+
+    inputs = keras.Input(base.input_shape[1:])
+    features = base(inputs)
+    outputs = keras.layers.Dense(classes, activation="softmax")(
+        keras.layers.Dropout(0.3)(features))
+    model = keras.Model(inputs, outputs, name="pretraining")
+    run = train.fit_fast(model, x, y, recipe, verbose=verbose)
+    if x_test is None:
+        accuracy = run.last("accuracy")
+    else:
+        accuracy = train.evaluate(model, x_test, y_test).accuracy
+    save_weights(base, path, meta_path, {"accuracy": accuracy, "seconds": run.seconds})
+    if verbose:
+        print(f"pretrained in {run.seconds:.0f} s; saved to {path}")
+    return Pretrained(base, path, False, run.seconds, accuracy)
+
+
+def save_weights(model: keras.Model, path: Path, meta_path: Path, meta: dict) -> None:
+    """Write weights and their checksum atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".weights.h5")
+    os.close(fd)
+    try:
+        model.save_weights(tmp, overwrite=True)
+        meta = {**meta, "sha256": _sha256(Path(tmp))}
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        json.dump(meta, f)
+    os.replace(tmp, meta_path)
+
+
+def _load_cached(model, path: Path, meta_path: Path, verbose: bool):
+    """The cache's metadata after loading its weights into ``model``; None when unusable."""
+    if not path.exists():
+        return None
+    problem = None
+    try:
+        meta = json.loads(meta_path.read_text())
+        if _sha256(path) != meta["sha256"]:
+            problem = "its checksum does not match (a truncated or corrupt file)"
+        else:
+            model.load_weights(path)
+            return meta
+    except Exception as error:  # a half-written or foreign file: rebuild it
+        problem = f"it does not load ({type(error).__name__}: {error})"
+    if verbose:
+        print(f"the cached base {path} is unusable: {problem}; training it again")
+    path.unlink(missing_ok=True)
+    meta_path.unlink(missing_ok=True)
+    return None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# --- ImageNet weights from keras.applications ------------------------------------------
+
+
+def imagenet_weights(size: int = 96, alpha: float = 0.35, timeout: float = WEIGHTS_TIMEOUT_S,
+                     url: str | None = None) -> Path:
+    """The path of MobileNetV2's ImageNet weights (no top), downloading them if needed.
+
+    Uses the Keras cache (``~/.keras/models``, or ``$KERAS_HOME/models``). Raises
+    :class:`WeightsUnavailable` within about ``timeout`` seconds when they cannot be
+    fetched, and at once when ``COURSE_OFFLINE=1``.
+    """
+    url = url or MOBILENET_URL.format(alpha=str(float(alpha)), size=size)
+    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
+    path = home / "models" / url.rsplit("/", 1)[1]
+    if path.exists():
+        return path
+    if os.environ.get("COURSE_OFFLINE", "").strip() not in ("", "0"):
+        raise WeightsUnavailable("COURSE_OFFLINE is set, so no download was tried")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as r:
+            while block := r.read(1 << 20):
+                out.write(block)
+        os.replace(tmp, path)
+    except OSError as error:  # URLError, timeouts and refused connections are OSErrors
+        raise WeightsUnavailable(f"could not download {url}: {error}") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path
+
+
+def imagenet_base(size: int = 96, alpha: float = 0.35, weights="imagenet") -> keras.Model:
+    """MobileNetV2 without its top, global-average pooled, for ``size`` x ``size`` RGB input.
+
+    ``weights`` is ``"imagenet"`` (downloaded by ``imagenet_weights``), a path to a
+    weights file of the same architecture, or None for random initial weights. The
+    model expects inputs scaled to [-1, 1].
+    """
+    base = keras.applications.MobileNetV2(input_shape=(size, size, 3), alpha=alpha,
+                                          include_top=False, weights=None, pooling="avg")
+    if weights == "imagenet":
+        weights = imagenet_weights(size, alpha)
+    if weights is not None:
+        base.load_weights(weights)
+    return base

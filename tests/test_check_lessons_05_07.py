@@ -1,0 +1,138 @@
+"""The checkers of lessons 05-07: right answers pass, stubs and typical mistakes get hints."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+from keras import layers
+
+from course.check import lesson05, lesson06, lesson07
+
+
+def stub(*args):
+    raise NotImplementedError()
+
+
+def flatten_size(n, convs):
+    for _, k, padding in convs:
+        n = (n - k + 1 if padding == "valid" else n) // 2
+    return n * n * convs[-1][0]
+
+
+def flatten_ignoring_padding(n, convs):
+    for _ in convs:
+        n //= 2
+    return n * n * convs[-1][0]
+
+
+def dense_params(sizes):
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def confusion(y_true, y_pred, classes):
+    m = np.zeros((classes, classes), int)
+    np.add.at(m, (y_true, y_pred), 1)
+    return m
+
+
+def most_confused(m):
+    off = m - np.diag(np.diag(m))
+    return tuple(int(v) for v in np.unravel_index(np.argmax(off), m.shape))
+
+
+def alexnet_sizes(n):
+    sizes = []
+    for k, s, pad in [(11, 4, 0), (3, 2, 0), (5, 1, 1), (3, 2, 0), (3, 1, 1), (3, 1, 1),
+                      (3, 1, 1), (3, 2, 0)]:
+        n = n if pad else (n - k) // s + 1
+        sizes.append(n)
+    return sizes
+
+
+def alexnet_fixed(relu_before_softmax=False, classes=17):
+    top = [layers.Dense(1000, activation="relu")] if classes != 17 else []
+    return keras.Sequential([
+        keras.Input((227, 227, 3)),
+        layers.Conv2D(96, 11, strides=4, activation="relu"), layers.MaxPooling2D(3, 2),
+        layers.Conv2D(256, 5, padding="same", activation="relu"), layers.MaxPooling2D(3, 2),
+        layers.Conv2D(384, 3, padding="same", activation="relu"),
+        layers.Conv2D(384, 3, padding="same", activation="relu"),
+        layers.Conv2D(256, 3, padding="same", activation="relu"), layers.MaxPooling2D(3, 2),
+        layers.Flatten(), layers.Dense(4096, activation="relu"), layers.Dropout(0.4),
+        layers.Dense(4096, activation="relu"), layers.Dropout(0.4), *top,
+        layers.Dense(17, activation="relu" if relu_before_softmax else None),
+        layers.Activation("softmax"),
+    ])
+
+
+def inception(c_in, c1, c3r, c3, c5r, c5, pp):
+    def conv(k, a, b):
+        return k * k * a * b + b
+    return (conv(1, c_in, c1) + conv(1, c_in, c3r) + conv(3, c3r, c3) + conv(1, c_in, c5r)
+            + conv(5, c5r, c5) + conv(1, c_in, pp))
+
+
+def block(x, filters, strides, project=None):
+    fx = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False)(x)
+    fx = layers.ReLU()(layers.BatchNormalization()(fx))
+    fx = layers.BatchNormalization()(layers.Conv2D(filters, 3, padding="same",
+                                                   use_bias=False)(fx))
+    needs = strides != 1 or x.shape[-1] != filters
+    if needs if project is None else project:
+        x = layers.BatchNormalization()(layers.Conv2D(filters, 1, strides=strides,
+                                                      use_bias=False)(x))
+    return layers.ReLU()(layers.Add()([x, fx]))
+
+
+def plain_params(w):
+    side = (32 - 14) // 2
+    return (27 * w + w) + 6 * (9 * w * w + w) + side * side * w * 128 + 128 + 128 * 129 + 1290
+
+
+def chain(grads, residual):
+    return math.prod((1 + g) if residual else g for g in grads)
+
+
+CASES = [
+    # (checker, right answer, typical wrong answer, words its hint must contain)
+    (lesson05.flatten_size, flatten_size, flatten_ignoring_padding, "'valid' convolution"),
+    (lesson05.dense_params, dense_params,
+     lambda s: sum(a * b for a, b in zip(s[:-1], s[1:], strict=True)), "bias"),
+    (lesson05.confusion_matrix, confusion, lambda t, p, c: confusion(t, p, c).T, "transposed"),
+    (lesson05.most_confused, most_confused, lambda m: most_confused(m)[::-1], "(true, predicted)"),
+    (lesson05.most_confused, most_confused,
+     lambda m: tuple(int(v) for v in np.unravel_index(np.argmax(m), m.shape)), "diagonal"),
+    (lesson06.alexnet_sizes, alexnet_sizes, lambda n: alexnet_sizes(n)[:-1], "one per row"),
+    (lesson06.notes_alexnet_fixed, alexnet_fixed, lambda: alexnet_fixed(True), "ReLU before"),
+    (lesson06.notes_alexnet_fixed, alexnet_fixed, lambda: alexnet_fixed(classes=1000),
+     "classifies twice"),
+    (lesson06.inception_params, inception,
+     lambda *c: inception(*c) - sum(c[1:]), "bias"),
+    (lesson07.residual_block, block, lambda x, f, s: block(x, f, s, project=False),
+     "shape"),
+    (lesson07.residual_block, block, lambda x, f, s: block(x, f, s, project=True), "identity"),
+    (lesson07.plain_params, plain_params,
+     lambda w: plain_params(w) - 81 * w * 128 + 256 * w * 128, "'valid'"),
+    (lesson07.chain_gradient, chain, lambda g, r: math.prod(g), "1 + F'(x)"),
+]
+
+
+@pytest.mark.parametrize("check, right, wrong, hint", CASES,
+                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+def test_checker(check, right, wrong, hint, capsys):
+    assert check(right) is True
+    assert "correct - " in capsys.readouterr().out
+    assert check(stub) is False
+    assert "not attempted yet" in capsys.readouterr().out
+    assert check(wrong) is False
+    out = capsys.readouterr().out
+    assert ("not yet - " in out or "your code raised" in out) and hint in out, out
+
+
+def test_hints_do_not_give_the_answer_away(capsys):
+    lesson07.plain_params(lambda w: 1)
+    out = capsys.readouterr().out
+    assert "not yet" in out and "2,234,122" not in out and "2234122" not in out
+    lesson06.inception_params(lambda *c: 1)
+    assert "163,696" not in capsys.readouterr().out

@@ -1,0 +1,112 @@
+"""The cached pretrained base and the ImageNet weight loading (course.transfer)."""
+
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from course import train, transfer
+
+
+def tiny_base():
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same", name="block1_conv1")(inputs)
+    x = keras.layers.BatchNormalization(name="block1_bn1")(x)
+    outputs = keras.layers.GlobalAveragePooling2D(name="features")(x)
+    return keras.Model(inputs, outputs, name="tiny_base")
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(transfer.CACHE_VAR, str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+RECIPE = train.Recipe(epochs=1, batch_size=32)
+
+
+def data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (n, 8, 8, 3), dtype=np.uint8), rng.integers(0, 3, n)
+
+
+def pretrain(x, y, key="smoke"):
+    return transfer.pretrained_base(tiny_base, x, y, recipe=RECIPE, key=key, verbose=False)
+
+
+def test_split_pets():
+    x = np.arange(10)[:, None]
+    y = np.arange(10)
+    (xo, yo), (xp, yp) = transfer.split_pets(x, y)
+    assert list(yo) == list(range(8)) and list(xo[:, 0]) == [0, 1, 2, 4, 6, 7, 8, 9]
+    assert list(xp[:, 0]) == [3, 5] and list(yp) == [0, 1]  # cat 0, dog 1
+
+
+def test_the_base_is_cached_and_reused(cache):
+    x, y = data()
+    first = pretrain(x, y)
+    assert not first.from_cache and first.path.exists() and first.path.parent == cache
+    assert not list(cache.glob("*.tmp")) and not list(cache.glob("tmp*"))  # atomic: no leftovers
+    second = pretrain(x, y)
+    assert second.from_cache and second.path == first.path
+    assert second.accuracy == first.accuracy
+    for a, b in zip(first.base.get_weights(), second.base.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_key_separates_profiles_and_data(cache):
+    x, y = data()
+    paths = {pretrain(x, y).path, pretrain(x, y, key="quick").path,
+             pretrain(*data(seed=1)).path}
+    assert len(paths) == 3
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "no checksum file"])
+def test_a_damaged_cache_file_is_detected_and_rebuilt(cache, capsys, damage):
+    x, y = data()
+    path = pretrain(x, y).path
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif damage == "garbage":
+        path.write_bytes(b"not an HDF5 file")
+    else:
+        path.with_name(path.name.replace(".weights.h5", ".json")).unlink()
+    capsys.readouterr()
+    again = transfer.pretrained_base(tiny_base, x, y, recipe=RECIPE, key="smoke")
+    assert not again.from_cache
+    assert "unusable" in capsys.readouterr().out
+    assert pretrain(x, y).from_cache  # rebuilt, so the next run loads it
+
+
+def test_imagenet_base_loads_a_local_weights_file(tmp_path):
+    reference = keras.applications.MobileNetV2(input_shape=(96, 96, 3), alpha=0.35,
+                                               include_top=False, weights=None, pooling="avg")
+    path = tmp_path / "mobilenet.weights.h5"
+    reference.save_weights(path)
+    base = transfer.imagenet_base(96, 0.35, weights=path)
+    assert base.output_shape == (None, 1280)
+    for a, b in zip(reference.get_weights(), base.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_imagenet_weights_fail_fast_without_network(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    with pytest.raises(transfer.WeightsUnavailable, match="COURSE_OFFLINE"):
+        transfer.imagenet_weights()
+    monkeypatch.delenv("COURSE_OFFLINE")
+    started = time.perf_counter()
+    with pytest.raises(transfer.WeightsUnavailable):  # nothing listens on port 9
+        transfer.imagenet_weights(url="http://127.0.0.1:9/weights.h5", timeout=2)
+    assert time.perf_counter() - started < 5
+    assert not list((tmp_path / "models").iterdir())  # no partial file left behind
+
+
+def test_imagenet_weights_come_from_the_keras_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    name = transfer.MOBILENET_URL.format(alpha="0.35", size=96).rsplit("/", 1)[1]
+    cached = tmp_path / "models" / name
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"x")
+    assert transfer.imagenet_weights(96, 0.35) == cached
