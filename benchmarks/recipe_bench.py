@@ -32,7 +32,9 @@ from course import models, train  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results" / "recipe.json"
 THROUGHPUT_BATCHES = 12
 
-# The lesson-07 models at their quick-profile widths, and the recipe's own network.
+# The lesson-07 models at their quick-profile widths. The recipe's own network is measured
+# in its training run instead (augmentation included): timed on a few batches of random
+# data under XLA, it read a steady 300 images/s where its real training ran at 450-530.
 MODELS = {
     "cifar_plain": lambda: models.cifar_plain(16),
     "cifar_residual": lambda: models.cifar_residual(16),
@@ -40,7 +42,6 @@ MODELS = {
     "plain8": lambda: models.plain_stack(8, 16),
     "plain20": lambda: models.plain_stack(20, 16),
     "residual20": lambda: models.residual_stack(20, 16),
-    "cifar_fast": models.cifar_fast,
 }
 
 
@@ -58,7 +59,8 @@ def peak_gflops(n: int = 2048, repeats: int = 5) -> float:
 
 
 def throughput(name: str, batch_size: int, jit_compile: bool) -> dict:
-    """Training images/s on random data (after a warm-up), and the GFLOP/s that implies:
+    """Training images/s on random data (after a warm-up, best of three passes), and the
+    GFLOP/s that implies:
     a training step costs about 3 forward passes, 2 FLOPs per multiply-add."""
     model = MODELS[name]()
     model.compile(keras.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy",
@@ -68,9 +70,12 @@ def throughput(name: str, batch_size: int, jit_compile: bool) -> dict:
     y = rng.integers(0, 10, len(x))
     data = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size).cache()
     model.fit(data.take(3), verbose=0)
-    start = time.perf_counter()
-    model.fit(data, verbose=0)
-    images_per_second = len(x) / (time.perf_counter() - start)
+    seconds = []
+    for _ in range(3):  # the best of three passes: a busy or throttled machine only slows
+        start = time.perf_counter()
+        model.fit(data, verbose=0)
+        seconds.append(time.perf_counter() - start)
+    images_per_second = len(x) / min(seconds)
     mults = models.multiplies(model)
     return {"params": model.count_params(), "multiplies_per_image": mults,
             "batch_size": batch_size, "xla": jit_compile,
@@ -115,20 +120,27 @@ def train_to_accuracy(epochs: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=6, help="recipe epochs (default 6)")
+    parser.add_argument("--epochs", type=int, default=5, help="recipe epochs (default 5)")
     parser.add_argument("--throughput-only", action="store_true",
                         help="measure the peak and the throughputs, keep the stored recipe run")
     args = parser.parse_args()
     stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     peak = peak_gflops()
     print(f"fp32 peak (2048 x 2048 matrix product): {peak:.1f} GFLOP/s", flush=True)
-    recipe_batch = train.Recipe(epochs=1).batch_size
     speeds = {}
     for name in MODELS:
-        fast = name == "cifar_fast"
-        speeds[name] = throughput(name, recipe_batch if fast else 128, jit_compile=fast)
+        speeds[name] = throughput(name, 128, jit_compile=False)
         speeds[name]["fraction_of_peak"] = round(speeds[name]["gflops"] / peak, 3)
         print(f"{name:20} {speeds[name]}", flush=True)
+    recipe = stored.get("recipe") if args.throughput_only else train_to_accuracy(args.epochs)
+    if recipe:
+        mults = models.multiplies(models.cifar_fast())
+        rate = recipe["images_per_second"]
+        speeds["cifar_fast (recipe run)"] = {
+            "params": models.cifar_fast().count_params(), "multiplies_per_image": mults,
+            "batch_size": recipe["recipe"]["batch_size"], "xla": recipe["recipe"]["jit_compile"],
+            "images_per_second": rate, "gflops": round(6 * mults * rate / 1e9, 2),
+            "fraction_of_peak": round(6 * mults * rate / 1e9 / peak, 3)}
     result = {
         "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
@@ -137,7 +149,7 @@ def main() -> None:
         "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
         "peak_gflops": round(peak, 1),
         "throughput": speeds,
-        "recipe": stored.get("recipe") if args.throughput_only else train_to_accuracy(args.epochs),
+        "recipe": recipe,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1) + "\n")

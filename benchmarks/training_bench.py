@@ -37,13 +37,13 @@ QUICK = Profile.named("quick")
 # name: (lesson, dataset, builder, training images (None: all), epochs) as the lessons
 # set them for `quick`; every model trains in batches of QUICK.batch_size.
 MODELS = {
-    "mnist_cnn": ("05", "mnist", models.mnist_cnn, None, QUICK.epochs),
+    "mnist_cnn": ("05", "mnist", models.mnist_cnn, None, 5),
     "fashion_dnn": ("05", "fashion_mnist", models.fashion_dnn, None, 2),
     "fashion_cnn": ("05", "fashion_mnist", models.fashion_cnn, None, 2),
-    "cifar_plain": ("07", "cifar10", lambda: models.cifar_plain(16), 5000, 3),
-    "cifar_residual": ("07", "cifar10", lambda: models.cifar_residual(16), 5000, 3),
+    "cifar_plain": ("07", "cifar10", lambda: models.cifar_plain(16), 5000, 2),
+    "cifar_residual": ("07", "cifar10", lambda: models.cifar_residual(16), 5000, 2),
     "cifar_residual_pool": ("07", "cifar10", lambda: models.cifar_residual(16, pool=True),
-                            5000, 3),
+                            5000, 2),
     "plain8": ("07", "cifar10", lambda: models.plain_stack(8, 16), 3000, 4),
     "plain20": ("07", "cifar10", lambda: models.plain_stack(20, 16), 3000, 4),
     "residual20": ("07", "cifar10", lambda: models.residual_stack(20, 16), 3000, 4),

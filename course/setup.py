@@ -7,6 +7,7 @@ every profile and only the sizes change.
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import warnings
@@ -128,11 +129,22 @@ def use_gpu_speedups(gpu_count: int) -> str:
     return ", ".join(done)
 
 
+class _QuietRetracing(logging.Filter):
+    """Drop TensorFlow's "triggered tf.function retracing" warning. Lessons build and
+    evaluate many small models on purpose; each new model traces its own functions."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
 def start(seed: int = DEFAULT_SEED) -> Profile:
     """Set up a lesson: Colab bootstrap, profile, seeds; print what the lesson runs on."""
     from course import colab, data
 
     colab.bootstrap()
+    tf_logger = logging.getLogger("tensorflow")
+    if not any(isinstance(f, _QuietRetracing) for f in tf_logger.filters):
+        tf_logger.addFilter(_QuietRetracing())
     devices = gpus()
     profile = resolve_profile(gpu_visible=bool(devices))
     seed_everything(seed, deterministic=profile.name == "smoke")

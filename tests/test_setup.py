@@ -114,3 +114,68 @@ def test_bootstrap_without_clone_says_what_to_run(fake_colab, tmp_path):
 def test_missing_requirements_uses_import_names():
     missing = colab.missing_requirements(find_spec=lambda m: None if m == "cv2" else object())
     assert missing == ["opencv-python-headless>=4.8"]
+
+
+# --- GPU speed-ups, exercised on the CPU ----------------------------------------------
+
+
+@pytest.fixture
+def restore_policy():
+    import keras
+
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("count, replicas", [(1, ""), (2, "MirroredStrategy over 2 GPUs")])
+def test_a_gpu_turns_on_mixed_precision_and_several_mirror(no_env, monkeypatch, capsys,
+                                                           restore_policy, count, replicas):
+    import keras
+
+    from course import train
+
+    no_env.setenv("COURSE_PROFILE", "smoke")
+    monkeypatch.setattr(setup, "gpus", lambda: [f"/physical_device:GPU:{i}" for i in range(count)])
+    mirrored = types.SimpleNamespace(num_replicas_in_sync=count)
+    monkeypatch.setattr(train, "distribute", lambda devices=None: mirrored)
+    setup.start()
+    speed = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("speed"))
+    assert "XLA" in speed and "mixed precision (mixed_float16)" in speed and replicas in speed
+    assert keras.mixed_precision.global_policy().name == "mixed_float16"
+    # a model built now computes in float16 and still trains with course.train.fit
+    x = np.random.default_rng(0).integers(0, 255, (32, 8, 8, 1), dtype=np.uint8)
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3),
+                              keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+    assert model.layers[0].compute_dtype == "float16"
+    run = train.fit(model, x, np.arange(32) % 2, epochs=1, batch_size=16, verbose=False)
+    assert np.isfinite(run.last("loss"))
+
+
+def test_mixed_precision_can_be_turned_off(no_env, monkeypatch, restore_policy):
+    import keras
+
+    no_env.setenv("COURSE_PROFILE", "smoke")
+    no_env.setenv("COURSE_MIXED_PRECISION", "0")
+    monkeypatch.setattr(setup, "gpus", lambda: ["/physical_device:GPU:0"])
+    setup.start()
+    assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_start_silences_tensorflow_retracing_warnings(no_env):
+    import logging
+
+    no_env.setenv("COURSE_PROFILE", "smoke")
+    setup.start()
+    setup.start()  # twice: still one filter
+    tf_logger = logging.getLogger("tensorflow")
+    assert sum(isinstance(f, setup._QuietRetracing) for f in tf_logger.filters) == 1
+    seen = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    tf_logger.addHandler(handler)
+    try:
+        tf_logger.warning("5 out of the last 5 calls to <f> triggered tf.function retracing.")
+        tf_logger.warning("something else")
+    finally:
+        tf_logger.removeHandler(handler)
+    assert seen == ["something else"]
