@@ -114,13 +114,14 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def write_readme(text: str) -> None:
-    readme = README.read_text()
-    if BEGIN not in readme:
-        raise SystemExit(f"README.md has no {BEGIN} ... {END} markers for the table")
-    head, rest = readme.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    README.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+def replace_between(path: Path, begin: str, end: str, text: str) -> None:
+    """Put ``text`` between the marker lines ``begin`` and ``end`` of the file at ``path``."""
+    content = path.read_text()
+    if begin not in content or end not in content:
+        raise SystemExit(f"{path} has no {begin} ... {end} markers for the table")
+    head, rest = content.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{begin}\n{text}\n{end}{tail}")
 
 
 def main() -> None:
@@ -134,7 +135,7 @@ def main() -> None:
         subprocess.run([sys.executable, str(HERE / BENCHES[name])], check=True)
     results = collect(load(RESULTS) or {})
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
-    write_readme(table(results))
+    replace_between(README, BEGIN, END, table(results))
     print(f"wrote {RESULTS} and the table in {README}")
 
 

@@ -23,6 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from run import replace_between  # noqa: E402  (benchmarks/run.py)
 
 import course  # noqa: E402
 from course import models, train  # noqa: E402
@@ -78,13 +79,6 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def write_readme(text: str) -> None:
-    readme = README.read_text()
-    head, rest = readme.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    README.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", metavar="name",
@@ -107,7 +101,7 @@ def main() -> None:
             "gpus": len(tf.config.list_physical_devices("GPU")), "profile": QUICK.name}
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps({**meta, "models": results}, indent=1) + "\n")
-    write_readme(table(results))
+    replace_between(README, BEGIN, END, table(results))
     print(table(results))
 
 

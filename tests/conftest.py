@@ -21,3 +21,25 @@ def no_env(monkeypatch):
     for var in ("COURSE_PROFILE", "COURSE_DATA_DIR", "COURSE_OFFLINE", "COURSE_RECORD_FILE"):
         monkeypatch.delenv(var, raising=False)
     return monkeypatch
+
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError()
+
+
+@pytest.fixture
+def verify_checker(capsys):
+    """``verify(check, right, wrong, hint)``: the checker passes the right answer, says "not
+    attempted yet" to a stub, and answers the typical wrong one with a hint containing
+    ``hint`` (or names the error the wrong answer raised)."""
+
+    def verify(check, right, wrong, hint):
+        assert check(right) is True
+        assert "correct - " in capsys.readouterr().out
+        assert check(_stub) is False
+        assert "not attempted yet" in capsys.readouterr().out
+        assert check(wrong) is False
+        out = capsys.readouterr().out
+        assert ("not yet - " in out or "your code raised" in out) and hint in out, out
+
+    return verify
