@@ -13,7 +13,7 @@ def _run(args) -> int:
     from course import runner
 
     results = runner.run(args.only, args.profile, write_back=args.write_back,
-                         timeout=args.timeout)
+                         timeout=args.timeout, trial_steps=args.trial)
     failed = [r for r in results if r.status != "ok"]
     for r in failed:
         print(f"FAILED: {r.error}", file=sys.stderr)
@@ -92,6 +92,9 @@ def main(argv=None) -> int:
     run.add_argument("--write-back", action="store_true",
                      help="store the outputs in notebooks/ (for maintainers committing lessons)")
     run.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    run.add_argument("--trial", type=int, nargs="?", const=3, default=0, metavar="BATCHES",
+                     help="check that a profile starts and trains: cut every training to "
+                     "2 epochs of BATCHES batches (default 3); the figures mean nothing")
     run.set_defaults(func=_run)
 
     data = commands.add_parser("data", help="where each dataset would be loaded from",

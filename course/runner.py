@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from course import report
+from course import report, trial
 from course.setup import ENV_VAR as PROFILE_VAR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,10 +46,13 @@ def lessons(only=None, folder: Path = NOTEBOOKS) -> list[Path]:
     return paths
 
 
-def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT_S):
+def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT_S,
+            trial_steps: int = 0):
     """Execute one notebook in a fresh kernel; return its result and the executed notebook.
 
     The kernel's own output (TensorFlow's C++ logs) goes to ``out_dir/<lesson>.log``.
+    ``trial_steps`` > 0 makes it a trial run (:mod:`course.trial`), with its own
+    throw-away cache so that no half-trained base lands in the real one.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -60,7 +63,12 @@ def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT
     error = ""
     with tempfile.TemporaryDirectory() as tmp, open(out_dir / f"{path.stem}.log", "w") as log:
         figures_file = Path(tmp) / "figures.json"
-        env = {PROFILE_VAR: profile, report.RECORD_FILE_VAR: str(figures_file)}
+        env = {PROFILE_VAR: profile, report.RECORD_FILE_VAR: str(figures_file),
+               trial.ENV_VAR: str(trial_steps or "")}
+        if trial_steps:
+            from course.transfer import CACHE_VAR
+
+            env[CACHE_VAR] = str(Path(tmp) / "cache")
         started = time.perf_counter()
         with _environ(env):
             client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
@@ -76,25 +84,35 @@ def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT
     data = {k[len("data_"):]: v for k, v in recorded.items() if k.startswith("data_")}
     figures = {k: v for k, v in recorded.items() if not k.startswith("data_")}
     nbformat.write(nb, out_dir / path.name)
-    result = LessonResult(path.name, "failed" if error else "ok", round(seconds, 1), profile,
+    label = f"{profile}-trial" if trial_steps else profile
+    result = LessonResult(path.name, "failed" if error else "ok", round(seconds, 1), label,
                           data, figures, error)
     return result, nb
 
 
 def run(only=None, profile: str | None = None, build: Path = ROOT / "build",
-        write_back: bool = False, timeout: int = CELL_TIMEOUT_S) -> list[LessonResult]:
-    """Run the lessons, print progress, write the report; return the results."""
+        write_back: bool = False, timeout: int = CELL_TIMEOUT_S,
+        trial_steps: int = 0) -> list[LessonResult]:
+    """Run the lessons, print progress, write the report; return the results.
+
+    ``trial_steps`` > 0: a trial run (every training cut to that many batches), reported
+    under the profile name with ``-trial``; its outputs are never written back.
+    """
     import nbformat
 
     from course.setup import resolve_profile
 
+    if trial_steps and write_back:
+        raise ValueError("--write-back stores a lesson's outputs, and a trial's outputs mean "
+                         "nothing: run the trial without --write-back")
     profile = profile or resolve_profile().name
     paths = lessons(only)
     results = []
-    print(f"Running {len(paths)} lessons in the '{profile}' profile", flush=True)
+    kind = f"a trial ({trial_steps} batches per training) of" if trial_steps else "in"
+    print(f"Running {len(paths)} lessons {kind} the '{profile}' profile", flush=True)
     for i, path in enumerate(paths, 1):
         print(f"[{i}/{len(paths)}] {path.name} ... ", end="", flush=True)
-        result, nb = execute(path, profile, build / "executed", timeout)
+        result, nb = execute(path, profile, build / "executed", timeout, trial_steps)
         results.append(result)
         print(f"{result.status} in {result.seconds:.1f} s", flush=True)
         if result.error:

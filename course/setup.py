@@ -139,7 +139,7 @@ class _QuietRetracing(logging.Filter):
 
 def start(seed: int = DEFAULT_SEED) -> Profile:
     """Set up a lesson: Colab bootstrap, profile, seeds; print what the lesson runs on."""
-    from course import colab, data
+    from course import colab, data, trial
 
     colab.bootstrap()
     tf_logger = logging.getLogger("tensorflow")
@@ -155,7 +155,11 @@ def start(seed: int = DEFAULT_SEED) -> Profile:
         print("speed:   ", use_gpu_speedups(len(devices)))
     print("data:    ", data.describe(profile))
     print(f"seed:     {seed}" + (", deterministic ops" if profile.name == "smoke" else ""))
-    if profile.name == "full" and not devices:
+    limit = trial.steps()
+    if limit:
+        trial.install(limit)
+        print(trial.describe(limit))
+    if profile.name == "full" and not devices and not limit:
         warnings.warn(
             "the 'full' profile runs the notes' full-scale training and needs a GPU; "
             "on this CPU it will take hours. Use COURSE_PROFILE=quick for minutes.",

@@ -100,6 +100,13 @@ def test_multiplies_count_dense_layers():
     assert models.multiplies(models.fashion_dnn()) == 784 * 256 + 256 * 128 + 128 * 10
 
 
+def test_multiplies_count_a_model_used_as_a_layer():
+    base = models.fashion_dnn()
+    inputs = keras.Input((28, 28))
+    wrapped = keras.Model(inputs, layers.Dense(2)(base(inputs)))
+    assert models.multiplies(wrapped) == models.multiplies(base) + 10 * 2
+
+
 @pytest.mark.parametrize("depth", [8, 20, 32])
 @pytest.mark.parametrize("build", [models.plain_stack, models.residual_stack])
 def test_stacks_have_depth_weight_layers_outside_the_shortcuts(build, depth):
