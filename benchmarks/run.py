@@ -3,8 +3,9 @@
 Collects what the benchmarks and the last runs wrote: ``results/ops.json``
 (ops_bench.py), ``results/training.json`` (training_bench.py), ``results/recipe.json``
 (recipe_bench.py), the per-lesson times of ``build/report.json`` (``make course``, any
-profile) and the test-suite times of ``build/pytest.xml`` (``make test``) and
-``build/ci-times.json`` (``.ci/run``). A source that is missing keeps its stored figures.
+profile; a ``--trial`` run of ``full`` gives full_estimate.py's estimates) and the
+test-suite times of ``build/pytest.xml`` (``make test``) and ``build/ci-times.json``
+(``.ci/run``). A source that is missing keeps its stored figures.
 Writes ``benchmarks/results.json`` and the table between the markers in README.md.
 
     python benchmarks/run.py                       # collect only
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+import full_estimate
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -68,6 +71,8 @@ def collect(stored: dict) -> dict:
         "training": load(HERE / "results" / "training.json"),
         "recipe": load(HERE / "results" / "recipe.json"),
         "lessons": lessons(load(ROOT / "build" / "report.json")),
+        "full_estimate": full_estimate.per_lesson(load(ROOT / "build" / "report.json"),
+                                                  load(HERE / "results" / "recipe.json")),
         "test_suite": test_suite(ROOT / "build" / "pytest.xml",
                                  load(ROOT / "build" / "ci-times.json")),
     }
@@ -96,10 +101,16 @@ def table(results: dict) -> str:
                          f"{t['images_per_second']:,.0f} | {t['gflops']:.1f} | "
                          f"{t['fraction_of_peak']:.0%} |")
     if times := results.get("lessons"):
-        lines += ["", "**Lesson wall time** (`make course`, seconds):", "",
-                  "| lesson | smoke | quick |", "|---|---:|---:|"]
-        lines += [f"| {name} | {t.get('smoke', '-')} | {t.get('quick', '-')} |"
-                  for name, t in times.items()]
+        full = results.get("full_estimate") or {}
+        lines += ["", "**Lesson wall time** (`make course`, seconds; `full`: a trial run here and "
+                  "ESTIMATES from the work it counted, see benchmarks/full_estimate.py):", "",
+                  "| lesson | smoke | quick | full trial | full, T4 (est.) | full, A100 (est.) "
+                  "| full, this CPU (est.) |", "|---|---:|---:|---:|---:|---:|---:|"]
+        for name, t in times.items():
+            f = full.get(name, {})
+            lines.append(f"| {name} | {t.get('smoke', '-')} | {t.get('quick', '-')} | "
+                         f"{f.get('trial_s', '-')} | {_duration(f.get('T4_s'))} | "
+                         f"{_duration(f.get('A100_s'))} | {_duration(f.get('this CPU_s'))} |")
     if suite := results.get("test_suite"):
         lines += ["", f"**`make test`**: unit tests {suite['unit_tests_s']:.0f} s, nbval over "
                   f"{len(suite['nbval_per_notebook_s'])} notebooks {suite['nbval_s']:.0f} s"
@@ -112,6 +123,14 @@ def table(results: dict) -> str:
                   f"(ratio {ops['ratios']['ours_over_opencv']:.2f}); TensorFlow "
                   f"{ms['tensorflow']:.0f} ms (ratio {ops['ratios']['ours_over_tensorflow']:.2f})."]
     return "\n".join(lines)
+
+
+def _duration(seconds) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
 def replace_between(path: Path, begin: str, end: str, text: str) -> None:

@@ -2,7 +2,9 @@
 
 Every builder returns an uncompiled Keras model with named layers, so that a summary
 reads the same whenever it is printed. The models end in a softmax: train them with
-``sparse_categorical_crossentropy`` (``course.train.fit`` does).
+``sparse_categorical_crossentropy`` (``course.train.fit`` does). The softmax layer is
+float32 even under mixed precision (a GPU run), as the Keras mixed-precision guide
+advises: in float16 the smallest probabilities round to zero.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ def mnist_cnn(num_classes: int = 10) -> keras.Model:
         layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2"),
         layers.MaxPooling2D(2, name="pool2"),
         layers.Flatten(name="flatten"),
-        layers.Dense(num_classes, activation="softmax", name="fc"),
+        layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc"),
     ], name="mnist_cnn")
 
 
@@ -37,7 +39,7 @@ def fashion_dnn(num_classes: int = 10) -> keras.Model:
         layers.Dense(256, activation="relu", name="fc1"),
         layers.Dropout(0.25, name="dropout"),
         layers.Dense(128, activation="relu", name="fc2"),
-        layers.Dense(num_classes, activation="softmax", name="fc3"),
+        layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc3"),
     ], name="fashion_dnn")
 
 
@@ -62,7 +64,7 @@ def fashion_cnn(num_classes: int = 10) -> keras.Model:
         layers.Dense(600, activation="relu", name="fc1"),
         layers.Dropout(0.25, name="dropout"),
         layers.Dense(120, activation="relu", name="fc2"),
-        layers.Dense(num_classes, activation="softmax", name="fc3"),
+        layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc3"),
     ], name="fashion_cnn")
 
 
@@ -87,7 +89,7 @@ def alexnet(num_classes: int = 1000, input_shape=(227, 227, 3)) -> keras.Model:
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(4096, activation="relu", name="fc6")(x)
     x = layers.Dense(4096, activation="relu", name="fc7")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="fc8")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc8")(x)
     return keras.Model(inputs, outputs, name="alexnet")
 
 
@@ -164,7 +166,7 @@ def cifar_plain(width: int = 128, num_classes: int = 10) -> keras.Model:
         layers.Flatten(name="flatten"),
         layers.Dense(128, activation="relu", name="fc1"),
         layers.Dense(128, activation="relu", name="fc2"),
-        layers.Dense(num_classes, activation="softmax", name="fc3"),
+        layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc3"),
     ], name="cifar_plain")
 
 
@@ -190,7 +192,7 @@ def cifar_residual(width: int = 128, num_classes: int = 10, pool: bool = False) 
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(128, activation="relu", name="fc1")(x)
     x = layers.Dense(128, activation="relu", name="fc2")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="fc3")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc3")(x)
     return keras.Model(inputs, outputs, name="cifar_residual_pool" if pool else "cifar_residual")
 
 
@@ -268,7 +270,7 @@ def _stack(depth, width, num_classes, residual):
             else:
                 x = conv_block(x, filters, strides, name=name)
     x = layers.GlobalAveragePooling2D(name="gap")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="fc")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc")(x)
     kind = "residual" if residual else "plain"
     return keras.Model(inputs, outputs, name=f"{kind}{depth}")
 
@@ -290,5 +292,5 @@ def cifar_fast(width: int = 32, num_classes: int = 10) -> keras.Model:
             x = layers.ReLU(name=f"{name}_relu")(conv_bn(x, filters, name=name))
         x = layers.MaxPooling2D(2, name=f"s{stage + 1}_pool")(x)
     x = layers.GlobalMaxPooling2D(name="gmp")(x)
-    outputs = layers.Dense(num_classes, activation="softmax", name="fc")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc")(x)
     return keras.Model(inputs, outputs, name="cifar_fast")

@@ -44,6 +44,19 @@ def test_builder_shapes_and_parameters(name):
     assert model.count_params() == params
 
 
+@pytest.mark.parametrize("build", [models.mnist_cnn, models.fashion_cnn, models.cifar_residual,
+                                   lambda: models.plain_stack(8), models.cifar_fast])
+def test_softmax_stays_float32_under_mixed_precision(build):
+    keras.mixed_precision.set_global_policy("mixed_float16")  # what a GPU run uses
+    try:
+        model = build()
+        assert model.layers[1].compute_dtype == "float16"
+        probabilities = model(keras.ops.zeros((1, *model.input_shape[1:])))
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert probabilities.dtype == "float32"  # probabilities near 0 and 1 keep their precision
+
+
 def test_builders_take_the_number_of_classes():
     for build in (models.mnist_cnn, models.fashion_dnn, models.fashion_cnn, models.cifar_plain,
                   models.cifar_residual):
