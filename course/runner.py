@@ -108,8 +108,8 @@ def run(only=None, profile: str | None = None, build: Path = ROOT / "build",
     profile = profile or resolve_profile().name
     paths = lessons(only)
     results = []
-    kind = f"a trial ({trial_steps} batches per training) of" if trial_steps else "in"
-    print(f"Running {len(paths)} lessons {kind} the '{profile}' profile", flush=True)
+    trial_note = f" as a trial ({trial_steps} batches per training)" if trial_steps else ""
+    print(f"Running {len(paths)} lessons in the '{profile}' profile{trial_note}", flush=True)
     for i, path in enumerate(paths, 1):
         print(f"[{i}/{len(paths)}] {path.name} ... ", end="", flush=True)
         result, nb = execute(path, profile, build / "executed", timeout, trial_steps)
