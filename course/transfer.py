@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 import urllib.request
@@ -32,6 +33,7 @@ CACHE_VAR = "COURSE_CACHE_DIR"
 CAT, DOG = 3, 5  # CIFAR-10 labels
 OTHER_CLASSES = (0, 1, 2, 4, 6, 7, 8, 9)  # airplane ... truck without cat and dog
 WEIGHTS_TIMEOUT_S = 10
+SHIPPED = Path(__file__).resolve().parent.parent / "data" / "pretrained"
 MOBILENET_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
                  "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{alpha}_{size}_no_top.h5")
 
@@ -78,7 +80,8 @@ class Pretrained:
 
 
 def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
-                    x_test=None, y_test=None, verbose: bool = True) -> Pretrained:
+                    x_test=None, y_test=None, shipped: Path | None = None,
+                    verbose: bool = True) -> Pretrained:
     """``make_base()`` pretrained on ``(x, y)``, loaded from the cache when it is there.
 
     ``x_test, y_test`` (optional) measure the pretrained accuracy once, after training.
@@ -89,16 +92,24 @@ def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
     changing any of them trains a new base. Weights are written to a temporary file and
     renamed (never half a file under the real name); a file that fails its checksum or
     does not load is reported and rebuilt.
+
+    ``shipped``: a folder of bases that :func:`ship` copied out of a cache (the course's
+    is ``SHIPPED``). On a cache miss, a shipped base with the same architecture, recipe
+    and number of classes is checked, copied into the cache and used instead of
+    training: pretraining that takes a CPU many minutes is paid once, by the course.
     """
     base = make_base()
     classes = int(np.max(y)) + 1
     architecture = re.sub(r'_\d+"', '"', base.to_json())  # drop Keras's automatic _N suffixes
-    settings = json.dumps([key, fingerprint(x, y), architecture, asdict(recipe), classes],
-                          sort_keys=True)
+    portable = json.dumps([architecture, asdict(recipe), classes], sort_keys=True)
+    settings = json.dumps([key, fingerprint(x, y), portable], sort_keys=True)
     name = f"{base.name}-{hashlib.sha256(settings.encode()).hexdigest()[:16]}"
+    shipped_name = f"{base.name}-{hashlib.sha256(portable.encode()).hexdigest()[:16]}"
     path, meta_path = cache_dir() / f"{name}.weights.h5", cache_dir() / f"{name}.json"
     started = time.perf_counter()
     meta = _load_cached(base, path, meta_path, verbose)
+    if meta is None and shipped is not None:
+        meta = _load_shipped(base, Path(shipped) / shipped_name, path, meta_path, verbose)
     if meta is not None:
         seconds = time.perf_counter() - started
         if verbose:
@@ -115,10 +126,43 @@ def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
         accuracy = run.last("accuracy")
     else:
         accuracy = train.evaluate(model, x_test, y_test).accuracy
-    save_weights(base, path, meta_path, {"accuracy": accuracy, "seconds": run.seconds})
+    save_weights(base, path, meta_path, {"accuracy": accuracy, "seconds": run.seconds,
+                                         "shipped_name": shipped_name})
     if verbose:
         print(f"pretrained in {run.seconds:.0f} s; saved to {path}")
     return Pretrained(base, path, False, run.seconds, accuracy)
+
+
+def ship(pretrained: Pretrained, folder: Path, note: str) -> Path:
+    """Copy a cached base into ``folder`` for :func:`pretrained_base`'s ``shipped``.
+
+    ``note`` says how and on what it was trained; it is kept in the metadata.
+    """
+    meta = json.loads(pretrained.path.with_name(
+        pretrained.path.name.replace(".weights.h5", ".json")).read_text())
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{meta['shipped_name']}.weights.h5"
+    shutil.copyfile(pretrained.path, target)
+    (folder / f"{meta['shipped_name']}.json").write_text(
+        json.dumps({**meta, "note": note}, indent=1) + "\n")
+    return target
+
+
+def _load_shipped(model, stem: Path, path: Path, meta_path: Path, verbose: bool):
+    """Copy the shipped base at ``stem`` into the cache and load it; None when unusable."""
+    shipped, shipped_meta = stem.with_suffix(".weights.h5"), stem.with_suffix(".json")
+    if not (shipped.exists() and shipped_meta.exists()):
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shipped, path)
+    shutil.copyfile(shipped_meta, meta_path)
+    meta = _load_cached(model, path, meta_path, verbose=False)
+    if verbose and meta:
+        print(f"the course ships this base: {meta['note']}\n({shipped}, checksum verified)")
+    elif verbose:
+        print(f"the shipped base {shipped} is unusable (checksum or format); training it here")
+    return meta
 
 
 def save_weights(model: keras.Model, path: Path, meta_path: Path, meta: dict) -> None:

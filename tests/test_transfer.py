@@ -110,3 +110,36 @@ def test_imagenet_weights_come_from_the_keras_cache(tmp_path, monkeypatch):
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"x")
     assert transfer.imagenet_weights(96, 0.35) == cached
+
+
+def test_a_shipped_base_is_used_for_other_data_and_profiles(cache, tmp_path, capsys):
+    x, y = data()
+    trained = pretrain(x, y)
+    shipped = tmp_path / "shipped"
+    transfer.ship(trained, shipped, note="1 epoch on 64 random images")
+    for f in cache.iterdir():
+        f.unlink()
+    capsys.readouterr()
+    other = transfer.pretrained_base(tiny_base, *data(seed=1), recipe=RECIPE, key="quick",
+                                     shipped=shipped)
+    assert other.from_cache and other.accuracy == trained.accuracy
+    assert "ships this base: 1 epoch on 64 random images" in capsys.readouterr().out
+    for a, b in zip(trained.base.get_weights(), other.base.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert other.path.parent == cache  # copied into the cache: the next run loads it from there
+
+
+def test_a_shipped_base_of_another_recipe_or_damaged_is_not_used(cache, tmp_path, capsys):
+    x, y = data()
+    shipped = tmp_path / "shipped"
+    weights = transfer.ship(pretrain(x, y), shipped, note="test")
+    for f in cache.iterdir():
+        f.unlink()
+    longer = train.Recipe(epochs=2, batch_size=32)
+    assert not transfer.pretrained_base(tiny_base, x, y, recipe=longer, shipped=shipped,
+                                        verbose=False).from_cache
+    weights.write_bytes(weights.read_bytes()[:100])
+    capsys.readouterr()
+    again = transfer.pretrained_base(tiny_base, x, y, recipe=RECIPE, key="quick", shipped=shipped)
+    assert not again.from_cache
+    assert "unusable (checksum or format); training it here" in capsys.readouterr().out
