@@ -27,19 +27,26 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from course import train
+from course import models, train
 
 CACHE_VAR = "COURSE_CACHE_DIR"
 CAT, DOG = 3, 5  # CIFAR-10 labels
 OTHER_CLASSES = (0, 1, 2, 4, 6, 7, 8, 9)  # airplane ... truck without cat and dog
 WEIGHTS_TIMEOUT_S = 10
 SHIPPED = Path(__file__).resolve().parent.parent / "data" / "pretrained"
+BASE_RECIPE = train.Recipe(epochs=10)  # the shipped cifar_base's: 15 minutes on 2 CPU cores
 MOBILENET_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
                  "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{alpha}_{size}_no_top.h5")
 
 
 class WeightsUnavailable(RuntimeError):
     """Pretrained weights could not be downloaded (no network, a proxy, a timeout)."""
+
+
+def cifar_base() -> keras.Model:
+    """Lesson 07's ``cifar_fast`` up to its global max pooling: 128 features per image."""
+    network = models.cifar_fast()
+    return keras.Model(network.input, network.get_layer("gmp").output, name="base")
 
 
 def split_pets(x, y):
@@ -77,6 +84,7 @@ class Pretrained:
     from_cache: bool
     seconds: float  # training time, or load time when it came from the cache
     accuracy: float  # on the test images of the eight other classes
+    shipped_name: str = ""  # its name in a folder of shipped bases (see ``ship``)
 
 
 def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
@@ -114,7 +122,7 @@ def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
         seconds = time.perf_counter() - started
         if verbose:
             print(f"loaded the pretrained base from {path} in {seconds:.1f} s")
-        return Pretrained(base, path, True, seconds, meta["accuracy"])
+        return Pretrained(base, path, True, seconds, meta["accuracy"], shipped_name)
 
     inputs = keras.Input(base.input_shape[1:])
     features = base(inputs)
@@ -126,11 +134,10 @@ def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
         accuracy = run.last("accuracy")
     else:
         accuracy = train.evaluate(model, x_test, y_test).accuracy
-    save_weights(base, path, meta_path, {"accuracy": accuracy, "seconds": run.seconds,
-                                         "shipped_name": shipped_name})
+    save_weights(base, path, meta_path, {"accuracy": accuracy, "seconds": run.seconds})
     if verbose:
         print(f"pretrained in {run.seconds:.0f} s; saved to {path}")
-    return Pretrained(base, path, False, run.seconds, accuracy)
+    return Pretrained(base, path, False, run.seconds, accuracy, shipped_name)
 
 
 def ship(pretrained: Pretrained, folder: Path, note: str) -> Path:
@@ -142,9 +149,9 @@ def ship(pretrained: Pretrained, folder: Path, note: str) -> Path:
         pretrained.path.name.replace(".weights.h5", ".json")).read_text())
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{meta['shipped_name']}.weights.h5"
+    target = folder / f"{pretrained.shipped_name}.weights.h5"
     shutil.copyfile(pretrained.path, target)
-    (folder / f"{meta['shipped_name']}.json").write_text(
+    (folder / f"{pretrained.shipped_name}.json").write_text(
         json.dumps({**meta, "note": note}, indent=1) + "\n")
     return target
 
@@ -159,7 +166,8 @@ def _load_shipped(model, stem: Path, path: Path, meta_path: Path, verbose: bool)
     shutil.copyfile(shipped_meta, meta_path)
     meta = _load_cached(model, path, meta_path, verbose=False)
     if verbose and meta:
-        print(f"the course ships this base: {meta['note']}\n({shipped}, checksum verified)")
+        print(f"the course ships this base: {meta['note']}\n"
+              f"({shipped.parent.name}/{shipped.name}, checksum verified)")
     elif verbose:
         print(f"the shipped base {shipped} is unusable (checksum or format); training it here")
     return meta
