@@ -143,3 +143,13 @@ def test_a_shipped_base_of_another_recipe_or_damaged_is_not_used(cache, tmp_path
     again = transfer.pretrained_base(tiny_base, x, y, recipe=RECIPE, key="quick", shipped=shipped)
     assert not again.from_cache
     assert "unusable (checksum or format); training it here" in capsys.readouterr().out
+
+
+def test_the_course_ships_the_base_that_lesson_08_asks_for(cache):
+    """Fails when cifar_base or BASE_RECIPE change: rebuild with data/build_pretrained.py."""
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 256, (16, 32, 32, 3), dtype=np.uint8), np.arange(16) % 8
+    shipped = transfer.pretrained_base(transfer.cifar_base, x, y, recipe=transfer.BASE_RECIPE,
+                                       key="quick", shipped=transfer.SHIPPED, verbose=False)
+    assert shipped.from_cache  # loaded, not trained
+    assert shipped.accuracy > 0.8  # on the 8 classes' test images, when it was built
