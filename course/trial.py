@@ -3,8 +3,9 @@
 ``python -m course run --profile full --trial`` answers "does the full profile start and
 train here?" in minutes instead of hours. The lessons load the profile's data and build
 its models as usual, but every ``Model.fit`` runs at most ``MAX_EPOCHS`` epochs of at most
-``COURSE_TRIAL_STEPS`` batches (validation too), and ``Model.evaluate`` at most that many
-batches. Accuracies in a trial mean nothing; shapes, memory, data and code paths are real.
+``COURSE_TRIAL_STEPS`` batches (validation too), ``Model.evaluate`` at most that many
+batches, and ``Model.predict`` that many batches, repeated to the length asked for.
+Accuracies in a trial mean nothing; shapes, memory, data and code paths are real.
 
 A trial also adds up the work the lessons would have done in full: the floating-point
 operations of every ``fit``, ``evaluate`` and ``predict`` (two per multiplication of the
@@ -59,13 +60,14 @@ def _limited(method, adjust, limit):
     def wrapper(self, *args, **kwargs):
         bound = signature.bind(self, *args, **kwargs)
         bound.apply_defaults()
-        adjust(self, bound.arguments, limit, count=not _RUNNING)
+        finish = adjust(self, bound.arguments, limit, count=not _RUNNING)
         report.record(**WORK)
         _RUNNING.append(method)
         try:
-            return method(*bound.args, **bound.kwargs)
+            result = method(*bound.args, **bound.kwargs)
         finally:
             _RUNNING.pop()
+        return finish(result) if finish else result
 
     wrapper.trial_limit = limit
     return wrapper
@@ -105,9 +107,18 @@ def _evaluate_arguments(model, arguments, limit, count=True):
 
 
 def _predict_arguments(model, arguments, limit, count=True):
-    """Predictions run in full (lessons use every one of them); only their work is counted."""
+    """Predict ``limit`` batches and repeat them to the full length, so shapes stay right."""
+    import keras
+    import numpy as np
+
+    images, batches = _size(arguments["x"], arguments["batch_size"])
     if count:
-        WORK["trial_eval_flop"] += _flop(model) * _size(arguments["x"], arguments["batch_size"])[0]
+        WORK["trial_eval_flop"] += _flop(model) * images
+    if batches <= limit:
+        return None
+    arguments["steps"] = limit
+    return lambda outputs: keras.tree.map_structure(
+        lambda a: np.resize(a, (images, *a.shape[1:])), outputs)
 
 
 def _size(x, batch_size):

@@ -69,13 +69,16 @@ def test_fit_stops_early_but_counts_the_whole_training(trial_on, tiny):
     assert trial_on["trial_eval_flop"] == flop * 500 * 5
 
 
-def test_evaluate_is_cut_and_predict_is_whole(trial_on, tiny):
+def test_evaluate_is_cut_and_predict_keeps_its_shape(trial_on, tiny):
     model, x, y = tiny
     batches = Batches()
     model.evaluate(x, y, batch_size=10, callbacks=[batches], verbose=0)
     assert batches.test == 3
-    assert model.predict(x, batch_size=100, verbose=0).shape == (1000, 2)
+    predicted = model.predict(x, batch_size=100, verbose=0)
+    assert predicted.shape == (1000, 2)  # 3 batches computed, repeated to the 1,000 asked for
+    np.testing.assert_array_equal(predicted[300:600], predicted[:300])
     assert trial_on["trial_eval_flop"] == 2 * 2 * (4 * 8 + 8 * 2) * 1000
+    assert model.predict(x[:250], batch_size=100, verbose=0).shape == (250, 2)  # 3 batches: all
 
 
 def test_course_fit_on_a_dataset_is_cut_too(trial_on):
