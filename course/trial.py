@@ -110,12 +110,17 @@ def _predict_arguments(model, arguments, limit, count=True):
     """Predict ``limit`` batches and repeat them to the full length, so shapes stay right."""
     import keras
     import numpy as np
+    import tensorflow as tf
 
     images, batches = _size(arguments["x"], arguments["batch_size"])
     if count:
         WORK["trial_eval_flop"] += _flop(model) * images
     if batches <= limit:
         return None
+    if isinstance(arguments["x"], tf.data.Dataset):  # _size rounds up to whole batches
+        images = int(arguments["x"].reduce(
+            tf.constant(0, tf.int64),
+            lambda n, batch: n + tf.shape(tf.nest.flatten(batch)[0], out_type=tf.int64)[0]))
     arguments["steps"] = limit
     return lambda outputs: keras.tree.map_structure(
         lambda a: np.resize(a, (images, *a.shape[1:])), outputs)

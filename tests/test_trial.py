@@ -5,6 +5,7 @@ import json
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from course import models, runner, trial
 from tests.test_runner import notebook
@@ -79,6 +80,8 @@ def test_evaluate_is_cut_and_predict_keeps_its_shape(trial_on, tiny):
     np.testing.assert_array_equal(predicted[300:600], predicted[:300])
     assert trial_on["trial_eval_flop"] == 2 * 2 * (4 * 8 + 8 * 2) * 1000
     assert model.predict(x[:250], batch_size=100, verbose=0).shape == (250, 2)  # 3 batches: all
+    batched = tf.data.Dataset.from_tensor_slices((x[:995], y[:995])).batch(100)
+    assert model.predict(batched, verbose=0).shape == (995, 2)  # a short last batch
 
 
 def test_course_fit_on_a_dataset_is_cut_too(trial_on):
