@@ -34,7 +34,7 @@ def estimate(figures: dict, cpu_gflops: float | None = None) -> dict | None:
     steps = figures["trial_train_steps"]
     seconds = {gpu: flop / (rate * 1e12) + steps * STEP_OVERHEAD_S
                for gpu, rate in GPU_TFLOPS.items()}
-    if cpu_gflops:
+    if cpu_gflops and flop:  # no FLOPs counted (layers multiplies() does not know): no figure
         seconds["this CPU"] = flop / (cpu_gflops * 1e9)
     return {"tflop": round(flop / 1e12, 2), "train_steps": steps,
             **{f"{device}_s": round(s, 1) for device, s in seconds.items()}}
@@ -48,13 +48,15 @@ def cpu_gflops(recipe: dict | None) -> float | None:
 
 
 def per_lesson(report: dict | None, recipe: dict | None) -> dict | None:
-    """{lesson: estimate} from the latest ``full-trial`` entries of the run report."""
+    """{lesson: estimate} from the ``full-trial`` entries of the run report.
+
+    A lesson that trains nothing has only its trial time.
+    """
     if not report:
         return None
     rate = cpu_gflops(recipe)
     found = {entry["notebook"].removesuffix(".ipynb"): {
-                 "trial_s": entry["seconds"], **estimate(entry["figures"], rate)}
+                 "trial_s": entry["seconds"], **(estimate(entry["figures"], rate) or {})}
              for entry in report["lessons"]
-             if entry["profile"] == "full-trial" and entry["status"] == "ok"
-             and estimate(entry["figures"])}
+             if entry["profile"] == "full-trial" and entry["status"] == "ok"}
     return dict(sorted(found.items())) or None

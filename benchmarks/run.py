@@ -128,6 +128,8 @@ def table(results: dict) -> str:
 def _duration(seconds) -> str:
     if seconds is None:
         return "-"
+    if seconds < 1:
+        return "< 1 s"
     if seconds < 90:
         return f"{seconds:.0f} s"
     return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
