@@ -143,6 +143,7 @@ def _size(x, batch_size):
 
 def describe(limit: int) -> str:
     """The line ``course.setup.start`` prints in a trial."""
-    return (f"TRIAL RUN: every fit stops after {MAX_EPOCHS} epochs of at most {limit} batches; "
-            f"the accuracies below mean nothing (unset {ENV_VAR} for a real run)")
+    return (f"TRIAL RUN: every fit stops after {MAX_EPOCHS} epochs of at most {limit} batches, "
+            f"evaluate and predict after {limit}; the accuracies, times and images/s below "
+            f"mean nothing (unset {ENV_VAR} for a real run)")
 
