@@ -1,10 +1,12 @@
 """Transfer learning: a cached pretrained base and ImageNet weights. Introduced in lesson 08.
 
-Offline, lesson 08 pretrains its own base network on the eight CIFAR-10 classes that
-are neither cat nor dog, and transfers it to cat vs dog. ``pretrained_base`` trains
-that base once and keeps its weights on disk (``COURSE_CACHE_DIR``, default
-``~/.cache/course``), keyed by the profile, the data and the architecture, so a
-re-run loads it in a second; a missing, truncated or corrupt file is rebuilt.
+Offline, lesson 08 pretrains a base network on the eight CIFAR-10 classes that are
+neither cat nor dog, and transfers it to cat vs dog. ``pretrained_base`` trains that
+base once and keeps its weights on disk (``COURSE_CACHE_DIR``, default
+``~/.cache/course``), keyed by the profile, the data, the architecture and the recipe,
+so a re-run loads it in a second; a missing, truncated or corrupt file is rebuilt. The
+course ships one such base (``SHIPPED``, made by ``data/build_pretrained.py``) that the
+quick profile loads instead of spending 14 CPU minutes on it.
 
 Online, ``imagenet_base`` builds a ``keras.applications`` MobileNetV2 with ImageNet
 weights. Its download has a timeout, so without network it fails in seconds with
