@@ -10,7 +10,7 @@ Accuracies in a trial mean nothing; shapes, memory, data and code paths are real
 A trial also adds up the work the lessons would have done in full: the floating-point
 operations of every ``fit``, ``evaluate`` and ``predict`` (two per multiplication of the
 Conv2D and Dense layers, a training step three forward passes) and the training steps.
-``benchmarks/gpu_estimate.py`` turns them into estimated GPU times.
+``benchmarks/full_estimate.py`` turns them into estimated GPU times.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def steps() -> int:
 
 
 def install(limit: int) -> None:
-    """Cut every ``fit``/``evaluate`` to ``limit`` batches from now on (idempotent)."""
+    """Cut every ``fit``/``evaluate``/``predict`` to ``limit`` batches from now on (idempotent)."""
     import keras
 
     if getattr(keras.Model.fit, "trial_limit", None) == limit:

@@ -8,7 +8,6 @@ Pretrains ``course.transfer.cifar_base`` with ``course.transfer.BASE_RECIPE`` on
 ``transfer.ship``. Lesson 08 (quick profile) then loads it instead of training.
 """
 
-import json
 import os
 import platform
 import sys
@@ -24,15 +23,14 @@ from course.setup import Profile  # noqa: E402
 def main() -> None:
     x_train, y_train, x_test, y_test = data.load("cifar10")
     (x_other, y_other), _ = transfer.split_pets(x_train, y_train)
+    if len(y_other) < 40_000:
+        raise SystemExit("the shipped base needs the full CIFAR-10: set COURSE_DATA_DIR")
     (x_other_test, y_other_test), _ = transfer.split_pets(x_test, y_test)
     pretrained = transfer.pretrained_base(transfer.cifar_base, x_other, y_other,
                                           recipe=transfer.BASE_RECIPE, key="quick",
                                           x_test=x_other_test[:2000], y_test=y_other_test[:2000])
-    if len(y_other) < 40_000:
-        raise SystemExit("the shipped base needs the full CIFAR-10: set COURSE_DATA_DIR")
-    meta = json.loads(pretrained.path.with_suffix("").with_suffix(".json").read_text())
-    source = next(part for part in data.describe(Profile.named("quick")).split("; ")
-                  if part.startswith("cifar10")).split(" <- ")[1]
+    meta = pretrained.metadata()
+    source = next(s.key for s in data.sources(Profile.named("quick")) if s.present("cifar10"))
     note = (f"{transfer.BASE_RECIPE.epochs} epochs of the fast recipe on the "
             f"{len(y_other):,} CIFAR-10 training images of the 8 other classes (from {source}); "
             f"{pretrained.accuracy:.1%} on 2,000 of their test images; "
