@@ -39,9 +39,9 @@ MODELS = {
     "cifar_plain": lambda: models.cifar_plain(16),
     "cifar_residual": lambda: models.cifar_residual(16),
     "cifar_residual_pool": lambda: models.cifar_residual(16, pool=True),
-    "plain8": lambda: models.plain_stack(8, 16),
-    "plain20": lambda: models.plain_stack(20, 16),
-    "residual20": lambda: models.residual_stack(20, 16),
+    "plain8": lambda: models.resnet_stack(8, 16, residual=False),
+    "plain20": lambda: models.resnet_stack(20, 16, residual=False),
+    "residual20": lambda: models.resnet_stack(20, 16),
 }
 
 

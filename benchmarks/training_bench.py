@@ -45,9 +45,9 @@ MODELS = {
     "cifar_residual": ("07", "cifar10", lambda: models.cifar_residual(16), 5000, 2),
     "cifar_residual_pool": ("07", "cifar10", lambda: models.cifar_residual(16, pool=True),
                             5000, 2),
-    "plain8": ("07", "cifar10", lambda: models.plain_stack(8, 16), 3000, 4),
-    "plain20": ("07", "cifar10", lambda: models.plain_stack(20, 16), 3000, 4),
-    "residual20": ("07", "cifar10", lambda: models.residual_stack(20, 16), 3000, 4),
+    "plain8": ("07", "cifar10", lambda: models.resnet_stack(8, 16, residual=False), 3000, 4),
+    "plain20": ("07", "cifar10", lambda: models.resnet_stack(20, 16, residual=False), 3000, 4),
+    "residual20": ("07", "cifar10", lambda: models.resnet_stack(20, 16), 3000, 4),
 }
 
 

@@ -19,6 +19,10 @@ def __getattr__(name):
         from course.report import record
 
         return record
+    if name == "claim":
+        from course.claims import claim
+
+        return claim
     try:
         return importlib.import_module(f"course.{name}")
     except ModuleNotFoundError as error:

@@ -16,7 +16,8 @@ def _run(args) -> int:
                          timeout=args.timeout, trial_steps=args.trial)
     failed = [r for r in results if r.status != "ok"]
     for r in failed:
-        print(f"FAILED: {r.error}", file=sys.stderr)
+        why = r.error or "ran, but a claim does not hold (see build/report.md)"
+        print(f"FAILED: {r.notebook}: {why}", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -71,6 +72,21 @@ def _catalogue(args) -> int:
     from course import exercises, runner
 
     print(exercises.catalogue(runner.lessons(args.only)))
+    return 0
+
+
+def _export(args) -> int:
+    from course import export
+
+    stale = export.export(check=args.check)
+    for entry in stale:
+        print(f"{'out of date' if args.check else 'updated'}: {entry}")
+    if args.check and stale:
+        print("the package's copy of lesson code differs from the lesson: run "
+              "`python -m course export`", file=sys.stderr)
+        return 1
+    if not stale:
+        print("the package's copies of lesson code match the lessons")
     return 0
 
 
@@ -129,6 +145,12 @@ def main(argv=None) -> int:
                                     help="print the exercise catalogue as a Markdown table")
     catalogue.add_argument("only", nargs="*", help="lesson numbers (default: all)")
     catalogue.set_defaults(func=_catalogue)
+
+    export = commands.add_parser(
+        "export", help="copy the lessons' #@save cells into the course package")
+    export.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if the package's copy is out of date")
+    export.set_defaults(func=_export)
 
     doctor = commands.add_parser(
         "doctor", help="check versions, GPU, profile, data and caches; say how to fix problems")

@@ -27,10 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from course import report
+from course.paths import DATA
 
 DATA_DIR_VAR = "COURSE_DATA_DIR"
 OFFLINE_VAR = "COURSE_OFFLINE"
-SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
+SAMPLES_DIR = DATA / "samples"
 PHOTOS_DIR = SAMPLES_DIR.parent / "photos"
 DOWNLOAD_TIMEOUT_S = 15
 KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -99,21 +100,36 @@ def load(name: str, profile=None):
     ``smoke`` only the bundled samples are used, so results never depend on the network.
     """
     _check_name(name)
-    failures = []
+    failures, rejected = [], []
     for source in sources(profile):
         try:
             arrays = source.load(name)
         except DataError as error:
             failures.append(f"{source.title}: {error}")
+            if source.present(name):  # there is a file, and it is damaged: say so
+                rejected.append(f"{source.title}: {error}")
             continue
+        for problem in rejected:
+            print(f"{name}: rejected {problem}")
         n_train, n_test = len(arrays[1]), len(arrays[3])
         print(f"{name}: {n_train:,} training and {n_test:,} test images from {source.title}")
         if isinstance(source, SamplesSource):
             print("  (a bundled sample: accuracies will differ from the full dataset's)")
+        LOADED[name] = source.key
         report.record(**{f"data_{name}": source.key})
         return arrays
     lines = "\n".join(f"  {i}. {f}" for i, f in enumerate(failures, 1))
     raise DataNotFoundError(f"could not load {name!r} from any source:\n{lines}")
+
+
+LOADED: dict[str, str] = {}  # dataset name -> the key of the source that last served it
+
+
+def last_source(name: str) -> str:
+    """Which source served ``name`` the last time ``load`` was called (e.g. COURSE_DATA_DIR)."""
+    if name not in LOADED:
+        raise ValueError(f"{name!r} has not been loaded yet: call course.data.load({name!r})")
+    return LOADED[name]
 
 
 def sources(profile=None):

@@ -84,7 +84,8 @@ def check_graph_shapes(features_shape, adjacency_shape) -> None:
                          f"nodes: one feature row per node (features {fs}, adjacency {adj})")
 
 
-@keras.saving.register_keras_serializable(package="course")
+# >>> from notebooks/10_graph_convolution.ipynb: edit the lesson, then `python -m course export`
+
 class GCNLayer(keras.layers.Layer):
     """One graph convolution: ``activation(A_norm @ H @ W + b)``.
 
@@ -95,7 +96,7 @@ class GCNLayer(keras.layers.Layer):
     layer works on graphs of any size.
     """
 
-    def __init__(self, units: int, activation=None, use_bias: bool = True, **kwargs):
+    def __init__(self, units, activation=None, use_bias=True, **kwargs):
         super().__init__(**kwargs)
         if int(units) < 1:
             raise ValueError(f"units must be a positive number of output features; got {units}")
@@ -129,6 +130,10 @@ class GCNLayer(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units, "use_bias": self.use_bias,
                 "activation": keras.activations.serialize(self.activation)}
+
+# <<< end of notebooks/10_graph_convolution.ipynb
+
+GCNLayer = keras.saving.register_keras_serializable(package="course")(GCNLayer)
 
 
 @keras.saving.register_keras_serializable(package="course")

@@ -154,10 +154,23 @@ def residual_add(shortcut, fx, name=None):
     return layers.Add(name=name)([shortcut, fx])
 
 
-def cifar_plain(width: int = 128, num_classes: int = 10) -> keras.Model:
-    """Note 002's plain network: seven valid 3x3 convolutions, max-pool 2, FC 128-128-10.
+def conv_bn(x, filters, kernel_size=3, strides=1, name="conv"):
+    """A bias-free convolution followed by batch normalization. Lesson 07.
 
-    32 -> 30 -> ... -> 18 -> pool 9, so the head sees 9 * 9 * width features. Lesson 07.
+    Momentum 0.9 (PyTorch's default) lets the moving statistics that inference uses
+    settle within the few hundred steps of a short run; Keras' 0.99 needs thousands.
+    """
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False,
+                      name=name)(x)
+    return layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
+
+
+# >>> from notebooks/07_plain_vs_residual.ipynb: edit the lesson, then `python -m course export`
+
+def cifar_plain(width=128, num_classes=10):
+    """The notes' plain network: seven valid 3x3 convolutions, max-pool 2, FC 128-128-10.
+
+    32 -> 30 -> ... -> 18 -> pool 9, so the head sees 9 * 9 * width features.
     """
     return keras.Sequential([
         keras.Input((32, 32, 3), name="image"),
@@ -170,15 +183,13 @@ def cifar_plain(width: int = 128, num_classes: int = 10) -> keras.Model:
     ], name="cifar_plain")
 
 
-def cifar_residual(width: int = 128, num_classes: int = 10, pool: bool = False) -> keras.Model:
-    """Note 002's residual networks: four pairs of same-padded 3x3 convolutions.
+def cifar_residual(width=128, num_classes=10, pool=False, adds=True):
+    """The notes' residual networks: four pairs of padded 3x3 convolutions.
 
-    The first pair maps the 3 colour channels to ``width`` (no shortcut: the shapes
-    differ); each later pair adds its input back (x + F(x)). With ``pool`` a 2x2
-    max-pool follows pairs 2, 3 and 4 (32 -> 16 -> 8 -> 4), else one follows pair 4.
-    The head is the plain network's, so the three differ only in the body. Lesson 07.
+    Pairs 2 to 4 add their input back (x + F(x)); ``adds=False`` removes the additions
+    and changes nothing else. With ``pool`` a 2x2 max-pool follows pairs 2, 3 and 4
+    (32 -> 16 -> 8 -> 4), else one follows pair 4.
     """
-
     def pair(y, i):
         y = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{i}a")(y)
         return layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{i}b")(y)
@@ -186,71 +197,49 @@ def cifar_residual(width: int = 128, num_classes: int = 10, pool: bool = False) 
     inputs = keras.Input((32, 32, 3), name="image")
     x = pair(inputs, 1)
     for i in (2, 3, 4):
-        x = residual_add(x, pair(x, i), name=f"add{i}")
+        fx = pair(x, i)
+        x = residual_add(x, fx, name=f"add{i}") if adds else fx
         if pool or i == 4:
             x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(128, activation="relu", name="fc1")(x)
     x = layers.Dense(128, activation="relu", name="fc2")(x)
     outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc3")(x)
-    return keras.Model(inputs, outputs, name="cifar_residual_pool" if pool else "cifar_residual")
-
-
-def conv_bn(x, filters, kernel_size=3, strides=1, name="conv"):
-    """A bias-free convolution followed by batch normalization. Lesson 07.
-
-    Momentum 0.9 (PyTorch's default) lets the moving statistics that inference uses
-    settle within the few hundred steps of a short run; Keras' 0.99 needs thousands.
-    """
-    x = layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False,
-                      name=name)(x)
-    return layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")(x)
+    name = ("cifar_residual" if adds else "cifar_no_adds") + ("_pool" if pool else "")
+    return keras.Model(inputs, outputs, name=name)
 
 
 def residual_branch(x, filters, strides=1, name="block"):
-    """F(x) of ResNet's basic block: conv-BN-ReLU, conv-BN. Lesson 07."""
+    """F(x) of ResNet's basic block: conv-BN-ReLU, conv-BN."""
     fx = conv_bn(x, filters, strides=strides, name=f"{name}_conv1")
     fx = layers.ReLU(name=f"{name}_relu1")(fx)
     return conv_bn(fx, filters, name=f"{name}_conv2")
 
 
 def identity_block(x, filters, name="block"):
-    """ReLU(x + F(x)): the shortcut is x itself, so F(x) must keep x's shape. Lesson 07."""
+    """ReLU(x + F(x)): the shortcut is x itself, so F(x) must keep x's shape."""
     fx = residual_branch(x, filters, name=name)
     return layers.ReLU(name=f"{name}_out")(residual_add(x, fx, name=f"{name}_add"))
 
 
 def conv_block(x, filters, strides=2, name="block"):
-    """ReLU(proj(x) + F(x)): a strided 1x1 convolution shortcut changes width and size.
-
-    Lesson 07.
-    """
+    """ReLU(proj(x) + F(x)): a strided 1x1 convolution shortcut changes width and size."""
     fx = residual_branch(x, filters, strides, name=name)
     shortcut = conv_bn(x, filters, 1, strides, name=f"{name}_shortcut")
     return layers.ReLU(name=f"{name}_out")(residual_add(shortcut, fx, name=f"{name}_add"))
 
 
 def plain_block(x, filters, strides=1, name="block"):
-    """ReLU(F(x)): the residual block without its shortcut. Lesson 07."""
+    """ReLU(F(x)): the residual block without its shortcut."""
     return layers.ReLU(name=f"{name}_out")(residual_branch(x, filters, strides, name=name))
 
 
-def plain_stack(depth: int, width: int = 16, num_classes: int = 10) -> keras.Model:
-    """A CIFAR ResNet (He et al., 2016) of ``depth = 6n + 2`` layers, no shortcuts. Lesson 07."""
-    return _stack(depth, width, num_classes, residual=False)
+def resnet_stack(depth, width=16, num_classes=10, residual=True):
+    """He et al.'s CIFAR-10 network of ``depth = 6n + 2`` layers, with or without shortcuts.
 
-
-def residual_stack(depth: int, width: int = 16, num_classes: int = 10) -> keras.Model:
-    """A CIFAR ResNet of ``depth = 6n + 2`` layers: identity and convolution blocks. Lesson 07."""
-    return _stack(depth, width, num_classes, residual=True)
-
-
-def _stack(depth, width, num_classes, residual):
-    """A stem convolution, three stages of n two-layer blocks (width, 2x, 4x channels),
-    global average pooling and a softmax layer: 1 + 6n + 1 layers with weights.
-
-    Unlike He et al.'s, the stem has stride 2 (32x32 -> 16x16, then 8x8 and 4x4), which
-    makes every layer four times cheaper, so a laptop CPU can train deep stacks.
+    A stem convolution, three stages of n two-layer blocks (width, 2x, 4x channels),
+    global average pooling and a softmax layer. Unlike He et al.'s, the stem has stride 2
+    (32x32 -> 16x16, then 8x8 and 4x4): every layer is four times cheaper.
     """
     n, rest = divmod(depth - 2, 6)
     if rest or n < 1:
@@ -271,18 +260,13 @@ def _stack(depth, width, num_classes, residual):
                 x = conv_block(x, filters, strides, name=name)
     x = layers.GlobalAveragePooling2D(name="gap")(x)
     outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc")(x)
-    kind = "residual" if residual else "plain"
-    return keras.Model(inputs, outputs, name=f"{kind}{depth}")
+    return keras.Model(inputs, outputs, name=f"{'residual' if residual else 'plain'}{depth}")
 
 
-def cifar_fast(width: int = 32, num_classes: int = 10) -> keras.Model:
-    """The fast recipe's network: CIFAR-10 to about 77% in under 10 minutes on 2 CPU cores.
-
-    A stride-2 stem takes 32x32 to 16x16 at the first layer, so every later layer costs a
-    quarter of what it would at full size; then three stages of two conv-BN-ReLU layers
-    (``width``, 2x and 4x channels), each followed by a 2x2 max-pool; global max pooling
-    and a softmax. Trained with ``course.train.fit_fast``. Lesson 07.
-    """
+def cifar_fast(width=32, num_classes=10):
+    """The fast recipe's network: a stride-2 stem, then three stages of two conv-BN-ReLU
+    layers (``width``, 2x, 4x channels) each followed by a 2x2 max-pool; global max
+    pooling and a softmax."""
     inputs = keras.Input((32, 32, 3), name="image")
     x = layers.ReLU(name="stem_relu")(conv_bn(inputs, width, strides=2, name="stem"))
     for stage in range(3):
@@ -294,3 +278,5 @@ def cifar_fast(width: int = 32, num_classes: int = 10) -> keras.Model:
     x = layers.GlobalMaxPooling2D(name="gmp")(x)
     outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc")(x)
     return keras.Model(inputs, outputs, name="cifar_fast")
+
+# <<< end of notebooks/07_plain_vs_residual.ipynb

@@ -18,22 +18,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from course import report, trial
+from course.paths import NOTEBOOKS, ROOT
 from course.setup import ENV_VAR as PROFILE_VAR
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
 CELL_TIMEOUT_S = 1800
 
 
 @dataclass
 class LessonResult:
     notebook: str
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "failed", or "claims fail" (it ran; a claim's run contradicts it)
     seconds: float
     profile: str
     data: dict = field(default_factory=dict)
     figures: dict = field(default_factory=dict)
     error: str = ""
+    claims: list = field(default_factory=list)  # [{"statement", "status", "evidence"}]
 
 
 def lessons(only=None, folder: Path = NOTEBOOKS) -> list[Path]:
@@ -82,11 +82,15 @@ def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT
         seconds = time.perf_counter() - started
         recorded = report.read(figures_file)
     data = {k[len("data_"):]: v for k, v in recorded.items() if k.startswith("data_")}
+    claims = recorded.pop("claims", [])
     figures = {k: v for k, v in recorded.items() if not k.startswith("data_")}
     nbformat.write(nb, out_dir / path.name)
     label = f"{profile}-trial" if trial_steps else profile
-    result = LessonResult(path.name, "failed" if error else "ok", round(seconds, 1), label,
-                          data, figures, error)
+    status = "failed" if error else "ok"
+    if status == "ok" and not trial_steps and any(c["status"] == "does not hold" for c in claims):
+        status = "claims fail"
+    result = LessonResult(path.name, status, round(seconds, 1), label, data, figures, error,
+                          claims)
     return result, nb
 
 
@@ -117,7 +121,10 @@ def run(only=None, profile: str | None = None, build: Path = ROOT / "build",
         print(f"{result.status} in {result.seconds:.1f} s", flush=True)
         if result.error:
             print("    " + result.error.replace("\n", "\n    "), flush=True)
-        elif write_back:
+        for failed in (c for c in result.claims if c["status"] == "does not hold"):
+            print(f"    claim does not hold: {failed['statement']} ({failed['evidence']})",
+                  flush=True)
+        if not result.error and write_back:
             nbformat.write(nb, path)
     write_report(results, build)
     print(f"Report: {build / 'report.md'}")
@@ -157,6 +164,18 @@ def write_report(results: list[LessonResult], build: Path) -> None:
     if failures:
         lines += ["", "## Failures in this run", ""]
         lines += [f"- **{r.notebook}**: {r.error.splitlines()[0]}" for r in failures]
+    with_claims = [e for e in entries if e.get("claims")]
+    if with_claims:
+        lines += ["", "## Claims", "",
+                  "What each lesson concludes from its run, checked on that run's numbers "
+                  "(`course.claim`).", ""]
+        for e in with_claims:
+            lines.append(f"**{e['notebook']}** ({e['profile']})")
+            lines.append("")
+            lines += [f"- {c['status']}: {c['statement']}"
+                      + (f" ({c['evidence']})" if c.get("evidence") else "")
+                      for c in e["claims"]]
+            lines.append("")
     (build / "report.md").write_text("\n".join(lines) + "\n")
 
 

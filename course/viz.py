@@ -36,16 +36,19 @@ def show_images(images, titles=None, ncols: int = 8, size: float = 1.4, colors=N
     plt.show()
 
 
-def curves_figure(curves, metrics=("loss", "accuracy"), xlabel: str = "epoch"):
+def curves_figure(curves, metrics=("loss", "accuracy"), xlabel: str = "epoch",
+                  val_label: str = "validation"):
     """A figure with one panel per metric, training solid and validation dashed. Lesson 05.
 
     ``curves`` maps a label (a model's name, or "") to ``{key: (xs, ys)}`` with keys
-    such as ``"loss"`` and ``"val_loss"``. Returns the figure without showing it.
+    such as ``"loss"`` and ``"val_loss"``; ``val_label`` names what the ``val_`` curves
+    were measured on ("test" when a lesson passed its test set). Returns the figure.
     """
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.4), squeeze=False)
     for ax, metric in zip(axes.flat, metrics, strict=True):
         for i, (label, series) in enumerate(curves.items()):
-            for key, style, part in ((metric, "-", "training"), (f"val_{metric}", "--o", "test")):
+            for key, style, part in ((metric, "-", "training"),
+                                     (f"val_{metric}", "--o", val_label)):
                 if key in series:
                     xs, ys = series[key]
                     ax.plot(xs, ys, style, color=f"C{i}", markersize=4,
@@ -57,11 +60,43 @@ def curves_figure(curves, metrics=("loss", "accuracy"), xlabel: str = "epoch"):
     return fig
 
 
-def plot_history(runs, metrics=("loss", "accuracy")):
+def plot_history(runs, metrics=("loss", "accuracy"), val_label: str = "validation"):
     """Per-epoch curves of one or more ``course.train.Run``s in one figure. Lesson 05."""
     curves = {run.name: {key: (range(1, len(values) + 1), values)
                          for key, values in run.history.items()} for run in runs}
-    curves_figure(curves, metrics)
+    curves_figure(curves, metrics, val_label=val_label)
+    plt.show()
+
+
+def smoothed(values, window: int = 25) -> np.ndarray:
+    """The running mean over the last ``window`` values (fewer at the start)."""
+    values = np.asarray(values, dtype=float)
+    sums = np.cumsum(np.insert(values, 0, 0.0))
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
+
+
+def plot_training(runs, val_metric: str = "val_accuracy", val_label: str = "test",
+                  window: int = 25):
+    """Each batch's training loss (smoothed over ``window`` batches) against epochs, and
+    ``val_metric`` at the end of every epoch, for ``course.train.Run``s. Lesson 07.
+
+    Unlike Keras' per-epoch running means, the loss curve has a point per batch, so two
+    epochs still show how fast each model learns.
+    """
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
+    for i, run in enumerate(runs):
+        steps = np.arange(1, len(run.batch_loss) + 1) / max(run.steps_per_epoch, 1)
+        left.plot(steps, smoothed(run.batch_loss, window), color=f"C{i}", label=run.name)
+        if val_metric in run.history:
+            values = run.history[val_metric]
+            right.plot(range(1, len(values) + 1), values, "o-", color=f"C{i}", label=run.name)
+    left.set(xlabel="epoch", title=f"training loss (batches, mean of {window})")
+    right.set(xlabel="epoch", title=f"{val_label} {val_metric.removeprefix('val_')}")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
     plt.show()
 
 

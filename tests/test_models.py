@@ -32,7 +32,19 @@ BUILDERS = {
     # the same convs; 4*4*128*128+128; 16,512; 1,290
     "cifar_residual_pool": (lambda: models.cifar_residual(pool=True), (32, 32, 3), 10,
                             3_584 + 1_033_088 + 262_272 + 17_802),
+    # the control: the same without its three additions, which have no weights
+    "cifar_no_adds_pool": (lambda: models.cifar_residual(pool=True, adds=False), (32, 32, 3), 10,
+                           3_584 + 1_033_088 + 262_272 + 17_802),
 }
+
+
+def test_the_control_network_differs_only_in_its_adds():
+    with_adds = models.cifar_residual(16, pool=True)
+    without = models.cifar_residual(16, pool=True, adds=False)
+    kinds = [type(layer).__name__ for layer in with_adds.layers]
+    assert kinds.count("Add") == 3
+    assert [k for k in kinds if k != "Add"] == [type(layer).__name__ for layer in without.layers]
+    assert without.name == "cifar_no_adds_pool"
 
 
 @pytest.mark.parametrize("name", BUILDERS)
@@ -45,7 +57,8 @@ def test_builder_shapes_and_parameters(name):
 
 
 @pytest.mark.parametrize("build", [models.mnist_cnn, models.fashion_cnn, models.cifar_residual,
-                                   lambda: models.plain_stack(8), models.cifar_fast])
+                                   lambda: models.resnet_stack(8, residual=False),
+                                   models.cifar_fast])
 def test_softmax_stays_float32_under_mixed_precision(build):
     keras.mixed_precision.set_global_policy("mixed_float16")  # what a GPU run uses
     try:
@@ -121,9 +134,9 @@ def test_multiplies_count_a_model_used_as_a_layer():
 
 
 @pytest.mark.parametrize("depth", [8, 20, 32])
-@pytest.mark.parametrize("build", [models.plain_stack, models.residual_stack])
-def test_stacks_have_depth_weight_layers_outside_the_shortcuts(build, depth):
-    model = build(depth, width=4)
+@pytest.mark.parametrize("residual", [False, True])
+def test_stacks_have_depth_weight_layers_outside_the_shortcuts(residual, depth):
+    model = models.resnet_stack(depth, width=4, residual=residual)
     weighted = [layer for layer in model.layers if isinstance(layer, (layers.Conv2D, layers.Dense))
                 and "shortcut" not in layer.name]
     assert len(weighted) == depth
@@ -132,7 +145,7 @@ def test_stacks_have_depth_weight_layers_outside_the_shortcuts(build, depth):
 
 
 def test_residual_stack_differs_from_plain_only_by_its_two_projections():
-    plain, residual = models.plain_stack(20, 16), models.residual_stack(20, 16)
+    plain, residual = models.resnet_stack(20, 16, residual=False), models.resnet_stack(20, 16)
     # two 1x1 shortcut convolutions (16->32, 32->64) with their batch normalizations
     assert residual.count_params() - plain.count_params() == 16 * 32 + 4 * 32 + 32 * 64 + 4 * 64
     assert plain.count_params() == 271_098  # He et al.'s plain-20 has "0.27M"
@@ -141,7 +154,7 @@ def test_residual_stack_differs_from_plain_only_by_its_two_projections():
 @pytest.mark.parametrize("depth", [7, 9, 2, 0])
 def test_stacks_reject_depths_that_are_not_6n_plus_2(depth):
     with pytest.raises(ValueError, match=f"depth={depth} is not 6n \\+ 2"):
-        models.plain_stack(depth)
+        models.resnet_stack(depth, residual=False)
 
 
 def test_identity_block_keeps_the_shape():

@@ -1,0 +1,105 @@
+"""Conclusions bound to the run that draws them. Introduced in lesson 05.
+
+A lesson that concludes something from a trained result states it as a claim on that
+run's numbers, right after the result::
+
+    course.claim("the 20-layer plain stack ends with a higher training loss than the "
+                 "8-layer one", plain20 > plain8, f"{plain20:.3f} > {plain8:.3f}")
+
+prints ``[claim holds] the 20-layer ... (1.715 > 1.467)`` or ``[claim does not hold at
+this scale] ...``, so the stored output says whether the run backs the text. The run
+report lists every claim with its status; ``tests/test_claims.py`` fails when a
+committed notebook stores a claim that does not hold. In the ``smoke`` profile (a
+handful of images, one epoch) results mean nothing: claims are printed as not checked.
+
+``spread`` summarizes repeated runs (several seeds), for claims about what is robust.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+HOLDS = "[claim holds]"
+FAILS = "[claim does not hold at this scale]"
+UNCHECKED = "[claim not checked in smoke]"
+PATTERN = re.compile(r"^\[claim (holds|does not hold at this scale|not checked in smoke)\] (.*)$",
+                     re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One conclusion and whether this run's numbers back it."""
+
+    statement: str
+    holds: bool
+    evidence: str = ""
+    checked: bool = True
+
+    @property
+    def status(self) -> str:
+        if not self.checked:
+            return "not checked"
+        return "holds" if self.holds else "does not hold"
+
+    def line(self) -> str:
+        tag = UNCHECKED if not self.checked else HOLDS if self.holds else FAILS
+        return f"{tag} {self.statement}" + (f" ({self.evidence})" if self.evidence else "")
+
+
+def claim(statement: str, holds, evidence: str = "") -> Claim:
+    """Print ``statement`` with whether ``holds`` (a bool from this run) is true; record it.
+
+    ``evidence`` is the numbers the verdict rests on, e.g. ``"1.715 > 1.467"``.
+    """
+    from course import report
+
+    if not isinstance(holds, (bool, np.bool_)):
+        raise TypeError(f"claim({statement!r}): `holds` must be a bool computed from the run "
+                        f"(a comparison such as a > b), not {type(holds).__name__}")
+    checked = os.environ.get("COURSE_PROFILE", "").strip().lower() != "smoke"
+    result = Claim(statement, bool(holds), evidence, checked)
+    print(result.line(), flush=True)
+    claims = list(report.RECORDED.get("claims", []))
+    claims.append({"statement": statement, "status": result.status, "evidence": evidence})
+    report.record(claims=claims)
+    return result
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Mean, smallest and largest of repeated measurements (one per seed, say)."""
+
+    values: tuple[float, ...]
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.values))
+
+    @property
+    def low(self) -> float:
+        return float(np.min(self.values))
+
+    @property
+    def high(self) -> float:
+        return float(np.max(self.values))
+
+    def format(self, spec: str = ".1%") -> str:
+        return (f"{self.mean:{spec}} (range {self.low:{spec}} to {self.high:{spec}}, "
+                f"{len(self.values)} runs)")
+
+
+def spread(values) -> Spread:
+    """Summarize repeated measurements: ``spread(accuracies).format()``."""
+    values = tuple(float(v) for v in values)
+    if not values:
+        raise ValueError("spread() needs at least one measurement")
+    return Spread(values)
+
+
+def stored(text: str) -> list[tuple[str, str]]:
+    """The (status, statement) of every claim printed in ``text`` (a stored cell output)."""
+    return PATTERN.findall(text)

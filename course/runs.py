@@ -1,0 +1,164 @@
+"""Training runs the course ships, for experiments longer than a lesson may take. Lesson 07.
+
+Some comparisons only make their point after more training than a laptop CPU can do in
+a lesson's five minutes. ``runs.fit`` trains a model as ``course.train.fit`` (or
+``fit_fast`` with a recipe) does, then tests it; but when the course ships a run of
+the same model with the same settings on the same data, it loads that run instead and
+says so: its curves, training time, machine and test accuracy. The lesson's code is
+the same either way, and ``COURSE_RETRAIN=1`` trains everything here.
+
+Shipped runs live in ``data/runs/`` as JSON (no weights: the lessons read curves and
+accuracies only). ``data/build_runs.py`` makes them by executing a lesson with
+``COURSE_SAVE_RUNS=1``, so the code that trained them is the lesson's own. Each file
+names the settings it was trained with and carries a checksum of its contents; a
+file that fails it is reported and ignored.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from course import train, trial
+from course.paths import BENCHMARK_RESULTS, DATA, ROOT
+
+SHIPPED = DATA / "runs"
+RETRAIN_VAR = "COURSE_RETRAIN"
+SAVE_VAR = "COURSE_SAVE_RUNS"
+SPEED_ONLY = ("jit_compile",)  # recipe fields that change speed, not what is learned
+
+
+@dataclass
+class Result:
+    """A run, its test accuracy, and where it was trained."""
+
+    run: train.Run
+    accuracy: float
+    where: str  # "trained here" or the shipped run's provenance
+
+    @property
+    def shipped(self) -> bool:
+        return self.where != "trained here"
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def signature(model, x, y, x_test, y_test, settings: dict) -> str:
+    """A short hash of what decides a run: architecture, settings, training and test data."""
+    from course.transfer import fingerprint
+
+    architecture = re.sub(r'_\d+"', '"', model.to_json())  # Keras's automatic _N suffixes
+    text = json.dumps([architecture, settings, fingerprint(x, y), fingerprint(x_test, y_test)],
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _checksum(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: int = 128,
+        recipe: train.Recipe | None = None, validation_data=None, learning_rate: float = 1e-3,
+        shipped: Path = SHIPPED, verbose: bool = True) -> Result:
+    """Train ``model`` and test it on ``(x_test, y_test)``, or load the shipped run.
+
+    Without ``recipe`` it trains with ``course.train.fit`` (``epochs``, ``batch_size``,
+    ``learning_rate``); with one, with ``course.train.fit_fast``.
+    """
+    if recipe is None:
+        settings = {"fit": "fit", "epochs": epochs, "batch_size": batch_size,
+                    "learning_rate": learning_rate}
+    else:
+        settings = {"fit": "fit_fast", **{k: v for k, v in asdict(recipe).items()
+                                          if k not in SPEED_ONLY}}
+    if validation_data is not None:
+        from course.transfer import fingerprint
+
+        settings["validation"] = fingerprint(*validation_data)
+    key = f"{model.name}-{signature(model, x, y, x_test, y_test, settings)}"
+    path = Path(shipped) / f"{key}.json"
+    if not (_flag(RETRAIN_VAR) or _flag(SAVE_VAR) or trial.steps()):
+        loaded = _load(path, model.name, verbose)
+        if loaded is not None:
+            return loaded
+    if recipe is None:
+        run = train.fit(model, x, y, epochs=epochs, batch_size=batch_size,
+                        learning_rate=learning_rate, validation_data=validation_data,
+                        verbose=verbose)
+    else:
+        run = train.fit_fast(model, x, y, recipe, validation_data=validation_data,
+                             verbose=verbose)
+    accuracy = train.evaluate(model, x_test, y_test).accuracy
+    if _flag(SAVE_VAR) and not trial.steps():
+        _save(path, run, accuracy, settings)
+    return Result(run, accuracy, "trained here")
+
+
+def _save(path: Path, run: train.Run, accuracy: float, settings: dict) -> None:
+    payload = {"run": asdict(run), "test_accuracy": accuracy, "settings": settings,
+               "machine": f"{os.cpu_count()} CPU cores ({platform.machine()}, "
+                          f"{platform.processor() or platform.system()})",
+               "date": datetime.date.today().isoformat(),
+               "made_by": "data/build_runs.py"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({**payload, "sha256": _checksum(payload)}, indent=1) + "\n")
+    os.replace(tmp, path)
+    print(f"saved the run to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def _load(path: Path, name: str, verbose: bool) -> Result | None:
+    if not path.exists():
+        return None
+    try:
+        stored = json.loads(path.read_text())
+        payload = {k: v for k, v in stored.items() if k != "sha256"}
+        if stored.get("sha256") != _checksum(payload):
+            raise ValueError("its checksum does not match its contents")
+        run = train.Run(**payload["run"])
+        accuracy = float(payload["test_accuracy"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        print(f"the shipped run {path} is unusable ({error}); training {name} here instead")
+        return None
+    where = (f"shipped: trained by {payload['made_by']} on {payload['machine']}, "
+             f"{payload['date']}")
+    if verbose:
+        epochs = len(run.history.get("loss", []))
+        print(f"{name}: loaded the run the course ships ({epochs} epochs, "
+              f"{run.seconds:.0f} s of training on {payload['machine']}; "
+              f"{RETRAIN_VAR}=1 trains it here)")
+    return Result(run, accuracy, where)
+
+
+def reference(key: str, folder: Path = BENCHMARK_RESULTS) -> dict | None:
+    """The reference run ``benchmarks/reference_runs.py`` stored under ``key``, or None."""
+    path = Path(folder) / "reference.json"
+    try:
+        return json.loads(path.read_text())[key]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def reference_note(key: str, needs: str = "a GPU", folder: Path = BENCHMARK_RESULTS) -> str:
+    """Where a lesson's run at the notes' scale stands: its figures, or that it has not run."""
+    stored = reference(key, folder)
+    if stored is None:
+        return (f"not run yet: needs {needs} (`python -m course run --profile full` there; "
+                "benchmarks/README.md estimates its time)")
+    return stored["summary"]
+
+
+def benchmark(name: str, folder: Path = BENCHMARK_RESULTS) -> dict | None:
+    """What ``benchmarks/<name>_bench.py`` last stored in ``results/<name>.json``, or None."""
+    try:
+        return json.loads((Path(folder) / f"{name}.json").read_text())[name]
+    except (OSError, ValueError, KeyError):
+        return None
