@@ -15,11 +15,10 @@ from keras import layers
 # --- lesson 05: first CNNs ---------------------------------------------------------------
 
 
-def mnist_cnn(num_classes: int = 10) -> keras.Model:
-    """The notes' MNIST CNN: conv 1->32 and 32->64 (3x3, same), max-pool 2, FC 3136->10.
+# >>> from notebooks/05_first_cnns.ipynb: edit the lesson, then `python -m course export`
 
-    Lesson 05.
-    """
+def mnist_cnn(num_classes=10):
+    """The notes' MNIST CNN: conv 1->32 and 32->64 (3x3, same), max-pool 2, FC 3136->10."""
     return keras.Sequential([
         keras.Input((28, 28, 1), name="image"),
         layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1"),
@@ -31,8 +30,8 @@ def mnist_cnn(num_classes: int = 10) -> keras.Model:
     ], name="mnist_cnn")
 
 
-def fashion_dnn(num_classes: int = 10) -> keras.Model:
-    """Note 004's dense network for Fashion-MNIST: 784-256-128-10 with dropout 0.25. Lesson 05."""
+def fashion_dnn(num_classes=10):
+    """Note 004's dense network for Fashion-MNIST: 784-256-128-10 with dropout 0.25."""
     return keras.Sequential([
         keras.Input((28, 28, 1), name="image"),
         layers.Flatten(name="flatten"),
@@ -43,29 +42,32 @@ def fashion_dnn(num_classes: int = 10) -> keras.Model:
     ], name="fashion_dnn")
 
 
-def fashion_cnn(num_classes: int = 10) -> keras.Model:
+def fashion_cnn(num_classes=10, batch_norm=True):
     """Note 004's CNN: conv32+BN+ReLU+pool, conv64+BN+ReLU+pool, FC 2304-600-120-10.
 
     The first convolution is padded (28 -> 28 -> pool 14), the second is not
     (14 -> 12 -> pool 6), hence 6 * 6 * 64 = 2304 features. Batch normalization uses
-    PyTorch's default momentum (0.9 in Keras' terms), as the notes did. Lesson 05.
+    PyTorch's default momentum (0.9 in Keras' terms), as the notes did;
+    ``batch_norm=False`` leaves it out.
     """
+    def stage(filters, padding, i):
+        conv = [layers.Conv2D(filters, 3, padding=padding, name=f"conv{i}")]
+        if batch_norm:
+            conv.append(layers.BatchNormalization(momentum=0.9, name=f"bn{i}"))
+        return [*conv, layers.ReLU(name=f"relu{i}"), layers.MaxPooling2D(2, name=f"pool{i}")]
+
     return keras.Sequential([
         keras.Input((28, 28, 1), name="image"),
-        layers.Conv2D(32, 3, padding="same", name="conv1"),
-        layers.BatchNormalization(momentum=0.9, name="bn1"),
-        layers.ReLU(name="relu1"),
-        layers.MaxPooling2D(2, name="pool1"),
-        layers.Conv2D(64, 3, name="conv2"),
-        layers.BatchNormalization(momentum=0.9, name="bn2"),
-        layers.ReLU(name="relu2"),
-        layers.MaxPooling2D(2, name="pool2"),
+        *stage(32, "same", 1),
+        *stage(64, "valid", 2),
         layers.Flatten(name="flatten"),
         layers.Dense(600, activation="relu", name="fc1"),
         layers.Dropout(0.25, name="dropout"),
         layers.Dense(120, activation="relu", name="fc2"),
         layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc3"),
-    ], name="fashion_cnn")
+    ], name="fashion_cnn" if batch_norm else "fashion_cnn_no_bn")
+
+# <<< end of notebooks/05_first_cnns.ipynb
 
 
 # --- lesson 06: classic architectures -----------------------------------------------------

@@ -157,8 +157,10 @@ def reference_note(key: str, needs: str = "a GPU", folder: Path = BENCHMARK_RESU
 
 
 def benchmark(name: str, folder: Path = BENCHMARK_RESULTS) -> dict | None:
-    """What ``benchmarks/<name>_bench.py`` last stored in ``results/<name>.json``, or None."""
+    """What ``benchmarks/<name>_bench.py`` last stored in ``results/<name>.json`` (its
+    ``name`` entry where the file has one), or None when it has not run."""
     try:
-        return json.loads((Path(folder) / f"{name}.json").read_text())[name]
-    except (OSError, ValueError, KeyError):
+        stored = json.loads((Path(folder) / f"{name}.json").read_text())
+    except (OSError, ValueError):
         return None
+    return stored.get(name, stored) if isinstance(stored, dict) else None

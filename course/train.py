@@ -187,12 +187,14 @@ class LivePlot(keras.callbacks.Callback):
 
     The notes watched training in visdom, a separate web server; this draws into the
     cell's output instead, every ``every`` batches and at the end of each epoch (the
-    running epoch averages that Keras reports, plus the validation metrics).
+    running epoch averages that Keras reports, plus the validation metrics, labelled
+    ``val_label``: "test" when a lesson watches its test set).
     """
 
-    def __init__(self, metrics=("loss", "accuracy"), every: int = 50):
+    def __init__(self, metrics=("loss", "accuracy"), every: int = 50,
+                 val_label: str = "validation"):
         super().__init__()
-        self.metrics, self.every = tuple(metrics), every
+        self.metrics, self.every, self.val_label = tuple(metrics), every, val_label
 
     def on_train_begin(self, logs=None):
         self.curves, self.handle, self.epoch = {}, None, 0
@@ -218,7 +220,7 @@ class LivePlot(keras.callbacks.Callback):
     def _draw(self):
         from IPython.display import display
 
-        fig = viz.curves_figure({"": self.curves}, self.metrics)
+        fig = viz.curves_figure({"": self.curves}, self.metrics, val_label=self.val_label)
         if self.handle is None:
             self.handle = display(fig, display_id=True)
         else:

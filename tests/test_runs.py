@@ -108,3 +108,13 @@ def test_the_reference_note_says_what_has_not_run(tmp_path, monkeypatch):
     assert runs.reference_note("07_notes", folder=tmp_path).startswith("not run yet: needs a GPU")
     (tmp_path / "reference.json").write_text(json.dumps({"07_notes": {"summary": "72% on A100"}}))
     assert runs.reference_note("07_notes", folder=tmp_path) == "72% on A100"
+
+
+def test_benchmark_results_are_read_or_none(tmp_path):
+    assert runs.benchmark("recipe", folder=tmp_path) is None
+    (tmp_path / "recipe.json").write_text(json.dumps({"recipe": {"curve": []}, "machine": "x"}))
+    (tmp_path / "training.json").write_text(json.dumps({"models": {"a": 1}}))
+    (tmp_path / "broken.json").write_text("{")
+    assert runs.benchmark("recipe", folder=tmp_path) == {"curve": []}
+    assert runs.benchmark("training", folder=tmp_path) == {"models": {"a": 1}}
+    assert runs.benchmark("broken", folder=tmp_path) is None
