@@ -111,9 +111,11 @@ class LivePlot(train.LivePlot):
 class ImageLogger(keras.callbacks.Callback):
     """Log images to TensorBoard's IMAGES tab. Introduced in lesson 11.
 
-    At the start, ``images`` (uint8 or floats in [0, 1], grey or colour) as ``inputs``;
-    after every epoch, the filters of the model's first ``Conv2D`` layer as one grid
-    (``first_conv_filters``), so you can watch them change as the model learns.
+    At the start, ``images`` (uint8 or floats in [0, 1], grey or colour) as ``inputs``
+    and the first ``Conv2D`` layer's filters at initialization as one grid
+    (``first_conv_filters_init``); after every epoch the same grid as
+    ``first_conv_filters``, at the step Keras' own scalars use for that epoch (the epoch
+    counted from 0), so the IMAGES and SCALARS tabs line up.
     """
 
     def __init__(self, logdir, images, max_images: int = 8):
@@ -128,29 +130,38 @@ class ImageLogger(keras.callbacks.Callback):
         self.writer = tf.summary.create_file_writer(self.logdir)
         with self.writer.as_default():
             tf.summary.image("inputs", self.images, step=0, max_outputs=self.max_images)
+        self._log_filters("first_conv_filters_init", 0)
 
     def on_epoch_end(self, epoch, logs=None):
+        self._log_filters("first_conv_filters", epoch)
+
+    def _log_filters(self, tag, step):
         conv = next((layer for layer in self.model.layers
                      if isinstance(layer, keras.layers.Conv2D)), None)
         if conv is None:
             return
         with self.writer.as_default():
-            tf.summary.image("first_conv_filters", filter_grid(conv.kernel)[None],
-                             step=epoch + 1)
+            tf.summary.image(tag, filter_grid(conv.kernel)[None], step=step)
 
     def on_train_end(self, logs=None):
         self.writer.close()
 
 
-def filter_grid(kernel, pad: int = 1) -> np.ndarray:
+def filter_grid(kernel, pad: int = 1, scale=None) -> np.ndarray:
     """A conv kernel ``(kh, kw, c_in, n)`` as one grey image, filters side by side.
 
-    Only the first input channel is drawn; each filter is scaled to [0, 1] on its own.
+    Only the first input channel is drawn. Each filter is scaled to [0, 1] on its own,
+    or, with ``scale=(low, high)``, all of them on that one range, so that grids of
+    different kernels (before and after training) can be compared.
     Returns ``(rows * (kh + pad), cols * (kw + pad), 1)`` float32. Lesson 11.
     """
     k = np.asarray(kernel)[:, :, 0, :]
     kh, kw, n = k.shape
-    low, high = k.min(axis=(0, 1)), k.max(axis=(0, 1))
+    if scale is None:
+        low, high = k.min(axis=(0, 1)), k.max(axis=(0, 1))
+    else:
+        low, high = (np.full(n, float(v)) for v in scale)
+        k = np.clip(k, low[0], high[0])
     k = (k - low) / np.where(high > low, high - low, 1)
     cols = int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))

@@ -58,7 +58,9 @@ def test_event_files_hold_scalars_histograms_and_images(data, tmp_path):
     assert any("conv/kernel" in key for key in histograms), sorted(events)
     assert all(np.shape(v)[1] == 3 for s in histograms.values() for v in s.values)
     images = {k: s for k, s in events.items() if s.kind == "images"}
-    assert images["images/first_conv_filters"].steps == [1, 2, 3]
+    # after epoch e at step e - 1, where Keras puts that epoch's scalars; the start apart
+    assert images["images/first_conv_filters"].steps == scalars["train/epoch_loss"][0]
+    assert images["images/first_conv_filters_init"].steps == [0]
     assert monitor.decode_image(images["images/first_conv_filters"].values[0]).shape == (
         8, 8, 1), "4 filters of 3x3 with a 1-pixel gap: a 2x2 grid of 4x4 cells"
     assert monitor.decode_image(images["images/inputs"].values[0]).shape == (8, 8, 1)
@@ -171,6 +173,15 @@ def test_has_tensorboard_frontend(monkeypatch):
     assert not monitor.has_tensorboard_frontend()
     monkeypatch.setenv("JPY_SESSION_NAME", "/home/me/11_watching_training.ipynb")
     assert monitor.has_tensorboard_frontend()
+
+
+def test_filter_grid_on_one_scale_keeps_differences_between_kernels():
+    kernel = np.zeros((3, 3, 1, 4), "float32")
+    kernel[1, 1, 0, :] = [0.5, 1.0, 2.0, -1.0]
+    grid = monitor.filter_grid(kernel, scale=(-1.0, 1.0))
+    centres = grid[1::4, 1::4, 0].ravel()
+    assert np.allclose(centres, [0.75, 1.0, 1.0, 0.0])  # 2.0 clipped to the range
+    assert np.allclose(grid[0, 0, 0], 0.5)  # a zero weight sits mid-range
 
 
 def test_filter_grid_scales_each_filter():
