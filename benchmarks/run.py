@@ -35,11 +35,12 @@ def load(path: Path):
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def lessons(report) -> dict | None:
-    """{lesson: {profile: seconds}} from the run report, the latest run of each."""
+def lessons(report, stored=None) -> dict | None:
+    """{lesson: {profile: seconds}} from the run report, the latest run of each, on top of
+    the ``stored`` times (so a run of some lessons keeps the others' figures)."""
     if not report:
         return None
-    times: dict = {}
+    times: dict = {lesson: dict(profiles) for lesson, profiles in (stored or {}).items()}
     for entry in report["lessons"]:
         if entry["status"] == "ok":
             times.setdefault(entry["notebook"].removesuffix(".ipynb"), {})[entry["profile"]] = (
@@ -70,7 +71,7 @@ def collect(stored: dict) -> dict:
         "ops": load(HERE / "results" / "ops.json"),
         "training": load(HERE / "results" / "training.json"),
         "recipe": load(HERE / "results" / "recipe.json"),
-        "lessons": lessons(load(ROOT / "build" / "report.json")),
+        "lessons": lessons(load(ROOT / "build" / "report.json"), stored.get("lessons")),
         "full_estimate": full_estimate.per_lesson(load(ROOT / "build" / "report.json"),
                                                   load(HERE / "results" / "recipe.json")),
         "test_suite": test_suite(ROOT / "build" / "pytest.xml",
