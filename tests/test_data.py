@@ -88,6 +88,25 @@ def test_truncated_file_is_reported(small, monkeypatch):
         data.DataDirSource().load("cifar10")
 
 
+def test_a_damaged_file_is_named_when_load_falls_back(small, monkeypatch, capsys):
+    path = write_npz(small / "dir" / "mnist.npz", fake_arrays("mnist"))
+    path.write_bytes(path.read_bytes()[:300])  # truncated, as an interrupted copy leaves it
+    monkeypatch.setenv("COURSE_DATA_DIR", str(small / "dir"))
+    write_npz(small / "samples" / "mnist.npz", fake_arrays("mnist", seed=1))
+    data.load("mnist", QUICK)
+    out = capsys.readouterr().out
+    assert out.startswith(f"mnist: rejected COURSE_DATA_DIR ({small / 'dir'}): {path} is not "
+                          "a readable .npz")
+    assert "Fix: replace the file" in out and "using the bundled samples" in out
+    assert "from the bundled samples" in out and data.last_source("mnist") == "bundled samples"
+
+
+def test_last_source_before_any_load_says_what_to_do(monkeypatch):
+    monkeypatch.setattr(data, "LOADED", {})
+    with pytest.raises(ValueError, match=r"call course.data.load\('cifar10'\)"):
+        data.last_source("cifar10")
+
+
 def test_wrong_arrays_are_reported(small, monkeypatch):
     x, y, xt, yt = fake_arrays("mnist")
     write_npz(small / "dir" / "mnist.npz", (x.astype(np.float32), y, xt, yt[:3]))
