@@ -66,14 +66,21 @@ def test_suite(junit: Path, ci_times) -> dict | None:
     return {**suite, **(ci_times or {})}
 
 
+def _merged(stored: dict | None, fresh: dict | None) -> dict | None:
+    """Per-lesson entries of this run on top of the stored ones (None when neither)."""
+    if fresh is None:
+        return stored
+    return dict(sorted({**(stored or {}), **fresh}.items()))
+
+
 def collect(stored: dict) -> dict:
     found = {
         "ops": load(HERE / "results" / "ops.json"),
         "training": load(HERE / "results" / "training.json"),
         "recipe": load(HERE / "results" / "recipe.json"),
         "lessons": lessons(load(ROOT / "build" / "report.json"), stored.get("lessons")),
-        "full_estimate": full_estimate.per_lesson(load(ROOT / "build" / "report.json"),
-                                                  load(HERE / "results" / "recipe.json")),
+        "full_estimate": _merged(stored.get("full_estimate"), full_estimate.per_lesson(
+            load(ROOT / "build" / "report.json"), load(HERE / "results" / "recipe.json"))),
         "test_suite": test_suite(ROOT / "build" / "pytest.xml",
                                  load(ROOT / "build" / "ci-times.json")),
     }

@@ -47,7 +47,17 @@ def test_smoke_prints_claims_unchecked(monkeypatch, capsys):
     monkeypatch.setenv("COURSE_PROFILE", "smoke")
     result = claims.claim("noise says nothing", False, "0.1 > 0.2")
     assert result.status == "not checked"
-    assert capsys.readouterr().out.startswith("[claim not checked in smoke] noise says nothing")
+    assert capsys.readouterr().out.startswith(f"{claims.UNCHECKED} noise says nothing")
+    assert claims.stored(f"{claims.UNCHECKED} x") == [("not checked in a smoke or trial run", "x")]
+
+
+def test_trial_runs_print_claims_unchecked(monkeypatch, capsys):
+    from course import trial
+
+    monkeypatch.setenv("COURSE_PROFILE", "full")
+    monkeypatch.setenv(trial.ENV_VAR, "3")
+    assert claims.claim("a trial's accuracy", False).status == "not checked"
+    assert capsys.readouterr().out.startswith(f"{claims.UNCHECKED} a trial's accuracy")
 
 
 def test_a_claim_needs_a_computed_bool():
