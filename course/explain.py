@@ -60,11 +60,21 @@ def grad_cam(model: keras.Model, images, layer_name: str, class_index=None) -> n
     ``class_index`` is given) with respect to the layer's feature maps A_k, averaged
     over space, weights each map: ``relu(sum_k w_k A_k)``, then scaled so its maximum
     is 1 (all zeros when nothing speaks for the class). Selvaraju et al., 2017.
+
+    The class score is the logit, before the softmax, as in the paper: when the model
+    ends in a softmax ``Dense`` layer, its pre-activation is used. (The softmax
+    probability's gradient also carries every other class's score.)
     """
     images = tf.convert_to_tensor(np.asarray(images, dtype="float32"))
-    probe = keras.Model(model.input, [model.get_layer(layer_name).output, model.output])
+    head = model.layers[-1]
+    softmax_head = (isinstance(head, keras.layers.Dense)
+                    and getattr(head.activation, "__name__", "") == "softmax")
+    scored = head.input if softmax_head else model.output
+    probe = keras.Model(model.input, [model.get_layer(layer_name).output, scored])
     with tf.GradientTape() as tape:
         features, scores = probe(images, training=False)
+        if softmax_head:  # the logits: the softmax layer's own affine map, no softmax
+            scores = tf.matmul(scores, head.kernel) + (head.bias if head.use_bias else 0.0)
         if class_index is None:
             chosen = tf.argmax(scores, axis=1)
         else:

@@ -99,3 +99,20 @@ def test_max_activation_raises_the_channel_it_targets():
     before = np.asarray(probe(start))[..., 2].mean()
     after = np.asarray(probe(image[None]))[..., 2].mean()
     assert after > 1.2 * before
+
+
+def test_grad_cam_reads_the_logit_not_the_softmax_probability():
+    """A softmax head gives the same maps as the same head without the softmax."""
+    keras.utils.set_random_seed(5)
+    inputs = keras.Input((12, 12, 3))
+    x = keras.layers.Conv2D(5, 3, activation="relu", name="conv")(inputs)
+    pooled = keras.layers.GlobalAveragePooling2D()(x)
+    linear = keras.Model(inputs, keras.layers.Dense(4, name="head")(pooled))
+    softmax_head = keras.layers.Dense(4, activation="softmax", name="head")
+    softmax = keras.Model(inputs, softmax_head(pooled))
+    softmax_head.set_weights(linear.get_layer("head").get_weights())
+    images = np.random.default_rng(6).random((3, 12, 12, 3)).astype("float32")
+    for c in range(4):
+        np.testing.assert_allclose(explain.grad_cam(softmax, images, "conv", class_index=c),
+                                   explain.grad_cam(linear, images, "conv", class_index=c),
+                                   atol=1e-5)
