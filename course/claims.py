@@ -56,14 +56,13 @@ def claim(statement: str, holds, evidence: str = "") -> Claim:
 
     ``evidence`` is the numbers the verdict rests on, e.g. ``"1.715 > 1.467"``.
     """
-    from course import report
+    from course import report, trial
+    from course.setup import ENV_VAR as PROFILE_VAR
 
     if not isinstance(holds, (bool, np.bool_)):
         raise TypeError(f"claim({statement!r}): `holds` must be a bool computed from the run "
                         f"(a comparison such as a > b), not {type(holds).__name__}")
-    from course import trial
-
-    smoke = os.environ.get("COURSE_PROFILE", "").strip().lower() == "smoke"
+    smoke = os.environ.get(PROFILE_VAR, "").strip().lower() == "smoke"
     checked = not (smoke or trial.steps())  # a trial's figures mean nothing either
     result = Claim(statement, bool(holds), evidence, checked)
     print(result.line(), flush=True)

@@ -107,7 +107,7 @@ def load(name: str, profile=None):
         except DataError as error:
             failures.append(f"{source.title}: {error}")
             if source.present(name):  # there is a file, and it is damaged: say so
-                rejected.append(f"{source.title}: {error}")
+                rejected.append(failures[-1])
             continue
         for problem in rejected:
             print(f"{name}: rejected {problem}. Fix: replace the file (copy it again, or "

@@ -59,17 +59,17 @@ def export(notebooks=None, package: Path = PACKAGE, check: bool = False) -> list
     lesson's code is out of date.
     """
     stale = []
-    for notebook in sorted(notebooks or NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
-        for module, sources in saved_cells(Path(notebook)).items():
+    for notebook in sorted(Path(n) for n in notebooks or NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        for module, sources in saved_cells(notebook).items():
             path = package / f"{module}.py"
             if not path.exists():
-                raise ValueError(f"{Path(notebook).name} saves cells to course/{module}.py, "
-                                 f"which does not exist: use the name of a course module "
+                raise ValueError(f"{notebook.name} saves cells to course/{module}.py, which "
+                                 f"does not exist: use the name of a course module "
                                  f"(e.g. '#@save models')")
             text = path.read_text()
-            new = _with_region(text, Path(notebook).name, region(Path(notebook).name, sources))
+            new = _with_region(text, notebook.name, region(notebook.name, sources))
             if new != text:
-                stale.append(f"course/{module}.py <- {Path(notebook).name}")
+                stale.append(f"course/{module}.py <- {notebook.name}")
                 if not check:
                     path.write_text(new)
     return stale

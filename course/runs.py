@@ -21,17 +21,17 @@ import hashlib
 import json
 import os
 import platform
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from course import train, trial
 from course.paths import BENCHMARK_RESULTS, DATA, ROOT
+from course.transfer import architecture, fingerprint
 
 SHIPPED = DATA / "runs"
 RETRAIN_VAR = "COURSE_RETRAIN"
 SAVE_VAR = "COURSE_SAVE_RUNS"
-SPEED_ONLY = ("jit_compile",)  # recipe fields that change speed, not what is learned
+TRAINED_HERE = "trained here"
 
 
 @dataclass
@@ -40,11 +40,11 @@ class Result:
 
     run: train.Run
     accuracy: float
-    where: str  # "trained here" or the shipped run's provenance
+    where: str  # TRAINED_HERE or the shipped run's provenance
 
     @property
     def shipped(self) -> bool:
-        return self.where != "trained here"
+        return self.where != TRAINED_HERE
 
 
 def _flag(name: str) -> bool:
@@ -53,11 +53,8 @@ def _flag(name: str) -> bool:
 
 def signature(model, x, y, x_test, y_test, settings: dict) -> str:
     """A short hash of what decides a run: architecture, settings, training and test data."""
-    from course.transfer import fingerprint
-
-    architecture = re.sub(r'_\d+"', '"', model.to_json())  # Keras's automatic _N suffixes
-    text = json.dumps([architecture, settings, fingerprint(x, y), fingerprint(x_test, y_test)],
-                      sort_keys=True, default=str)
+    text = json.dumps([architecture(model), settings, fingerprint(x, y),
+                       fingerprint(x_test, y_test)], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -77,11 +74,8 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
         settings = {"fit": "fit", "epochs": epochs, "batch_size": batch_size,
                     "learning_rate": learning_rate}
     else:
-        settings = {"fit": "fit_fast", **{k: v for k, v in asdict(recipe).items()
-                                          if k not in SPEED_ONLY}}
+        settings = {"fit": "fit_fast", **recipe.learned()}
     if validation_data is not None:
-        from course.transfer import fingerprint
-
         settings["validation"] = fingerprint(*validation_data)
     key = f"{model.name}-{signature(model, x, y, x_test, y_test, settings)}"
     path = Path(shipped) / f"{key}.json"
@@ -99,7 +93,7 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
     accuracy = train.evaluate(model, x_test, y_test).accuracy
     if _flag(SAVE_VAR) and not trial.steps():
         _save(path, run, accuracy, settings)
-    return Result(run, accuracy, "trained here")
+    return Result(run, accuracy, TRAINED_HERE)
 
 
 def _save(path: Path, run: train.Run, accuracy: float, settings: dict) -> None:

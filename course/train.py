@@ -10,7 +10,7 @@ model trains.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import keras
 import numpy as np
@@ -276,6 +276,11 @@ class Recipe:
     label_smoothing: float = 0.1
     warmup: float = 0.2
     jit_compile: bool | None = None  # None: XLA where xla_pays_off() (on a GPU)
+
+    def learned(self) -> dict:
+        """The fields that decide what is learned, without those that change only speed
+        (``jit_compile``): what a cache of weights or of runs is keyed by."""
+        return {k: v for k, v in asdict(self).items() if k != "jit_compile"}
 
 
 # >>> from notebooks/07_plain_vs_residual.ipynb: edit the lesson, then `python -m course export`

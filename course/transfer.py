@@ -23,7 +23,7 @@ import shutil
 import tempfile
 import time
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -65,6 +65,12 @@ def split_pets(x, y):
 def cache_dir() -> Path:
     """Where pretrained weights are kept: ``$COURSE_CACHE_DIR`` or ``~/.cache/course``."""
     return Path(os.environ.get(CACHE_VAR) or Path.home() / ".cache" / "course")
+
+
+def architecture(model: keras.Model) -> str:
+    """The model's JSON config without Keras's automatic ``_N`` name suffixes, so that the
+    same architecture built twice in one session reads the same."""
+    return re.sub(r'_\d+"', '"', model.to_json())
 
 
 def fingerprint(*arrays) -> str:
@@ -116,9 +122,7 @@ def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
     """
     base = make_base()
     classes = int(np.max(y)) + 1
-    architecture = re.sub(r'_\d+"', '"', base.to_json())  # drop Keras's automatic _N suffixes
-    learned = {k: v for k, v in asdict(recipe).items() if k != "jit_compile"}  # speed only
-    portable = json.dumps([architecture, learned, classes], sort_keys=True)
+    portable = json.dumps([architecture(base), recipe.learned(), classes], sort_keys=True)
     settings = json.dumps([key, fingerprint(x, y), portable], sort_keys=True)
     name = f"{base.name}-{hashlib.sha256(settings.encode()).hexdigest()[:16]}"
     shipped_name = f"{base.name}-{hashlib.sha256(portable.encode()).hexdigest()[:16]}"
