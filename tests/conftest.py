@@ -5,6 +5,11 @@ import os
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow 2.21's oneDNN backprop of a strided 1x1 convolution corrupts the heap on
+# AVX-512 CPUs ("corrupted size vs. prev_size", wrong gradients, or a crash of the whole
+# run, depending on the order tests run in); TensorFlow's own kernels do not. Set before
+# TensorFlow is imported, and inherited by the nbval kernels.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
 def pytest_collection_modifyitems(items):
