@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from course.runner import ROOT
+from course.paths import BUILD
 
 
 def _run(args) -> int:
@@ -127,7 +127,7 @@ def main(argv=None) -> int:
     student = commands.add_parser(
         "student", help="write student versions of the lessons (solutions become stubs)")
     student.add_argument("only", nargs="*", help="lesson numbers, e.g. 02 05 (default: all)")
-    student.add_argument("--out", type=Path, default=ROOT / "build" / "student",
+    student.add_argument("--out", type=Path, default=BUILD / "student",
                          help="folder to write into (default: build/student)")
     student.add_argument("--force", action="store_true",
                          help="write over the lessons in an existing --out folder")
@@ -135,7 +135,7 @@ def main(argv=None) -> int:
 
     site = commands.add_parser("site", help="build the course site (HTML) into build/site")
     site.add_argument("only", nargs="*", help="lesson numbers (default: all)")
-    site.add_argument("--out", type=Path, default=ROOT / "build" / "site",
+    site.add_argument("--out", type=Path, default=BUILD / "site",
                       help="folder to write into (default: build/site)")
     site.add_argument("--solutions", action="store_true",
                       help="show the instructor notebooks, solutions included")

@@ -50,6 +50,10 @@ class Claim:
         tag = UNCHECKED if not self.checked else HOLDS if self.holds else FAILS
         return f"{tag} {self.statement}" + (f" ({self.evidence})" if self.evidence else "")
 
+    def _ipython_display_(self) -> None:
+        """Nothing: ``claim`` printed the line already, so a cell ending in a claim does
+        not show it a second time as ``Claim(statement=...)``."""
+
 
 def claim(statement: str, holds, evidence: str = "") -> Claim:
     """Print ``statement`` with whether ``holds`` (a bool from this run) is true; record it.

@@ -15,18 +15,15 @@ nothing is unpickled. When no source works, the error lists each place and its f
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import tarfile
-import tempfile
-import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from course import report
+from course import files, report
 from course.paths import DATA
 
 DATA_DIR_VAR = "COURSE_DATA_DIR"
@@ -223,7 +220,7 @@ class DataDirSource:
             raise DataError(f"{path} does not exist. Fix: put {name}.npz there or unset "
                             f"{DATA_DIR_VAR}")
         known = KNOWN_NPZ_SHA256.get(name)
-        if known and _digest(path, "sha256") not in known:
+        if known and files.digest(path) not in known:
             raise DataError(
                 f"{path} has the wrong SHA-256 (damaged, truncated or not the expected file), "
                 "so it was not used. Fix: copy it again from the mirror (unpack.py verifies it)"
@@ -290,7 +287,7 @@ class SamplesSource:
             raise DataError(f"{path} is missing. Fix: `git checkout data/samples` or rebuild "
                             "it with `python data/build_samples.py`")
         sums = _read_sums(SAMPLES_DIR / "SHA256SUMS")
-        if name + ".npz" in sums and _digest(path, "sha256") != sums[name + ".npz"]:
+        if name + ".npz" in sums and files.digest(path) != sums[name + ".npz"]:
             raise DataError(f"{path} does not match data/samples/SHA256SUMS, so it was not "
                             "used. Fix: `git checkout data/samples`")
         return _read_npz(path, name, full=False)
@@ -301,35 +298,21 @@ class SamplesSource:
 
 def fetch(url: str, dest: Path, digest: str, timeout: float = DOWNLOAD_TIMEOUT_S) -> None:
     """Download ``url`` to ``dest`` atomically, keeping it only if its checksum matches."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-            while block := resp.read(1 << 20):
-                out.write(block)
-        if not _matches(Path(tmp), digest):
+    def check(tmp: Path) -> None:
+        if not _matches(tmp, digest):
             raise DataError(f"the download of {url} fails its checksum; nothing was kept. "
                             "Fix: try again later")
-        os.replace(tmp, dest)
+
+    try:
+        files.download(url, dest, timeout, check)
     except OSError as error:  # URLError, timeouts, DNS failures, disk errors
         raise DataError(f"{dest} is missing and downloading {url} failed ({error}). "
                         "Fix: connect to the internet, or use COURSE_DATA_DIR") from None
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
-def _digest(path: Path, algorithm: str) -> str:
-    h = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _matches(path: Path, digest: str) -> bool:
     algorithm, expected = digest.split(":")
-    return _digest(path, algorithm) == expected
+    return files.digest(path, algorithm) == expected
 
 
 def _read_sums(path: Path) -> dict[str, str]:
@@ -418,14 +401,7 @@ def _check_name(name):
 
 def save_npz(path: Path, **arrays) -> None:
     """Write arrays to ``path`` atomically (temp file + rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with files.atomic(path) as tmp, open(tmp, "wb") as f:
+        np.savez_compressed(f, **arrays)
 
 

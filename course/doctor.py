@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course import data
-from course.runner import ROOT
+from course.paths import BUILD, ROOT
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 GPU_PROBE_TIMEOUT_S = 300
@@ -175,7 +175,7 @@ def check_write_access() -> list[Finding]:
     for topic, folder, fix in (
         ("Keras cache", data.KerasSource.cache_dir(),
          "make it writable, or point KERAS_HOME at a writable folder"),
-        ("build folder", ROOT / "build", "make it writable (reports and student versions go "
+        ("build folder", BUILD, "make it writable (reports and student versions go "
          "there)"),
     ):
         try:

@@ -1,9 +1,10 @@
 """Looking inside a trained CNN. Introduced in lesson 09.
 
-Feature maps of chosen layers, the first layer's filters as pictures, Grad-CAM heat
-maps (computed with ``tf.GradientTape``) and maximally activating inputs (gradient
-ascent on the input). All work on functional Keras models with channels-last images
-scaled to [0, 1].
+Feature maps of chosen layers and the first layer's filters as pictures (here), and,
+written in lesson 09 and saved below: Grad-CAM heat maps (with ``tf.GradientTape``),
+maximally activating inputs (regularized gradient ascent on the input), receptive
+fields and the real patches that excite a channel most. All work on functional Keras
+models with channels-last images scaled to [0, 1] (``top_patches``: uint8 images).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
+
+from course import filters
 
 
 def last_conv_layer(model: keras.Model) -> str:
@@ -53,6 +56,44 @@ def filter_images(kernel) -> np.ndarray:
     return (kernel - low) / np.maximum(high - low, 1e-12)
 
 
+def upsample(heatmaps, size) -> np.ndarray:
+    """Heat maps (N, h, w) resized bilinearly to (N, size[0], size[1])."""
+    maps = tf.image.resize(np.asarray(heatmaps, dtype="float32")[..., None], size)
+    return maps.numpy()[..., 0]
+
+
+def show_grad_cam(images, heatmaps, titles=None, colors=None, row_labels=None,
+                  size: float = 1.5):
+    """Each image above its Grad-CAM heat map(s) laid over it (jet colours, half transparent).
+
+    ``heatmaps``: an (N, h, w) array, or a list of them for several rows of maps (say,
+    the predicted and the true class), labelled by ``row_labels``.
+    """
+    images = np.asarray(images)
+    rows = [heatmaps] if isinstance(heatmaps, np.ndarray) else list(heatmaps)
+    rows = [upsample(maps, images.shape[1:3]) for maps in rows]
+    n = len(images)
+    fig, axes = plt.subplots(1 + len(rows), n, squeeze=False,
+                             figsize=(n * size, (1 + len(rows)) * size + 0.4))
+    for i in range(n):
+        axes[0, i].imshow(images[i])
+        for r, maps in enumerate(rows, start=1):
+            axes[r, i].imshow(images[i])
+            axes[r, i].imshow(maps[i], cmap="jet", alpha=0.5, vmin=0, vmax=1)
+        if titles is not None:
+            axes[0, i].set_title(str(titles[i]), fontsize=8,
+                                 color=colors[i] if colors else "black")
+        for ax in axes[:, i]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    for r, label in enumerate(row_labels or [], start=1):
+        axes[r, 0].set_ylabel(label, fontsize=8)
+    fig.tight_layout()
+    plt.show()
+
+
+# >>> from notebooks/09_what_the_network_sees.ipynb: edit the lesson, then `python -m course export`
+
 def grad_cam(model: keras.Model, images, layer_name: str, class_index=None) -> np.ndarray:
     """Grad-CAM heat maps (N, h, w) in [0, 1] at the resolution of ``layer_name``.
 
@@ -62,8 +103,7 @@ def grad_cam(model: keras.Model, images, layer_name: str, class_index=None) -> n
     is 1 (all zeros when nothing speaks for the class). Selvaraju et al., 2017.
 
     The class score is the logit, before the softmax, as in the paper: when the model
-    ends in a softmax ``Dense`` layer, its pre-activation is used. (The softmax
-    probability's gradient also carries every other class's score.)
+    ends in a softmax ``Dense`` layer, its pre-activation is used.
     """
     images = tf.convert_to_tensor(np.asarray(images, dtype="float32"))
     head = model.layers[-1]
@@ -87,46 +127,86 @@ def grad_cam(model: keras.Model, images, layer_name: str, class_index=None) -> n
     return np.where(peak > 0, cam / np.where(peak > 0, peak, 1), 0.0)
 
 
-def upsample(heatmaps, size) -> np.ndarray:
-    """Heat maps (N, h, w) resized bilinearly to (N, size[0], size[1])."""
-    maps = tf.image.resize(np.asarray(heatmaps, dtype="float32")[..., None], size)
-    return maps.numpy()[..., 0]
-
-
-def show_grad_cam(images, heatmaps, titles=None, colors=None, size: float = 1.5):
-    """Each image above its Grad-CAM heat map laid over it (jet colours, half transparent)."""
-    images = np.asarray(images)
-    heatmaps = upsample(heatmaps, images.shape[1:3])
-    n = len(images)
-    fig, axes = plt.subplots(2, n, squeeze=False, figsize=(n * size, 2 * size + 0.4))
-    for i in range(n):
-        axes[0, i].imshow(images[i])
-        axes[1, i].imshow(images[i])
-        axes[1, i].imshow(heatmaps[i], cmap="jet", alpha=0.5, vmin=0, vmax=1)
-        if titles is not None:
-            axes[0, i].set_title(str(titles[i]), fontsize=8,
-                                 color=colors[i] if colors else "black")
-        for ax in axes[:, i]:
-            ax.axis("off")
-    fig.tight_layout()
-    plt.show()
-
-
 def max_activation(model: keras.Model, layer_name: str, channel: int, steps: int = 40,
-                   step_size: float = 0.05, seed: int = 0) -> np.ndarray:
+                   step_size: float = 0.05, jitter: int = 0, blur: float = 0.0,
+                   seed: int = 0) -> np.ndarray:
     """An input that strongly activates one channel: gradient ascent from grey noise.
 
-    Each step moves the image along the sign-free, normalized gradient of the channel's
-    mean activation and keeps it in [0, 1]. Returns the (H, W, C) image.
+    Each step moves the image along the normalized gradient of the channel's mean
+    activation and keeps it in [0, 1]. ``jitter``: first roll the image by up to that
+    many pixels at random; ``blur``: after the step, smooth it with a 5x5 Gaussian of
+    that sigma (reflected at the border). Returns the (H, W, C) image.
     """
     probe = keras.Model(model.input, model.get_layer(layer_name).output)
     rng = np.random.default_rng(seed)
     shape = (1, *model.input_shape[1:])
     image = tf.Variable(0.5 + 0.05 * rng.standard_normal(shape).astype("float32"))
+    if blur > 0:
+        kernel = filters.gaussian_kernel(5, blur)[:, :, None, None]
+        kernel = tf.constant(np.repeat(kernel, shape[-1], axis=2))
     for _ in range(steps):
+        shift = rng.integers(-jitter, jitter + 1, size=2) if jitter else (0, 0)
         with tf.GradientTape() as tape:
-            activation = tf.reduce_mean(probe(image, training=False)[..., channel])
+            shifted = tf.roll(image, shift=[int(s) for s in shift], axis=[1, 2])
+            activation = tf.reduce_mean(probe(shifted, training=False)[..., channel])
         grad = tape.gradient(activation, image)
-        grad /= tf.math.reduce_std(grad) + 1e-8
-        image.assign(tf.clip_by_value(image + step_size * grad, 0.0, 1.0))
+        updated = image + step_size * grad / (tf.math.reduce_std(grad) + 1e-8)
+        if blur > 0:
+            padded = tf.pad(updated, [[0, 0], [2, 2], [2, 2], [0, 0]], mode="REFLECT")
+            updated = tf.nn.depthwise_conv2d(padded, kernel, [1, 1, 1, 1], "VALID")
+        image.assign(tf.clip_by_value(updated, 0.0, 1.0))
     return image.numpy()[0]
+
+
+def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int, float]:
+    """(size, jump, first) of ``layer_name``'s units in input pixels, for a chain of layers.
+
+    ``size``: the side of the square one unit sees; ``jump``: the distance between two
+    neighbouring units' fields; ``first``: the centre of unit 0's field. A convolution
+    or pooling with kernel k and stride s adds (k - 1) * jump to the size and multiplies
+    the jump by s; "same" padding moves the fields back by the padding.
+    """
+    size, jump, first = 1, 1, 0.0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            if tuple(layer.dilation_rate) != (1, 1):
+                raise ValueError(f"{layer.name} is dilated: receptive_field assumes it is not")
+            k = layer.kernel_size[0]
+        elif isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
+            k = layer.pool_size[0]
+        else:
+            k = None
+        if k is not None:
+            pad = (k - 1) // 2 if layer.padding == "same" else 0
+            first += ((k - 1) / 2 - pad) * jump
+            size += (k - 1) * jump
+            jump *= layer.strides[0]
+        if layer.name == layer_name:
+            return size, jump, first
+    raise ValueError(f"model {model.name!r} has no layer {layer_name!r}")
+
+
+def top_patches(model: keras.Model, images, layer_name: str, channel: int, count: int = 8,
+                batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
+    """The ``count`` uint8 ``images`` whose strongest unit of ``channel`` fires most, cut
+    to that unit's receptive field (grey beyond the border): (patches, activations)."""
+    size, jump, first = receptive_field(model, layer_name)
+    probe = keras.Model(model.input, model.get_layer(layer_name).output)
+    peaks, places = [], []
+    for start in range(0, len(images), batch_size):
+        batch = np.asarray(images[start:start + batch_size], dtype="float32") / 255.0
+        maps = np.asarray(probe(batch, training=False))[..., channel]
+        flat = maps.reshape(len(maps), -1)
+        peaks.append(flat.max(axis=1))
+        places.append(np.stack(np.unravel_index(flat.argmax(axis=1), maps.shape[1:]), 1))
+    peaks, places = np.concatenate(peaks), np.concatenate(places)
+    best = np.argsort(-peaks, kind="stable")[:count]
+    padded = np.pad(np.asarray(images)[best], ((0, 0), (size, size), (size, size), (0, 0)),
+                    constant_values=128)
+    patches = []
+    for image, (row, col) in zip(padded, places[best], strict=True):
+        top, left = (round(first + p * jump - (size - 1) / 2) + size for p in (row, col))
+        patches.append(image[top:top + size, left:left + size])
+    return np.stack(patches), peaks[best]
+
+# <<< end of notebooks/09_what_the_network_sees.ipynb

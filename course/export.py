@@ -14,10 +14,9 @@ import json
 import re
 from pathlib import Path
 
-from course.paths import NOTEBOOKS, ROOT
+from course.paths import NOTEBOOKS, PACKAGE
 
 MARKER = re.compile(r"^#@save (\w+)\s*$")
-PACKAGE = ROOT / "course"
 
 
 def _begin(notebook: str) -> str:

@@ -282,3 +282,32 @@ def cifar_fast(width=32, num_classes=10):
     return keras.Model(inputs, outputs, name="cifar_fast")
 
 # <<< end of notebooks/07_plain_vs_residual.ipynb
+
+
+# >>> from notebooks/09_what_the_network_sees.ipynb: edit the lesson, then `python -m course export`
+
+def xai_net(width=64, num_classes=10):
+    """The notes' lesson-09 network: conv-BN-ReLU x 5 (widths w, w, 2w, 2w, 4w; the first
+    unpadded), dropout after the 1st and 3rd, max-pooling after the 2nd and 4th, then
+    global average pooling and a softmax. Layers are named conv1, bn1, relu1, ..."""
+    def conv_bn_relu(x, filters, i, padding="same"):
+        x = keras.layers.Conv2D(filters, 3, padding=padding, use_bias=False,
+                                name=f"conv{i}")(x)
+        x = keras.layers.BatchNormalization(momentum=0.9, name=f"bn{i}")(x)
+        return keras.layers.ReLU(name=f"relu{i}")(x)
+
+    inputs = keras.Input((32, 32, 3))
+    x = conv_bn_relu(inputs, width, 1, padding="valid")
+    x = keras.layers.Dropout(0.3)(x)
+    x = conv_bn_relu(x, width, 2)
+    x = keras.layers.MaxPooling2D()(x)
+    x = conv_bn_relu(x, 2 * width, 3)
+    x = keras.layers.Dropout(0.4)(x)
+    x = conv_bn_relu(x, 2 * width, 4)
+    x = keras.layers.MaxPooling2D()(x)
+    x = conv_bn_relu(x, 4 * width, 5)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(num_classes, activation="softmax", name="classes")(x)
+    return keras.Model(inputs, outputs, name="xai")
+
+# <<< end of notebooks/09_what_the_network_sees.ipynb

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from course import report, trial
-from course.paths import NOTEBOOKS, ROOT
+from course.paths import BUILD, NOTEBOOKS
 from course.setup import ENV_VAR as PROFILE_VAR
 
 CELL_TIMEOUT_S = 1800
@@ -94,7 +94,7 @@ def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT
     return result, nb
 
 
-def run(only=None, profile: str | None = None, build: Path = ROOT / "build",
+def run(only=None, profile: str | None = None, build: Path = BUILD,
         write_back: bool = False, timeout: int = CELL_TIMEOUT_S,
         trial_steps: int = 0) -> list[LessonResult]:
     """Run the lessons, print progress, write the report; return the results.

@@ -7,11 +7,12 @@ the same model with the same settings on the same data, it loads that run instea
 says so: its curves, training time, machine and test accuracy. The lesson's code is
 the same either way, and ``COURSE_RETRAIN=1`` trains everything here.
 
-Shipped runs live in ``data/runs/`` as JSON (no weights: the lessons read curves and
-accuracies only). ``data/build_runs.py`` makes them by executing a lesson with
-``COURSE_SAVE_RUNS=1``, so the code that trained them is the lesson's own. Each file
-names the settings it was trained with and carries a checksum of its contents; a
-file that fails it is reported and ignored.
+Shipped runs live in ``data/runs/`` as JSON: curves and accuracies, and, for a model
+whose lesson goes on to look inside it (``weights=True``, lesson 09), its trained
+weights beside them in ``<name>.weights.h5``. ``data/build_runs.py`` makes them by
+executing a lesson with ``COURSE_SAVE_RUNS=1``, so the code that trained them is the
+lesson's own. Each file names the settings it was trained with and carries a checksum
+of its contents (and of its weights); a file that fails it is reported and ignored.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import platform
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from course import train, trial
+from course import files, train, trial
 from course.paths import BENCHMARK_RESULTS, DATA, ROOT
 from course.transfer import architecture, fingerprint
 
@@ -64,11 +65,13 @@ def _checksum(payload: dict) -> str:
 
 def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: int = 128,
         recipe: train.Recipe | None = None, validation_data=None, learning_rate: float = 1e-3,
-        shipped: Path = SHIPPED, verbose: bool = True) -> Result:
+        weights: bool = False, shipped: Path = SHIPPED, verbose: bool = True) -> Result:
     """Train ``model`` and test it on ``(x_test, y_test)``, or load the shipped run.
 
     Without ``recipe`` it trains with ``course.train.fit`` (``epochs``, ``batch_size``,
-    ``learning_rate``); with one, with ``course.train.fit_fast``.
+    ``learning_rate``); with one, with ``course.train.fit_fast``. With ``weights``, a
+    shipped run is used only if it has the trained weights too, and they are loaded
+    into ``model``, which is then the trained model either way.
     """
     if recipe is None:
         settings = {"fit": "fit", "epochs": epochs, "batch_size": batch_size,
@@ -80,7 +83,7 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
     key = f"{model.name}-{signature(model, x, y, x_test, y_test, settings)}"
     path = Path(shipped) / f"{key}.json"
     if not (_flag(RETRAIN_VAR) or _flag(SAVE_VAR) or trial.steps()):
-        loaded = _load(path, model.name, verbose)
+        loaded = _load(path, model.name, model if weights else None, verbose)
         if loaded is not None:
             return loaded
     if recipe is None:
@@ -92,24 +95,41 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
                              verbose=verbose)
     accuracy = train.evaluate(model, x_test, y_test).accuracy
     if _flag(SAVE_VAR) and not trial.steps():
-        _save(path, run, accuracy, settings)
+        _save(path, run, accuracy, settings, model if weights else None)
     return Result(run, accuracy, TRAINED_HERE)
 
 
-def _save(path: Path, run: train.Run, accuracy: float, settings: dict) -> None:
+def cpu_name() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _weights_path(path: Path) -> Path:
+    return path.with_name(path.name.removesuffix(".json") + ".weights.h5")
+
+
+def _save(path: Path, run: train.Run, accuracy: float, settings: dict, model=None) -> None:
     payload = {"run": asdict(run), "test_accuracy": accuracy, "settings": settings,
-               "machine": f"{os.cpu_count()} CPU cores ({platform.machine()}, "
-                          f"{platform.processor() or platform.system()})",
+               "machine": f"{os.cpu_count()} CPU cores ({cpu_name()}, {platform.system()})",
                "date": datetime.date.today().isoformat(),
                "made_by": "data/build_runs.py"}
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({**payload, "sha256": _checksum(payload)}, indent=1) + "\n")
-    os.replace(tmp, path)
+    if model is not None:
+        with files.atomic(_weights_path(path), suffix=".weights.h5") as tmp:
+            model.save_weights(tmp)
+            payload["weights_sha256"] = files.digest(tmp)
+    files.write_text(path, json.dumps({**payload, "sha256": _checksum(payload)}, indent=1) + "\n")
     print(f"saved the run to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
-def _load(path: Path, name: str, verbose: bool) -> Result | None:
+def _load(path: Path, name: str, model, verbose: bool) -> Result | None:
+    """The shipped run at ``path``; given a ``model``, only with its weights, loaded into it."""
     if not path.exists():
         return None
     try:
@@ -119,6 +139,13 @@ def _load(path: Path, name: str, verbose: bool) -> Result | None:
             raise ValueError("its checksum does not match its contents")
         run = train.Run(**payload["run"])
         accuracy = float(payload["test_accuracy"])
+        if model is not None:
+            weights = _weights_path(path)
+            if "weights_sha256" not in payload or not weights.exists():
+                raise ValueError(f"it has no weights ({weights.name})")
+            if files.digest(weights) != payload["weights_sha256"]:
+                raise ValueError(f"{weights.name} does not match its checksum")
+            model.load_weights(weights)
     except (OSError, ValueError, KeyError, TypeError) as error:
         print(f"the shipped run {path} is unusable ({error}); training {name} here instead")
         return None
@@ -145,9 +172,38 @@ def reference_note(key: str, needs: str = "a GPU", folder: Path = BENCHMARK_RESU
     """Where a lesson's run at the notes' scale stands: its figures, or that it has not run."""
     stored = reference(key, folder)
     if stored is None:
-        return (f"not run yet: needs {needs} (`python -m course run --profile full` there; "
-                "benchmarks/README.md estimates its time)")
+        return (f"not run yet: needs {needs} (`python benchmarks/reference_runs.py {key}` "
+                "there runs this lesson in the full profile)")
     return stored["summary"]
+
+
+def _shown(key: str, value) -> str:
+    if isinstance(value, float) and "accuracy" in key:
+        return f"{value:.2%}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return "" if value is None else str(value)
+
+
+def compare_with_reference(key: str, here: dict, needs: str = "a GPU",
+                           folder: Path = BENCHMARK_RESULTS) -> None:
+    """Print this run's figures (``here``: name -> value) beside the reference run's, one
+    figure a line: the same lesson in the ``full`` profile (the notes' scale), or say that
+    it has not run and what it needs."""
+    stored = reference(key, folder)
+    theirs = stored.get("figures", {}) if stored else {}
+    heading = f"reference (full, {stored['date']})" if stored else "reference (full)"
+    names = max(len(k) for k in here)
+    width = max(8, *(len(_shown(k, v)) for k, v in here.items()))
+    print(f"{'':{names}}  {'this run':>{width}}  {heading}")
+    for k, value in here.items():
+        print(f"{k:{names}}  {_shown(k, value):>{width}}  "
+              f"{_shown(k, theirs[k]) if k in theirs else '-'}")
+    if stored is None:
+        print(f"reference: {reference_note(key, needs, folder)}")
+    else:
+        print(f"reference: {stored['minutes']:.0f} min on {stored['machine']}, "
+              f"{stored['backend']} backend")
 
 
 def benchmark(name: str, folder: Path = BENCHMARK_RESULTS) -> dict | None:

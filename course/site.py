@@ -17,11 +17,12 @@ from pathlib import Path
 
 from course import colab
 from course.exercises import Exercise, exercises
-from course.runner import NOTEBOOKS, ROOT, lessons
+from course.paths import BUILD, NOTEBOOKS
+from course.runner import lessons
 from course.student import student_version
 
-DEFAULT_OUT = ROOT / "build" / "site"
-REPORT = ROOT / "build" / "report.json"
+DEFAULT_OUT = BUILD / "site"
+REPORT = BUILD / "report.json"
 PROFILES = ("smoke", "quick", "full")
 
 

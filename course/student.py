@@ -14,9 +14,10 @@ import copy
 from pathlib import Path
 
 from course.exercises import HIDDEN_TESTS_TAG, exercises, solution_regions, stub_solutions
-from course.runner import NOTEBOOKS, ROOT, lessons
+from course.paths import BUILD, NOTEBOOKS
+from course.runner import lessons
 
-DEFAULT_OUT = ROOT / "build" / "student"
+DEFAULT_OUT = BUILD / "student"
 
 
 def student_version(path: Path):

@@ -20,16 +20,14 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from course import models, train
+from course import files, models, train
 from course.paths import DATA
 
 CACHE_VAR = "COURSE_CACHE_DIR"
@@ -187,19 +185,10 @@ def _load_shipped(model, stem: Path, path: Path, meta_path: Path, verbose: bool)
 
 def save_weights(model: keras.Model, path: Path, meta_path: Path, meta: dict) -> None:
     """Write weights and their checksum atomically (temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".weights.h5")
-    os.close(fd)
-    try:
+    with files.atomic(path, suffix=".weights.h5") as tmp:
         model.save_weights(tmp, overwrite=True)
-        meta = {**meta, "sha256": _sha256(Path(tmp))}
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json")
-    with os.fdopen(fd, "w") as f:
-        json.dump(meta, f)
-    os.replace(tmp, meta_path)
+        meta = {**meta, "sha256": files.digest(tmp)}
+    files.write_text(meta_path, json.dumps(meta))
 
 
 def _load_cached(model, path: Path, meta_path: Path, verbose: bool):
@@ -209,7 +198,7 @@ def _load_cached(model, path: Path, meta_path: Path, verbose: bool):
     problem = None
     try:
         meta = json.loads(meta_path.read_text())
-        if _sha256(path) != meta["sha256"]:
+        if files.digest(path) != meta["sha256"]:
             problem = "its checksum does not match (a truncated or corrupt file)"
         else:
             model.load_weights(path)
@@ -221,14 +210,6 @@ def _load_cached(model, path: Path, meta_path: Path, verbose: bool):
     path.unlink(missing_ok=True)
     meta_path.unlink(missing_ok=True)
     return None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # --- ImageNet weights from keras.applications ------------------------------------------
@@ -249,17 +230,10 @@ def imagenet_weights(size: int = 96, alpha: float = 0.35, timeout: float = WEIGH
         return path
     if os.environ.get("COURSE_OFFLINE", "").strip() not in ("", "0"):
         raise WeightsUnavailable("COURSE_OFFLINE is set, so no download was tried")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as r:
-            while block := r.read(1 << 20):
-                out.write(block)
-        os.replace(tmp, path)
+        files.download(url, path, timeout)
     except OSError as error:  # URLError, timeouts and refused connections are OSErrors
         raise WeightsUnavailable(f"could not download {url}: {error}") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     return path
 
 

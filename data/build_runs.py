@@ -1,6 +1,6 @@
 """Train the runs that a lesson ships, into data/runs/. From the repository root:
 
-    COURSE_DATA_DIR=~/course-datasets python data/build_runs.py 07   # about 15 min on 2 cores
+    COURSE_DATA_DIR=~/course-datasets python data/build_runs.py 07 09   # 15 + 20 min, 2 cores
 
 Executes the lesson in the ``quick`` profile with ``COURSE_SAVE_RUNS=1``: every
 ``course.runs.fit`` call trains (instead of loading) and writes its run to

@@ -11,7 +11,7 @@ from course import claims, report, runner
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # Lessons whose conclusions from trained results are stated as claims (issue 13 adds the
 # rest of 05 and 08-11 as they are reworked).
-CLAIMING = ("05", "07", "08", "10", "11")
+CLAIMING = ("05", "07", "08", "09", "10", "11")
 
 
 @pytest.fixture(autouse=True)
@@ -106,3 +106,12 @@ def test_every_stored_claim_holds(path):
 def test_lessons_state_their_conclusions_as_claims(lesson):
     path = next(p for p in NOTEBOOKS if p.name.startswith(lesson))
     assert len(_stored_claims(path)) >= 3, f"{path.name} states no claims on its run"
+
+
+def test_a_cell_ending_in_a_claim_shows_it_once(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("import course.claims\ncourse.claims.claim('x', True, 'y')")
+    out = capsys.readouterr().out
+    assert out.count("] x (y)") == 1 and "Claim(" not in out  # the line, not its repr

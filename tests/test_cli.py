@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import urllib.request
 
 import pytest
 
@@ -54,7 +55,7 @@ def test_data_fetch_downloads_verifies_and_reports(no_env, monkeypatch, tmp_path
     monkeypatch.setattr(data, "FULL_SIZES", {**data.FULL_SIZES, "mnist": (
         len(data.SamplesSource().load("mnist")[1]), 1000)})
     urls = []
-    monkeypatch.setattr(data.urllib.request, "urlopen",
+    monkeypatch.setattr(urllib.request, "urlopen",
                         lambda url, timeout: urls.append(url) or FakeResponse(payload))
     assert main(["data", "fetch", "mnist"]) == 0
     assert urls == [download.url]

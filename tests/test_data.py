@@ -6,6 +6,7 @@ import io
 import os
 import tarfile
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -215,7 +216,7 @@ def test_download_is_verified_and_atomic(small, monkeypatch):
     payload = blob.read_bytes()
     pin(monkeypatch, "mnist", blob)
     urls = []
-    monkeypatch.setattr(data.urllib.request, "urlopen",
+    monkeypatch.setattr(urllib.request, "urlopen",
                         lambda url, timeout: urls.append(url) or FakeResponse(payload))
     assert data.load("mnist", QUICK)[0].shape == (30, 28, 28)
     assert urls == [data.DOWNLOADS["mnist"][0].url]
@@ -225,7 +226,7 @@ def test_download_is_verified_and_atomic(small, monkeypatch):
 
 def test_download_with_wrong_checksum_keeps_nothing(small, monkeypatch):
     monkeypatch.delenv("COURSE_OFFLINE")
-    monkeypatch.setattr(data.urllib.request, "urlopen",
+    monkeypatch.setattr(urllib.request, "urlopen",
                         lambda url, timeout: FakeResponse(b"not the dataset"))
     with pytest.raises(data.DataError, match="fails its checksum; nothing was kept"):
         data.KerasSource().load("mnist")
@@ -241,7 +242,7 @@ def test_offline_download_fails_fast(small):
 
 
 def test_offline_switch_skips_downloads(small, monkeypatch):
-    monkeypatch.setattr(data.urllib.request, "urlopen", lambda *a, **k: pytest.fail("download"))
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: pytest.fail("download"))
     with pytest.raises(data.DataError, match="COURSE_OFFLINE is set"):
         data.KerasSource().load("mnist")
 

@@ -116,3 +116,84 @@ def test_grad_cam_reads_the_logit_not_the_softmax_probability():
         np.testing.assert_allclose(explain.grad_cam(softmax, images, "conv", class_index=c),
                                    explain.grad_cam(linear, images, "conv", class_index=c),
                                    atol=1e-5)
+
+
+def chain(padding="same", pool=keras.layers.AveragePooling2D):
+    """conv3 (valid) -> conv3 -> pool2 -> conv3 -> pool2 -> conv3, all weights positive, so
+    a unit's input gradient is non-zero exactly on its receptive field."""
+    keras.utils.set_random_seed(1)
+    ones = keras.initializers.Constant(0.1)
+    inputs = keras.Input((32, 32, 1))
+    x = keras.layers.Conv2D(1, 3, kernel_initializer=ones, name="c1")(inputs)
+    x = keras.layers.Conv2D(1, 3, padding=padding, kernel_initializer=ones, name="c2")(x)
+    x = pool(2, name="p1")(x)
+    x = keras.layers.Conv2D(1, 3, padding=padding, kernel_initializer=ones, name="c3")(x)
+    x = pool(2, name="p2")(x)
+    x = keras.layers.Conv2D(1, 3, padding=padding, kernel_initializer=ones, name="c4")(x)
+    return keras.Model(inputs, x)
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("layer", ["c1", "c2", "p1", "c3", "c4"])
+def test_receptive_field_is_where_a_unit_s_gradient_is_non_zero(padding, layer):
+    import tensorflow as tf
+
+    model = chain(padding)
+    size, jump, first = explain.receptive_field(model, layer)
+    probe = keras.Model(model.input, model.get_layer(layer).output)
+    image = tf.Variable(np.ones((1, 32, 32, 1), dtype="float32"))
+    h = probe.output.shape[1]
+    unit = h // 2  # an interior unit: its field lies inside the image
+    with tf.GradientTape() as tape:
+        value = probe(image)[0, unit, unit, 0]
+    rows, cols = np.nonzero(tape.gradient(value, image).numpy()[0, ..., 0])
+    assert rows.max() - rows.min() + 1 == size and cols.max() - cols.min() + 1 == size
+    assert (rows.min() + rows.max()) / 2 == first + unit * jump
+
+
+def test_receptive_field_names_what_it_cannot_handle():
+    with pytest.raises(ValueError, match="no layer 'nope'"):
+        explain.receptive_field(chain(), "nope")
+    inputs = keras.Input((16, 16, 1))
+    dilated = keras.Model(inputs, keras.layers.Conv2D(1, 3, dilation_rate=2, name="d")(inputs))
+    with pytest.raises(ValueError, match="dilated"):
+        explain.receptive_field(dilated, "d")
+
+
+def test_top_patches_find_the_planted_pattern_in_its_field():
+    model = one_quadrant_model("top-left")
+    images = np.zeros((20, 32, 32, 3), dtype=np.uint8)
+    images[7, 4:7, 9:12] = 255  # a bright square, inside the quadrant the model sees
+    patches, values = explain.top_patches(model, images, "conv", channel=0, count=3,
+                                          batch_size=8)
+    assert patches.shape == (3, 3, 3, 3) and values[0] > values[1]
+    assert patches[0].max() == 255  # the strongest unit's 3x3 field holds the square
+
+
+def total_variation(image):
+    return np.abs(np.diff(image, axis=0)).mean() + np.abs(np.diff(image, axis=1)).mean()
+
+
+def test_jitter_and_blur_give_a_smoother_input_that_still_excites_the_channel():
+    model = one_quadrant_model("top-left")
+    probe = keras.Model(model.inputs, model.get_layer("conv").output)
+    plain = explain.max_activation(model, "conv", channel=2, steps=15)
+    smooth = explain.max_activation(model, "conv", channel=2, steps=15, jitter=2, blur=1.0)
+    assert smooth.shape == (32, 32, 3) and smooth.min() >= 0 and smooth.max() <= 1
+    assert total_variation(smooth) < total_variation(plain)
+    grey = np.asarray(probe(0.5 * np.ones((1, 32, 32, 3), "float32")))[..., 2].mean()
+    assert np.asarray(probe(smooth[None]))[..., 2].mean() > grey
+
+
+def test_show_grad_cam_draws_a_row_per_set_of_maps(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    drawn = []
+    monkeypatch.setattr(plt, "show", lambda: drawn.append(plt.gcf()))
+    images = np.zeros((3, 8, 8, 3))
+    maps = np.random.default_rng(0).random((3, 2, 2))
+    explain.show_grad_cam(images, [maps, maps], titles=list("abc"),
+                          row_labels=["predicted", "true"])
+    axes = drawn[0].axes
+    assert len(axes) == 9 and axes[3].get_ylabel() == "predicted"
+    plt.close("all")

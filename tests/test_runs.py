@@ -1,6 +1,7 @@
 """Shipped runs: saved with their settings and a checksum, loaded only when everything matches."""
 
 import json
+import os
 
 import keras
 import numpy as np
@@ -104,10 +105,10 @@ def test_a_recipe_run_ignores_speed_only_settings(shipped, monkeypatch):
 
 
 def test_the_reference_note_says_what_has_not_run(tmp_path, monkeypatch):
-    assert runs.reference("07_notes", folder=tmp_path) is None
-    assert runs.reference_note("07_notes", folder=tmp_path).startswith("not run yet: needs a GPU")
-    (tmp_path / "reference.json").write_text(json.dumps({"07_notes": {"summary": "72% on A100"}}))
-    assert runs.reference_note("07_notes", folder=tmp_path) == "72% on A100"
+    assert runs.reference("07", folder=tmp_path) is None
+    assert runs.reference_note("07", folder=tmp_path).startswith("not run yet: needs a GPU")
+    (tmp_path / "reference.json").write_text(json.dumps({"07": {"summary": "72% on A100"}}))
+    assert runs.reference_note("07", folder=tmp_path) == "72% on A100"
 
 
 def test_benchmark_results_are_read_or_none(tmp_path):
@@ -118,3 +119,68 @@ def test_benchmark_results_are_read_or_none(tmp_path):
     assert runs.benchmark("recipe", folder=tmp_path) == {"curve": []}
     assert runs.benchmark("training", folder=tmp_path) == {"models": {"a": 1}}
     assert runs.benchmark("broken", folder=tmp_path) is None
+
+
+def test_weights_are_shipped_checked_and_loaded_into_the_model(shipped, monkeypatch, capsys):
+    made = save(shipped, monkeypatch, weights=True)
+    [weights] = shipped.glob("tiny-*.weights.h5")
+    trained = made.run  # the model save() trained is gone; a fresh one gets its weights
+    fresh = tiny()
+    fresh.layers[-1].kernel.assign(np.zeros(fresh.layers[-1].kernel.shape))
+    loaded = runs.fit(fresh, X, Y, x_test=X_TEST, y_test=Y_TEST, epochs=2, batch_size=16,
+                      weights=True, shipped=shipped, verbose=False)
+    assert loaded.shipped and loaded.run.history == trained.history
+    assert train.evaluate(fresh, X_TEST, Y_TEST).accuracy == made.accuracy
+    assert np.abs(fresh.layers[-1].kernel.numpy()).sum() > 0
+    damaged = bytearray(weights.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    weights.write_bytes(bytes(damaged))
+    capsys.readouterr()
+    again = runs.fit(tiny(), X, Y, x_test=X_TEST, y_test=Y_TEST, epochs=2, batch_size=16,
+                     weights=True, shipped=shipped)
+    assert not again.shipped and "does not match its checksum" in capsys.readouterr().out
+
+
+def test_a_run_shipped_without_weights_is_not_used_where_weights_are_needed(
+        shipped, monkeypatch, capsys):
+    save(shipped, monkeypatch)
+    assert fit(shipped).shipped
+    result = fit(shipped, weights=True)
+    assert not result.shipped and "it has no weights" in capsys.readouterr().out
+
+
+def test_the_machine_names_its_cpu(shipped, monkeypatch):
+    save(shipped, monkeypatch)
+    [path] = shipped.glob("tiny-*.json")
+    assert runs.cpu_name() in json.loads(path.read_text())["machine"]
+
+
+def test_compare_with_reference_prints_both_rows_or_what_is_missing(tmp_path, capsys):
+    here = {"mnist_test_accuracy": 0.9878, "mnist_train_seconds": 64.2}
+    runs.compare_with_reference("05", here, needs="2 CPU cores", folder=tmp_path)
+    out = capsys.readouterr().out
+    assert "this run" in out and "98.78%" in out and "64.2" in out
+    assert "not run yet: needs 2 CPU cores" in out and "reference_runs.py 05" in out
+    (tmp_path / "reference.json").write_text(json.dumps({"05": {
+        "figures": {"mnist_test_accuracy": 0.9912}, "date": "2026-12-01", "minutes": 14.6,
+        "machine": "2 CPU cores (AMD EPYC, Linux)", "backend": "tensorflow", "summary": "s"}}))
+    runs.compare_with_reference("05", here, folder=tmp_path)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["this", "run", "reference", "(full,", "2026-12-01)"]
+    assert lines[1].split() == ["mnist_test_accuracy", "98.78%", "99.12%"]
+    assert lines[2].split() == ["mnist_train_seconds", "64.2", "-"]
+    assert lines[3] == "reference: 15 min on 2 CPU cores (AMD EPYC, Linux), tensorflow backend"
+
+
+@pytest.mark.skipif(not os.environ.get("COURSE_DATA_DIR"), reason="COURSE_DATA_DIR not set")
+def test_lesson_09_s_shipped_weights_give_its_shipped_accuracy():
+    """The weights in data/runs/ are the trained network: loaded, they test as stored."""
+    from course import data, models, setup
+
+    [stored] = runs.SHIPPED.glob("xai-*.json")
+    model = models.xai_net(32)
+    accuracy = json.loads(stored.read_text())["test_accuracy"]
+    model.load_weights(stored.with_name(stored.name.replace(".json", ".weights.h5")))
+    _, _, x_test, y_test = data.load("cifar10", setup.PROFILES["quick"])  # the full test set
+    assert train.evaluate(model, x_test, y_test).accuracy == pytest.approx(accuracy, abs=0.005)
+    assert accuracy >= 0.75

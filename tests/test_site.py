@@ -16,7 +16,8 @@ import pytest
 
 from course import site
 from course.exercises import exercises
-from course.runner import ROOT, lessons
+from course.paths import ROOT
+from course.runner import lessons
 
 LESSONS = lessons()
 SCREENSHOTS = ROOT / "build" / "screenshots"

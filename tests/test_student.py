@@ -26,7 +26,8 @@ from course.exercises import (
     solution_regions,
     stub_solutions,
 )
-from course.runner import NOTEBOOKS, lessons
+from course.paths import NOTEBOOKS
+from course.runner import lessons
 
 LESSONS = lessons()
 STUB_LINE = re.compile(r"^-+> +\d+ (.*)$", re.MULTILINE)  # IPython's "----> 3  code" line

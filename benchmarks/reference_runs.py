@@ -1,0 +1,85 @@
+"""Reference runs at the source notes' scale: lessons executed in the ``full`` profile.
+
+    COURSE_DATA_DIR=~/course-datasets python benchmarks/reference_runs.py 05   # CPU: ~15 min
+    python benchmarks/reference_runs.py 07 08 09 11                            # a GPU
+
+Each lesson runs top to bottom in a fresh kernel with ``COURSE_PROFILE=full``: the code
+a student runs, at the sizes of the notes (full datasets, full widths, the notes'
+epochs). The figures it records (``course.record``) and its claims are written to
+``results/reference.json`` under the lesson's number, with the machine, the Keras
+backend, the date and the wall time of the run. Lessons show them beside their own run
+with ``course.runs.compare_with_reference``; a lesson whose reference has not run says
+so and what it needs. Nothing here is estimated: a part that has not run has no entry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from course import files, runner, runs  # noqa: E402
+from course.paths import BENCHMARK_RESULTS  # noqa: E402
+
+OUT = BENCHMARK_RESULTS / "reference.json"
+# what each reference needs; a lesson at the notes' scale that a CPU can run in minutes
+NEEDS = {"05": "2 CPU cores (about 15 min)", "07": "a GPU", "08": "a GPU", "09": "a GPU",
+         "11": "a GPU"}
+
+
+def machine() -> str:
+    import tensorflow as tf
+
+    gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+    cores = f"{os.cpu_count()} CPU cores ({runs.cpu_name()}, {platform.system()})"
+    return f"{len(gpus)} GPU(s) + {cores}" if gpus else cores
+
+
+def summary(figures: dict, where: str, minutes: float) -> str:
+    def name(key: str) -> str:
+        return key.replace("_test_accuracy", "").replace("_accuracy", "").replace("_", " ")
+
+    accuracies = ", ".join(f"{name(k)} {v:.2%}" for k, v in figures.items()
+                           if "accuracy" in k and isinstance(v, float))
+    return f"{accuracies or 'no accuracy recorded'} ({minutes:.0f} min on {where})"
+
+
+def run(lesson: str) -> dict:
+    import keras
+
+    [path] = runner.lessons([lesson])
+    result, _ = runner.execute(path, "full", ROOT / "build" / "reference")
+    if result.status == "failed":
+        raise SystemExit(f"{path.name} failed in the full profile: {result.error}")
+    where = machine()
+    minutes = result.seconds / 60
+    return {"notebook": path.name, "profile": "full", "figures": result.figures,
+            "claims": result.claims, "status": result.status, "minutes": round(minutes, 1),
+            "machine": where, "backend": keras.backend.backend(),
+            "date": datetime.date.today().isoformat(),
+            "summary": summary(result.figures, where, minutes)}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("lessons", nargs="+", choices=sorted(NEEDS),
+                        help="lesson numbers; see NEEDS for what each needs")
+    args = parser.parse_args(argv)
+    if not os.environ.get("COURSE_DATA_DIR"):
+        raise SystemExit("reference runs use the full datasets: set COURSE_DATA_DIR")
+    stored = json.loads(OUT.read_text()) if OUT.exists() else {}
+    for lesson in args.lessons:
+        stored[lesson] = run(lesson)
+        files.write_text(OUT, json.dumps(stored, indent=1, sort_keys=True) + "\n")
+        print(f"{lesson}: {stored[lesson]['summary']}")
+
+
+if __name__ == "__main__":
+    main()
