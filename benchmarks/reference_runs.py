@@ -1,7 +1,7 @@
 """Reference runs at the source notes' scale: lessons executed in the ``full`` profile.
 
-    COURSE_DATA_DIR=~/course-datasets python benchmarks/reference_runs.py 05   # CPU: ~15 min
-    python benchmarks/reference_runs.py 07 08 09 11                            # a GPU
+    COURSE_DATA_DIR=~/course-datasets python benchmarks/reference_runs.py 05 08 11  # 2 CPU cores
+    COURSE_DATA_DIR=~/course-datasets python benchmarks/reference_runs.py 07 09     # a GPU
 
 Each lesson runs top to bottom in a fresh kernel with ``COURSE_PROFILE=full``: the code
 a student runs, at the sizes of the notes (full datasets, full widths, the notes'
@@ -29,9 +29,9 @@ from course import files, runner, runs  # noqa: E402
 from course.paths import BENCHMARK_RESULTS  # noqa: E402
 
 OUT = BENCHMARK_RESULTS / "reference.json"
-# what each reference needs; a lesson at the notes' scale that a CPU can run in minutes
-NEEDS = {"05": "2 CPU cores (about 15 min)", "07": "a GPU", "08": "a GPU", "09": "a GPU",
-         "11": "a GPU"}
+# what each reference needs (measured on 2 CPU cores where it ran there)
+NEEDS = {"05": "2 CPU cores (10 min)", "07": "a GPU", "08": "2 CPU cores (6 min)",
+         "09": "a GPU", "11": "2 CPU cores (4 min)"}
 
 
 def machine() -> str:
