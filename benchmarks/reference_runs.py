@@ -18,7 +18,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import sys
 from pathlib import Path
 
@@ -26,20 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from course import files, runner, runs  # noqa: E402
-from course.paths import BENCHMARK_RESULTS  # noqa: E402
+from course.paths import BENCHMARK_RESULTS, BUILD  # noqa: E402
 
 OUT = BENCHMARK_RESULTS / "reference.json"
 # what each reference needs (measured on 2 CPU cores where it ran there)
 NEEDS = {"05": "2 CPU cores (10 min)", "07": "a GPU", "08": "2 CPU cores (6 min)",
          "09": "a GPU", "11": "2 CPU cores (4 min)"}
-
-
-def machine() -> str:
-    import tensorflow as tf
-
-    gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
-    cores = f"{os.cpu_count()} CPU cores ({runs.cpu_name()}, {platform.system()})"
-    return f"{len(gpus)} GPU(s) + {cores}" if gpus else cores
 
 
 def summary(figures: dict, where: str, minutes: float) -> str:
@@ -55,10 +46,10 @@ def run(lesson: str) -> dict:
     import keras
 
     [path] = runner.lessons([lesson])
-    result, _ = runner.execute(path, "full", ROOT / "build" / "reference")
+    result, _ = runner.execute(path, "full", BUILD / "reference")
     if result.status == "failed":
         raise SystemExit(f"{path.name} failed in the full profile: {result.error}")
-    where = machine()
+    where = runs.machine()
     minutes = result.seconds / 60
     return {"notebook": path.name, "profile": "full", "figures": result.figures,
             "claims": result.claims, "status": result.status, "minutes": round(minutes, 1),

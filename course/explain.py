@@ -98,9 +98,10 @@ def grad_cam(model: keras.Model, images, layer_name: str, class_index=None) -> n
     """Grad-CAM heat maps (N, h, w) in [0, 1] at the resolution of ``layer_name``.
 
     For each image: the gradient of the class score (the predicted class unless
-    ``class_index`` is given) with respect to the layer's feature maps A_k, averaged
-    over space, weights each map: ``relu(sum_k w_k A_k)``, then scaled so its maximum
-    is 1 (all zeros when nothing speaks for the class). Selvaraju et al., 2017.
+    ``class_index`` is given, one class for all or one per image) with respect to the
+    layer's feature maps A_k, averaged over space, weights each map:
+    ``relu(sum_k w_k A_k)``, then scaled so its maximum is 1 (all zeros when nothing
+    speaks for the class). Selvaraju et al., 2017.
 
     The class score is the logit, before the softmax, as in the paper: when the model
     ends in a softmax ``Dense`` layer, its pre-activation is used.

@@ -99,6 +99,15 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
     return Result(run, accuracy, TRAINED_HERE)
 
 
+def machine() -> str:
+    """Where this process trains: its GPUs, if any, and its CPU cores and model."""
+    import tensorflow as tf
+
+    cores = f"{os.cpu_count()} CPU cores ({cpu_name()}, {platform.system()})"
+    gpus = tf.config.list_logical_devices("GPU")
+    return f"{len(gpus)} GPU(s) + {cores}" if gpus else cores
+
+
 def cpu_name() -> str:
     """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
     try:
@@ -116,10 +125,9 @@ def _weights_path(path: Path) -> Path:
 
 def _save(path: Path, run: train.Run, accuracy: float, settings: dict, model=None) -> None:
     payload = {"run": asdict(run), "test_accuracy": accuracy, "settings": settings,
-               "machine": f"{os.cpu_count()} CPU cores ({cpu_name()}, {platform.system()})",
+               "machine": machine(),
                "date": datetime.date.today().isoformat(),
                "made_by": "data/build_runs.py"}
-    path.parent.mkdir(parents=True, exist_ok=True)
     if model is not None:
         with files.atomic(_weights_path(path), suffix=".weights.h5") as tmp:
             model.save_weights(tmp)

@@ -197,3 +197,14 @@ def test_show_grad_cam_draws_a_row_per_set_of_maps(monkeypatch):
     axes = drawn[0].axes
     assert len(axes) == 9 and axes[3].get_ylabel() == "predicted"
     plt.close("all")
+
+
+def test_grad_cam_takes_one_class_per_image():
+    model = one_quadrant_model("top-left")
+    images = np.random.default_rng(3).random((3, 32, 32, 3)).astype("float32")
+    classes = np.array([0, 1, 0])
+    together = explain.grad_cam(model, images, "conv", class_index=classes)
+    for i, c in enumerate(classes):
+        np.testing.assert_allclose(together[i], explain.grad_cam(model, images[i:i + 1], "conv",
+                                                                 class_index=int(c))[0],
+                                   atol=1e-6)
