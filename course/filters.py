@@ -1,12 +1,15 @@
 """Named image kernels and one kernel applied three ways. Introduced in lesson 01.
 
-``apply_three_ways`` runs the same kernel through ``cv2.filter2D``, the NumPy reference
-in ``course.ops`` and a Keras ``Conv2D`` whose weights are the kernel, so a lesson can
-show that all three compute the same correlation.
+The kernels and the input checks are written here; the Gaussian kernel and the three
+ways of filtering (``cv2.filter2D``, the NumPy reference in ``course.ops`` and a Keras
+``Conv2D`` whose weights are the kernel) are written in lesson 01 and saved here from
+it (``#@save filters``, see ``course.export``).
 """
 
 from __future__ import annotations
 
+import cv2
+import keras
 import numpy as np
 
 from course import ops
@@ -31,42 +34,9 @@ KERNELS = {"sobel_x": SOBEL_X, "sobel_y": SOBEL_Y, "gaussian_5x5": GAUSSIAN_5X5,
 BORDERS = {"constant": 0, "edge": 1, "reflect": 4}  # BORDER_CONSTANT, _REPLICATE, _REFLECT_101
 
 
-def gaussian_kernel(size: int = 5, sigma: float = 3.0) -> np.ndarray:
-    """A 2-D Gaussian kernel as the outer product of ``cv2.getGaussianKernel(size, sigma)``."""
-    import cv2
-
-    column = cv2.getGaussianKernel(size, sigma).astype(np.float32)
-    return column @ column.T
-
-
-def apply_three_ways(image, kernel, border: str = "constant") -> dict[str, np.ndarray]:
-    """Correlate ``image`` with ``kernel`` by OpenCV, NumPy and Keras; return all three.
-
-    ``image`` is (H, W) or (H, W, C), any numeric dtype; each channel is filtered on its
-    own, and the output has the input's size (the border is padded as ``border`` says:
-    ``"constant"`` zeros, ``"edge"`` repeats the last pixel, ``"reflect"`` mirrors).
-    """
-    import cv2
-    import keras
-
-    grey = np.ndim(image) == 2
-    image, kernel = _check(image, kernel, border)
-    kh, kw = kernel.shape
-    padded = ops.pad(image, "same", (kh, kw), mode=border)
-    channels = padded.transpose(2, 0, 1)[..., None]  # each channel becomes a 1-channel image
-
-    by_opencv = cv2.filter2D(image, cv2.CV_32F, kernel, borderType=BORDERS[border])
-    by_numpy = np.stack([ops.correlate2d(c[..., 0], kernel) for c in channels], axis=-1)
-    conv = keras.layers.Conv2D(1, (kh, kw), use_bias=False, trainable=False)
-    conv.build((None, *channels.shape[1:]))
-    conv.set_weights([kernel[:, :, None, None]])
-    by_keras = np.asarray(conv(channels))[..., 0].transpose(1, 2, 0)
-    results = {"opencv": by_opencv.reshape(by_numpy.shape), "numpy": by_numpy,
-               "keras": by_keras}
-    return {name: r[..., 0] if grey else r for name, r in results.items()}
-
-
-def _check(image, kernel, border):
+def checked(image, kernel, border: str = "constant"):
+    """``image`` as float32 (H, W, C) and ``kernel`` as float32, or a ValueError that says
+    what is wrong with them (a grey (H, W) image gets a channel axis)."""
     image = np.asarray(image)
     kernel = np.asarray(kernel, np.float32)
     if not np.issubdtype(image.dtype, np.number) or image.ndim not in (2, 3):
@@ -79,3 +49,49 @@ def _check(image, kernel, border):
         raise ValueError(f"border={border!r} is not supported: use one of {', '.join(BORDERS)}")
     image = image.astype(np.float32)
     return (image[..., None] if image.ndim == 2 else image), kernel
+
+
+# >>> from notebooks/01_image_filters.ipynb: edit the lesson, then `python -m course export`
+
+def gaussian_kernel(size=5, sigma=3.0):
+    """A size x size Gaussian kernel: cv2.getGaussianKernel's column times its transpose."""
+    column = cv2.getGaussianKernel(size, sigma).astype(np.float32)
+    return column @ column.T
+
+
+def filter_opencv(image, kernel, border="constant"):
+    """Correlate each channel of a float (H, W, C) image with ``kernel``: OpenCV."""
+    out = cv2.filter2D(image, cv2.CV_32F, kernel, borderType=BORDERS[border])
+    return out.reshape(image.shape)  # filter2D drops the axis of a single channel
+
+
+def filter_numpy(image, kernel, border="constant"):
+    """The same with the NumPy reference, one channel at a time."""
+    padded = ops.pad(image, "same", kernel.shape, mode=border)
+    channels = [ops.correlate2d(padded[..., c], kernel) for c in range(image.shape[-1])]
+    return np.stack(channels, axis=-1)
+
+
+def filter_keras(image, kernel, border="constant"):
+    """The same with a Conv2D layer whose one filter is the kernel."""
+    padded = ops.pad(image, "same", kernel.shape, mode=border)
+    batch = padded.transpose(2, 0, 1)[..., None]  # C images of one channel: (C, H, W, 1)
+    conv = keras.layers.Conv2D(1, kernel.shape, use_bias=False, trainable=False)
+    conv.build(batch.shape)
+    conv.set_weights([kernel[:, :, None, None]])  # (height, width, in, out)
+    return np.asarray(conv(batch))[..., 0].transpose(1, 2, 0)
+
+
+def apply_three_ways(image, kernel, border="constant"):
+    """``{"opencv", "numpy", "keras"}`` -> ``image`` correlated with ``kernel`` that way.
+
+    ``image``: (H, W) or (H, W, C), any numbers; ``border``: "constant" (zeros), "edge"
+    (repeat the last pixel) or "reflect" (mirror).
+    """
+    grey = np.ndim(image) == 2
+    image, kernel = checked(image, kernel, border)
+    ways = {"opencv": filter_opencv, "numpy": filter_numpy, "keras": filter_keras}
+    out = {name: way(image, kernel, border) for name, way in ways.items()}
+    return {name: result[..., 0] if grey else result for name, result in out.items()}
+
+# <<< end of notebooks/01_image_filters.ipynb

@@ -9,10 +9,13 @@ import numpy as np
 
 
 def show_images(images, titles=None, ncols: int = 8, size: float = 1.4, colors=None,
-                suptitle: str | None = None):
+                suptitle: str | None = None, vrange: tuple[float, float] | None = None):
     """Show images in a grid with optional titles (and title colours, e.g. green/red).
 
-    Grey images may be (H, W) or (H, W, 1); values are shown as they are (uint8 or 0..1).
+    Grey images may be (H, W) or (H, W, 1). Matplotlib stretches each grey panel from its
+    own darkest to its brightest value; pass ``vrange=(low, high)`` to put every grey
+    panel on that one scale instead, so that panels can be compared. Colour images are
+    shown as they are (uint8, or floats in 0..1).
     """
     images = list(images)
     ncols = min(ncols, len(images))
@@ -27,7 +30,11 @@ def show_images(images, titles=None, ncols: int = 8, size: float = 1.4, colors=N
         image = np.asarray(images[i])
         if image.ndim == 3 and image.shape[-1] == 1:
             image = image[..., 0]
-        ax.imshow(image, cmap="gray" if image.ndim == 2 else None)
+        if image.ndim == 2:
+            low, high = vrange or (None, None)
+            ax.imshow(image, cmap="gray", vmin=low, vmax=high)
+        else:
+            ax.imshow(image)
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=8, color=colors[i] if colors else "black")
     if suptitle:

@@ -1,7 +1,9 @@
 """Profiles, seeds and the first cell of every lesson (course.setup, course.colab)."""
 
+import subprocess
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -46,17 +48,29 @@ def test_pick_and_channels():
         quick.pick(smoke=1, quick=3)  # every profile must get a value
 
 
-def test_start_prints_profile_and_seeds(no_env, capsys):
+def test_start_prints_profile_and_seeds(no_env):
+    """In a fresh interpreter: seeding and op determinism reset TensorFlow's process-wide
+    state, and done in a process where earlier tests' TensorFlow threads still run, that
+    reset has aborted the whole suite ("Fatal Python error: Aborted" in set_global_seed)."""
     no_env.setenv("COURSE_PROFILE", "smoke")
-    profile = setup.start(seed=7)
-    first = np.random.rand()
-    setup.seed_everything(7)
-    assert np.random.rand() == first
-    out = capsys.readouterr().out
-    assert profile.name == "smoke"
+    code = ("import numpy as np; from course import setup\n"
+            "profile = setup.start(seed=7); first = np.random.rand()\n"
+            "setup.seed_everything(7); assert np.random.rand() == first, 'seeding'\n"
+            "print('chosen:', profile.name)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd=Path(setup.__file__).parent.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
     for line in ("versions: python", "tensorflow 2.", "keras 3.", "profile:  smoke",
-                 "device:", "data:     bundled samples", "seed:     7, deterministic ops"):
-        assert line in out
+                 "device:", "data:     bundled samples", "seed:     7, deterministic ops",
+                 "chosen: smoke"):
+        assert line in done.stdout
+
+
+@pytest.fixture
+def no_seeding(monkeypatch):
+    """setup.start without seeding: the tests using it check other parts of the set-up, and
+    seeding in this process is what the test above keeps in a subprocess."""
+    monkeypatch.setattr(setup, "seed_everything", lambda *a, **k: None)
 
 
 def test_full_without_gpu_warns(no_env, monkeypatch, capsys):
@@ -129,7 +143,8 @@ def restore_policy():
 
 @pytest.mark.parametrize("count, replicas", [(1, ""), (2, "MirroredStrategy over 2 GPUs")])
 def test_a_gpu_turns_on_mixed_precision_and_several_mirror(no_env, monkeypatch, capsys,
-                                                           restore_policy, count, replicas):
+                                                           restore_policy, no_seeding, count,
+                                                           replicas):
     import keras
 
     from course import train
@@ -151,7 +166,7 @@ def test_a_gpu_turns_on_mixed_precision_and_several_mirror(no_env, monkeypatch, 
     assert np.isfinite(run.last("loss"))
 
 
-def test_mixed_precision_can_be_turned_off(no_env, monkeypatch, restore_policy):
+def test_mixed_precision_can_be_turned_off(no_env, monkeypatch, restore_policy, no_seeding):
     import keras
 
     no_env.setenv("COURSE_PROFILE", "smoke")
@@ -161,7 +176,7 @@ def test_mixed_precision_can_be_turned_off(no_env, monkeypatch, restore_policy):
     assert keras.mixed_precision.global_policy().name == "float32"
 
 
-def test_start_silences_tensorflow_retracing_warnings(no_env):
+def test_start_silences_tensorflow_retracing_warnings(no_env, no_seeding):
     import logging
 
     no_env.setenv("COURSE_PROFILE", "smoke")
