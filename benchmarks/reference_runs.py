@@ -5,7 +5,8 @@
 
 Each lesson runs top to bottom in a fresh kernel with ``COURSE_PROFILE=full``: the code
 a student runs, at the sizes of the notes (full datasets, full widths, the notes'
-epochs). The figures it records (``course.record``) and its claims are written to
+epochs). The figures it records (``course.record``), its claims and the per-epoch curves it
+passes to ``runs.compare_with_reference`` are written to
 ``results/reference.json`` under the lesson's number, with the machine, the Keras
 backend, the date and the wall time of the run. Lessons show them beside their own run
 with ``course.runs.compare_with_reference``; a lesson whose reference has not run says
@@ -28,9 +29,6 @@ from course import files, runner, runs  # noqa: E402
 from course.paths import BENCHMARK_RESULTS, BUILD  # noqa: E402
 
 OUT = BENCHMARK_RESULTS / "reference.json"
-# what each reference needs (measured on 2 CPU cores where it ran there)
-NEEDS = {"05": "2 CPU cores (10 min)", "07": "a GPU", "08": "2 CPU cores (6 min)",
-         "09": "a GPU", "11": "2 CPU cores (4 min)"}
 
 
 def summary(figures: dict, where: str, minutes: float) -> str:
@@ -52,7 +50,8 @@ def run(lesson: str) -> dict:
     where = runs.machine()
     minutes = result.seconds / 60
     return {"notebook": path.name, "profile": "full", "figures": result.figures,
-            "claims": result.claims, "status": result.status, "minutes": round(minutes, 1),
+            "curves": result.curves, "claims": result.claims, "status": result.status,
+            "minutes": round(minutes, 1),
             "machine": where, "backend": keras.backend.backend(),
             "date": datetime.date.today().isoformat(),
             "summary": summary(result.figures, where, minutes)}
@@ -60,8 +59,8 @@ def run(lesson: str) -> dict:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("lessons", nargs="+", choices=sorted(NEEDS),
-                        help="lesson numbers; see NEEDS for what each needs")
+    parser.add_argument("lessons", nargs="+", choices=sorted(runs.REFERENCE_NEEDS),
+                        help="lesson numbers; course.runs.REFERENCE_NEEDS says what each needs")
     args = parser.parse_args(argv)
     if not os.environ.get("COURSE_DATA_DIR"):
         raise SystemExit("reference runs use the full datasets: set COURSE_DATA_DIR")

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from course.errors import CourseError, UsageError
 from course.paths import BUILD
 
 
@@ -38,7 +39,7 @@ def _fetch(args) -> int:
 
     unknown = [name for name in args.names if name not in data.CLASS_NAMES]
     if unknown:
-        raise ValueError(f"unknown dataset {', '.join(unknown)}: use {', '.join(data.CLASS_NAMES)}")
+        raise UsageError(f"unknown dataset {', '.join(unknown)}: use {', '.join(data.CLASS_NAMES)}")
     source, failed = data.KerasSource(), 0
     for name in args.names or data.CLASS_NAMES:
         try:
@@ -57,6 +58,15 @@ def _student(args) -> int:
 
     for path in student.write(args.out, args.only, force=args.force):
         print(f"wrote {path} (student version)")
+    return 0
+
+
+def _grade(args) -> int:
+    from course import grade
+
+    rows = grade.grade_all(args.hand_ins, args.out, timeout=args.timeout, profile=args.profile)
+    print(f"{sum(r.points for r in rows)} of {len(rows)} points over "
+          f"{len({(r.student, r.lesson) for r in rows})} hand-ins")
     return 0
 
 
@@ -133,6 +143,20 @@ def main(argv=None) -> int:
                          help="write over the lessons in an existing --out folder")
     student.set_defaults(func=_student)
 
+    grade = commands.add_parser(
+        "grade", help="run hand-ins with the checkers grading; write a gradebook (CSV)",
+        description="Run each hand-in (a filled-in student version, saved as "
+        "FOLDER/<student>/NN_lesson.ipynb) in a fresh kernel with COURSE_GRADING=1 and the "
+        "instructor's hidden tests; write gradebook.csv and a feedback page per hand-in. "
+        "Hand-ins run the students' code: grade on a throwaway machine.")
+    grade.add_argument("hand_ins", nargs="+", type=Path, metavar="HAND-IN")
+    grade.add_argument("--out", type=Path, default=BUILD / "grades",
+                       help="folder for gradebook.csv and feedback/ (default: build/grades)")
+    grade.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell")
+    grade.add_argument("--profile", choices=["smoke", "quick", "full"], default="smoke",
+                       help="the profile the hand-ins run in (default: smoke, the fastest)")
+    grade.set_defaults(func=_grade)
+
     site = commands.add_parser("site", help="build the course site (HTML) into build/site")
     site.add_argument("only", nargs="*", help="lesson numbers (default: all)")
     site.add_argument("--out", type=Path, default=BUILD / "site",
@@ -159,7 +183,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, OSError) as error:  # user errors: the message says what to do
+    except CourseError as error:  # the message says what to do; anything else is a bug
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from course import files, report
+from course.errors import CourseError, UsageError
 from course.paths import DATA
 
 DATA_DIR_VAR = "COURSE_DATA_DIR"
@@ -82,11 +83,11 @@ DOWNLOADS = {
 }
 
 
-class DataError(Exception):
+class DataError(CourseError):
     """A source could not provide a dataset; the message says why and how to fix it."""
 
 
-class DataNotFoundError(FileNotFoundError):
+class DataNotFoundError(CourseError, FileNotFoundError):
     """No source could provide a dataset; the message lists every place looked."""
 
 
@@ -127,7 +128,7 @@ LOADED: dict[str, str] = {}  # dataset name -> the key of the source that last s
 def last_source(name: str) -> str:
     """Which source served ``name`` the last time ``load`` was called (e.g. COURSE_DATA_DIR)."""
     if name not in LOADED:
-        raise ValueError(f"{name!r} has not been loaded yet: call course.data.load({name!r})")
+        raise UsageError(f"{name!r} has not been loaded yet: call course.data.load({name!r})")
     return LOADED[name]
 
 
@@ -161,7 +162,7 @@ def photo(name: str) -> np.ndarray:
     image = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
     if image is None:
         names = ", ".join(sorted(p.stem for p in PHOTOS_DIR.glob("*.jpg")))
-        raise ValueError(f"no photo {name!r} in {PHOTOS_DIR}: use one of {names}")
+        raise UsageError(f"no photo {name!r} in {PHOTOS_DIR}: use one of {names}")
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
@@ -173,7 +174,7 @@ def subset(x, y, n: int | None, seed: int = 0):
     if n is None or n >= len(y):
         return x, y
     if n < 1:
-        raise ValueError(f"n={n} must be a positive number of examples (or None for all)")
+        raise UsageError(f"n={n} must be a positive number of examples (or None for all)")
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(y))
     # Position of each example within its own class in the shuffled order, as a fraction:
@@ -396,7 +397,7 @@ _READERS = {"mnist": _read_mnist_npz, "fashion_mnist": _read_fashion,
 
 def _check_name(name):
     if name not in CLASS_NAMES:
-        raise ValueError(f"unknown dataset {name!r}: use one of {', '.join(CLASS_NAMES)}")
+        raise UsageError(f"unknown dataset {name!r}: use one of {', '.join(CLASS_NAMES)}")
 
 
 def save_npz(path: Path, **arrays) -> None:

@@ -15,6 +15,8 @@ import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from course.errors import UsageError
+
 BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
 HIDDEN_TESTS_TAG = "hidden-tests"
 STUB_COMMENT, STUB_RAISE = "# YOUR CODE HERE", "raise NotImplementedError()"
@@ -22,7 +24,7 @@ CHECK_CALL = re.compile(r"\bcourse\.check\.(lesson\d\d)\.(\w+)\(")
 STATEMENT = re.compile(r"\*\*Exercise\s+(\d+\.\d+)\.?\*\*\s*(.*?)(?:\n\s*\n|\Z)", re.DOTALL)
 
 
-class MarkerError(ValueError):
+class MarkerError(UsageError):
     """A malformed solution marker; the message starts with ``file:cell N``."""
 
 

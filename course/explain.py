@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from course import filters
+from course import filters, viz
 
 
 def last_conv_layer(model: keras.Model) -> str:
@@ -50,10 +50,7 @@ def show_feature_maps(maps, names, channels: int = 8, size: float = 1.1):
 
 def filter_images(kernel) -> np.ndarray:
     """A (F, F, 3, K) first-layer kernel as K RGB pictures, each scaled to [0, 1]."""
-    kernel = np.asarray(kernel, dtype=np.float64).transpose(3, 0, 1, 2)  # (K, F, F, 3)
-    low = kernel.min(axis=(1, 2, 3), keepdims=True)
-    high = kernel.max(axis=(1, 2, 3), keepdims=True)
-    return (kernel - low) / np.maximum(high - low, 1e-12)
+    return viz.unit_scaled(np.asarray(kernel).transpose(3, 0, 1, 2), axis=(1, 2, 3))
 
 
 def upsample(heatmaps, size) -> np.ndarray:

@@ -14,6 +14,7 @@ import json
 import re
 from pathlib import Path
 
+from course.errors import UsageError
 from course.paths import NOTEBOOKS, PACKAGE
 
 MARKER = re.compile(r"^#@save (\w+)\s*$")
@@ -62,7 +63,7 @@ def export(notebooks=None, package: Path = PACKAGE, check: bool = False) -> list
         for module, sources in saved_cells(notebook).items():
             path = package / f"{module}.py"
             if not path.exists():
-                raise ValueError(f"{notebook.name} saves cells to course/{module}.py, which "
+                raise UsageError(f"{notebook.name} saves cells to course/{module}.py, which "
                                  f"does not exist: use the name of a course module "
                                  f"(e.g. '#@save models')")
             text = path.read_text()

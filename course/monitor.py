@@ -3,10 +3,9 @@
 Introduced in lesson 11. TensorBoard reads the event files that Keras'
 ``keras.callbacks.TensorBoard`` writes; ``read_scalars``, ``read_histograms`` and
 ``read_images`` read the same files back with TensorFlow alone, so a headless run (or a
-machine without a browser) can still plot them with matplotlib. ``LivePlot`` is
-``course.train.LivePlot`` that also works without a notebook display: it writes the
-figure to a file after every redraw. ``lr_range_test`` runs the learning-rate range
-test; ``latest_checkpoint`` finds where an interrupted run should resume.
+machine without a browser) can still plot them with matplotlib. ``lr_range_test`` runs
+the learning-rate range test; ``latest_checkpoint`` finds where an interrupted run
+should resume. (The live plot is ``course.train.LivePlot``.)
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 import keras
-import matplotlib
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.util import event_pb2
@@ -36,25 +34,7 @@ def fresh_dir(path) -> Path:
     return path
 
 
-# --- where pictures can go ---------------------------------------------------------------
-
-
-def can_display() -> bool:
-    """True when figures can be shown in a notebook's output. Introduced in lesson 11.
-
-    That needs an IPython kernel (Jupyter, Colab, nbclient) *and* a matplotlib backend
-    that draws into the notebook (``inline`` or the ``ipympl`` widget). A script, pytest,
-    or ``MPLBACKEND=Agg`` give False: there, ``LivePlot`` writes its figure to a file.
-    """
-    backend = matplotlib.get_backend().lower()
-    if not any(name in backend for name in ("inline", "ipympl", "widget")):
-        return False
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
+# --- TensorBoard ---------------------------------------------------------------------
 
 
 def has_tensorboard_frontend() -> bool:
@@ -66,43 +46,6 @@ def has_tensorboard_frontend() -> bool:
     has no session and no browser. Introduced in lesson 11.
     """
     return "google.colab" in sys.modules or bool(os.environ.get("JPY_SESSION_NAME"))
-
-
-class LivePlot(train.LivePlot):
-    """``course.train.LivePlot`` that also saves its figure: ``save_to=`` a PNG path.
-
-    In a notebook it redraws the curves in the cell's output, as in lesson 05. Where
-    nothing can be displayed (see ``can_display``) it writes the figure to ``save_to``
-    (default ``live_plot.png`` in the current folder) after every redraw, at least once an
-    epoch, so you can watch the file in an image viewer; with an explicit ``save_to`` it
-    does both. ``saves`` counts the writes. Introduced in lesson 11.
-    """
-
-    def __init__(self, metrics=("loss", "accuracy"), every: int = 50, save_to=None):
-        super().__init__(metrics, every)
-        self.save_to = None if save_to is None else Path(save_to)
-        self.saves = 0
-
-    def on_train_begin(self, logs=None):
-        super().on_train_begin(logs)
-        self.display = can_display()
-        if not self.display and self.save_to is None:
-            self.save_to = Path("live_plot.png")
-        if not self.display:
-            print(f"no notebook display here: the live plot is written to {self.save_to}",
-                  flush=True)
-
-    def _draw(self):
-        if self.display:
-            super()._draw()
-        if self.save_to is not None:
-            fig = viz.curves_figure({"": self.curves}, self.metrics)
-            self.save_to.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.save_to.with_suffix(".part" + self.save_to.suffix)
-            fig.savefig(partial, dpi=80)
-            partial.replace(self.save_to)  # a viewer never sees a half-written file
-            viz.plt.close(fig)
-            self.saves += 1
 
 
 # --- TensorBoard: images in, event files out ---------------------------------------------
@@ -155,14 +98,8 @@ def filter_grid(kernel, pad: int = 1, scale=None) -> np.ndarray:
     different kernels (before and after training) can be compared.
     Returns ``(rows * (kh + pad), cols * (kw + pad), 1)`` float32. Lesson 11.
     """
-    k = np.asarray(kernel)[:, :, 0, :]
+    k = viz.unit_scaled(np.asarray(kernel)[:, :, 0, :], axis=(0, 1), scale=scale)
     kh, kw, n = k.shape
-    if scale is None:
-        low, high = k.min(axis=(0, 1)), k.max(axis=(0, 1))
-    else:
-        low, high = (np.full(n, float(v)) for v in scale)
-        k = np.clip(k, low[0], high[0])
-    k = (k - low) / np.where(high > low, high - low, 1)
     cols = int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))
     grid = np.zeros((rows * (kh + pad), cols * (kw + pad)), dtype="float32")
@@ -254,15 +191,6 @@ def lr_schedule(start: float, stop: float, steps: int) -> np.ndarray:
     return start * (stop / start) ** (np.arange(steps) / (steps - 1))
 
 
-def smooth(values, beta: float = 0.9) -> np.ndarray:
-    """Exponential moving average with bias correction (as fastai smooths its LR finder)."""
-    out, average = [], 0.0
-    for i, v in enumerate(np.asarray(values, dtype=float), 1):
-        average = beta * average + (1 - beta) * v
-        out.append(average / (1 - beta**i))
-    return np.array(out)
-
-
 def suggest_lr(lrs, losses, below: float = 10.0, beta: float = 0.9) -> float:
     """The learning rate ``below`` times smaller than where the smoothed loss is lowest.
 
@@ -274,7 +202,7 @@ def suggest_lr(lrs, losses, below: float = 10.0, beta: float = 0.9) -> float:
     if not finite.any():
         raise ValueError("every loss is NaN or infinite: start the range test lower")
     lrs, losses = lrs[finite], losses[finite]
-    return float(max(lrs[0], lrs[np.argmin(smooth(losses, beta))] / below))
+    return float(max(lrs[0], lrs[np.argmin(viz.smooth(losses, beta))] / below))
 
 
 class RangeTest(NamedTuple):

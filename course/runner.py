@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from course import report, trial
+from course.errors import UsageError
 from course.paths import BUILD, NOTEBOOKS
 from course.setup import ENV_VAR as PROFILE_VAR
 
@@ -34,6 +35,7 @@ class LessonResult:
     figures: dict = field(default_factory=dict)
     error: str = ""
     claims: list = field(default_factory=list)  # [{"statement", "status", "evidence"}]
+    curves: dict = field(default_factory=dict)  # name -> per-epoch history (runs.histories)
 
 
 def lessons(only=None, folder: Path = NOTEBOOKS) -> list[Path]:
@@ -42,7 +44,7 @@ def lessons(only=None, folder: Path = NOTEBOOKS) -> list[Path]:
     if only:
         paths = [p for p in paths if any(p.name.startswith(o) for o in only)]
         if not paths:
-            raise ValueError(f"no notebook in {folder} starts with {', '.join(only)}")
+            raise UsageError(f"no notebook in {folder} starts with {', '.join(only)}")
     return paths
 
 
@@ -70,7 +72,7 @@ def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT
 
             env[CACHE_VAR] = str(Path(tmp) / "cache")
         started = time.perf_counter()
-        with _environ(env):
+        with environment(env):
             client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                     resources={"metadata": {"path": str(path.parent)}},
                                     # C++ logs go to the log file, not into the lesson
@@ -83,6 +85,7 @@ def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT
         recorded = report.read(figures_file)
     data = {k[len("data_"):]: v for k, v in recorded.items() if k.startswith("data_")}
     claims = recorded.pop("claims", [])
+    curves = recorded.pop("curves", {})
     figures = {k: v for k, v in recorded.items() if not k.startswith("data_")}
     nbformat.write(nb, out_dir / path.name)
     label = f"{profile}-trial" if trial_steps else profile
@@ -90,7 +93,7 @@ def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT
     if status == "ok" and not trial_steps and any(c["status"] == "does not hold" for c in claims):
         status = "claims fail"
     result = LessonResult(path.name, status, round(seconds, 1), label, data, figures, error,
-                          claims)
+                          claims, curves)
     return result, nb
 
 
@@ -107,7 +110,7 @@ def run(only=None, profile: str | None = None, build: Path = BUILD,
     from course.setup import resolve_profile
 
     if trial_steps and write_back:
-        raise ValueError("--write-back stores a lesson's outputs, and a trial's outputs mean "
+        raise UsageError("--write-back stores a lesson's outputs, and a trial's outputs mean "
                          "nothing: run the trial without --write-back")
     profile = profile or resolve_profile().name
     paths = lessons(only)
@@ -140,7 +143,8 @@ def write_report(results: list[LessonResult], build: Path) -> None:
     build.mkdir(parents=True, exist_ok=True)
     meta = {"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": platform.platform(),
             "cpus": os.cpu_count(), "python": platform.python_version()}
-    fresh = [{**asdict(r), "finished": meta["finished"]} for r in results]
+    fresh = [{**{k: v for k, v in asdict(r).items() if k != "curves"},
+              "finished": meta["finished"]} for r in results]
     kept = [e for e in _previous_entries(build / "report.json")
             if (e.get("notebook"), e.get("profile")) not in
             {(r.notebook, r.profile) for r in results}]
@@ -202,7 +206,7 @@ def _describe_failure(path: Path, nb, exc) -> str:
 
 
 @contextlib.contextmanager
-def _environ(values):
+def environment(values):
     """Set environment variables for the kernels started inside the block."""
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)

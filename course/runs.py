@@ -167,6 +167,11 @@ def _load(path: Path, name: str, model, verbose: bool) -> Result | None:
     return Result(run, accuracy, where)
 
 
+# what each lesson's reference run needs (measured on 2 CPU cores where it ran there)
+REFERENCE_NEEDS = {"05": "2 CPU cores (10 min)", "07": "a GPU", "08": "2 CPU cores (3 min)",
+                   "09": "a GPU", "11": "2 CPU cores (4 min)"}
+
+
 def reference(key: str, folder: Path = BENCHMARK_RESULTS) -> dict | None:
     """The reference run ``benchmarks/reference_runs.py`` stored under ``key``, or None."""
     path = Path(folder) / "reference.json"
@@ -176,12 +181,14 @@ def reference(key: str, folder: Path = BENCHMARK_RESULTS) -> dict | None:
         return None
 
 
-def reference_note(key: str, needs: str = "a GPU", folder: Path = BENCHMARK_RESULTS) -> str:
-    """Where a lesson's run at the notes' scale stands: its figures, or that it has not run."""
+def reference_note(key: str, folder: Path = BENCHMARK_RESULTS) -> str:
+    """Where a lesson's run at the notes' scale stands: its figures, or that it has not run
+    and what it needs (``REFERENCE_NEEDS``)."""
     stored = reference(key, folder)
     if stored is None:
-        return (f"not run yet: needs {needs} (`python benchmarks/reference_runs.py {key}` "
-                "there runs this lesson in the full profile)")
+        return (f"not run yet: needs {REFERENCE_NEEDS.get(key, 'a GPU')} (`python "
+                f"benchmarks/reference_runs.py {key}` there runs this lesson in the full "
+                "profile)")
     return stored["summary"]
 
 
@@ -193,11 +200,33 @@ def _shown(key: str, value) -> str:
     return "" if value is None else str(value)
 
 
-def compare_with_reference(key: str, here: dict, needs: str = "a GPU",
+def histories(curves: dict) -> dict:
+    """``name -> {metric: [per-epoch values]}`` from ``train.Run``s, Keras ``History``
+    objects or such dicts, rounded to four decimals (what a reference run stores)."""
+    out = {}
+    for name, run in curves.items():
+        history = getattr(run, "history", run)
+        if not isinstance(history, dict):
+            raise TypeError(f"curves[{name!r}] is a {type(run).__name__}: pass a "
+                            "course.train.Run, a Keras History or a dict of per-epoch lists")
+        out[name] = {k: [round(float(v), 4) for v in values] for k, values in history.items()}
+    return out
+
+
+def compare_with_reference(key: str, here: dict, curves: dict | None = None,
+                           metric: str = "val_accuracy", val_label: str = "test",
                            folder: Path = BENCHMARK_RESULTS) -> None:
     """Print this run's figures (``here``: name -> value) beside the reference run's, one
     figure a line: the same lesson in the ``full`` profile (the notes' scale), or say that
-    it has not run and what it needs."""
+    it has not run and what it needs.
+
+    With ``curves`` (name -> a run's per-epoch history, see :func:`histories`), also draw
+    each run's ``metric`` per epoch beside the reference's (when there is a reference),
+    and record the curves, so that the reference run, which executes this same call,
+    stores its own.
+    """
+    from course import report
+
     stored = reference(key, folder)
     theirs = stored.get("figures", {}) if stored else {}
     heading = f"reference (full, {stored['date']})" if stored else "reference (full)"
@@ -208,10 +237,52 @@ def compare_with_reference(key: str, here: dict, needs: str = "a GPU",
         print(f"{k:{names}}  {_shown(k, value):>{width}}  "
               f"{_shown(k, theirs[k]) if k in theirs else '-'}")
     if stored is None:
-        print(f"reference: {reference_note(key, needs, folder)}")
+        print(f"reference: {reference_note(key, folder)}")
     else:
         print(f"reference: {stored['minutes']:.0f} min on {stored['machine']}, "
               f"{stored['backend']} backend")
+    if curves:
+        mine = histories(curves)
+        report.record(curves={**report.RECORDED.get("curves", {}), **mine})
+        if stored is not None:  # without a reference, the lesson's own plots say it all
+            plot_beside_reference(mine, stored.get("curves", {}), metric, val_label,
+                                  where=stored["machine"])
+
+
+def plot_beside_reference(mine: dict, theirs: dict, metric: str, val_label: str,
+                          where: str) -> None:
+    """One panel per run: ``metric`` per epoch here (solid) and in the reference (dashed)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from course.setup import resolve_profile
+
+    label = metric.replace("val_", f"{val_label} ")
+    fig, axes = plt.subplots(1, len(mine), figsize=(max(3.3 * len(mine), 5.5) + 0.4, 3),
+                             squeeze=False, sharey=True)
+    for ax, (name, history) in zip(axes.flat, mine.items(), strict=True):
+        values = history.get(metric, [])
+        ax.plot(range(1, len(values) + 1), values, "o-", color="C0", markersize=4,
+                label=f"this run ({resolve_profile().name})")
+        reference_values = theirs.get(name, {}).get(metric)
+        if reference_values:
+            ax.plot(range(1, len(reference_values) + 1), reference_values, "s--", color="C1",
+                    markersize=3, label=f"reference (full, {where})")
+        else:
+            ax.text(0.5, 0.5, "no reference curve yet", transform=ax.transAxes,
+                    ha="center", color="0.4", fontsize=8)
+        ax.set(title=name, xlabel="epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+    axes.flat[0].set_ylabel(label)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    for ax in axes.flat[1:]:  # one legend, with the reference's entry if any panel has one
+        more = ax.get_legend_handles_labels()
+        if len(more[0]) > len(handles):
+            handles, labels = more
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    plt.show()
 
 
 def benchmark(name: str, folder: Path = BENCHMARK_RESULTS) -> dict | None:

@@ -13,6 +13,8 @@ import platform
 import warnings
 from dataclasses import dataclass
 
+from course.errors import UsageError
+
 ENV_VAR = "COURSE_PROFILE"
 DEFAULT_SEED = 42
 
@@ -49,7 +51,7 @@ class Profile:
         try:
             return PROFILES[name]
         except KeyError:
-            raise ValueError(
+            raise UsageError(
                 f"{ENV_VAR}={name!r} is not a profile: use one of {', '.join(PROFILES)} "
                 f"(or leave it unset: 'full' when a GPU is visible, else 'quick')"
             ) from None

@@ -11,13 +11,16 @@ leaves no output behind.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
+from course.errors import UsageError
 from course.exercises import HIDDEN_TESTS_TAG, exercises, solution_regions, stub_solutions
 from course.paths import BUILD, NOTEBOOKS
 from course.runner import lessons
 
 DEFAULT_OUT = BUILD / "student"
+NBVAL_MARKER = re.compile(r"# NBVAL_[A-Z_]+")
 
 
 def student_version(path: Path):
@@ -38,6 +41,9 @@ def student_version(path: Path):
             cell.source = stub_solutions(cell.source, solution_regions(cell.source, str(path)))
         if index in solution_cells | checker_cells:
             cell.outputs, cell.execution_count = [], None
+        if cell.cell_type == "code":  # nbval's markers are for CI, not for students
+            cell.source = "\n".join(line for line in cell.source.split("\n")
+                                    if not NBVAL_MARKER.fullmatch(line.strip()))
         student.cells.append(cell)
     student.metadata["course"] = {"version": "student", "source": f"notebooks/{path.name}",
                                   "exercises": len(found)}
@@ -55,12 +61,12 @@ def write(out: Path = DEFAULT_OUT, only=None, force: bool = False,
 
     out, folder = Path(out).resolve(), Path(folder or NOTEBOOKS).resolve()
     if out == folder or folder in out.parents:
-        raise ValueError(f"{out} is inside {folder}, the instructor notebooks. Fix: choose "
+        raise UsageError(f"{out} is inside {folder}, the instructor notebooks. Fix: choose "
                          "another --out folder (default build/student)")
     if out.is_file():
-        raise ValueError(f"{out} is a file. Fix: give --out a folder")
+        raise UsageError(f"{out} is a file. Fix: give --out a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise ValueError(f"{out} already exists and is not empty; nothing was written. Fix: "
+        raise UsageError(f"{out} already exists and is not empty; nothing was written. Fix: "
                          "pass --force to write over the lessons in it, or choose another --out")
     versions = {path.name: student_version(path) for path in lessons(only, folder)}
     out.mkdir(parents=True, exist_ok=True)

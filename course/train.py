@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from course import viz
+from course import files, viz
 
 
 def dataset(x, y, batch_size: int, *, shuffle: bool = False, augment: bool = False,
@@ -188,16 +189,28 @@ class LivePlot(keras.callbacks.Callback):
     The notes watched training in visdom, a separate web server; this draws into the
     cell's output instead, every ``every`` batches and at the end of each epoch (the
     running epoch averages that Keras reports, plus the validation metrics, labelled
-    ``val_label``: "test" when a lesson watches its test set).
+    ``val_label``: "test" when a lesson watches its test set). Where nothing can be shown
+    (a script, ``MPLBACKEND=Agg``: see ``viz.can_display``) it writes the figure to
+    ``save_to`` (default ``live_plot.png`` in the current folder) after every redraw, so
+    you can watch the file in an image viewer; with an explicit ``save_to`` it does both.
+    ``saves`` counts the writes.
     """
 
     def __init__(self, metrics=("loss", "accuracy"), every: int = 50,
-                 val_label: str = "validation"):
+                 val_label: str = "validation", save_to=None):
         super().__init__()
         self.metrics, self.every, self.val_label = tuple(metrics), every, val_label
+        self.save_to = None if save_to is None else Path(save_to)
+        self.saves = 0
 
     def on_train_begin(self, logs=None):
         self.curves, self.handle, self.epoch = {}, None, 0
+        self.display = viz.can_display()
+        if not self.display and self.save_to is None:
+            self.save_to = Path("live_plot.png")
+        if not self.display:
+            print(f"no notebook display here: the live plot is written to {self.save_to}",
+                  flush=True)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
@@ -218,13 +231,18 @@ class LivePlot(keras.callbacks.Callback):
             ys.append(float(value))
 
     def _draw(self):
-        from IPython.display import display
-
         fig = viz.curves_figure({"": self.curves}, self.metrics, val_label=self.val_label)
-        if self.handle is None:
-            self.handle = display(fig, display_id=True)
-        else:
-            self.handle.update(fig)
+        if self.display:
+            from IPython.display import display
+
+            if self.handle is None:
+                self.handle = display(fig, display_id=True)
+            else:
+                self.handle.update(fig)
+        if self.save_to is not None:
+            with files.atomic(self.save_to, suffix=".png") as partial:
+                fig.savefig(partial, dpi=80)  # a viewer never sees a half-written file
+            self.saves += 1
         viz.plt.close(fig)
 
 

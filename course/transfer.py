@@ -28,6 +28,7 @@ import keras
 import numpy as np
 
 from course import files, models, train
+from course.errors import CourseError
 from course.paths import DATA
 
 CACHE_VAR = "COURSE_CACHE_DIR"
@@ -40,7 +41,7 @@ MOBILENET_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/m
                  "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{alpha}_{size}_no_top.h5")
 
 
-class WeightsUnavailable(RuntimeError):
+class WeightsUnavailable(CourseError, RuntimeError):
     """Pretrained weights could not be downloaded (no network, a proxy, a timeout)."""
 
 

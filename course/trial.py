@@ -21,6 +21,7 @@ import math
 import os
 
 from course import report
+from course.errors import UsageError
 
 ENV_VAR = "COURSE_TRIAL_STEPS"
 MAX_EPOCHS = 2
@@ -34,7 +35,7 @@ def steps() -> int:
     if not value:
         return 0
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"{ENV_VAR}={value!r} is not a positive number of batches: "
+        raise UsageError(f"{ENV_VAR}={value!r} is not a positive number of batches: "
                          f"set it to, say, 3, or unset it for a real run")
     return int(value)
 

@@ -75,18 +75,56 @@ def plot_history(runs, metrics=("loss", "accuracy"), val_label: str = "validatio
     plt.show()
 
 
-def smoothed(values, window: int = 25) -> np.ndarray:
-    """The running mean over the last ``window`` values (fewer at the start)."""
-    values = np.asarray(values, dtype=float)
-    sums = np.cumsum(np.insert(values, 0, 0.0))
-    counts = np.minimum(np.arange(1, len(values) + 1), window)
-    return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
+def smooth(values, beta: float = 0.9) -> np.ndarray:
+    """Exponential moving average with bias correction (as fastai smooths its LR finder,
+    and TensorBoard its scalars): each point is ``beta`` of the last average plus
+    ``1 - beta`` of the new value; the correction keeps the first points unbiased."""
+    out, average = [], 0.0
+    for i, v in enumerate(np.asarray(values, dtype=float), 1):
+        average = beta * average + (1 - beta) * v
+        out.append(average / (1 - beta**i))
+    return np.array(out)
+
+
+def unit_scaled(values, axis, scale: tuple[float, float] | None = None) -> np.ndarray:
+    """``values`` mapped to [0, 1] for drawing: over ``axis`` on their own (each filter
+    of a kernel from its own lowest to its highest weight), or, with
+    ``scale=(low, high)``, all on that one range (clipped to it), so that pictures of
+    different kernels can be compared. A constant part maps to 0."""
+    values = np.asarray(values, dtype=np.float64)
+    if scale is None:
+        low, high = values.min(axis=axis, keepdims=True), values.max(axis=axis, keepdims=True)
+    else:
+        low, high = (float(v) for v in scale)
+        values = np.clip(values, low, high)
+    span = np.asarray(high - low)
+    return (values - low) / np.where(span > 0, span, 1)
+
+
+def can_display() -> bool:
+    """True when figures can be shown in a notebook's output. Lesson 11.
+
+    That needs an IPython kernel (Jupyter, Colab, nbclient) *and* a matplotlib backend
+    that draws into the notebook (``inline`` or the ``ipympl`` widget). A script, pytest,
+    or ``MPLBACKEND=Agg`` give False: there, ``train.LivePlot`` writes its figure to a file.
+    """
+    import matplotlib
+
+    backend = matplotlib.get_backend().lower()
+    if not any(name in backend for name in ("inline", "ipympl", "widget")):
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def plot_training(runs, val_metric: str = "val_accuracy", val_label: str = "test",
-                  window: int = 25):
-    """Each batch's training loss (smoothed over ``window`` batches) against epochs, and
-    ``val_metric`` at the end of every epoch, for ``course.train.Run``s. Lesson 07.
+                  beta: float = 0.95):
+    """Each batch's training loss (a moving average, see :func:`smooth`) against epochs,
+    and ``val_metric`` at the end of every epoch, for ``course.train.Run``s. Lesson 07.
 
     Unlike Keras' per-epoch running means, the loss curve has a point per batch, so two
     epochs still show how fast each model learns.
@@ -94,11 +132,11 @@ def plot_training(runs, val_metric: str = "val_accuracy", val_label: str = "test
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
     for i, run in enumerate(runs):
         steps = np.arange(1, len(run.batch_loss) + 1) / max(run.steps_per_epoch, 1)
-        left.plot(steps, smoothed(run.batch_loss, window), color=f"C{i}", label=run.name)
+        left.plot(steps, smooth(run.batch_loss, beta), color=f"C{i}", label=run.name)
         if val_metric in run.history:
             values = run.history[val_metric]
             right.plot(range(1, len(values) + 1), values, "o-", color=f"C{i}", label=run.name)
-    left.set(xlabel="epoch", title=f"training loss (batches, mean of {window})")
+    left.set(xlabel="epoch", title=f"training loss per batch (moving average, β = {beta})")
     right.set(xlabel="epoch", title=f"{val_label} {val_metric.removeprefix('val_')}")
     for ax in (left, right):
         ax.grid(alpha=0.3)

@@ -39,11 +39,11 @@ def verify_checker(capsys):
     ``hint`` (or names the error the wrong answer raised)."""
 
     def verify(check, right, wrong, hint):
-        assert check(right) is True
+        assert check(right)
         assert "correct - " in capsys.readouterr().out
-        assert check(_stub) is False
+        assert not check(_stub)
         assert "not attempted yet" in capsys.readouterr().out
-        assert check(wrong) is False
+        assert not check(wrong)
         out = capsys.readouterr().out
         assert ("not yet - " in out or "your code raised" in out) and hint in out, out
 

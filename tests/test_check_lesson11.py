@@ -104,13 +104,13 @@ CHECKERS = [
 @pytest.mark.parametrize("checker, answer", CHECKERS, ids=lambda c: getattr(c, "__name__", ""))
 def test_right_answer_passes(checker, answer, capsys):
     result, out = run(checker, answer, capsys)
-    assert result is True and out.startswith(f"{answer.__name__}: correct - "), out
+    assert result and out.startswith(f"{answer.__name__}: correct - "), out
 
 
 @pytest.mark.parametrize("checker, answer", CHECKERS, ids=lambda c: getattr(c, "__name__", ""))
 def test_stub_is_not_attempted(checker, answer, capsys):
     result, out = run(checker, stub, capsys)
-    assert result is False and "not attempted yet" in out
+    assert not result and "not attempted yet" in out
 
 
 @pytest.mark.parametrize("checker, answer", CHECKERS, ids=lambda c: getattr(c, "__name__", ""))
@@ -126,7 +126,7 @@ def test_a_near_miss_gets_a_hint(checker, answer, capsys):
         return value + 1 if isinstance(value, int) else value * 1.5 + 1
 
     result, out = run(checker, near_miss, capsys)
-    assert result is False and re.match(r"near_miss: not yet - \S", out), out
+    assert not result and re.match(r"near_miss: not yet - \S", out), out
 
 
 @pytest.mark.parametrize("checker, answer, hint", [
@@ -146,7 +146,7 @@ def test_a_near_miss_gets_a_hint(checker, answer, capsys):
 ])
 def test_typical_mistake_gets_its_hint(checker, answer, hint, capsys):
     result, out = run(checker, answer, capsys)
-    assert result is False and "not yet - " in out and hint in out, out
+    assert not result and "not yet - " in out and hint in out, out
 
 
 def test_hints_never_print_the_expected_values(capsys):

@@ -157,20 +157,20 @@ def name(checker):
 
 @pytest.mark.parametrize("checker", list(CORRECT), ids=name)
 def test_correct_answer_passes(checker, capsys):
-    assert checker(CORRECT[checker]) is True
+    assert checker(CORRECT[checker])
     assert ": correct - " in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("checker", list(CORRECT), ids=name)
 def test_stub_is_not_attempted_yet(checker, capsys):
-    assert checker(stub) is False
+    assert not checker(stub)
     assert "not attempted yet" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("checker, answer, hint", WRONG,
                          ids=[f"{name(c)}-{h[:24]}" for c, _, h in WRONG])
 def test_typical_mistake_gets_its_hint(checker, answer, hint, capsys):
-    assert checker(answer) is False
+    assert not checker(answer)
     out = capsys.readouterr().out
     assert ": not yet - " in out and hint in out, out
 
@@ -180,7 +180,7 @@ def test_every_checker_has_a_specific_hint_test():
 
 
 def test_a_crashing_answer_is_reported_not_raised(capsys):
-    assert lesson04.kernel_gradient(lambda x, g: x @ g) is False
+    assert not lesson04.kernel_gradient(lambda x, g: x @ g)
     assert "your code raised ValueError" in capsys.readouterr().out
 
 

@@ -9,7 +9,7 @@ import pytest
 from course import data, exercises, runner
 from course.__main__ import main
 
-COMMANDS = [["run"], ["student"], ["site"], ["catalogue"], ["doctor"], ["data"],
+COMMANDS = [["run"], ["student"], ["grade"], ["site"], ["catalogue"], ["doctor"], ["data"],
             ["data", "fetch"]]
 
 
@@ -90,3 +90,22 @@ def test_site_command(tmp_path, capsys):
     assert f"wrote {tmp_path / 'index.html'}" in capsys.readouterr().out
     assert main(["site", "77", "--out", str(tmp_path)]) == 2
     assert "error: no notebook in" in capsys.readouterr().err
+
+
+def test_a_course_error_is_a_message_and_a_bug_is_a_traceback(monkeypatch, capsys):
+    from course import student
+    from course.errors import CourseError
+
+    def refuse(*args, **kwargs):
+        raise CourseError("build/students is not empty. Fix: pass --force")
+
+    monkeypatch.setattr(student, "write", refuse)
+    assert main(["student"]) == 2
+    assert capsys.readouterr().err == "error: build/students is not empty. Fix: pass --force\n"
+
+    def bug(*args, **kwargs):
+        raise ValueError("an internal mistake, not the user's")
+
+    monkeypatch.setattr(student, "write", bug)
+    with pytest.raises(ValueError, match="internal mistake"):
+        main(["student"])

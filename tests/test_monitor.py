@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course import monitor, train
+from course import monitor, train, viz
 
 EPOCHS = 3
 # the tf.data pipelines here are not shuffled by Keras: its warning says so
@@ -146,9 +146,9 @@ def test_suggest_lr_ignores_nan_and_stays_in_range():
 
 def test_live_plot_headless_writes_and_updates_its_file_every_epoch(data, tmp_path, capsys):
     matplotlib.use("Agg")
-    assert not monitor.can_display()
+    assert not viz.can_display()
     path = tmp_path / "plots" / "live.png"
-    live = monitor.LivePlot(save_to=path, every=1000)  # redraws only at the ends of epochs
+    live = train.LivePlot(save_to=path, every=1000)  # redraws only at the ends of epochs
     digests = []
     watch = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: digests.append(
         hashlib.sha256(path.read_bytes()).hexdigest()))
@@ -164,7 +164,7 @@ def test_live_plot_headless_without_a_path_writes_in_the_current_folder(data, tm
                                                                         monkeypatch):
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)
-    tiny_model().fit(batches(data), epochs=1, verbose=0, callbacks=[monitor.LivePlot()])
+    tiny_model().fit(batches(data), epochs=1, verbose=0, callbacks=[train.LivePlot()])
     assert (tmp_path / "live_plot.png").is_file()
 
 

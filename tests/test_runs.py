@@ -157,10 +157,10 @@ def test_the_machine_names_its_cpu(shipped, monkeypatch):
 
 def test_compare_with_reference_prints_both_rows_or_what_is_missing(tmp_path, capsys):
     here = {"mnist_test_accuracy": 0.9878, "mnist_train_seconds": 64.2}
-    runs.compare_with_reference("05", here, needs="2 CPU cores", folder=tmp_path)
+    runs.compare_with_reference("05", here, folder=tmp_path)
     out = capsys.readouterr().out
     assert "this run" in out and "98.78%" in out and "64.2" in out
-    assert "not run yet: needs 2 CPU cores" in out and "reference_runs.py 05" in out
+    assert "not run yet: needs 2 CPU cores (10 min)" in out and "reference_runs.py 05" in out
     (tmp_path / "reference.json").write_text(json.dumps({"05": {
         "figures": {"mnist_test_accuracy": 0.9912}, "date": "2026-12-01", "minutes": 14.6,
         "machine": "2 CPU cores (AMD EPYC, Linux)", "backend": "tensorflow", "summary": "s"}}))
@@ -170,6 +170,38 @@ def test_compare_with_reference_prints_both_rows_or_what_is_missing(tmp_path, ca
     assert lines[1].split() == ["mnist_test_accuracy", "98.78%", "99.12%"]
     assert lines[2].split() == ["mnist_train_seconds", "64.2", "-"]
     assert lines[3] == "reference: 15 min on 2 CPU cores (AMD EPYC, Linux), tensorflow backend"
+
+
+def test_curves_are_recorded_and_drawn_beside_the_reference_s(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from course import report
+
+    monkeypatch.setattr(report, "RECORDED", {})
+    drawn = []
+    monkeypatch.setattr(plt, "show", lambda: drawn.append(plt.gcf()))
+    run = train.Run("cnn", 10, {"val_accuracy": [0.5, 0.612345], "loss": [1.0, 0.8]})
+    history = keras.callbacks.History()
+    history.history = {"val_accuracy": [0.4, 0.5, 0.6]}
+    (tmp_path / "reference.json").write_text(json.dumps({"05": {
+        "figures": {}, "date": "2026-12-01", "minutes": 10, "machine": "2 CPU cores",
+        "backend": "tensorflow", "summary": "s",
+        "curves": {"cnn": {"val_accuracy": [0.6, 0.7, 0.8, 0.9]}}}}))
+    runs.compare_with_reference("05", {"cnn_test_accuracy": 0.61}, curves={
+        "cnn": run, "dnn": history}, folder=tmp_path)
+    assert report.RECORDED["curves"] == {
+        "cnn": {"val_accuracy": [0.5, 0.6123], "loss": [1.0, 0.8]},
+        "dnn": {"val_accuracy": [0.4, 0.5, 0.6]}}
+    [figure] = drawn
+    cnn, dnn = figure.axes
+    assert [list(line.get_ydata()) for line in cnn.lines] == [[0.5, 0.6123], [0.6, 0.7, 0.8, 0.9]]
+    assert len(dnn.lines) == 1 and "no reference curve yet" in dnn.texts[0].get_text()
+    assert cnn.get_ylabel() == "test accuracy"
+    plt.close(figure)
+    runs.compare_with_reference("11", {"a": 1.0}, curves={"cnn": run}, folder=tmp_path)
+    assert len(drawn) == 1, "no reference: no comparison figure, only the note"
+    with pytest.raises(TypeError, match="course.train.Run, a Keras History"):
+        runs.compare_with_reference("05", {"a": 1.0}, curves={"cnn": [0.5]}, folder=tmp_path)
 
 
 @pytest.mark.skipif(not os.environ.get("COURSE_DATA_DIR"), reason="COURSE_DATA_DIR not set")

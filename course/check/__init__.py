@@ -1,15 +1,17 @@
 """Exercise checkers: specific feedback, never the answer. Introduced in lesson 00.
 
 Each lesson's checkers live in ``course.check.lessonNN``; a notebook calls, e.g.,
-``course.check.lesson00.count_per_class(count_per_class)``. A checker returns True when
-the answer is right and prints a hint naming the first difference when it is not.
+``course.check.lesson00.count_per_class(count_per_class)``. A checker prints one line,
+a hint naming the first difference when the answer is not right yet, and returns a
+``Verdict`` (true when it is right); with ``COURSE_GRADING=1`` a wrong answer raises
+``AssertionError`` instead, for nbgrader. See ``course.check.core``.
 """
 
 import importlib
 
-from course.check.core import Hint, checker
+from course.check.core import GRADING_VAR, Hint, StudentError, Verdict, checker
 
-__all__ = ["Hint", "checker"]
+__all__ = ["GRADING_VAR", "Hint", "StudentError", "Verdict", "checker"]
 
 
 def __getattr__(name):

@@ -1,40 +1,166 @@
-"""The machinery every checker shares. Introduced in lesson 00."""
+"""The machinery every checker shares. Introduced in lesson 00.
+
+One contract for self-study and for grading. In a notebook a checker prints one line,
+"correct - ...", "not yet - <hint>" or "not attempted yet", and returns a
+:class:`Verdict` (true when the answer is right; it shows nothing more under the cell).
+In grading mode (``COURSE_GRADING=1``, or ``strict=True`` in the call) a wrong or
+missing answer raises an ``AssertionError`` whose message is that line, so that an
+nbgrader or otter-grader test cell scores it.
+
+Only the student's own code is treated as the student's: an exception raised while the
+student's function runs is reported as "your code raised ...", while an exception in
+the checker itself is a bug in the course and propagates with its traceback. A checker
+can name the course functions that would answer its exercise (``without=``); a student's
+function that calls one of them, however it imported it, gets "not yet" with a hint.
+"""
 
 from __future__ import annotations
 
 import functools
+import importlib
+import inspect
+import os
+import sys
+from dataclasses import dataclass
+
+GRADING_VAR = "COURSE_GRADING"
 
 
 class Hint(Exception):
     """Raised inside a checker with a message that tells the student what to look at."""
 
 
-def checker(func):
-    """Turn ``func(answer)`` into a checker that prints feedback and returns True/False.
+class StudentError(Exception):
+    """The student's function raised ``error``; a checker may catch it to give a hint."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.error = error
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a checker decided: ``passed`` and the line it printed."""
+
+    passed: bool
+    line: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.line!r})"
+
+    def _ipython_display_(self) -> None:
+        """Nothing under the cell: the checker has printed its line already."""
+
+
+def grading(environ=None) -> bool:
+    """True when ``COURSE_GRADING`` asks checkers to raise instead of returning False."""
+    value = (os.environ if environ is None else environ).get(GRADING_VAR, "")
+    return value.strip().lower() not in ("", "0", "false", "no")
+
+
+def _resolve(name: str):
+    """``"course.ops.output_size"`` or ``"course.graphs.GCNLayer.call"`` -> what it names."""
+    parts = name.split(".")
+    for split in range(len(parts) - 1, 0, -1):  # the longest prefix that is a module
+        try:
+            found = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for attribute in parts[split:]:
+            found = getattr(found, attribute)
+        return found
+    raise ImportError(f"no module in {name!r}")
+
+
+def _watching(names):
+    """A profile function recording calls of the functions ``names`` (Python or C), and
+    the list it records the names into."""
+    targets = {}
+    for name in names:
+        try:
+            targets[name] = _resolve(name)
+        except (ImportError, AttributeError):  # not installed here: nothing to call
+            continue
+    codes = {f.__code__: n for n, f in targets.items() if hasattr(f, "__code__")}
+    builtins = {f: n for n, f in targets.items() if not hasattr(f, "__code__")}
+    called: list[str] = []
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            called.append(codes[frame.f_code])
+        elif event == "c_call" and arg in builtins:
+            called.append(builtins[arg])
+
+    return profile, called
+
+
+def _guarded(answer, returns: bool, without=()):
+    """``answer`` with its exceptions marked as the student's, a hint when it returns None
+    (``returns``) and a hint when it calls one of the functions ``without`` names
+    (functions only: classes and values are passed as they are)."""
+    if not inspect.isfunction(answer):
+        return answer
+
+    @functools.wraps(answer)
+    def call(*args, **kwargs):
+        profile, called = _watching(without)
+        previous = sys.getprofile()
+        if without:
+            sys.setprofile(profile)
+        try:
+            result = answer(*args, **kwargs)
+        except NotImplementedError:
+            raise
+        except Exception as error:
+            raise StudentError(error) from error
+        finally:
+            if without:
+                sys.setprofile(previous)
+        if called:
+            shown = ".".join(called[0].split(".")[-2:])
+            raise Hint(f"{answer.__name__} calls `{shown}`, which answers the exercise for "
+                       "you: write it yourself, the point is to see how it works")
+        if result is None and returns:
+            raise Hint(f"{answer.__name__} returned None: is its `return` missing?")
+        return result
+
+    return call
+
+
+def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = ()):
+    """Turn ``func(answer)`` into a checker with the contract above.
 
     ``func`` raises :class:`Hint` for a wrong answer and returns a short note on what was
     checked when the answer is right. A student's ``NotImplementedError``, or a value the
-    student version left at ``...``, reads as "not attempted yet"; any other exception is
-    reported by type and message.
+    student version left at ``...``, reads as "not attempted yet". ``returns=False``
+    (``@checker(returns=False)``) is for exercises whose function changes its argument in
+    place and may return None. ``without`` names the functions (``"course.ops.pool2d"``)
+    that would answer the exercise: a student's function that calls one gets a hint.
     """
+    if func is None:
+        return functools.partial(checker, returns=returns, without=without)
 
     @functools.wraps(func)
-    def wrapper(answer, *args, **kwargs):
+    def wrapper(answer, *args, strict: bool | None = None, **kwargs):
         name = getattr(answer, "__name__", func.__name__)
         try:
             if answer is Ellipsis:  # the stub of a value exercise: `size = ...`
                 raise NotImplementedError
-            note = func(answer, *args, **kwargs)
+            note = func(_guarded(answer, returns, without), *args, **kwargs)
+            verdict = Verdict(True, f"{name}: correct - {note}")
         except NotImplementedError:
-            print(f"{name}: not attempted yet - replace the `raise NotImplementedError` stub")
-            return False
+            verdict = Verdict(False, f"{name}: not attempted yet - replace the "
+                                     "`raise NotImplementedError` stub")
         except Hint as hint:
-            print(f"{name}: not yet - {hint}")
-            return False
-        except Exception as error:  # the student's code raised: say what and where to look
-            print(f"{name}: your code raised {type(error).__name__}: {error}")
-            return False
-        print(f"{name}: correct - {note}")
-        return True
+            verdict = Verdict(False, f"{name}: not yet - {hint}")
+        except StudentError as raised:  # say what the student's code raised, where to look
+            verdict = Verdict(False, f"{name}: your code raised {raised}")
+        print(verdict.line)
+        if not verdict and (grading() if strict is None else strict):
+            raise AssertionError(verdict.line)
+        return verdict
 
     return wrapper

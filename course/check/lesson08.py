@@ -56,7 +56,7 @@ def count_trainable(answer):
     return "trainable parameters of a plain, a BatchNorm and a partly frozen network"
 
 
-@checker
+@checker(returns=False)
 def unfreeze_top(answer):
     """``answer(base, prefix)``: only the non-BN layers whose name starts with ``prefix``
     end up trainable."""

@@ -1,0 +1,207 @@
+"""Grading hand-ins: ``python -m course grade HAND-INS...``. Instructor tooling.
+
+A hand-in is a student version that a student filled in, saved as
+``<folder>/<student>/NN_lesson.ipynb`` (the folder holding it names the student, as in
+nbgrader's ``submitted/<student>/``). Each one runs top to bottom in a fresh kernel, in
+the ``notebooks/`` folder, with ``COURSE_GRADING=1`` (so every checker raises on a
+wrong answer) and a time limit per cell; the instructor's hidden tests (cells tagged
+``hidden-tests`` in the instructor notebook, never in a student version) run right
+after the checker of the exercise they follow. An exercise scores 1 point when its
+checker says "correct" and its hidden tests pass, else 0 with the reason.
+
+The result is ``gradebook.csv`` (student, lesson, exercise, points, hint) and one
+feedback page per hand-in, ``feedback/<student>_<lesson>.html``. A hand-in that hangs,
+crashes its kernel, or lost a checker cell gets rows that say so; grading goes on.
+A hand-in runs the student's code: grade in a throwaway machine or container.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import html
+import io
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+
+from course.check.core import GRADING_VAR
+from course.errors import UsageError
+from course.exercises import HIDDEN_TESTS_TAG, Exercise, exercises
+from course.paths import BUILD, NOTEBOOKS
+from course.runner import environment, lessons
+from course.setup import ENV_VAR as PROFILE_VAR
+
+DEFAULT_OUT = BUILD / "grades"
+CELL_TIMEOUT_S = 120
+
+
+@dataclass(frozen=True)
+class Row:
+    """One exercise of one hand-in, as the gradebook lists it."""
+
+    student: str
+    lesson: str
+    exercise: str
+    points: int
+    hint: str
+
+
+def instructor_notebook(hand_in: Path, nb, folder: Path = NOTEBOOKS) -> Path:
+    """The lesson a hand-in is a student version of: from its metadata, else its name."""
+    source = nb.metadata.get("course", {}).get("source", "")
+    name = Path(source).name if source else hand_in.name
+    found = [p for p in lessons(None, folder) if p.name == name or p.name[:2] == name[:2]]
+    if not found:
+        raise UsageError(f"{hand_in}: cannot tell which lesson this is (no course metadata, "
+                         "and its name does not start with a lesson number). Fix: keep the "
+                         "student version's file name, e.g. 02_convolution_arithmetic.ipynb")
+    return found[0]
+
+
+def _checker_call(ex: Exercise) -> str:
+    return f"course.check.{ex.checker_module}.{ex.checker}("
+
+
+def _find(nb, ex: Exercise) -> int | None:
+    return next((i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+                 and _checker_call(ex) in cell.source), None)
+
+
+def plan(hand_in, lesson: Path):
+    """The notebook to run (the hand-in plus the lesson's hidden tests) and, per exercise,
+    the index of its checker cell (None: the cell is gone) and of its hidden tests."""
+    import nbformat
+
+    instructor = nbformat.read(lesson, as_version=4)
+    found = exercises(lesson, instructor)
+    hidden: dict[int, list] = {}  # exercise number -> the hidden-test cells that follow it
+    for index, cell in enumerate(instructor.cells):
+        if HIDDEN_TESTS_TAG in cell.metadata.get("tags", []):
+            before = [number for number, ex in enumerate(found) if ex.cell < index]
+            if before:
+                hidden.setdefault(before[-1], []).append(cell)
+    nb = copy.deepcopy(hand_in)
+    for cell in nb.cells:  # what the student's own run printed counts for nothing
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    for number in reversed(range(len(found))):  # from the end: earlier indices stay valid
+        at = _find(nb, found[number])
+        if at is not None:
+            nb.cells[at + 1:at + 1] = copy.deepcopy(hidden.get(number, []))
+    slots = []
+    for number, ex in enumerate(found):
+        at = _find(nb, ex)
+        tests = [] if at is None else list(range(at + 1, at + 1 + len(hidden.get(number, []))))
+        slots.append((ex, at, tests))
+    return nb, slots
+
+
+def run(nb, timeout: int, profile: str) -> tuple[str, int | None]:
+    """Execute ``nb`` in place in a fresh kernel. Returns ("", None), or why the run
+    stopped early and the index of the cell it stopped in."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(NOTEBOOKS)}},
+                            extra_arguments=["--IPKernelApp.capture_fd_output=False"])
+    with environment({GRADING_VAR: "1", PROFILE_VAR: profile}):
+        try:
+            client.execute()
+            return "", None
+        except CellTimeoutError:
+            why = f"it ran longer than the {timeout} s limit"
+        except DeadKernelError:
+            why = "the kernel died (out of memory, or the code ended the process)"
+    ran = [i for i, cell in enumerate(nb.cells)
+           if cell.cell_type == "code" and cell.get("execution_count") is not None]
+    return why, (ran[-1] if ran else None)
+
+
+def _text(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", []))
+
+
+def _error(cell) -> str:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return f"{output['ename']}: {output['evalue']}".strip()
+    return ""
+
+
+def score(nb, slots, stopped: tuple[str, int | None], student: str, lesson: str) -> list[Row]:
+    """One row per exercise of an executed hand-in (``stopped``: what ``run`` returned)."""
+    why, where = stopped
+    rows = []
+    for ex, at, tests in slots:
+        title = ex.number or ex.checker
+        if at is None:
+            points, hint = 0, (f"the checker cell ({_checker_call(ex)}...) is missing from the "
+                               "hand-in: it was deleted or changed")
+        elif where is not None and at == where:
+            points, hint = 0, f"stopped in this exercise's checker: {why}"
+        elif nb.cells[at].get("execution_count") is None:
+            points, hint = 0, f"not run: the run stopped in cell {where}: {why}"
+        elif f"{ex.checker}: correct - " not in _text(nb.cells[at]) or _error(nb.cells[at]):
+            lines = [line for line in _text(nb.cells[at]).splitlines() if line.strip()]
+            points, hint = 0, (lines[-1] if lines else _error(nb.cells[at]))
+        elif failed := [_error(nb.cells[t]) for t in tests if _error(nb.cells[t])]:
+            points, hint = 0, f"a hidden test failed: {failed[0]}"
+        else:
+            points, hint = 1, ""
+        rows.append(Row(student, lesson, title, points, hint))
+    return rows
+
+
+def grade(hand_in: Path, timeout: int = CELL_TIMEOUT_S, profile: str = "smoke",
+          folder: Path = NOTEBOOKS) -> list[Row]:
+    """Run one hand-in and score it (see the module's docstring)."""
+    import nbformat
+
+    hand_in = Path(hand_in)
+    try:
+        submitted = nbformat.read(hand_in, as_version=4)
+    except Exception as error:  # not JSON, not a notebook: a row, not a crash
+        return [Row(hand_in.parent.name, hand_in.stem[:2], "-", 0,
+                    f"the hand-in cannot be read as a notebook ({type(error).__name__})")]
+    lesson = instructor_notebook(hand_in, submitted, folder)
+    nb, slots = plan(submitted, lesson)
+    stopped = run(nb, timeout, profile)
+    return score(nb, slots, stopped, hand_in.parent.name, lesson.name[:2])
+
+
+def feedback_page(rows: list[Row]) -> str:
+    """A short HTML page for one hand-in: each exercise, its points and hint."""
+    first = rows[0]
+    body = "".join(f"<tr><td>{html.escape(r.exercise)}</td><td>{r.points}</td>"
+                   f"<td>{html.escape(r.hint) or 'correct'}</td></tr>" for r in rows)
+    total = sum(r.points for r in rows)
+    return (f"<!doctype html><meta charset='utf-8'><title>{html.escape(first.student)}: "
+            f"lesson {first.lesson}</title><h1>Lesson {first.lesson}: {total} of {len(rows)}"
+            f"</h1><table><tr><th>exercise</th><th>points</th><th>feedback</th></tr>{body}"
+            "</table>\n")
+
+
+def grade_all(hand_ins, out: Path = DEFAULT_OUT, timeout: int = CELL_TIMEOUT_S,
+              profile: str = "smoke", folder: Path = NOTEBOOKS) -> list[Row]:
+    """Grade every hand-in; write ``gradebook.csv`` and the feedback pages into ``out``."""
+    from course import files
+
+    paths = [Path(p) for p in hand_ins]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise UsageError(f"no such hand-in: {', '.join(missing)}")
+    rows = []
+    for path in paths:
+        these = grade(path, timeout, profile, folder)
+        rows += these
+        page = out / "feedback" / f"{these[0].student}_{these[0].lesson}.html"
+        files.write_text(page, feedback_page(these))
+        print(f"{path}: {sum(r.points for r in these)} of {len(these)}", flush=True)
+    table = io.StringIO()
+    writer = csv.writer(table, lineterminator="\n")
+    writer.writerow([f.name for f in fields(Row)])
+    writer.writerows(astuple(r) for r in rows)
+    files.write_text(out / "gradebook.csv", table.getvalue())
+    print(f"gradebook: {out / 'gradebook.csv'}; feedback pages: {out / 'feedback'}")
+    return rows

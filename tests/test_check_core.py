@@ -1,0 +1,65 @@
+"""The checker contract: one line in a notebook, an AssertionError when grading, and the
+checker's own bugs kept apart from the student's."""
+
+import pytest
+
+from course.check import GRADING_VAR, Hint, checker
+
+
+@checker
+def double(answer):
+    """A checker for ``answer(x) == 2 * x``."""
+    for x in (1, 5):
+        if answer(x) != 2 * x:
+            raise Hint(f"for {x} you returned {answer(x)}")
+    return "right for 1 and 5"
+
+
+@checker
+def buggy(answer):
+    answer(1)
+    return {}["a checker bug"]
+
+
+def stub(x):
+    raise NotImplementedError()
+
+
+def no_return(x):
+    2 * x  # noqa: B018
+
+
+def test_a_verdict_is_truthy_when_right_and_shows_nothing_more(capsys, monkeypatch):
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    right, wrong = double(lambda x: 2 * x), double(lambda x: x)
+    assert right and not wrong
+    assert right._ipython_display_() is None  # Jupyter shows no True/False under the cell
+    assert capsys.readouterr().out.splitlines() == [
+        "<lambda>: correct - right for 1 and 5", "<lambda>: not yet - for 1 you returned 1"]
+
+
+@pytest.mark.parametrize("answer, line", [
+    (lambda x: x, "<lambda>: not yet - for 1 you returned 1"),
+    (stub, "stub: not attempted yet"),
+    (..., "double: not attempted yet"),
+    (lambda x: x / 0, "<lambda>: your code raised ZeroDivisionError: division by zero"),
+    (no_return, "no_return: not yet - no_return returned None: is its `return` missing?"),
+])
+def test_grading_mode_raises_the_hint_for_every_answer_that_is_not_right(monkeypatch, capsys,
+                                                                         answer, line):
+    monkeypatch.setenv(GRADING_VAR, "1")
+    with pytest.raises(AssertionError) as raised:
+        double(answer)
+    assert str(raised.value).startswith(line)
+    assert capsys.readouterr().out.count("\n") == 1  # one line of feedback, no traceback
+    assert double(lambda x: 2 * x)  # a right answer passes silently
+    monkeypatch.delenv(GRADING_VAR)
+    assert not double(answer)  # self-study: the same answer only prints
+    with pytest.raises(AssertionError):
+        double(answer, strict=True)
+
+
+def test_a_bug_in_the_checker_is_not_blamed_on_the_student(capsys):
+    with pytest.raises(KeyError, match="a checker bug"):
+        buggy(lambda x: x)
+    assert "your code raised" not in capsys.readouterr().out
