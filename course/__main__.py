@@ -56,8 +56,14 @@ def _fetch(args) -> int:
 def _student(args) -> int:
     from course import student
 
-    for path in student.write(args.out, args.only, force=args.force):
-        print(f"wrote {path} (student version)")
+    if args.branch:
+        commit = student.publish(args.branch)
+        print(f"the student versions are commit {commit[:12]} on branch {args.branch}; "
+              f"publish them where the Colab badges point with `git push origin {args.branch}`")
+        return 0
+    kind = "nbgrader source" if args.nbgrader else "student version"
+    for path in student.write(args.out, args.only, force=args.force, nbgrader=args.nbgrader):
+        print(f"wrote {path} ({kind})")
     return 0
 
 
@@ -141,6 +147,13 @@ def main(argv=None) -> int:
                          help="folder to write into (default: build/student)")
     student.add_argument("--force", action="store_true",
                          help="write over the lessons in an existing --out folder")
+    student.add_argument("--nbgrader", action="store_true",
+                         help="write nbgrader source notebooks (answer and test cells "
+                         "marked) for `nbgrader generate_assignment`; grade with "
+                         "COURSE_GRADING=1")
+    student.add_argument("--branch", nargs="?", const="student", metavar="NAME",
+                         help="instead of --out, commit every student version to this git "
+                         "branch (default: student), where their Colab badges point")
     student.set_defaults(func=_student)
 
     grade = commands.add_parser(

@@ -17,6 +17,14 @@ from pathlib import Path
 
 REPO_URL = "https://github.com/keras-cnn-course/cnn-course"
 CLONE_DIR = Path("/content/cnn-course")
+STUDENT_BRANCH = "student"  # the student versions, published by `course student --branch`
+
+
+def colab_url(notebook: str, branch: str = "main") -> str:
+    """The *Open in Colab* address of a lesson on ``branch`` (``STUDENT_BRANCH``: the
+    student version, without solutions)."""
+    repo = REPO_URL.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{repo}/blob/{branch}/notebooks/{notebook}"
 
 # import name -> pip requirement, for what a lesson imports
 RUNTIME_REQUIREMENTS = {

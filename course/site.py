@@ -57,7 +57,8 @@ def build(out: Path = DEFAULT_OUT, only=None, solutions: bool = False, report: P
         page, _ = exporter.from_notebook_node(
             nb, resources={"metadata": {"path": str(path.parent), "name": title}})
         (out / f"{path.stem}.html").write_text(page, encoding="utf-8")
-        index.append(Lesson(f"{path.stem}.html", title, goals, colab_url(path.name),
+        branch = "main" if solutions else colab.STUDENT_BRANCH
+        index.append(Lesson(f"{path.stem}.html", title, goals, colab.colab_url(path.name, branch),
                             timings.get(path.name, {}), exercises(path, original)))
     (out / "index.html").write_text(_index_page(index, run, solutions, exporter.mathjax_url),
                                     encoding="utf-8")
@@ -82,15 +83,6 @@ def lesson_header(markdown: str) -> tuple[str, list[str]]:
         elif line.strip() and (goals or line.startswith("#")):
             break
     return title, goals
-
-
-def colab_url(notebook: str) -> str:
-    """The *Open in Colab* address of a lesson (the repository is ``colab.REPO_URL``).
-
-    Introduced for the site's index (``python -m course site``).
-    """
-    repo = colab.REPO_URL.removeprefix("https://github.com/")
-    return f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/{notebook}"
 
 
 def _timings(report: Path) -> tuple[dict[str, dict[str, float]], str]:

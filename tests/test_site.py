@@ -14,7 +14,7 @@ import subprocess
 import nbformat
 import pytest
 
-from course import site
+from course import colab, site
 from course.exercises import exercises
 from course.paths import ROOT
 from course.runner import lessons
@@ -47,10 +47,11 @@ def test_index_lists_every_lesson(built):
         assert (index.parent / f"{path.stem}.html").is_file()
         assert site._inline(title) in page and goals, f"{path.name}: title and learning goals"
         assert all(site._inline(goal) in page for goal in goals)
-        assert site.colab_url(path.name) in page
-    assert site.colab_url("00_x.ipynb") == ("https://colab.research.google.com/github/"
-                                           "keras-cnn-course/cnn-course/blob/main/notebooks/"
-                                           "00_x.ipynb")
+        assert colab.colab_url(path.name, "student") in page  # students open their version
+        assert "/blob/main/" not in page
+    assert colab.colab_url("00_x.ipynb") == ("https://colab.research.google.com/github/"
+                                             "keras-cnn-course/cnn-course/blob/main/notebooks/"
+                                             "00_x.ipynb")
 
 
 def test_index_shows_times_from_the_report(built):

@@ -239,6 +239,22 @@ def test_student_version_contains_no_solution_line(path, student_dir):
     assert "NBVAL_" not in text, "nbval's markers are CI's business, not the student's"
 
 
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_outputs_computed_from_a_solution_are_not_shown(path, student_dir):
+    nb = nbformat.read(path, as_version=4)
+    derived = student.uses_of_solutions(nb, exercises(path, nb))
+    def key(source):  # the student version has no nbval markers
+        return [line for line in source.split("\n") if not line.startswith("# NBVAL_")]
+
+    shown = {tuple(key(cell.source)): cell.get("outputs", [])
+             for cell in nbformat.read(student_dir / path.name, as_version=4).cells}
+    for index in derived:
+        assert shown[tuple(key(nb.cells[index].source))] == [], (
+            f"{path.name} cell {index} keeps its outputs")
+    if path.name.startswith(("05", "06")):  # the confusion figure; AlexNet's sizes, printed
+        assert derived, f"{path.name}: a cell uses a solution, and none was found"
+
+
 # --- executing the student versions --------------------------------------------------
 
 
@@ -386,3 +402,53 @@ def test_near_miss_changes_each_kind_of_answer():
     assert near_miss(model).output_shape == (None, 3)
     with pytest.raises(TypeError, match="teach near_miss"):
         near_miss(object())
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_no_badge_link_or_setup_cell_opens_an_instructor_notebook(path, student_dir):
+    nb = nbformat.read(student_dir / path.name, as_version=4)
+    text = "\n".join(cell.source for cell in nb.cells)
+    assert f"/blob/student/notebooks/{path.name}" in text, "the badge opens the student branch"
+    assert "/blob/main/" not in text and "tree/main/notebooks" not in text
+    assert "git clone -q --depth 1 -b student {repo}" in nb.cells[1].source
+
+
+def test_publish_commits_the_student_versions_to_a_branch(tmp_path):
+    import shutil
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(tmp_path), *args], check=True,
+                              capture_output=True, text=True).stdout
+
+    lesson = LESSONS[2]
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(lesson, tmp_path / "notebooks" / lesson.name)
+    (tmp_path / "README.md").write_text("course\n")
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@x", "commit", "-q", "-m", "lessons")
+    before = (tmp_path / "notebooks" / lesson.name).read_bytes()
+    commit = student.publish("student", repo=tmp_path, folder=tmp_path / "notebooks")
+    published = git("show", f"student:notebooks/{lesson.name}")
+    assert "raise NotImplementedError()" in published and BEGIN not in published
+    assert f"/blob/student/notebooks/{lesson.name}" in published
+    assert git("show", "student:README.md") == "course\n"  # the rest of the tree is main's
+    assert (tmp_path / "notebooks" / lesson.name).read_bytes() == before
+    assert git("rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
+    assert git("status", "--porcelain") == ""  # working tree and index untouched
+    assert student.publish("student", repo=tmp_path, folder=tmp_path / "notebooks") == commit
+
+
+def test_nbgrader_source_marks_each_answer_and_its_test():
+    lesson = LESSONS[2]
+    nb = student.nbgrader_source(lesson)
+    marked = {index: cell.metadata["nbgrader"] for index, cell in enumerate(nb.cells)
+              if "nbgrader" in cell.metadata}
+    found = exercises(lesson)
+    assert sorted(marked) == sorted([e.cell for e in found] + [e.checker_cell for e in found])
+    for ex in found:
+        assert marked[ex.cell]["solution"] and not marked[ex.cell]["grade"]
+        assert marked[ex.checker_cell]["grade"] and marked[ex.checker_cell]["points"] == 1
+        assert BEGIN in nb.cells[ex.cell].source  # nbgrader itself strips the solution
+    assert len({m["grade_id"] for m in marked.values()}) == len(marked)

@@ -24,7 +24,7 @@ def box_kernel(answer):
     return "the 1x1, 3x3 and 5x5 kernels are flat and sum to 1"
 
 
-@checker
+@checker(without=("course.ops.correlate2d", "course.ops.convolve2d", "cv2.filter2D"))
 def correlate_at(answer):
     """``answer(image, kernel, i, j)``: one output pixel of a valid correlation."""
     image = _rng_image((6, 7))

@@ -24,7 +24,7 @@ def _pool(x, size, reduce):
     return reduce(windows, axis=(1, 3))
 
 
-@checker
+@checker(without=("course.ops.output_size",))
 def pool_output_size(answer):
     """``answer(n, f, stride=None, padding="valid")``: output length of a Keras pooling layer."""
     cases = [(28, 2, None, "valid"), (24, 2, None, "valid"), (7, 3, None, "valid"),
@@ -59,7 +59,7 @@ def pool_output_size(answer):
     return f"right on {len(cases)} cases, with and without stride, 'valid' and 'same'"
 
 
-@checker
+@checker(without=("course.ops.pool2d",))
 def min_pool(answer):
     """``answer(x, size)``: min pooling of an (H, W) array, stride = size, leftovers dropped."""
     cases = [(_rng(0).standard_normal((6, 8)), 2), (_rng(1).standard_normal((5, 7)), 2),
@@ -85,7 +85,7 @@ def min_pool(answer):
     return "right on 6x8, 5x7 (leftovers dropped) and 9x9 inputs, with 2x2 and 3x3 windows"
 
 
-@checker
+@checker(without=("course.ops.pool2d", "keras.layers.GlobalAveragePooling2D.call"))
 def global_average_pool(answer):
     """``answer(x)``: (N, H, W, C) -> (N, C), the mean of each feature map."""
     x = _rng(3).standard_normal((2, 3, 5, 4)).astype(np.float32)

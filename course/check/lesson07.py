@@ -5,7 +5,12 @@ import math
 from course.check.core import Hint, checker
 
 
-@checker
+@checker(without=(
+    "course.models.identity_block",
+    "course.models.conv_block",
+    "course.models.residual_branch",
+    "course.models.residual_add",
+))
 def residual_block(answer):
     """``answer(x, filters, strides)``: ReLU(shortcut + F(x)), a 1x1 shortcut only if needed."""
     import keras
@@ -47,7 +52,7 @@ def residual_block(answer):
     return f"right on {len(cases)} inputs: identity blocks and convolution blocks"
 
 
-@checker
+@checker(without=("course.models.cifar_plain",))
 def plain_params(answer):
     """``answer(width)``: parameters of the notes' plain CIFAR-10 network at that width."""
     from course.models import cifar_plain

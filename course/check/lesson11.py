@@ -25,7 +25,7 @@ def _numbers(value, call):
     return array.ravel() if array.ndim else array.reshape(1)
 
 
-@checker
+@checker(without=("course.monitor.lr_schedule",))
 def exponential_lrs(answer):
     """``answer(start, stop, steps)``: ``steps`` LRs growing by one factor, start to stop."""
     for start, stop, steps in LR_CASES:
@@ -67,7 +67,7 @@ def _pick_cases():
             ("a curve with its minimum earlier", lrs, early)]
 
 
-@checker
+@checker(without=("course.monitor.suggest_lr",))
 def pick_lr(answer):
     """``answer(lrs, losses)``: the LR ten times below the one with the lowest loss."""
     for what, lrs, losses in _pick_cases():
@@ -174,7 +174,7 @@ def _epoch_of(name):
     return int(re.findall(r"\d+", name)[-1])
 
 
-@checker
+@checker(without=("course.monitor.latest_checkpoint",))
 def resume_epoch(answer):
     """``answer(names)``: the ``initial_epoch`` to resume from, given checkpoint names."""
     for names in RESUME_CASES:

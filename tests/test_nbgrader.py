@@ -1,0 +1,72 @@
+"""With real nbgrader: the course's nbgrader source notebook, generated and autograded,
+scores a hand-in as `python -m course grade` does. nbgrader is installed for this test
+only (into a folder of its own, about 20 s); without a package index the test is skipped."""
+
+import json
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from course import grade, runner
+from course.__main__ import main
+from course.exercises import exercises
+
+LESSON = runner.lessons(["02"])[0]
+RIGHT = ("    return ((h - f + 2 * padding) // stride + 1, (w - f + 2 * padding) // stride + 1,"
+         " k)")
+WRONG = "    return f * f * c_in * k  # forgets the bias"
+
+
+@pytest.fixture(scope="module")
+def nbgrader_env(tmp_path_factory):
+    target = tmp_path_factory.mktemp("nbgrader-install")
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target",
+                           str(target), "nbgrader"], capture_output=True, text=True)
+    if done.returncode:
+        pytest.skip(f"nbgrader could not be installed here: {done.stderr.strip()[-300:]}")
+    return {**os.environ, "PATH": f"{target / 'bin'}{os.pathsep}{os.environ['PATH']}",
+            "PYTHONPATH": str(target), "COURSE_GRADING": "1", "COURSE_PROFILE": "smoke"}
+
+
+def answered(nb):
+    """alice's hand-in: 2.1 right, 2.2 wrong, 2.3 and 2.4 left blank."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "raise NotImplementedError" in cell.source:
+            for function, body in (("conv_output_shape", RIGHT), ("conv_param_count", WRONG)):
+                if f"def {function}(" in cell.source:
+                    cell.source = cell.source.split("\n")[0] + "\n" + body
+    return nb
+
+
+def test_nbgrader_and_course_grade_give_the_same_points(nbgrader_env, tmp_path):
+    def nbgrader(*args):
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=tmp_path,
+                              env=nbgrader_env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+
+    (tmp_path / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.CourseDirectory.root = {str(tmp_path)!r}\n")
+    assert main(["student", "02", "--nbgrader", "--out", str(tmp_path / "source" / "ps02")]) == 0
+    nbgrader("generate_assignment", "ps02", "--force")
+    released = nbformat.read(tmp_path / "release" / "ps02" / LESSON.name, as_version=4)
+    hand_in = tmp_path / "submitted" / "alice" / "ps02" / LESSON.name
+    hand_in.parent.mkdir(parents=True)
+    nbformat.write(answered(released), hand_in)
+    nbgrader("autograde", "ps02", "--force")
+    script = ("import json; from nbgrader.api import Gradebook\n"
+              f"with Gradebook('sqlite:///{tmp_path}/gradebook.db') as gb:\n"
+              f"    nb = gb.find_submission_notebook({LESSON.stem!r}, 'ps02', 'alice')\n"
+              "    print(json.dumps({g.name: g.score for g in nb.grades}))\n")
+    done = subprocess.run([sys.executable, "-c", script], env=nbgrader_env, capture_output=True,
+                          text=True, check=True)
+    by_nbgrader = {name.removeprefix("check_"): score
+                   for name, score in json.loads(done.stdout.splitlines()[-1]).items()}
+    assert by_nbgrader == {"conv_output_shape": 1.0, "conv_param_count": 0.0,
+                           "same_padding": 0.0, "torch_to_keras_kernel": 0.0}
+
+    rows = grade.grade(hand_in)
+    checkers = [ex.checker for ex in exercises(LESSON)]
+    assert {c: float(r.points) for c, r in zip(checkers, rows, strict=True)} == by_nbgrader
