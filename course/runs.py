@@ -25,7 +25,7 @@ import platform
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from course import files, train, trial
+from course import files, speed, train, trial
 from course.paths import BENCHMARK_RESULTS, DATA, ROOT
 from course.transfer import architecture, fingerprint
 
@@ -110,13 +110,7 @@ def machine() -> str:
 
 def cpu_name() -> str:
     """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return speed.cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def _weights_path(path: Path) -> Path:

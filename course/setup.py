@@ -155,6 +155,10 @@ def start(seed: int = DEFAULT_SEED) -> Profile:
     print("device:  ", ", ".join(devices) if devices else f"CPU only ({os.cpu_count()} cores)")
     if devices:
         print("speed:   ", use_gpu_speedups(len(devices)))
+    else:
+        from course import speed
+
+        print("speed:   ", speed.cpu_choice().describe())
     print("data:    ", data.describe(profile))
     print(f"seed:     {seed}" + (", deterministic ops" if profile.name == "smoke" else ""))
     limit = trial.steps()

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course import files, viz
+from course import files, speed, viz
 
 
 def dataset(x, y, batch_size: int, *, shuffle: bool = False, augment: bool = False,
@@ -67,13 +67,14 @@ def distribute(devices=None) -> tf.distribute.Strategy:
 
 
 def xla_pays_off() -> bool:
-    """Whether to compile with XLA: on a GPU yes; on a CPU no. Lesson 05.
+    """Whether to compile with XLA: on a GPU yes; on a CPU what ``course.speed`` measured
+    on this machine (a few timed training steps with and without, cached). Lesson 05.
 
-    Measured on 2 CPU cores for the lessons' models: XLA trains the MNIST and Fashion
-    CNNs 1.4x slower than TensorFlow's own kernels, the CIFAR networks no faster, and
-    adds 5 to 15 s of compilation per model (see benchmarks/README.md).
+    ``COURSE_XLA=1`` or ``0`` decides instead of the probe.
     """
-    return bool(tf.config.list_physical_devices("GPU"))
+    if tf.config.list_physical_devices("GPU"):
+        return True
+    return speed.cpu_choice().jit_compile
 
 
 @dataclass
