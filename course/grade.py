@@ -6,7 +6,8 @@ nbgrader's ``submitted/<student>/``). Each one runs top to bottom in a fresh ker
 the ``notebooks/`` folder, with ``COURSE_GRADING=1`` (so every checker raises on a
 wrong answer) and a time limit per cell; the instructor's hidden tests (cells tagged
 ``hidden-tests`` in the instructor notebook, never in a student version) run right
-after the checker of the exercise they follow. An exercise scores 1 point when its
+after the checker of the exercise they follow. Each checker cell runs as the instructor
+notebook has it, whatever the student changed in it. An exercise scores 1 point when its
 checker says "correct" and its hidden tests pass, else 0 with the reason.
 
 The result is ``gradebook.csv`` (student, lesson, exercise, points, hint) and one
@@ -86,7 +87,8 @@ def plan(hand_in, lesson: Path):
             cell.outputs, cell.execution_count = [], None
     for number in reversed(range(len(found))):  # from the end: earlier indices stay valid
         at = _find(nb, found[number])
-        if at is not None:
+        if at is not None:  # the checker runs as the instructor wrote it, whatever was edited
+            nb.cells[at].source = instructor.cells[found[number].checker_cell].source
             nb.cells[at + 1:at + 1] = copy.deepcopy(hidden.get(number, []))
     slots = []
     for number, ex in enumerate(found):

@@ -45,6 +45,13 @@ def graded(tmp_path_factory):
         hand_in(root, "bob", {"conv_output_shape": "    while True:\n        pass"}),
         hand_in(root, "carol", {"conv_output_shape": RIGHT_2_1}, drop="conv_param_count"),
     ]
+    mallory = hand_in(root, "mallory")  # edits a checker cell to print a verdict
+    nb = nbformat.read(mallory, as_version=4)
+    [cell] = [c for c in nb.cells if "course.check.lesson02.same_padding(" in c.source]
+    cell.source = ('print("same_padding: correct - trust me")\n'
+                   "# course.check.lesson02.same_padding(same_padding)")
+    nbformat.write(nb, mallory)
+    hand_ins.append(mallory)
     (root / "dave").mkdir()
     (root / "dave" / LESSON.name).write_text("{ not a notebook")
     hand_ins.append(root / "dave" / LESSON.name)
@@ -75,6 +82,8 @@ def test_a_hang_a_lost_checker_and_garbage_are_rows_not_crashes(graded):
     assert rows["carol", "2.2"]["hint"].startswith("the checker cell (course.check.lesson02."
                                                     "conv_param_count(...) is missing")
     assert "cannot be read as a notebook" in rows["dave", "-"]["hint"]
+    assert rows["mallory", "2.3"]["points"] == "0"  # the checker ran as written by the course
+    assert rows["mallory", "2.3"]["hint"].startswith("same_padding: not attempted yet")
     page = (out / "feedback" / "alice_02.html").read_text()
     assert "Lesson 02: 1 of 4" in page and "not yet" in page
 
