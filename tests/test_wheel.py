@@ -59,3 +59,25 @@ def test_an_installed_wheel_runs_away_from_the_checkout(wheel, tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     lessons = len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
     assert done.stdout.splitlines()[-1] == f"ok {lessons}"  # every student version written
+
+
+def test_doctor_and_a_smoke_lesson_run_from_the_installed_wheel(wheel, tmp_path):
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(site), str(wheel)], check=True, capture_output=True, timeout=300)
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "COURSE_OFFLINE": "1",
+           "HOME": str(tmp_path), "COURSE_XLA": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+    def course(*args):
+        return subprocess.run([sys.executable, "-m", "course", *args], cwd=work, env=env,
+                              capture_output=True, text=True, timeout=600)
+
+    doctor = course("doctor")
+    assert doctor.returncode == 0, doctor.stdout[-3000:] + doctor.stderr[-2000:]
+    assert "0 error(s)" in doctor.stdout
+    lesson = course("run", "00", "--profile", "smoke")
+    assert lesson.returncode == 0, lesson.stdout[-3000:] + lesson.stderr[-2000:]
+    assert "00_start_here.ipynb ... ok" in lesson.stdout
+    assert (work / "build" / "report.md").is_file()  # written where the course was run
