@@ -25,8 +25,10 @@ import platform
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from course import files, speed, train, trial
+from course import files, train, trial
 from course.paths import BENCHMARK_RESULTS, DATA, ROOT
+from course.settings import flag
+from course.speed import cpu_name
 from course.transfer import architecture, fingerprint
 
 SHIPPED = DATA / "runs"
@@ -46,10 +48,6 @@ class Result:
     @property
     def shipped(self) -> bool:
         return self.where != TRAINED_HERE
-
-
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def signature(model, x, y, x_test, y_test, settings: dict) -> str:
@@ -82,7 +80,7 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
         settings["validation"] = fingerprint(*validation_data)
     key = f"{model.name}-{signature(model, x, y, x_test, y_test, settings)}"
     path = Path(shipped) / f"{key}.json"
-    if not (_flag(RETRAIN_VAR) or _flag(SAVE_VAR) or trial.steps()):
+    if not (flag(RETRAIN_VAR) or flag(SAVE_VAR) or trial.steps()):
         loaded = _load(path, model.name, model if weights else None, verbose)
         if loaded is not None:
             return loaded
@@ -94,7 +92,7 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
         run = train.fit_fast(model, x, y, recipe, validation_data=validation_data,
                              verbose=verbose)
     accuracy = train.evaluate(model, x_test, y_test).accuracy
-    if _flag(SAVE_VAR) and not trial.steps():
+    if flag(SAVE_VAR) and not trial.steps():
         _save(path, run, accuracy, settings, model if weights else None)
     return Result(run, accuracy, TRAINED_HERE)
 
@@ -106,11 +104,6 @@ def machine() -> str:
     cores = f"{os.cpu_count()} CPU cores ({cpu_name()}, {platform.system()})"
     gpus = tf.config.list_logical_devices("GPU")
     return f"{len(gpus)} GPU(s) + {cores}" if gpus else cores
-
-
-def cpu_name() -> str:
-    """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
-    return speed.cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def _weights_path(path: Path) -> Path:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import platform
 import time
 from dataclasses import asdict, dataclass
@@ -70,12 +69,16 @@ def has_bfloat16() -> bool:
     return bool(cpu_flags() & {"avx512_bf16", "amx_bf16"})
 
 
+def cpu_name() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
+    return cpuinfo("model name") or platform.processor() or platform.machine()
+
+
 def _key() -> str:
     import keras
     import tensorflow as tf
 
-    name = cpuinfo("model name") or platform.processor()
-    return f"{name}|{platform.machine()}|tf {tf.__version__}|keras {keras.__version__}"
+    return f"{cpu_name()}|{platform.machine()}|tf {tf.__version__}|keras {keras.__version__}"
 
 
 def _cache_file() -> Path:
@@ -151,7 +154,8 @@ def choose(refresh: bool = False, cache: Path | None = None) -> Choice:
 
 def cpu_choice() -> Choice:
     """``COURSE_XLA`` when it is set, else :func:`choose`."""
-    forced = os.environ.get(XLA_VAR, "").strip().lower()
-    if forced:
-        return Choice(forced not in ("0", "false", "no"), {}, forced=True)
+    from course import settings
+
+    if settings.is_set(XLA_VAR):
+        return Choice(settings.flag(XLA_VAR), {}, forced=True)
     return choose()

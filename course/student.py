@@ -47,10 +47,7 @@ def student_version(path: Path):
             cell.source = stub_solutions(cell.source, solution_regions(cell.source, str(path)))
         if index in solution_cells | checker_cells | derived:
             cell.outputs, cell.execution_count = [], None
-        if cell.cell_type == "code":  # nbval's markers are for CI, not for students
-            cell.source = "\n".join(line for line in cell.source.split("\n")
-                                    if not NBVAL_MARKER.fullmatch(line.strip()))
-        cell.source = to_student_branch(cell.source)
+        cell.source = for_students(cell)
         student.cells.append(cell)
     student.metadata["course"] = {"version": "student", "source": f"notebooks/{path.name}",
                                   "exercises": len(found)}
@@ -75,13 +72,20 @@ def nbgrader_source(path: Path):
             marks[ex.checker_cell] = {"solution": False, "grade": True, "locked": True,
                                       "points": 1, "grade_id": f"check_{ex.checker}"}
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code":
-            cell.source = "\n".join(line for line in cell.source.split("\n")
-                                    if not NBVAL_MARKER.fullmatch(line.strip()))
-        cell.source = to_student_branch(cell.source)
+        cell.source = for_students(cell)
         if index in marks:
             cell.metadata["nbgrader"] = {**marks[index], "schema_version": 3, "task": False}
     return nb
+
+
+def for_students(cell) -> str:
+    """A cell's source as a student sees it: without nbval's markers (they are for CI),
+    and with its Colab badge and clone on the student branch."""
+    source = cell.source
+    if cell.cell_type == "code":
+        source = "\n".join(line for line in source.split("\n")
+                           if not NBVAL_MARKER.fullmatch(line.strip()))
+    return to_student_branch(source)
 
 
 def to_student_branch(source: str) -> str:

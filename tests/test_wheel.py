@@ -23,6 +23,15 @@ def wheel(tmp_path_factory):
     return built
 
 
+@pytest.fixture(scope="module")
+def site(wheel, tmp_path_factory):
+    """The wheel installed (``--target``) into a folder of its own."""
+    site = tmp_path_factory.mktemp("site")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(site), str(wheel)], check=True, capture_output=True, timeout=300)
+    return site
+
+
 def test_the_wheel_holds_the_subpackages_and_the_files_the_course_reads(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "course/check/__init__.py" in names and "course/check/lesson09.py" in names
@@ -34,10 +43,7 @@ def test_the_wheel_holds_the_subpackages_and_the_files_the_course_reads(wheel):
         assert f"course/_files/data/{shipped.parent.name}/{shipped.name}" in names
 
 
-def test_an_installed_wheel_runs_away_from_the_checkout(wheel, tmp_path):
-    site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
-                    str(site), str(wheel)], check=True, capture_output=True, timeout=300)
+def test_an_installed_wheel_runs_away_from_the_checkout(site, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     script = (
@@ -61,10 +67,7 @@ def test_an_installed_wheel_runs_away_from_the_checkout(wheel, tmp_path):
     assert done.stdout.splitlines()[-1] == f"ok {lessons}"  # every student version written
 
 
-def test_doctor_and_a_smoke_lesson_run_from_the_installed_wheel(wheel, tmp_path):
-    site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
-                    str(site), str(wheel)], check=True, capture_output=True, timeout=300)
+def test_doctor_and_a_smoke_lesson_run_from_the_installed_wheel(site, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     env = {"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "COURSE_OFFLINE": "1",

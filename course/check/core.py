@@ -19,9 +19,10 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
-import os
 import sys
 from dataclasses import dataclass
+
+from course import settings
 
 GRADING_VAR = "COURSE_GRADING"
 
@@ -57,8 +58,7 @@ class Verdict:
 
 def grading(environ=None) -> bool:
     """True when ``COURSE_GRADING`` asks checkers to raise instead of returning False."""
-    value = (os.environ if environ is None else environ).get(GRADING_VAR, "")
-    return value.strip().lower() not in ("", "0", "false", "no")
+    return settings.flag(GRADING_VAR, environ)
 
 
 def _resolve(name: str):
@@ -76,8 +76,8 @@ def _resolve(name: str):
 
 
 def _watching(names):
-    """A profile function recording calls of the functions ``names`` (Python or C), and
-    the list it records the names into."""
+    """The code objects (Python functions) and builtins (C functions) that ``names`` name,
+    each mapped to its name; names not importable here are left out."""
     targets = {}
     for name in names:
         try:
@@ -86,15 +86,7 @@ def _watching(names):
             continue
     codes = {f.__code__: n for n, f in targets.items() if hasattr(f, "__code__")}
     builtins = {f: n for n, f in targets.items() if not hasattr(f, "__code__")}
-    called: list[str] = []
-
-    def profile(frame, event, arg):
-        if event == "call" and frame.f_code in codes:
-            called.append(codes[frame.f_code])
-        elif event == "c_call" and arg in builtins:
-            called.append(builtins[arg])
-
-    return profile, called
+    return codes, builtins
 
 
 def _guarded(answer, returns: bool, without=()):
@@ -103,10 +95,18 @@ def _guarded(answer, returns: bool, without=()):
     (functions only: classes and values are passed as they are)."""
     if not inspect.isfunction(answer):
         return answer
+    codes, builtins = _watching(without)  # resolved once, however often the checker calls
 
     @functools.wraps(answer)
     def call(*args, **kwargs):
-        profile, called = _watching(without)
+        called: list[str] = []
+
+        def profile(frame, event, arg):
+            if event == "call" and frame.f_code in codes:
+                called.append(codes[frame.f_code])
+            elif event == "c_call" and arg in builtins:
+                called.append(builtins[arg])
+
         previous = sys.getprofile()
         if without:
             sys.setprofile(profile)
