@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install course test lab lint student site
+.PHONY: install course test test-colab lab lint student site
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,25 @@ course: $(STAMP)  ## run every lesson headless; LESSONS="02 05" runs some; repor
 
 test: $(STAMP)  ## unit tests, notebook checks and nbval over notebooks/ in the smoke profile
 	COURSE_PROFILE=smoke $(PY) -m pytest --junitxml=build/pytest.xml
+
+# Colab's versions (requirements-colab.txt), the oldest the course supports, in their own
+# environment; Python 3.13 as on Colab when there is one.
+COLAB_VENV := .venv-colab
+COLAB_PYTHON ?= $(shell command -v python3.13 >/dev/null 2>&1 && python3.13 -c '' 2>/dev/null \
+	&& echo python3.13 || ls $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | head -1)
+COLAB_STAMP := $(COLAB_VENV)/.installed
+COLAB_TESTS ?= notebooks tests/test_ops.py tests/test_models.py tests/test_train.py \
+	tests/test_data.py tests/test_setup.py tests/test_runs.py tests/test_check_core.py
+
+$(COLAB_STAMP): requirements-colab.txt pyproject.toml
+	test -x $(COLAB_VENV)/bin/python || $(or $(COLAB_PYTHON),$(PYTHON)) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements-colab.txt -e .
+	touch $(COLAB_STAMP)
+
+test-colab: $(COLAB_STAMP)  ## the lessons (nbval, smoke) and core unit tests on Colab's versions
+	COURSE_PROFILE=smoke $(COLAB_VENV)/bin/python -m pytest $(COLAB_TESTS) \
+		--junitxml=build/pytest-colab.xml
 
 lab: $(STAMP)  ## JupyterLab on the course
 	$(VENV)/bin/jupyter lab notebooks/

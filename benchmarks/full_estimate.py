@@ -1,7 +1,7 @@
 """Estimated time of each lesson in the `full` profile, from the work a trial run counts.
 
 ``python -m course run --profile full --trial`` runs every lesson with its training cut
-short and records the work the real run would do (``course.trial``): floating-point
+short and records the work the real run would do (``course.runtime.trial``): floating-point
 operations of training and evaluation, and training steps. No GPU was available to
 measure the full profile, so ``estimate`` turns that work into times, with these
 assumptions (ESTIMATES, to be replaced by measured times from a GPU run):

@@ -113,7 +113,7 @@ def train_to_accuracy(epochs: int) -> dict:
 
     run = train.fit_fast(model, x_train, y_train, recipe, callbacks=[TestEachEpoch()])
     return {"recipe": recipe.__dict__, "train_images": len(y_train), "test_images": len(y_test),
-            "data_source": course.report.RECORDED.get("data_cifar10", "?"),
+            "data_source": course.runtime.report.RECORDED.get("data_cifar10", "?"),
             "train_seconds": round(run.seconds, 1),
             "images_per_second": round(run.images_per_second, 1), "curve": curve}
 

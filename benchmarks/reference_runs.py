@@ -25,8 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course import files, runner, runs  # noqa: E402
-from course.paths import BENCHMARK_RESULTS, BUILD  # noqa: E402
+from course import runs  # noqa: E402
+from course.runtime import files  # noqa: E402
+from course.runtime.paths import BENCHMARK_RESULTS, BUILD  # noqa: E402
+from course.tools import runner  # noqa: E402
 
 OUT = BENCHMARK_RESULTS / "reference.json"
 

@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name):
     if name == "record":
-        from course.report import record
+        from course.runtime.report import record
 
         return record
     if name == "claim":

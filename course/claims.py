@@ -10,7 +10,7 @@ prints ``[claim holds] the 20-layer ... (1.715 > 1.467)`` or ``[claim does not h
 this scale] ...``, so the stored output says whether the run backs the text. The run
 report lists every claim with its status; ``tests/test_claims.py`` fails when a
 committed notebook stores a claim that does not hold. In the ``smoke`` profile (a
-handful of images, one epoch) and in trial runs (``course.trial``) results mean
+handful of images, one epoch) and in trial runs (``course.runtime.trial``) results mean
 nothing: claims are printed as not checked.
 
 ``spread`` summarizes repeated runs (several seeds), for claims about what is robust.
@@ -18,7 +18,6 @@ nothing: claims are printed as not checked.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 
@@ -60,14 +59,13 @@ def claim(statement: str, holds, evidence: str = "") -> Claim:
 
     ``evidence`` is the numbers the verdict rests on, e.g. ``"1.715 > 1.467"``.
     """
-    from course import report, trial
-    from course.setup import ENV_VAR as PROFILE_VAR
+    from course.runtime import profiles, report, trial
 
     if not isinstance(holds, (bool, np.bool_)):
         raise TypeError(f"claim({statement!r}): `holds` must be a bool computed from the run "
                         f"(a comparison such as a > b), not {type(holds).__name__}")
-    smoke = os.environ.get(PROFILE_VAR, "").strip().lower() == "smoke"
-    checked = not (smoke or trial.steps())  # a trial's figures mean nothing either
+    # neither smoke's nor a trial's figures mean anything
+    checked = not (profiles.asked_for_smoke() or trial.steps())
     result = Claim(statement, bool(holds), evidence, checked)
     print(result.line(), flush=True)
     claims = list(report.RECORDED.get("claims", []))

@@ -15,7 +15,6 @@ nothing is unpickled. When no source works, the error lists each place and its f
 from __future__ import annotations
 
 import gzip
-import os
 import tarfile
 import zipfile
 from dataclasses import dataclass
@@ -23,12 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from course import files, report
-from course.errors import CourseError, UsageError
-from course.paths import DATA
+from course.runtime import files, report, settings
+from course.runtime.errors import CourseError, UsageError
+from course.runtime.paths import DATA
 
-DATA_DIR_VAR = "COURSE_DATA_DIR"
-OFFLINE_VAR = "COURSE_OFFLINE"
+DATA_DIR_VAR = settings.DATA_DIR
+OFFLINE_VAR = settings.OFFLINE
 SAMPLES_DIR = DATA / "samples"
 PHOTOS_DIR = SAMPLES_DIR.parent / "photos"
 DOWNLOAD_TIMEOUT_S = 15
@@ -194,16 +193,16 @@ def subset(x, y, n: int | None, seed: int = 0):
 class DataDirSource:
     """``COURSE_DATA_DIR/<name>.npz``: the unpacked offline mirror or your own copy."""
 
-    key = "COURSE_DATA_DIR"
+    key = DATA_DIR_VAR
 
     @property
     def title(self):
-        folder = os.environ.get(DATA_DIR_VAR)
+        folder = settings.data_dir()
         return f"{DATA_DIR_VAR} ({folder})" if folder else DATA_DIR_VAR
 
     def _path(self, name):
-        folder = os.environ.get(DATA_DIR_VAR)
-        return Path(folder).expanduser() / f"{name}.npz" if folder else None
+        folder = settings.data_dir()
+        return folder / f"{name}.npz" if folder else None
 
     def present(self, name):
         path = self._path(name)
@@ -240,7 +239,7 @@ class KerasSource:
 
     @staticmethod
     def cache_dir() -> Path:
-        return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
+        return settings.keras_home() / "datasets"
 
     def present(self, name):
         return all((self.cache_dir() / d.path).is_file() for d in DOWNLOADS[name])
@@ -263,7 +262,7 @@ class KerasSource:
                 f"{path} fails its checksum ({download.digest.split(':')[0]}), so it was not "
                 "used. Fix: delete it; it is downloaded again when online"
             )
-        if os.environ.get(OFFLINE_VAR):
+        if settings.offline():
             raise DataError(f"{path} is missing and {OFFLINE_VAR} is set, so no download was "
                             f"tried. Fix: unset {OFFLINE_VAR} when online")
         fetch(download.url, path, download.digest)

@@ -3,7 +3,7 @@
 The kernels and the input checks are written here; the Gaussian kernel and the three
 ways of filtering (``cv2.filter2D``, the NumPy reference in ``course.ops`` and a Keras
 ``Conv2D`` whose weights are the kernel) are written in lesson 01 and saved here from
-it (``#@save filters``, see ``course.export``).
+it (``#@save filters``, see ``course.tools.export``).
 """
 
 from __future__ import annotations

@@ -25,15 +25,16 @@ import platform
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from course import files, train, trial
-from course.paths import BENCHMARK_RESULTS, DATA, ROOT
-from course.settings import flag
-from course.speed import cpu_name
+from course import train
+from course.runtime import files, settings, trial
+from course.runtime.paths import BENCHMARK_RESULTS, DATA, ROOT
+from course.runtime.settings import flag
+from course.runtime.speed import cpu_name
 from course.transfer import architecture, fingerprint
 
 SHIPPED = DATA / "runs"
-RETRAIN_VAR = "COURSE_RETRAIN"
-SAVE_VAR = "COURSE_SAVE_RUNS"
+RETRAIN_VAR = settings.RETRAIN
+SAVE_VAR = settings.SAVE_RUNS
 TRAINED_HERE = "trained here"
 
 
@@ -212,7 +213,7 @@ def compare_with_reference(key: str, here: dict, curves: dict | None = None,
     and record the curves, so that the reference run, which executes this same call,
     stores its own.
     """
-    from course import report
+    from course.runtime import report
 
     stored = reference(key, folder)
     theirs = stored.get("figures", {}) if stored else {}

@@ -11,60 +11,12 @@ import logging
 import os
 import platform
 import warnings
-from dataclasses import dataclass
 
-from course.errors import UsageError
+from course.runtime import settings
+from course.runtime.profiles import ENV_VAR, Profile, resolve
+from course.runtime.profiles import PROFILES as PROFILES  # lesson 00 lists them
 
-ENV_VAR = "COURSE_PROFILE"
 DEFAULT_SEED = 42
-
-
-@dataclass(frozen=True)
-class Profile:
-    """How big a lesson's runs are. Lessons read sizes from here, never branch on the name.
-
-    ``train_samples``/``test_samples`` of ``None`` mean the whole split.
-    """
-
-    name: str
-    train_samples: int | None
-    test_samples: int | None
-    epochs: int
-    batch_size: int
-    width: float
-    purpose: str
-
-    def pick(self, *, smoke, quick, full):
-        """The value for this profile, for sizes a lesson sets itself.
-
-        >>> Profile.named("quick").pick(smoke=1, quick=3, full=5)
-        3
-        """
-        return {"smoke": smoke, "quick": quick, "full": full}[self.name]
-
-    def channels(self, n: int) -> int:
-        """``n`` channels scaled by the profile's width (at least 4)."""
-        return max(4, round(n * self.width))
-
-    @staticmethod
-    def named(name: str) -> Profile:
-        try:
-            return PROFILES[name]
-        except KeyError:
-            raise UsageError(
-                f"{ENV_VAR}={name!r} is not a profile: use one of {', '.join(PROFILES)} "
-                f"(or leave it unset: 'full' when a GPU is visible, else 'quick')"
-            ) from None
-
-
-PROFILES = {
-    p.name: p
-    for p in (
-        Profile("smoke", 512, 256, 1, 64, 0.25, "CI on CPU: seconds per lesson, bundled samples"),
-        Profile("quick", 10_000, None, 3, 128, 0.5, "a laptop CPU: minutes per lesson"),
-        Profile("full", None, None, 5, 128, 1.0, "a GPU: the source notes' scale"),
-    )
-}
 
 
 def gpus() -> list[str]:
@@ -76,13 +28,7 @@ def gpus() -> list[str]:
 
 def resolve_profile(environ=None, gpu_visible=None) -> Profile:
     """The profile named by ``COURSE_PROFILE``, else ``full`` with a GPU and ``quick`` without."""
-    environ = os.environ if environ is None else environ
-    name = environ.get(ENV_VAR, "").strip().lower()
-    if name:
-        return Profile.named(name)
-    if gpu_visible is None:
-        gpu_visible = bool(gpus())
-    return PROFILES["full" if gpu_visible else "quick"]
+    return resolve(lambda: bool(gpus()) if gpu_visible is None else gpu_visible, environ)
 
 
 def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = False) -> None:
@@ -122,7 +68,7 @@ def use_gpu_speedups(gpu_count: int) -> str:
     from course import train
 
     done = ["XLA"]
-    if os.environ.get("COURSE_MIXED_PRECISION", "1") != "0":
+    if settings.mixed_precision():
         keras.mixed_precision.set_global_policy("mixed_float16")
         done.append("mixed precision (mixed_float16)")
     if gpu_count > 1:
@@ -141,7 +87,8 @@ class _QuietRetracing(logging.Filter):
 
 def start(seed: int = DEFAULT_SEED) -> Profile:
     """Set up a lesson: Colab bootstrap, profile, seeds; print what the lesson runs on."""
-    from course import colab, data, trial
+    from course import data
+    from course.runtime import colab, trial
 
     colab.bootstrap()
     tf_logger = logging.getLogger("tensorflow")
@@ -156,7 +103,7 @@ def start(seed: int = DEFAULT_SEED) -> Profile:
     if devices:
         print("speed:   ", use_gpu_speedups(len(devices)))
     else:
-        from course import speed
+        from course.runtime import speed
 
         print("speed:   ", speed.cpu_choice().describe())
     print("data:    ", data.describe(profile))

@@ -17,7 +17,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from course import files, speed, viz
+from course import viz
+from course.runtime import files, speed
 
 
 def dataset(x, y, batch_size: int, *, shuffle: bool = False, augment: bool = False,
@@ -67,7 +68,7 @@ def distribute(devices=None) -> tf.distribute.Strategy:
 
 
 def xla_pays_off() -> bool:
-    """Whether to compile with XLA: on a GPU yes; on a CPU what ``course.speed`` measured
+    """Whether to compile with XLA: on a GPU yes; on a CPU what ``course.runtime.speed`` measured
     on this machine (a few timed training steps with and without, cached). Lesson 05.
 
     ``COURSE_XLA=1`` or ``0`` decides instead of the probe.

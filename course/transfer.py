@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import time
@@ -27,11 +26,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from course import files, models, train
-from course.errors import CourseError
-from course.paths import DATA
+from course import models, train
+from course.runtime import files, settings
+from course.runtime.errors import CourseError
+from course.runtime.paths import DATA
 
-CACHE_VAR = "COURSE_CACHE_DIR"
+CACHE_VAR = settings.CACHE_DIR
 CAT, DOG = 3, 5  # CIFAR-10 labels
 OTHER_CLASSES = (0, 1, 2, 4, 6, 7, 8, 9)  # airplane ... truck without cat and dog
 WEIGHTS_TIMEOUT_S = 10
@@ -59,11 +59,6 @@ def split_pets(x, y):
     remap[list(OTHER_CLASSES)] = np.arange(len(OTHER_CLASSES))
     pets = (y == CAT) | (y == DOG)
     return (x[other], remap[y[other]]), (x[pets], (y[pets] == DOG).astype(np.int64))
-
-
-def cache_dir() -> Path:
-    """Where pretrained weights are kept: ``$COURSE_CACHE_DIR`` or ``~/.cache/course``."""
-    return Path(os.environ.get(CACHE_VAR) or Path.home() / ".cache" / "course")
 
 
 def architecture(model: keras.Model) -> str:
@@ -122,10 +117,11 @@ def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
     base = make_base()
     classes = int(np.max(y)) + 1
     portable = json.dumps([architecture(base), recipe.learned(), classes], sort_keys=True)
-    settings = json.dumps([key, fingerprint(x, y), portable], sort_keys=True)
-    name = f"{base.name}-{hashlib.sha256(settings.encode()).hexdigest()[:16]}"
+    identity = json.dumps([key, fingerprint(x, y), portable], sort_keys=True)
+    name = f"{base.name}-{hashlib.sha256(identity.encode()).hexdigest()[:16]}"
     shipped_name = f"{base.name}-{hashlib.sha256(portable.encode()).hexdigest()[:16]}"
-    path, meta_path = cache_dir() / f"{name}.weights.h5", cache_dir() / f"{name}.json"
+    folder = settings.cache_dir()
+    path, meta_path = folder / f"{name}.weights.h5", folder / f"{name}.json"
     started = time.perf_counter()
     meta = _load_cached(base, path, meta_path, verbose)
     if meta is None and shipped is not None:
@@ -204,7 +200,9 @@ def _load_cached(model, path: Path, meta_path: Path, verbose: bool):
         else:
             model.load_weights(path)
             return meta
-    except Exception as error:  # a half-written or foreign file: rebuild it
+    except (OSError, ValueError, KeyError) as error:  # unreadable, foreign or half-written
+        # (h5py reports an unreadable file as OSError, Keras a foreign one as ValueError);
+        # anything else is a bug, and the cache is left as it is
         problem = f"it does not load ({type(error).__name__}: {error})"
     if verbose:
         print(f"the cached base {path} is unusable: {problem}; training it again")
@@ -225,12 +223,11 @@ def imagenet_weights(size: int = 96, alpha: float = 0.35, timeout: float = WEIGH
     fetched, and at once when ``COURSE_OFFLINE=1``.
     """
     url = url or MOBILENET_URL.format(alpha=str(float(alpha)), size=size)
-    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")
-    path = home / "models" / url.rsplit("/", 1)[1]
+    path = settings.keras_home() / "models" / url.rsplit("/", 1)[1]
     if path.exists():
         return path
-    if os.environ.get("COURSE_OFFLINE", "").strip() not in ("", "0"):
-        raise WeightsUnavailable("COURSE_OFFLINE is set, so no download was tried")
+    if settings.offline():
+        raise WeightsUnavailable(f"{settings.OFFLINE} is set, so no download was tried")
     try:
         files.download(url, path, timeout)
     except OSError as error:  # URLError, timeouts and refused connections are OSErrors

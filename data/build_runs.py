@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from course import runner, runs  # noqa: E402
+from course import runs  # noqa: E402
+from course.tools import runner  # noqa: E402
 
 
 def main(lessons: list[str]) -> None:

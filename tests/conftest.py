@@ -10,7 +10,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # run, depending on the order tests run in); TensorFlow's own kernels do not. Set before
 # TensorFlow is imported, and inherited by the nbval kernels.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-# The XLA probe (course.speed) is tested in test_speed.py; everywhere else, and in the
+# The XLA probe (course.runtime.speed) is tested in test_speed.py; everywhere else, and in the
 # nbval kernels, models compile without XLA instead of each test process probing first.
 os.environ.setdefault("COURSE_XLA", "0")
 

@@ -6,7 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course import claims, report, runner
+from course import claims
+from course.runtime import report
+from course.tools import runner
 
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # Lessons whose conclusions from trained results are stated as claims (issue 13 adds the
@@ -52,7 +54,7 @@ def test_smoke_prints_claims_unchecked(monkeypatch, capsys):
 
 
 def test_trial_runs_print_claims_unchecked(monkeypatch, capsys):
-    from course import trial
+    from course.runtime import trial
 
     monkeypatch.setenv("COURSE_PROFILE", "full")
     monkeypatch.setenv(trial.ENV_VAR, "3")

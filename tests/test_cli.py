@@ -6,8 +6,9 @@ import urllib.request
 
 import pytest
 
-from course import data, exercises, runner
-from course.__main__ import main
+from course import data
+from course.tools import exercises, runner
+from course.tools.cli import main
 
 COMMANDS = [["run"], ["student"], ["grade"], ["site"], ["catalogue"], ["doctor"], ["data"],
             ["data", "fetch"]]
@@ -93,8 +94,8 @@ def test_site_command(tmp_path, capsys):
 
 
 def test_a_course_error_is_a_message_and_a_bug_is_a_traceback(monkeypatch, capsys):
-    from course import student
-    from course.errors import CourseError
+    from course.runtime.errors import CourseError
+    from course.tools import student
 
     def refuse(*args, **kwargs):
         raise CourseError("build/students is not empty. Fix: pass --force")

@@ -7,8 +7,9 @@ import sys
 import numpy as np
 import pytest
 
-from course import data, doctor
-from course.doctor import ERROR, OK, WARNING
+from course import data
+from course.tools import doctor
+from course.tools.doctor import ERROR, OK, WARNING
 
 
 @pytest.fixture
@@ -126,3 +127,14 @@ def test_doctor_command_on_this_machine_with_a_broken_data_dir(tmp_path):
     gpu = [line for line in cli.stdout.splitlines() if " GPU: " in line]
     assert gpu and gpu[0].split()[0] in (OK, WARNING)  # no GPU is a warning, never an error
     assert "error: 1 problem(s) found" in cli.stderr
+
+
+def test_a_dependency_older_than_supported_is_an_error_with_its_fix(monkeypatch, tmp_path):
+    from course.runtime import supported
+
+    monkeypatch.setattr(supported, "unmet", lambda: [("keras", "3.10.0", "3.13")])
+    findings = doctor.check_versions(tmp_path / "no-requirements.txt")
+    (error,) = [f for f in findings if f.level == ERROR]
+    assert "keras 3.10.0 is older than the course needs keras>=3.13" in error.message
+    assert "pip install -U 'keras>=3.13'" in error.fix
+    assert not [f for f in findings if f.level == WARNING], "no pins (a wheel) is no warning"

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from course import export
+from course.tools import export
 
 NOTEBOOK = {"cells": [
     {"cell_type": "markdown", "source": ["#@save models\n", "not code"]},

@@ -6,8 +6,8 @@ import re
 import nbformat
 import pytest
 
-from course import grade, runner, student
-from course.__main__ import main
+from course.tools import grade, runner, student
+from course.tools.cli import main
 
 LESSON = runner.lessons(["02"])[0]
 RIGHT_2_1 = ("    return ((h - f + 2 * padding) // stride + 1, (w - f + 2 * padding) // stride + 1,"

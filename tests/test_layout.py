@@ -14,32 +14,55 @@ PACKAGE = ROOT / "course"
 
 
 def modules() -> dict[str, Path]:
-    found = {p.stem: p for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
-    found.update({f"check.{p.stem}": p for p in (PACKAGE / "check").glob("*.py")
-                  if p.stem != "__init__"})
-    return found
+    """Module name relative to ``course`` (``ops``, ``runtime.paths``) -> its file."""
+    return {".".join(p.relative_to(PACKAGE).with_suffix("").parts): p
+            for p in PACKAGE.rglob("*.py") if p.stem not in ("__init__", "__main__")}
+
+
+ROLES = {"runtime": "runtime: what a lesson's first cell and its data need",
+         "tools": "tooling: instructors, CI, maintainers"}
 
 
 def test_readme_names_every_module_by_role_and_no_other():
     section = (ROOT / "README.md").read_text().split("## Layout", 1)[1].split("\n## ", 1)[0]
     table = "\n".join(line for line in section.splitlines() if line.startswith("| "))
-    listed = set(re.findall(r"`(\w+)`", table)) - {"course"}
-    assert listed | {"check"} >= {name for name in modules() if "." not in name}, \
-        "a module is missing from README's layout table"
-    assert listed <= set(modules()) | {"check"}, "README lists a module that does not exist"
+    listed = {name for name in re.findall(r"`([\w.]+)`", table) if not name.startswith("course")}
+    expected = {name for name in modules() if not name.startswith("check.")}
+    assert listed | {"check"} >= expected, f"missing from README's layout table: " \
+        f"{sorted(expected - listed)}"
+    assert listed <= set(modules()) | {"check"}, \
+        f"README lists modules that do not exist: {sorted(listed - set(modules()) - {'check'})}"
+
+
+def test_each_subpackage_holds_one_role_and_lessons_never_import_tooling():
+    for name in modules():
+        top = name.split(".")[0]
+        if top in ROLES:
+            row = next(line for line in (ROOT / "README.md").read_text().splitlines()
+                       if f"`{name}`" in line and line.startswith("| "))
+            assert row.startswith(f"| {ROLES[top].split(':')[0]}"), (name, row)
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        assert "course.tools" not in notebook.read_text(), f"{notebook.name} imports tooling"
+    for name, path in modules().items():
+        if not name.startswith("tools."):
+            assert "course.tools" not in path.read_text().replace("``course.tools", ""), \
+                f"course.{name} imports tooling"
 
 
 def top_level_imports(path: Path) -> set[str]:
     """The course modules ``path`` imports when it is imported (not inside functions)."""
-    names = set()
+    known, names = modules(), set()
     for node in ast.parse(path.read_text()).body:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("course"):
             base = node.module.removeprefix("course").lstrip(".")
-            names |= {base} if base else {alias.name for alias in node.names}
+            if base in known:
+                names.add(base)
+            else:
+                names |= {f"{base}.{a.name}".lstrip(".") for a in node.names}
         elif isinstance(node, ast.Import):
             names |= {a.name.removeprefix("course.") for a in node.names
                       if a.name.startswith("course.")}
-    return {n for n in names if n in modules()}
+    return names & set(known)
 
 
 def test_no_import_cycles():

@@ -10,9 +10,9 @@ import sys
 import nbformat
 import pytest
 
-from course import grade, runner
-from course.__main__ import main
-from course.exercises import exercises
+from course.tools import grade, runner
+from course.tools.cli import main
+from course.tools.exercises import exercises
 
 LESSON = runner.lessons(["02"])[0]
 RIGHT = ("    return ((h - f + 2 * padding) // stride + 1, (w - f + 2 * padding) // stride + 1,"

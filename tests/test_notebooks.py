@@ -67,7 +67,7 @@ def test_solution_markers_are_balanced_and_in_code(path):
 
 
 def test_readme_catalogue_is_current():
-    from course.exercises import catalogue
+    from course.tools.exercises import catalogue
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert catalogue(NOTEBOOKS) in readme, "run `python -m course catalogue` into README.md"

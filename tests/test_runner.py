@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from course import runner
+from course.tools import runner
 
 
 def notebook(path, *sources):
@@ -68,6 +68,21 @@ def test_later_runs_keep_other_lessons_and_profiles(lessons, tmp_path, monkeypat
     entries = json.loads((build / "report.json").read_text())["lessons"]
     assert [(e["notebook"], e["profile"]) for e in entries] == [
         ("00_ok.ipynb", "quick"), ("00_ok.ipynb", "smoke"), ("01_fails.ipynb", "smoke")]
+
+
+@pytest.mark.parametrize("damage", ["{\"lessons\": [", "[1, 2]", "{\"lessons\": 3}"])
+def test_a_damaged_report_is_kept_aside_and_named(lessons, tmp_path, monkeypatch, capsys, damage):
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "report.json").write_text(damage)
+    monkeypatch.setattr(runner, "lessons", lambda only: [lessons / "00_ok.ipynb"])
+    runner.run(profile="smoke", build=build)
+    aside = list(build.glob("report.unreadable-*.json"))
+    assert len(aside) == 1 and aside[0].read_text() == damage  # nothing lost
+    err = capsys.readouterr().err
+    assert f"{build / 'report.json'} is not a run report" in err and aside[0].name in err
+    entries = json.loads((build / "report.json").read_text())["lessons"]
+    assert [e["notebook"] for e in entries] == ["00_ok.ipynb"]
 
 
 def test_write_back_stores_outputs_only_for_lessons_that_ran(lessons, tmp_path, monkeypatch):

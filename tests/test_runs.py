@@ -7,7 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from course import runs, train, trial
+from course import runs, train
+from course.runtime import trial
 
 RNG = np.random.default_rng(0)
 X = RNG.integers(0, 256, (64, 4, 4), dtype=np.uint8)
@@ -175,7 +176,7 @@ def test_compare_with_reference_prints_both_rows_or_what_is_missing(tmp_path, ca
 def test_curves_are_recorded_and_drawn_beside_the_reference_s(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
-    from course import report
+    from course.runtime import report
 
     monkeypatch.setattr(report, "RECORDED", {})
     drawn = []

@@ -1,4 +1,4 @@
-"""Profiles, seeds and the first cell of every lesson (course.setup, course.colab)."""
+"""Profiles, seeds and the first cell of every lesson (course.setup, course.runtime.colab)."""
 
 import subprocess
 import sys
@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course import colab, setup
+from course import setup
+from course.runtime import colab
 from course.setup import Profile, resolve_profile
 
 
@@ -125,9 +126,36 @@ def test_bootstrap_without_clone_says_what_to_run(fake_colab, tmp_path):
         colab.bootstrap(run=lambda *a, **k: None, repo_dir=tmp_path / "nowhere")
 
 
-def test_missing_requirements_uses_import_names():
-    missing = colab.missing_requirements(find_spec=lambda m: None if m == "cv2" else object())
-    assert missing == ["opencv-python-headless>=4.8"]
+def test_missing_requirements_come_from_the_package_metadata():
+    from course.runtime import supported
+
+    bounds = supported.lower_bounds()
+    assert bounds["tensorflow"] and bounds["keras"] and "opencv-python-headless" in bounds
+    assert colab.missing_requirements() == []  # this environment meets them all
+
+
+class FakeMetadata:
+    PackageNotFoundError = __import__("importlib.metadata").metadata.PackageNotFoundError
+
+    def __init__(self, versions):
+        self.versions = versions
+
+    def requires(self, name):
+        return ["tensorflow>=2.20", "opencv-python-headless>=4.8", "networkx>=3.0",
+                'pytest>=8; extra == "test"']
+
+    def version(self, name):
+        if name not in self.versions:
+            raise self.PackageNotFoundError(name)
+        return self.versions[name]
+
+
+def test_unmet_names_missing_and_old_and_accepts_colabs_opencv():
+    from course.runtime import supported
+
+    meta = FakeMetadata({"tensorflow": "2.19.1", "opencv-python": "5.0.0.93"})
+    assert supported.unmet(meta) == [("tensorflow", "2.19.1", "2.20"), ("networkx", None, "3.0")]
+    assert supported.older("2.20.0rc1", "2.20") is False and supported.older("3.9", "3.10")
 
 
 # --- GPU speed-ups, exercised on the CPU ----------------------------------------------

@@ -14,10 +14,11 @@ import subprocess
 import nbformat
 import pytest
 
-from course import colab, site
-from course.exercises import exercises
-from course.paths import ROOT
-from course.runner import lessons
+from course.runtime import colab
+from course.runtime.paths import ROOT
+from course.tools import site
+from course.tools.exercises import exercises
+from course.tools.runner import lessons
 
 LESSONS = lessons()
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -82,8 +83,16 @@ def test_lesson_pages_are_student_versions_with_figures(built):
 def test_solutions_on_request_and_no_report(tmp_path):
     index = site.build(tmp_path, only=["00"], solutions=True, report=tmp_path / "none.json")
     assert "BEGIN SOLUTION" in (tmp_path / f"{LESSONS[0].stem}.html").read_text()
-    assert "No run report yet" in index.read_text()
+    assert "No run report yet: " in index.read_text()
+    assert str(tmp_path) not in index.read_text(), "no machine path on the page"
     assert "instructor version, with solutions" in index.read_text()
+
+
+def test_a_damaged_report_is_named_not_taken_for_a_missing_one(tmp_path):
+    report = tmp_path / "report.json"
+    report.write_text('{"lessons": [')
+    index = site.build(tmp_path / "site", only=["00"], report=report).read_text()
+    assert "The run report is unreadable" in index and "No run report yet" not in index
 
 
 @pytest.mark.parametrize("markdown, goals", [

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from course import speed
+from course.runtime import speed
 
 
 @pytest.fixture

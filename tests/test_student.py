@@ -15,9 +15,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from course import student
-from course.__main__ import main
-from course.exercises import (
+from course.runtime.paths import NOTEBOOKS
+from course.tools import student
+from course.tools.cli import main
+from course.tools.exercises import (
     BEGIN,
     CHECK_CALL,
     END,
@@ -25,8 +26,7 @@ from course.exercises import (
     solution_regions,
     stub_solutions,
 )
-from course.paths import NOTEBOOKS
-from course.runner import lessons
+from course.tools.runner import lessons
 
 LESSONS = lessons()
 STUB_LINE = re.compile(r"^-+> +\d+ (.*)$", re.MULTILINE)  # IPython's "----> 3  code" line

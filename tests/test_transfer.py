@@ -1,5 +1,6 @@
 """The cached pretrained base and the ImageNet weight loading (course.transfer)."""
 
+import json
 import time
 
 import keras
@@ -77,6 +78,31 @@ def test_a_damaged_cache_file_is_detected_and_rebuilt(cache, capsys, damage):
     assert not again.from_cache
     assert "unusable" in capsys.readouterr().out
     assert pretrain(x, y).from_cache  # rebuilt, so the next run loads it
+
+
+def test_a_foreign_weights_file_with_a_matching_checksum_is_rebuilt(cache, capsys):
+    x, y = data()
+    path = pretrain(x, y).path
+    other = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    meta = json.loads(path.with_name(path.name.replace(".weights.h5", ".json")).read_text())
+    transfer.save_weights(other, path, path.with_name(path.name.replace(".weights.h5", ".json")),
+                          {k: v for k, v in meta.items() if k != "sha256"})
+    capsys.readouterr()
+    again = transfer.pretrained_base(tiny_base, x, y, recipe=RECIPE, key="smoke")
+    assert not again.from_cache and "it does not load" in capsys.readouterr().out
+
+
+def test_a_bug_while_loading_the_cache_is_raised_and_the_cache_kept(cache, monkeypatch):
+    x, y = data()
+    path = pretrain(x, y).path
+
+    def broken(_path):
+        raise TypeError("a bug, not a bad cache")
+
+    monkeypatch.setattr(transfer.files, "digest", broken)
+    with pytest.raises(TypeError, match="a bug"):
+        pretrain(x, y)
+    assert path.exists() and path.with_name(path.name.replace(".weights.h5", ".json")).exists()
 
 
 def test_imagenet_base_loads_a_local_weights_file(tmp_path):

@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from course import models, runner, trial
+from course import models
+from course.runtime import trial
+from course.tools import runner
 from tests.test_runner import notebook
 
 

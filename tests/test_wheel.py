@@ -49,7 +49,8 @@ def test_an_installed_wheel_runs_away_from_the_checkout(site, tmp_path):
     script = (
         f"site = {str(site)!r}\n"
         "import course, course.check\n"
-        "from course import data, paths, runs, student\n"
+        "from course import data, runs\nfrom course.runtime import paths\n"
+        "from course.tools import student\n"
         "assert course.__file__.startswith(site), course.__file__\n"
         "assert paths.INSTALLED and paths.BUILD == paths.Path.cwd() / 'build'\n"
         "x, y, xt, yt = data.load('mnist')\n"

@@ -22,9 +22,9 @@ import inspect
 import sys
 from dataclasses import dataclass
 
-from course import settings
+from course.runtime import settings
 
-GRADING_VAR = "COURSE_GRADING"
+GRADING_VAR = settings.GRADING
 
 
 class Hint(Exception):

@@ -17,11 +17,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from course.colab import STUDENT_BRANCH
-from course.errors import UsageError
-from course.exercises import HIDDEN_TESTS_TAG, exercises, solution_regions, stub_solutions
-from course.paths import BUILD, NOTEBOOKS, ROOT
-from course.runner import lessons
+from course.runtime.colab import STUDENT_BRANCH
+from course.runtime.errors import UsageError
+from course.runtime.paths import BUILD, NOTEBOOKS, ROOT
+from course.tools.exercises import HIDDEN_TESTS_TAG, exercises, solution_regions, stub_solutions
+from course.tools.runner import lessons
 
 DEFAULT_OUT = BUILD / "student"
 NBVAL_MARKER = re.compile(r"# NBVAL_[A-Z_]+")

@@ -8,10 +8,11 @@ in Jupyter, ``record`` only remembers them in ``RECORDED``.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-RECORD_FILE_VAR = "COURSE_RECORD_FILE"
+from course.runtime import settings
+
+RECORD_FILE_VAR = settings.RECORD_FILE
 RECORDED: dict[str, object] = {}
 
 
@@ -23,7 +24,7 @@ def record(**figures) -> None:
         if isinstance(value, float):
             value = float(f"{value:.6g}")  # six significant digits, so 1.7e-08 survives
         RECORDED[key] = value
-    path = os.environ.get(RECORD_FILE_VAR)
+    path = settings.text(RECORD_FILE_VAR)
     if path:
         Path(path).write_text(json.dumps(RECORDED, indent=1, default=str))
 

@@ -21,8 +21,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from course.runtime import settings
+
 MARGIN = 1.10  # a setting must be this much faster than plain float32 to be chosen
-XLA_VAR = "COURSE_XLA"  # "1" or "0": decide without probing
+XLA_VAR = settings.XLA  # "1" or "0": decide without probing
 BATCH, STEPS = 64, 6
 
 
@@ -82,7 +84,7 @@ def _key() -> str:
 
 
 def _cache_file() -> Path:
-    from course.transfer import cache_dir
+    from course.runtime.settings import cache_dir
 
     return cache_dir() / "speed.json"
 
@@ -132,7 +134,7 @@ def probe() -> Choice:
 
 def choose(refresh: bool = False, cache: Path | None = None) -> Choice:
     """The cached choice for this machine, or a fresh probe (stored for next time)."""
-    from course import files
+    from course.runtime import files
 
     cache = Path(cache or _cache_file())
     key = _key()
@@ -154,8 +156,6 @@ def choose(refresh: bool = False, cache: Path | None = None) -> Choice:
 
 def cpu_choice() -> Choice:
     """``COURSE_XLA`` when it is set, else :func:`choose`."""
-    from course import settings
-
     if settings.is_set(XLA_VAR):
         return Choice(settings.flag(XLA_VAR), {}, forced=True)
     return choose()

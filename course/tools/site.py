@@ -10,20 +10,19 @@ report (``build/report.json``) when there is one.
 from __future__ import annotations
 
 import html
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from course import colab
-from course.exercises import Exercise, exercises
-from course.paths import BUILD, NOTEBOOKS
-from course.runner import lessons
-from course.student import student_version
+from course.runtime import colab
+from course.runtime.paths import BUILD, NOTEBOOKS
+from course.runtime.profiles import NAMES
+from course.tools.exercises import Exercise, exercises
+from course.tools.runner import ReportUnreadable, lessons, read_report
+from course.tools.student import student_version
 
 DEFAULT_OUT = BUILD / "site"
 REPORT = BUILD / "report.json"
-PROFILES = ("smoke", "quick", "full")
 
 
 @dataclass
@@ -88,9 +87,12 @@ def lesson_header(markdown: str) -> tuple[str, list[str]]:
 def _timings(report: Path) -> tuple[dict[str, dict[str, float]], str]:
     """Seconds per lesson and profile in a run report, and a line on that run."""
     try:
-        data = json.loads(report.read_text())
-    except (OSError, ValueError):
-        return {}, f"No run report yet ({report}): `make course` writes one."
+        data = read_report(report)
+    except ReportUnreadable as error:
+        return {}, (f"The run report is unreadable: {error}. `make course` writes a new one "
+                    "(and keeps the damaged one aside).")
+    if not data:
+        return {}, "No run report yet: `make course` writes one."
     timings: dict[str, dict[str, float]] = {}
     for lesson in data.get("lessons", []):
         if lesson.get("status") == "ok":
@@ -123,7 +125,7 @@ def _index_page(index: list[Lesson], run: str, solutions: bool, mathjax_url: str
         f"<tr><td>{lesson.page[:2]}</td>"
         f"<td><a href=\"{lesson.page}\">{_inline(lesson.title)}</a></td>"
         f"<td><ul>{''.join(f'<li>{_inline(g)}</li>' for g in lesson.goals)}</ul></td>"
-        + "".join(f"<td class=num>{_duration(lesson.seconds.get(p))}</td>" for p in PROFILES)
+        + "".join(f"<td class=num>{_duration(lesson.seconds.get(p))}</td>" for p in NAMES)
         + f"<td><a href=\"{lesson.colab}\">Open in Colab</a></td></tr>"
         for lesson in index)
     exercise_rows = "\n".join(
@@ -131,7 +133,7 @@ def _index_page(index: list[Lesson], run: str, solutions: bool, mathjax_url: str
         f"<td>{_inline(ex.title)}</td><td>{_inline(ex.statement or '-')}</td></tr>"
         for lesson in index for ex in lesson.exercises)
     version = "instructor version, with solutions" if solutions else "student version"
-    profile_heads = "".join(f"<th>{p}</th>" for p in PROFILES)
+    profile_heads = "".join(f"<th>{p}</th>" for p in NAMES)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Convolutional neural networks with Keras 3</title>

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course import data
-from course.paths import BUILD, ROOT
+from course.runtime import profiles, settings, supported
+from course.runtime.paths import BUILD, ROOT
+from course.runtime.profiles import ENV_VAR
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 GPU_PROBE_TIMEOUT_S = 300
@@ -39,8 +41,8 @@ class Finding:
 def diagnose(requirements: Path = ROOT / "requirements.txt") -> list[Finding]:
     """Every check, in the order the report prints them."""
     gpu, devices = check_gpu()
-    return [*check_versions(requirements), gpu, check_profile(devices), *check_data(),
-            *check_write_access()]
+    return [*check_versions(requirements), gpu, check_settings(), check_profile(devices),
+            *check_data(), *check_write_access()]
 
 
 def report(findings: list[Finding]) -> int:
@@ -58,12 +60,17 @@ def report(findings: list[Finding]) -> int:
 
 
 def check_versions(requirements: Path) -> list[Finding]:
-    """Python's version, and every package pinned in requirements.txt installed at its pin."""
+    """Python's version; every dependency within the supported range; and, in a checkout,
+    every package pinned in requirements.txt installed at its pin."""
     findings = [Finding(OK, "python", platform.python_version())]
+    for name, version, bound in supported.unmet():
+        have = f"{name} {version} is older than" if version else f"{name} is not installed;"
+        findings.append(Finding(ERROR, "packages", f"{have} the course needs {name}>={bound}",
+                                f"`pip install -U '{name}>={bound}'`, or {INSTALL_FIX}"))
     pins = _pins(requirements)
     if not pins:
-        return [*findings, Finding(WARNING, "packages", f"no pins found in {requirements}, "
-                                   "so versions were not compared")]
+        return [*findings, Finding(OK, "packages", "within the supported range (no "
+                                   "requirements.txt here to compare with the tested pins)")]
     matching = []
     for name, pinned in pins.items():
         try:
@@ -115,16 +122,21 @@ def visible_gpus() -> list[str]:
     return done.stdout.split()
 
 
+def check_settings() -> Finding:
+    """The course's environment variables that are set (``course.runtime.settings``)."""
+    found = settings.described()
+    return Finding(OK, "settings", ", ".join(found) if found else
+                   "no COURSE_* variable is set (every default applies)")
+
+
 def check_profile(devices: list[str]) -> Finding:
     """The profile the lessons will use, and whether it fits the machine."""
-    from course.setup import ENV_VAR, resolve_profile
-
     try:
-        profile = resolve_profile(gpu_visible=bool(devices))
+        profile = profiles.resolve(bool(devices))
     except ValueError as error:
         return Finding(ERROR, "profile", str(error), f"`unset {ENV_VAR}`, or set it to one "
-                       "of smoke, quick, full")
-    how = f"from {ENV_VAR}" if os.environ.get(ENV_VAR, "").strip() else "the default here"
+                       f"of {', '.join(profiles.NAMES)}")
+    how = f"from {ENV_VAR}" if settings.is_set(ENV_VAR) else "the default here"
     if profile.name == "full" and not devices:
         return Finding(WARNING, "profile", f"full ({how}) without a GPU: lessons will take hours",
                        f"`export {ENV_VAR}=quick`, or use a machine with a GPU")
@@ -134,9 +146,9 @@ def check_profile(devices: list[str]) -> Finding:
 def check_data() -> list[Finding]:
     """Every source of every dataset: files present are verified; nothing is downloaded."""
     findings = []
-    folder = os.environ.get(data.DATA_DIR_VAR)
-    if folder and not Path(folder).expanduser().is_dir():
-        what = "is not a folder" if Path(folder).expanduser().exists() else "does not exist"
+    folder = settings.data_dir()
+    if folder and not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
         findings.append(Finding(
             ERROR, "data", f"{data.DATA_DIR_VAR}={folder} {what}",
             f"point {data.DATA_DIR_VAR} at the folder that holds mnist.npz, fashion_mnist.npz "

@@ -9,11 +9,12 @@ on a laptop.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from course.runtime import supported
 
 REPO_URL = "https://github.com/keras-cnn-course/cnn-course"
 CLONE_DIR = Path("/content/cnn-course")
@@ -26,28 +27,18 @@ def colab_url(notebook: str, branch: str = "main") -> str:
     repo = REPO_URL.removeprefix("https://github.com/")
     return f"https://colab.research.google.com/github/{repo}/blob/{branch}/notebooks/{notebook}"
 
-# import name -> pip requirement, for what a lesson imports
-RUNTIME_REQUIREMENTS = {
-    "tensorflow": "tensorflow>=2.16",
-    "keras": "keras>=3.0",
-    "cv2": "opencv-python-headless>=4.8",
-    "matplotlib": "matplotlib>=3.8",
-    "networkx": "networkx>=3.0",
-}
-
-
 def in_colab() -> bool:
     """True inside a Google Colab runtime."""
     return "google.colab" in sys.modules
 
 
-def missing_requirements(find_spec=importlib.util.find_spec) -> list[str]:
-    """The pip requirements whose modules cannot be imported here."""
-    return [req for module, req in RUNTIME_REQUIREMENTS.items() if find_spec(module) is None]
+def missing_requirements() -> list[str]:
+    """The pip requirements (``name>=bound``) that are missing here or older than supported."""
+    return [f"{name}>={bound}" for name, _, bound in supported.unmet()]
 
 
 def bootstrap(run=subprocess.run, repo_dir: Path = CLONE_DIR) -> bool:
-    """On Colab, install the course package and missing requirements; elsewhere do nothing.
+    """On Colab, install the course package and what is missing or too old; elsewhere nothing.
 
     Returns True when it ran (on Colab). ``run`` is ``subprocess.run``; tests pass a fake.
     """

@@ -15,7 +15,7 @@ import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from course.errors import UsageError
+from course.runtime.errors import UsageError
 
 BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
 HIDDEN_TESTS_TAG = "hidden-tests"

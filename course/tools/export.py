@@ -14,8 +14,8 @@ import json
 import re
 from pathlib import Path
 
-from course.errors import UsageError
-from course.paths import NOTEBOOKS, PACKAGE
+from course.runtime.errors import UsageError
+from course.runtime.paths import NOTEBOOKS, PACKAGE
 
 MARKER = re.compile(r"^#@save (\w+)\s*$")
 

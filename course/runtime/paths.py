@@ -9,7 +9,7 @@ of the current directory, never into site-packages.
 
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent
 _CHECKOUT = PACKAGE.parent
 INSTALLED = not (_CHECKOUT / "notebooks").is_dir() and (PACKAGE / "_files").is_dir()
 

@@ -12,15 +12,15 @@ import contextlib
 import json
 import os
 import platform
+import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from course import report, trial
-from course.errors import UsageError
-from course.paths import BUILD, NOTEBOOKS
-from course.setup import ENV_VAR as PROFILE_VAR
+from course.runtime import report, settings, trial
+from course.runtime.errors import CourseError, UsageError
+from course.runtime.paths import BUILD, NOTEBOOKS
 
 CELL_TIMEOUT_S = 1800
 
@@ -53,7 +53,7 @@ def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT
     """Execute one notebook in a fresh kernel; return its result and the executed notebook.
 
     The kernel's own output (TensorFlow's C++ logs) goes to ``out_dir/<lesson>.log``.
-    ``trial_steps`` > 0 makes it a trial run (:mod:`course.trial`), with its own
+    ``trial_steps`` > 0 makes it a trial run (:mod:`course.runtime.trial`), with its own
     throw-away cache so that no half-trained base lands in the real one.
     """
     import nbformat
@@ -65,12 +65,10 @@ def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT
     error = ""
     with tempfile.TemporaryDirectory() as tmp, open(out_dir / f"{path.stem}.log", "w") as log:
         figures_file = Path(tmp) / "figures.json"
-        env = {PROFILE_VAR: profile, report.RECORD_FILE_VAR: str(figures_file),
+        env = {settings.PROFILE: profile, report.RECORD_FILE_VAR: str(figures_file),
                trial.ENV_VAR: str(trial_steps or "")}
         if trial_steps:
-            from course.transfer import CACHE_VAR
-
-            env[CACHE_VAR] = str(Path(tmp) / "cache")
+            env[settings.CACHE_DIR] = str(Path(tmp) / "cache")
         started = time.perf_counter()
         with environment(env):
             client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
@@ -183,10 +181,36 @@ def write_report(results: list[LessonResult], build: Path) -> None:
     (build / "report.md").write_text("\n".join(lines) + "\n")
 
 
-def _previous_entries(path: Path) -> list[dict]:
+class ReportUnreadable(CourseError):
+    """A run report that exists but is not a report (damaged, truncated, hand-edited)."""
+
+
+def read_report(path: Path) -> dict:
+    """The run report at ``path``; {} when there is none. Raises ReportUnreadable."""
     try:
-        return json.loads(path.read_text()).get("lessons", [])
-    except (OSError, ValueError, AttributeError):
+        text = path.read_text()
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise ReportUnreadable(f"{path} cannot be read ({error.strerror})") from None
+    try:
+        report = json.loads(text)
+        if not isinstance(report, dict) or not isinstance(report.get("lessons", []), list):
+            raise ValueError("not a run report")
+    except ValueError as error:
+        raise ReportUnreadable(f"{path} is not a run report ({error})") from None
+    return report
+
+
+def _previous_entries(path: Path) -> list[dict]:
+    """The entries of the report at ``path``; a damaged report is kept aside, not lost."""
+    try:
+        return read_report(path).get("lessons", [])
+    except ReportUnreadable as error:
+        aside = path.with_name(f"{path.stem}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}.json")
+        path.replace(aside)
+        print(f"warning: {error}; moved it to {aside} and started a new report",
+              file=sys.stderr)
         return []
 
 

@@ -18,12 +18,11 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import os
 
-from course import report
-from course.errors import UsageError
+from course.runtime import report, settings
+from course.runtime.errors import UsageError
 
-ENV_VAR = "COURSE_TRIAL_STEPS"
+ENV_VAR = settings.TRIAL_STEPS
 MAX_EPOCHS = 2
 WORK = {"trial_train_flop": 0.0, "trial_eval_flop": 0.0, "trial_train_steps": 0}
 _RUNNING = []  # wrapped calls in progress: fit's own validation is counted by fit, once
@@ -31,7 +30,7 @@ _RUNNING = []  # wrapped calls in progress: fit's own validation is counted by f
 
 def steps() -> int:
     """The trial's batch limit from ``COURSE_TRIAL_STEPS``; 0 when this is not a trial."""
-    value = os.environ.get(ENV_VAR, "").strip()
+    value = settings.text(ENV_VAR)
     if not value:
         return 0
     if not value.isdigit() or int(value) < 1:

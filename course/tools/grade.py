@@ -25,12 +25,11 @@ import io
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
-from course.check.core import GRADING_VAR
-from course.errors import UsageError
-from course.exercises import HIDDEN_TESTS_TAG, Exercise, exercises
-from course.paths import BUILD, NOTEBOOKS
-from course.runner import environment, lessons
-from course.setup import ENV_VAR as PROFILE_VAR
+from course.runtime import settings
+from course.runtime.errors import UsageError
+from course.runtime.paths import BUILD, NOTEBOOKS
+from course.tools.exercises import HIDDEN_TESTS_TAG, Exercise, exercises
+from course.tools.runner import environment, lessons
 
 DEFAULT_OUT = BUILD / "grades"
 CELL_TIMEOUT_S = 120
@@ -107,7 +106,7 @@ def run(nb, timeout: int, profile: str) -> tuple[str, int | None]:
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(NOTEBOOKS)}},
                             extra_arguments=["--IPKernelApp.capture_fd_output=False"])
-    with environment({GRADING_VAR: "1", PROFILE_VAR: profile}):
+    with environment({settings.GRADING: "1", settings.PROFILE: profile}):
         try:
             client.execute()
             return "", None
@@ -187,7 +186,7 @@ def feedback_page(rows: list[Row]) -> str:
 def grade_all(hand_ins, out: Path = DEFAULT_OUT, timeout: int = CELL_TIMEOUT_S,
               profile: str = "smoke", folder: Path = NOTEBOOKS) -> list[Row]:
     """Grade every hand-in; write ``gradebook.csv`` and the feedback pages into ``out``."""
-    from course import files
+    from course.runtime import files
 
     paths = [Path(p) for p in hand_ins]
     missing = [str(p) for p in paths if not p.is_file()]
