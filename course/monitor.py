@@ -90,6 +90,32 @@ class ImageLogger(keras.callbacks.Callback):
         self.writer.close()
 
 
+class WeightHistograms(keras.callbacks.Callback):
+    """Log a histogram of every weight after every epoch, tagged by the weight's path
+    (``small_cnn/conv1/kernel``). Introduced in lesson 11.
+
+    ``keras.callbacks.TensorBoard(histogram_freq=1)`` writes the same, but Keras 3.13
+    (Colab's) tags each by its short name (``kernel``, ``bias``), so all the layers'
+    kernels land in one tag; this callback names them the same on every Keras version.
+    """
+
+    def __init__(self, logdir):
+        super().__init__()
+        self.logdir = str(logdir)
+
+    def on_train_begin(self, logs=None):
+        self.writer = tf.summary.create_file_writer(self.logdir)
+
+    def on_epoch_end(self, epoch, logs=None):
+        with self.writer.as_default():
+            for weight in self.model.weights:
+                tf.summary.histogram(f"{weight.path}/histogram", weight, step=epoch)
+        self.writer.flush()
+
+    def on_train_end(self, logs=None):
+        self.writer.close()
+
+
 def filter_grid(kernel, pad: int = 1, scale=None) -> np.ndarray:
     """A conv kernel ``(kh, kw, c_in, n)`` as one grey image, filters side by side.
 

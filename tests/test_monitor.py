@@ -44,7 +44,8 @@ def batches(data, size=16):
 def test_event_files_hold_scalars_histograms_and_images(data, tmp_path):
     logdir = monitor.fresh_dir(tmp_path / "logs")
     tiny_model().fit(batches(data), validation_data=batches(data), epochs=EPOCHS, verbose=0,
-                     callbacks=[keras.callbacks.TensorBoard(logdir, histogram_freq=1),
+                     callbacks=[keras.callbacks.TensorBoard(logdir),
+                                monitor.WeightHistograms(logdir / "weights"),
                                 monitor.ImageLogger(logdir / "images", data[0])])
     events = monitor.read_events(logdir)
     scalars = monitor.read_scalars(logdir)
@@ -55,7 +56,10 @@ def test_event_files_hold_scalars_histograms_and_images(data, tmp_path):
     assert curves["loss"][0] == curves["val_loss"][0] == [1, 2, 3]
     assert curves["loss"][1] == scalars["train/epoch_loss"][1]
     histograms = {k: s for k, s in events.items() if s.kind == "histograms"}
-    assert any("conv/kernel" in key for key in histograms), sorted(events)
+    model = tiny_model()
+    assert sorted(histograms) == sorted(f"weights/{w.path}/histogram" for w in model.weights), \
+        "one tag per weight, named by its path, on every Keras version"
+    assert all(s.steps == list(range(EPOCHS)) for s in histograms.values())
     assert all(np.shape(v)[1] == 3 for s in histograms.values() for v in s.values)
     images = {k: s for k, s in events.items() if s.kind == "images"}
     # after epoch e at step e - 1, where Keras puts that epoch's scalars; the start apart
