@@ -14,6 +14,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 __version__ = "0.1.0"
 
 
+def submodule(package: str, name: str):
+    """``package.name``, imported on first use (a package's lazy ``__getattr__``)."""
+    try:
+        return importlib.import_module(f"{package}.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != f"{package}.{name}":
+            raise
+        raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+
+
 def __getattr__(name):
     if name == "record":
         from course.runtime.report import record
@@ -23,9 +33,4 @@ def __getattr__(name):
         from course.claims import claim
 
         return claim
-    try:
-        return importlib.import_module(f"course.{name}")
-    except ModuleNotFoundError as error:
-        if error.name != f"course.{name}":
-            raise
-        raise AttributeError(f"module 'course' has no attribute {name!r}") from None
+    return submodule(__name__, name)

@@ -91,3 +91,15 @@ def test_commands_that_do_not_train_never_load_tensorflow(argv, tmp_path):
                           cwd=ROOT, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.rstrip().endswith("tensorflow loaded: False")
+
+
+def test_subpackages_load_their_modules_on_first_use_without_tensorflow():
+    code = ("import sys, course\n"
+            "assert course.runtime.paths.ROOT and course.tools.export.MARKER\n"
+            "try:\n    course.runtime.no_such_module\nexcept AttributeError as e:\n    print(e)\n"
+            "print('tensorflow loaded:', 'tensorflow' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [
+        "module 'course.runtime' has no attribute 'no_such_module'", "tensorflow loaded: False"]

@@ -7,3 +7,9 @@
 ``report`` (``course.record``) and ``trial`` (trial runs' short fits). None of them
 imports TensorFlow when it is imported.
 """
+
+from course import submodule
+
+
+def __getattr__(name):
+    return submodule(__name__, name)

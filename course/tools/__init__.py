@@ -4,3 +4,9 @@
 versions), ``grade`` (hand-ins), ``exercises`` (answer markers), ``site``, ``doctor``
 and ``export`` (``#@save`` cells into the package).
 """
+
+from course import submodule
+
+
+def __getattr__(name):
+    return submodule(__name__, name)
