@@ -105,6 +105,32 @@ def test_lesson_header(markdown, goals):
     assert site.lesson_header(markdown) == ("T", goals)
 
 
+def test_pages_need_nothing_from_the_network(built):
+    index, _ = built
+    for page in index.parent.glob("*.html"):
+        fetched = re.findall(r'<(?:script|img|link)[^>]+(?:src|href)="(https?://[^"]+)"',
+                             page.read_text())
+        assert not fetched, f"{page.name} fetches {fetched}"
+    assert (index.parent / "mathjax" / "MathJax.js").is_file()
+    assert (index.parent / site.BADGE).read_text().startswith("<svg")
+
+
+def test_catalogue_links_each_exercise_to_its_statement(built):
+    index, text = built
+    links = re.findall(r'<a href="(\d\d_\w+\.html)#(exercise-[\d.]+)">', text)
+    numbered = [ex for path in LESSONS for ex in exercises(path) if ex.number]
+    assert len(links) == len(numbered) > 20
+    for page, anchor in links:
+        assert f'id="{anchor}"' in (index.parent / page).read_text(), (page, anchor)
+
+
+def test_no_nbval_markers_on_any_page(built, tmp_path):
+    index, _ = built
+    solutions = site.build(tmp_path, only=["05"], solutions=True)
+    for page in [*index.parent.glob("*.html"), *solutions.parent.glob("*.html")]:
+        assert "NBVAL" not in page.read_text(), page.name
+
+
 # --- in a browser --------------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -113,13 +139,20 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def screenshot(url, png, tmp_path, height):
     """Open ``url`` in headless Chromium and save what it shows."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                    f"--user-data-dir={tmp_path / 'chromium'}", "--virtual-time-budget=5000",
-                    f"--window-size=1280,{height}", f"--screenshot={png}", url],
-                   check=True, capture_output=True, timeout=120)
+    browse(url, tmp_path, f"--window-size=1280,{height}", f"--screenshot={png}")
     return png
+
+
+def browse(url, tmp_path, *args):
+    """Headless Chromium on ``url`` with the network off (every request goes to a closed
+    port), after its scripts had 15 s of virtual time; what it printed."""
+    return subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                           "--disable-quic", "--no-first-run", "--disable-background-networking",
+                           "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+                           "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+                           f"--user-data-dir={tmp_path / 'chromium'}",
+                           "--virtual-time-budget=15000", *args, url],
+                          check=True, capture_output=True, text=True, timeout=120).stdout
 
 
 def ink(png):
@@ -142,3 +175,16 @@ def test_site_in_a_browser(built, tmp_path):
     assert ink(io.BytesIO(base64.b64decode(figure))) > 0.05, "the lesson's first figure is blank"
     shot = screenshot(lesson.as_uri(), SCREENSHOTS / "lesson.png", tmp_path, 6000)
     assert ink(shot) > 0.05, f"{shot}: the lesson page shows too little"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y "
+                    "chromium; .ci/run does it)")
+def test_the_maths_renders_with_the_network_off(built, tmp_path):
+    index, _ = built
+    page = index.parent / "04_backpropagation.html"
+    assert page.read_text().count("$") > 10, "the lesson should have maths to render"
+    dom = browse(page.as_uri(), tmp_path, "--dump-dom")
+    rendered = dom.count('class="MathJax"') + dom.count('class="MathJax_Display"')
+    assert rendered > 10, "MathJax did not typeset the formulas"
+    assert 'class="MathJax_Error"' not in dom and "Math Processing Error" not in dom
+    screenshot(page.as_uri(), SCREENSHOTS / "maths.png", tmp_path, 3000)

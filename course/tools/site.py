@@ -11,18 +11,30 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from course.runtime import colab
 from course.runtime.paths import BUILD, NOTEBOOKS
 from course.runtime.profiles import NAMES
-from course.tools.exercises import Exercise, exercises
+from course.tools.exercises import STATEMENT, Exercise, exercises
 from course.tools.runner import ReportUnreadable, lessons, read_report
 from course.tools.student import student_version
 
 DEFAULT_OUT = BUILD / "site"
 REPORT = BUILD / "report.json"
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe,course"
+# jupyter-server-mathjax ships only the STIX-Web fonts: MathJax must not look for its TeX
+# fonts (without this, a prime in a formula is a "Math Processing Error").
+MATHJAX_FONTS = """MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null,
+  webFont: "STIX-Web", imageFont: null}});
+MathJax.Ajax.loadComplete("[MathJax]/config/course.js");
+"""
+BADGE = "colab-badge.svg"
+COLAB_BADGE_URL = "https://colab.research.google.com/assets/colab-badge.svg"
+REQUIRE_JS = re.compile(r'<script src="https://[^"]*/require(\.min)?\.js"></script>\n?')
+NBVAL_LINE = re.compile(r"^# NBVAL_\w+[ \t]*\n?", re.MULTILINE)
 
 
 @dataclass
@@ -44,24 +56,83 @@ def build(out: Path = DEFAULT_OUT, only=None, solutions: bool = False, report: P
     from nbconvert import HTMLExporter
 
     timings, run = _timings(Path(report))
-    exporter = HTMLExporter(embed_images=True)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    exporter = HTMLExporter(embed_images=True)
+    exporter.mathjax_url = _local_mathjax(out) or exporter.mathjax_url
+    (out / BADGE).write_text(_badge_svg(), encoding="utf-8")
     index = []
     for path in lessons(only, folder):
         original = nbformat.read(path, as_version=4)
         nb = original if solutions else student_version(path)
         title, goals = lesson_header(original.cells[0].source)
-        nb.cells.insert(0, nbformat.v4.new_markdown_cell("[&larr; all lessons](index.html)"))
+        _prepare(nb)
         page, _ = exporter.from_notebook_node(
             nb, resources={"metadata": {"path": str(path.parent), "name": title}})
-        (out / f"{path.stem}.html").write_text(page, encoding="utf-8")
+        (out / f"{path.stem}.html").write_text(_offline(page), encoding="utf-8")
         branch = "main" if solutions else colab.STUDENT_BRANCH
         index.append(Lesson(f"{path.stem}.html", title, goals, colab.colab_url(path.name, branch),
                             timings.get(path.name, {}), exercises(path, original)))
     (out / "index.html").write_text(_index_page(index, run, solutions, exporter.mathjax_url),
                                     encoding="utf-8")
     return out / "index.html"
+
+
+def _local_mathjax(out: Path) -> str | None:
+    """Copy MathJax (from the jupyter-server-mathjax package) into the site; its URL there.
+
+    None, after a note, when the package is missing: the pages then load it from a CDN.
+    """
+    try:
+        import jupyter_server_mathjax
+    except ImportError:
+        print("note: jupyter-server-mathjax is not installed, so the pages load MathJax from "
+              "the network; `pip install jupyter-server-mathjax` makes the site work offline")
+        return None
+    static = Path(jupyter_server_mathjax.__file__).parent / "static"
+    if not (out / "mathjax" / "MathJax.js").is_file():
+        shutil.copytree(static, out / "mathjax", dirs_exist_ok=True)
+    (out / "mathjax" / "config" / "course.js").write_text(MATHJAX_FONTS)
+    return f"mathjax/MathJax.js?config={MATHJAX_CONFIG}"
+
+
+def _badge_svg() -> str:
+    """An "Open in Colab" badge drawn here, so the pages need no image from Google."""
+    return ('<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20" role="img" '
+            'aria-label="Open in Colab"><rect width="117" height="20" rx="3" fill="#555"/>'
+            '<rect x="40" width="77" height="20" rx="3" fill="#f9ab00"/>'
+            '<rect x="40" width="4" height="20" fill="#f9ab00"/>'
+            '<g fill="#fff" font-family="Verdana,sans-serif" font-size="11">'
+            '<text x="6" y="14">Open</text><text x="47" y="14" fill="#222">in Colab</text>'
+            '</g></svg>\n')
+
+
+def exercise_link(page: str, exercise: Exercise) -> str:
+    """Where the catalogue links an exercise: its statement's anchor on the lesson page
+    (``06_classic_architectures.html#exercise-6.1``), or the page for one without a number."""
+    return f"{page}#exercise-{exercise.number}" if exercise.number else page
+
+
+def _prepare(nb) -> None:
+    """Make a lesson's cells ready for a page: a link back to the index, an anchor before
+    each exercise statement, and no nbval markers in the code."""
+    import nbformat
+
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = NBVAL_LINE.sub("", cell.source)
+        elif cell.cell_type == "markdown":
+            cell.source = STATEMENT.sub(
+                lambda m: f'<a id="exercise-{m.group(1)}"></a>\n\n{m.group(0)}', cell.source)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("[&larr; all lessons](index.html)"))
+
+
+def _offline(page: str) -> str:
+    """The page without the scripts and images it would fetch from the network: the badge is
+    the site's own, and require.js (used only by widget outputs, which the lessons do not
+    store) is dropped."""
+    page = page.replace(COLAB_BADGE_URL, BADGE)
+    return REQUIRE_JS.sub("", page)
 
 
 def lesson_header(markdown: str) -> tuple[str, list[str]]:
@@ -129,7 +200,7 @@ def _index_page(index: list[Lesson], run: str, solutions: bool, mathjax_url: str
         + f"<td><a href=\"{lesson.colab}\">Open in Colab</a></td></tr>"
         for lesson in index)
     exercise_rows = "\n".join(
-        f"<tr><td><a href=\"{lesson.page}\">{lesson.page[:2]}</a></td>"
+        f"<tr><td><a href=\"{exercise_link(lesson.page, ex)}\">{lesson.page[:2]}</a></td>"
         f"<td>{_inline(ex.title)}</td><td>{_inline(ex.statement or '-')}</td></tr>"
         for lesson in index for ex in lesson.exercises)
     version = "instructor version, with solutions" if solutions else "student version"
