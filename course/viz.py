@@ -163,40 +163,217 @@ def plot_confusion(confusion, class_names, title: str = ""):
 
 
 def show_sliding_window(x, window: tuple[int, int], out, stride: int = 1, steps=None,
-                        size: float = 2.2):
+                        size: float = 2.2, kernel=None):
     """Step through a sliding-window operation: input with the window, output so far.
 
     ``x`` is the 2-D input, ``window`` the (height, width) of the kernel or pooling window,
     ``out`` the full 2-D result; ``steps`` lists which output positions to draw (default:
-    all). Introduced in lesson 02.
+    all). Each column is titled with the window's number in the order the windows are
+    visited (row by row) and the rows and columns it covers. With ``kernel`` (a
+    correlation's weights, of shape ``window``) each window cell also shows its weight
+    (red, small), a middle row shows the window's element-wise products and their sum, and
+    that sum is the output cell filled in orange below; a ``ValueError`` says so if ``out``
+    is not that sum. Introduced in lesson 02.
     """
     x, out = np.asarray(x), np.asarray(out)
+    h, w = window
     positions = [(i, j) for i in range(out.shape[0]) for j in range(out.shape[1])]
-    steps = positions if steps is None else steps
-    fig, axes = plt.subplots(2, len(steps), figsize=(len(steps) * size, 2 * size),
+    steps = positions if steps is None else [tuple(step) for step in steps]
+    rows = 2 if kernel is None else 3
+    fig, axes = plt.subplots(rows, len(steps), figsize=(len(steps) * size, rows * size),
                              squeeze=False)
     for col, (i, j) in enumerate(steps):
-        top, bottom = axes[0, col], axes[1, col]
-        _grid(top, x, highlight=(i * stride, j * stride, *window))
+        top, bottom = axes[0, col], axes[-1, col]
+        r0, c0 = i * stride, j * stride
+        _grid(top, x, highlight=(r0, c0, h, w))
+        top.set_title(f"window {positions.index((i, j)) + 1} of {len(positions)}: "
+                      f"rows {r0}-{r0 + h - 1}, cols {c0}-{c0 + w - 1}", fontsize=8)
         shown = np.full(out.shape, np.nan)
-        done = positions[: positions.index((i, j)) + 1]
-        for r, c in done:
+        for r, c in positions[: positions.index((i, j)) + 1]:
             shown[r, c] = out[r, c]
-        _grid(bottom, shown, highlight=(i, j, 1, 1))
-        top.set_title(f"step {col + 1}: window at ({i * stride}, {j * stride})", fontsize=8)
-        bottom.set_title(f"output[{i}, {j}] = {out[i, j]:g}", fontsize=8)
+        _grid(bottom, shown, highlight=(i, j, 1, 1), fill=kernel is not None)
+        bottom.set_title(f"output[{i}, {j}] = {out[i, j]:g}"
+                         + (", the sum above" if kernel is not None else ""), fontsize=8)
+        if kernel is None:
+            continue
+        weights = np.asarray(kernel)
+        patch = x[r0:r0 + h, c0:c0 + w]
+        products = patch * weights
+        if not np.isclose(products.sum(), out[i, j]):
+            raise ValueError(f"out[{i}, {j}] = {out[i, j]:g} is not the sum of the window "
+                             f"times the kernel ({products.sum():g})")
+        for (a, b), weight in np.ndenumerate(weights):
+            top.text(c0 + b + 0.45, r0 + a + 0.45, f"×{weight:g}", ha="right", va="bottom",
+                     fontsize=6.5, color="red")
+        labels = np.array([f"{v:g}×{k:g}\n= {v * k:g}" for v, k in
+                           zip(patch.flat, weights.flat, strict=True)]).reshape(h, w)
+        _grid(axes[1, col], products.astype(float), labels=labels, fontsize=7)
+        terms = " + ".join(f"{p:g}" for p in products.flat)
+        axes[1, col].set_title(f"{terms}\n= {products.sum():g}", fontsize=7)
+    if kernel is not None:
+        axes[1, 0].set_ylabel("window × kernel", fontsize=8)
     fig.tight_layout()
     plt.show()
 
 
-def _grid(ax, values, highlight):
-    """Draw a small matrix with its numbers and a red box (row, col, height, width)."""
-    top = np.nanmax(values) if np.isfinite(values).any() else 1
+def _grid(ax, values, highlight=None, labels=None, fill=False, fontsize=9):
+    """Draw a small matrix with its numbers (or ``labels``) and a red box (row, col,
+    height, width); ``fill`` also paints the boxed cells orange."""
+    finite = np.isfinite(values)
+    top = np.nanmax(np.abs(values)) if finite.any() else 1
     ax.imshow(np.nan_to_num(values, nan=0), cmap="Blues", vmin=0, vmax=2 * max(1, top))
     for (r, c), v in np.ndenumerate(values):
         if np.isfinite(v):
-            ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=9)
-    r, c, h, w = highlight
-    ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), w, h, fill=False, color="red", lw=2))
+            text = f"{v:g}" if labels is None else labels[r, c]
+            ax.text(c, r, text, ha="center", va="center", fontsize=fontsize)
+    if highlight is not None:
+        r, c, h, w = highlight
+        if fill:
+            ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), w, h, color="#ffc266"))
+        ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), w, h, fill=False, color="red", lw=2,
+                                   clip_on=False))
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def conv_taps(n, f, stride=1, padding=0, dilation=1):
+    """The input cells each output cell of a 2-D convolution reads. Lesson 02.
+
+    For an ``n`` x ``n`` input with ``padding`` zeros on each side, an ``f`` x ``f``
+    kernel, ``stride`` and ``dilation``: a dict ``{(i, j): [(row, col), ...]}`` in the
+    padded input's coordinates (the real input starts at ``(padding, padding)``).
+    Windows that do not fit are dropped, as Keras does.
+    """
+    span = dilation * (f - 1) + 1
+    size = (n + 2 * padding - span) // stride + 1
+    return {(i, j): [(i * stride + a * dilation, j * stride + b * dilation)
+                     for a in range(f) for b in range(f)]
+            for i in range(size) for j in range(size)}
+
+
+def show_conv_geometry(cases, size: float = 2.6):
+    """Which input cells an output cell reads, one column per layer setting. Lesson 02.
+
+    ``cases`` is a list of dicts with ``n`` (the input's side) and ``f`` (the kernel's),
+    and optionally ``stride``, ``padding`` (zeros on each side), ``dilation``, ``title``
+    and ``outputs``: the output cells to mark (default ``[(0, 0)]``), each in its own
+    colour. Top: the input (zero padding grey, marked "0"); a dot on every cell a marked
+    output reads and a box around its span; input cells that *no* output reads are
+    crossed out. Bottom: the output grid, on the same cell scale, with the marked cells.
+    """
+    colours = ("tab:red", "tab:blue", "tab:green")
+    fig, axes = plt.subplots(2, len(cases), figsize=(len(cases) * size, 2 * size),
+                             squeeze=False, gridspec_kw={"height_ratios": (1.25, 1)})
+    for col, case in enumerate(cases):
+        n, f = case["n"], case["f"]
+        s, p, d = case.get("stride", 1), case.get("padding", 0), case.get("dilation", 1)
+        marked = [tuple(cell) for cell in case.get("outputs", [(0, 0)])]
+        taps = conv_taps(n, f, s, p, d)
+        side, span = n + 2 * p, d * (f - 1) + 1
+        size_out = (side - span) // s + 1
+        top, bottom = axes[0, col], axes[1, col]
+        real = np.zeros((side, side), bool)
+        real[p:p + n, p:p + n] = True
+        _cells(top, side, colour=lambda r, c, real=real: "white" if real[r, c] else "0.85")
+        for r, c in zip(*np.nonzero(~real), strict=True):
+            top.text(c, r, "0", ha="center", va="center", fontsize=7, color="0.45")
+        read = {cell for cells in taps.values() for cell in cells}
+        never = [(r, c) for r, c in zip(*np.nonzero(real), strict=True) if (r, c) not in read]
+        for r, c in never:
+            top.plot([c - 0.35, c + 0.35], [r - 0.35, r + 0.35], color="0.5", lw=1)
+            top.plot([c - 0.35, c + 0.35], [r + 0.35, r - 0.35], color="0.5", lw=1)
+        offsets = np.linspace(-0.18, 0.18, len(marked)) if len(marked) > 1 else [0.0]
+        for k, cell in enumerate(marked):
+            rows, cols = np.array(taps[cell]).T
+            top.scatter(cols + offsets[k], rows, s=28, color=colours[k], zorder=3)
+            top.add_patch(plt.Rectangle((cols.min() - 0.5, rows.min() - 0.5), span, span,
+                                        fill=False, color=colours[k], lw=2))
+        _cells(bottom, size_out, colour=lambda r, c: "white", extent=side)
+        for k, (r, c) in enumerate(marked):
+            bottom.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, color=colours[k]))
+        words = [f"{f}x{f} kernel"] + [f"{name} {value}" for name, value, default in
+                                       (("stride", s, 1), ("padding", p, 0),
+                                        ("dilation", d, 1)) if value != default]
+        note = f"; {len(never)} never read" if never else ""
+        top.set_title(case.get("title", ", ".join(words)) +
+                      f"\ninput {n}x{n}" + (f", padded to {side}x{side}" if p else "") + note,
+                      fontsize=8)
+        bottom.set_title(f"output {size_out}x{size_out}", fontsize=8)
+    fig.tight_layout()
+    plt.show()
+
+
+def _cells(ax, side, colour, extent=None):
+    """A ``side`` x ``side`` grid of squares coloured by ``colour(row, col)``, drawn on an
+    ``extent`` x ``extent`` canvas (default: ``side``) so that grids share a cell size."""
+    extent = side if extent is None else extent
+    for r in range(side):
+        for c in range(side):
+            ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=colour(r, c),
+                                       edgecolor="0.3", lw=0.8))
+    margin = (extent - side) / 2
+    ax.set_xlim(-0.5 - margin, side - 0.5 + margin)
+    ax.set_ylim(side - 0.5 + margin, -0.5 - margin)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+def show_channel_links(links, size: float = 2.2):
+    """Which input channels each filter reads: one bool ``(filters, channels)`` matrix per
+    panel, e.g. measured from a Keras layer for each ``groups`` value. Lesson 02.
+
+    ``links`` maps a panel title to its matrix; filter 0's row is boxed in red.
+    """
+    fig, axes = plt.subplots(1, len(links), figsize=(len(links) * size, size + 0.4),
+                             squeeze=False)
+    for ax, (title, matrix) in zip(axes[0], links.items(), strict=True):
+        matrix = np.asarray(matrix, bool)
+        ax.imshow(matrix, cmap="Blues", vmin=0, vmax=1.4)
+        k, c = matrix.shape
+        ax.set_xticks(range(c), [str(i) for i in range(c)], fontsize=7)
+        ax.set_yticks(range(k), [str(i) for i in range(k)], fontsize=7)
+        ax.set_xticks(np.arange(c + 1) - 0.5, minor=True)
+        ax.set_yticks(np.arange(k + 1) - 0.5, minor=True)
+        ax.grid(which="minor", color="0.3", lw=0.8)
+        ax.tick_params(which="minor", length=0)
+        ax.add_patch(plt.Rectangle((-0.5, -0.5), c, 1, fill=False, color="red", lw=2.5))
+        ax.set_xlabel("input channel", fontsize=8)
+        ax.set_ylabel("filter (output channel)", fontsize=8)
+        ax.set_title(f"{title}\nfilter 0 reads {int(matrix[0].sum())} of {c}", fontsize=8)
+    fig.tight_layout()
+    plt.show()
+
+
+def show_channel_sum(x, k, bias: float = 0.0, at=(0, 0), size: float = 1.7):
+    """One filter on a multi-channel input, taken apart. Lesson 02.
+
+    ``x`` is ``(H, W, C)`` and ``k`` one filter ``(kh, kw, C)``. Row ``c``: channel ``c``
+    of the input with the window at output cell ``at``, the kernel's slice ``c``, and the
+    map that slice makes on its channel. Right: the sum of the ``C`` maps plus ``bias``,
+    the one output map, with cell ``at`` written out as that sum.
+    """
+    from course import ops
+
+    x, k = np.asarray(x, float), np.asarray(k, float)
+    channels, (kh, kw) = x.shape[-1], k.shape[:2]
+    maps = [ops.correlate2d(x[..., c], k[..., c]) for c in range(channels)]
+    total = sum(maps) + bias
+    i, j = at
+    fig = plt.figure(figsize=(4.5 * size + 0.6, channels * size))
+    spec = fig.add_gridspec(channels, 4, width_ratios=(1, 1, 1, 1.5))
+    for c in range(channels):
+        axes = [fig.add_subplot(spec[c, col]) for col in range(3)]
+        _grid(axes[0], x[..., c], highlight=(i, j, kh, kw))
+        _grid(axes[1], k[..., c])
+        _grid(axes[2], maps[c], highlight=(i, j, 1, 1), fill=True)
+        axes[0].set_ylabel(f"channel {c}", fontsize=8)
+        for ax, title in zip(axes, (f"input, channel {c}", f"kernel slice {c}",
+                                    f"map {c} = input {c} $\\star$ slice {c}"), strict=True):
+            ax.set_title(title, fontsize=8)
+    out = fig.add_subplot(spec[channels // 2, 3])
+    _grid(out, total, highlight=(i, j, 1, 1), fill=True)
+    terms = " + ".join(f"{m[i, j]:g}" for m in maps)
+    out.set_title(f"output = the {channels} maps summed + bias\n"
+                  f"[{i}, {j}]: {terms} + {bias:g} = {total[i, j]:g}", fontsize=8)
+    fig.tight_layout()
+    plt.show()

@@ -33,3 +33,44 @@ def test_unit_scaled_per_part_or_on_one_range():
     kernel = np.array([[0.0, 2.0], [-1.0, -1.0]])
     np.testing.assert_allclose(viz.unit_scaled(kernel, axis=1), [[0, 1], [0, 0]])
     np.testing.assert_allclose(viz.unit_scaled(kernel, axis=1, scale=(-1, 1)), [[0.5, 1], [0, 0]])
+
+
+IMAGE = np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0],
+                  [0, 1, 1, 0, 0]])
+KERNEL = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]])
+OUT = np.array([[4, 3, 4], [2, 4, 3], [2, 3, 4]])  # lesson 02's worked example
+
+
+def test_sliding_window_titles_name_the_window_drawn_and_its_products(shown):
+    viz.show_sliding_window(IMAGE, (3, 3), OUT, steps=[(0, 0), (2, 2)], kernel=KERNEL)
+    axes = np.array(shown[0].axes).reshape(3, 2)
+    titles = [[ax.get_title() for ax in row] for row in axes]
+    assert titles[0] == ["window 1 of 9: rows 0-2, cols 0-2", "window 9 of 9: rows 2-4, cols 2-4"]
+    assert titles[1][1] == "1 + 0 + 1 + 0 + 1 + 0 + 1 + 0 + 0\n= 4"  # the window times the kernel
+    assert titles[2][1].startswith("output[2, 2] = 4")
+    weights = [t.get_text() for t in axes[0, 1].texts if t.get_text().startswith("×")]
+    assert weights == [f"×{w}" for w in KERNEL.flat]
+    with pytest.raises(ValueError, match="not the sum"):
+        viz.show_sliding_window(IMAGE, (3, 3), OUT + 1, steps=[(0, 0)], kernel=KERNEL)
+
+
+def test_conv_taps_follow_stride_padding_and_dilation():
+    taps = viz.conv_taps(7, 3, dilation=2)
+    assert len(taps) == 9 and taps[(0, 1)][:3] == [(0, 1), (0, 3), (0, 5)]
+    assert len(viz.conv_taps(5, 3, padding=1)) == 25
+    read = {cell for cells in viz.conv_taps(8, 2, stride=3).values() for cell in cells}
+    assert sorted({c for _, c in read}) == [0, 1, 3, 4, 6, 7]  # columns 2 and 5: never read
+
+
+def test_geometry_counts_the_pixels_no_output_reads(shown):
+    viz.show_conv_geometry([dict(n=8, f=2, stride=3), dict(n=5, f=3, padding=1)])
+    titles = [ax.get_title() for ax in shown[0].axes]
+    assert titles[0].endswith("28 never read") and "padded to 7x7" in titles[1]
+    assert titles[2:] == ["output 3x3", "output 5x5"]
+
+
+def test_channel_sum_writes_out_one_output_value(shown):
+    x = np.stack([np.eye(3), np.ones((3, 3)), np.zeros((3, 3))], axis=-1)
+    k = np.stack([np.ones((2, 2)), 2 * np.ones((2, 2)), np.ones((2, 2))], axis=-1)
+    viz.show_channel_sum(x, k, bias=0.5, at=(0, 1))
+    assert shown[0].axes[-1].get_title().endswith("[0, 1]: 1 + 8 + 0 + 0.5 = 9.5")
