@@ -42,8 +42,22 @@ def input_gradient(k, g):
 
 
 def max_pool_backward(x, g):
+    h, w = g.shape
+    windows = x.reshape(h, 2, w, 2).transpose(0, 2, 1, 3).reshape(h, w, 4)
+    grad = np.zeros((h, w, 4))
+    np.put_along_axis(grad, windows.argmax(-1)[..., None], g[..., None], axis=-1)
+    return grad.reshape(h, w, 2, 2).transpose(0, 2, 1, 3).reshape(x.shape)
+
+
+def max_pool_backward_to_every_tie(x, g):
     w = blocks(x, 2)
     return ((w == w.max(axis=(1, 3), keepdims=True)) * g[:, None, :, None]).reshape(x.shape)
+
+
+def max_pool_backward_split_ties(x, g):
+    w = blocks(x, 2)
+    tied = w == w.max(axis=(1, 3), keepdims=True)
+    return (tied / tied.sum(axis=(1, 3), keepdims=True) * g[:, None, :, None]).reshape(x.shape)
 
 
 def avg_pool_backward(g, size):
@@ -142,6 +156,8 @@ WRONG = [
      lambda x, g: (blocks(x, 2) == blocks(x, 2).min(axis=(1, 3), keepdims=True)).reshape(
          x.shape) * np.kron(g, np.ones((2, 2))), "*smallest*"),
     (lesson04.max_pool_backward, first_cell_of_each_window, "does not hold that window's maximum"),
+    (lesson04.max_pool_backward, max_pool_backward_to_every_tie, "each of them"),
+    (lesson04.max_pool_backward, max_pool_backward_split_ties, "tf.reduce_max's rule"),
     (lesson04.max_pool_backward, second_largest_cell, "does not hold that window's maximum"),
     (lesson04.max_pool_backward, lambda x, g: 2 * max_pool_backward(x, g), "add up to"),
     (lesson04.max_pool_backward, lambda x, g: g, "input's shape"),

@@ -94,8 +94,10 @@ def max_pool_backward(answer):
     """``answer(x, g)``: dL/dx of 2x2 max pooling (stride 2) of an (H, W) array."""
     from course import ops
 
+    ties = np.array([[1., 1, 0, 2], [0, 0, 2, 2], [3, 1, 5, 5], [3, 0, 5, 1]])
     cases = [(_rng(8).standard_normal((4, 6)), _rng(9).standard_normal((2, 3))),
-             (_rng(10).permutation(16).reshape(4, 4).astype(float), np.array([[1., 2], [3, 4]]))]
+             (_rng(10).permutation(16).reshape(4, 4).astype(float), np.array([[1., 2], [3, 4]])),
+             (ties, np.array([[1., 2], [3, 4]]))]
     for x, g in cases:
         got = np.asarray(answer(x.copy(), g.copy()), dtype=np.float64)
         expected = ops.pool2d_backward(x, g, 2, mode="max")
@@ -103,6 +105,20 @@ def max_pool_backward(answer):
         if got.shape != x.shape:
             raise Hint(f"{where}, you returned shape {got.shape}; dL/dx has the input's shape, "
                        "one gradient per input cell")
+        if x is ties and not np.allclose(got, expected):
+            blocks = x.reshape(2, 2, 2, 2)
+            tied = blocks == blocks.max(axis=(1, 3), keepdims=True)
+            every = (tied * g[:, None, :, None]).reshape(x.shape)
+            split = (tied / tied.sum(axis=(1, 3), keepdims=True) * g[:, None, :, None])
+            if np.allclose(got, every):
+                raise Hint(f"{where} in which every window has two equal maxima, you gave the "
+                           "whole gradient to each of them, so the window passes on twice "
+                           "g[i, j]; like tf.nn.max_pool, give it to the first of the tied "
+                           "cells in reading order (np.argmax picks that one)")
+            if np.allclose(got, split.reshape(x.shape)):
+                raise Hint(f"{where} with tied maxima, you split each gradient among the tied "
+                           "cells, which is tf.reduce_max's rule; max pooling gives all of it "
+                           "to the first tied cell in reading order (np.argmax picks that one)")
         if np.allclose(got, ops.pool2d_backward(x, g, 2, mode="avg")):
             raise Hint(f"{where}, you spread each g[i, j] evenly over its window: that is the "
                        "gradient of *average* pooling. Max pooling sends all of g[i, j] to the "
@@ -127,7 +143,7 @@ def max_pool_backward(answer):
                 raise Hint(f"{where}, in {_window(i, j, 2)} the gradient went to cell "
                            f"({2 * i + r}, {2 * j + c}), which does not hold that window's "
                            "maximum: route it to the arg-max")
-    return "every window's gradient goes to its arg-max, on two inputs"
+    return "every window's gradient goes to its arg-max, ties to the first, on three inputs"
 
 
 @checker(without=("course.ops.pool2d_backward",))
