@@ -79,11 +79,11 @@ def test_data_fetch_errors_go_to_stderr(no_env, monkeypatch, tmp_path, capsys):
 def test_catalogue_lists_every_exercise(capsys):
     assert main(["catalogue"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == "| lesson | exercise | what it practises |"
+    assert out.splitlines()[0] == "| lesson | exercise | kind | what it practises |"
     assert out.strip() == exercises.catalogue(runner.lessons())
     for path in runner.lessons():
         for ex in exercises.exercises(path):
-            assert f"| {ex.title} | {ex.statement}" in out
+            assert f"| {ex.title} | {ex.kind} | {ex.statement}" in out
 
 
 def test_site_command(tmp_path, capsys):

@@ -452,3 +452,22 @@ def test_nbgrader_source_marks_each_answer_and_its_test():
         assert marked[ex.checker_cell]["grade"] and marked[ex.checker_cell]["points"] == 1
         assert BEGIN in nb.cells[ex.cell].source  # nbgrader itself strips the solution
     assert len({m["grade_id"] for m in marked.values()}) == len(marked)
+
+
+def test_an_unknown_exercise_kind_is_an_error_that_lists_the_kinds(tmp_path):
+    import nbformat
+
+    from course.tools.exercises import MarkerError, exercises
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("**Exercise 9.9 (guess).** Write `f`."),
+        nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 1\n"
+                                  "    ### END SOLUTION")])
+    path = tmp_path / "99_x.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(MarkerError, match="'guess', which is not one of 'implement'"):
+        exercises(path)
+    nb.cells[0].source = "**Exercise 9.9 (debug).** Fix `f`."
+    nbformat.write(nb, path)
+    (found,) = exercises(path)
+    assert (found.number, found.kind) == ("9.9", "debug")

@@ -4,7 +4,8 @@ Introduced for the instructor tooling (``python -m course student``, ``site``,
 ``catalogue``). A solution sits between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
 lines in a code cell (nbgrader's convention: a line *containing* the words is a
 marker); its checker is the first ``course.check.lessonNN.<name>(...)`` call after it;
-its statement is the markdown paragraph that starts with ``**Exercise N.M.**``.
+its statement is the markdown paragraph that starts with ``**Exercise N.M.**``, or with
+``**Exercise N.M (kind).**`` where ``kind`` is one of ``KINDS`` (default: implement).
 """
 
 from __future__ import annotations
@@ -21,7 +22,17 @@ BEGIN, END = "BEGIN SOLUTION", "END SOLUTION"
 HIDDEN_TESTS_TAG = "hidden-tests"
 STUB_COMMENT, STUB_RAISE = "# YOUR CODE HERE", "raise NotImplementedError()"
 CHECK_CALL = re.compile(r"\bcourse\.check\.(lesson\d\d)\.(\w+)\(")
-STATEMENT = re.compile(r"\*\*Exercise\s+(\d+\.\d+)\.?\*\*\s*(.*?)(?:\n\s*\n|\Z)", re.DOTALL)
+STATEMENT = re.compile(r"\*\*Exercise\s+(\d+\.\d+)(?:\s*\(([^)]*)\))?\.?\*\*\s*(.*?)(?:\n\s*\n|\Z)",
+                       re.DOTALL)
+IMPLEMENT = "implement"
+KINDS = {  # what an exercise asks of a student; the catalogue lists each exercise's kind
+    IMPLEMENT: "write a function the lesson describes",
+    "predict, then run": "commit to a prediction; the next cells measure it",
+    "from the formula": "implement from a formula, with no worked code nearby to copy",
+    "debug": "find and fix what is wrong in a given model or function",
+    "meet a target": "choose settings that reach a stated result",
+    "open": "an experiment to run and compare; no checker",
+}
 
 
 class MarkerError(UsageError):
@@ -39,6 +50,7 @@ class Exercise:
     checker: str | None = None  # the checker's name in course.check.<checker_module>
     checker_module: str | None = None  # "lesson00"
     checker_cell: int | None = None
+    kind: str = IMPLEMENT  # one of KINDS
 
     @property
     def title(self) -> str:
@@ -105,14 +117,20 @@ def exercises(path: Path, nb=None) -> list[Exercise]:
 
     nb = nb or nbformat.read(path, as_version=4)
     lesson = path.name[:2]
-    found, statement = [], ("", "")
+    found, statement = [], ("", "", IMPLEMENT)
     for index, cell in enumerate(nb.cells):
         where = f"{path}:cell {index}"
         if cell.cell_type == "markdown" and (match := STATEMENT.search(cell.source)):
-            statement = match.group(1), match.group(2)
+            kind = (match.group(2) or IMPLEMENT).strip()
+            if kind not in KINDS:
+                raise MarkerError(f"{where}: exercise {match.group(1)} is of kind {kind!r}, which "
+                                  f"is not one of {', '.join(map(repr, KINDS))}. Fix: use one "
+                                  f"of those in '**Exercise N.M (kind).**'")
+            statement = match.group(1), match.group(3), kind
         if check_markers(cell, where) and HIDDEN_TESTS_TAG not in cell.metadata.get("tags", []):
-            found.append(Exercise(lesson, *statement, index))
-            statement = ("", "")
+            number, text, kind = statement
+            found.append(Exercise(lesson, number, text, index, kind=kind))
+            statement = ("", "", IMPLEMENT)
         elif found and found[-1].checker is None and (call := CHECK_CALL.search(cell.source)):
             found[-1] = replace(found[-1], checker=call.group(2), checker_module=call.group(1),
                                 checker_cell=index)
@@ -124,11 +142,11 @@ def catalogue(paths) -> str:
 
     Introduced for ``python -m course catalogue`` (the README's copy) and the site.
     """
-    rows = ["| lesson | exercise | what it practises |", "|---|---|---|"]
+    rows = ["| lesson | exercise | kind | what it practises |", "|---|---|---|---|"]
     for path in paths:
         topic = path.stem[3:].replace("_", " ")
         for ex in exercises(path):
-            cells = [f"{ex.lesson} {topic}", ex.title, ex.statement or "-"]
+            cells = [f"{ex.lesson} {topic}", ex.title, ex.kind, ex.statement or "-"]
             rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(rows)
 

@@ -201,7 +201,8 @@ def _index_page(index: list[Lesson], run: str, solutions: bool, mathjax_url: str
         for lesson in index)
     exercise_rows = "\n".join(
         f"<tr><td><a href=\"{exercise_link(lesson.page, ex)}\">{lesson.page[:2]}</a></td>"
-        f"<td>{_inline(ex.title)}</td><td>{_inline(ex.statement or '-')}</td></tr>"
+        f"<td>{_inline(ex.title)}</td><td>{ex.kind}</td>"
+        f"<td>{_inline(ex.statement or '-')}</td></tr>"
         for lesson in index for ex in lesson.exercises)
     version = "instructor version, with solutions" if solutions else "student version"
     profile_heads = "".join(f"<th>{p}</th>" for p in NAMES)
@@ -236,7 +237,7 @@ or on a GPU. The pages below show the lessons with their outputs ({version}).</p
 <p class="note">{_inline(run)}</p>
 <h2>Exercise catalogue</h2>
 <table>
-<tr><th>lesson</th><th>exercise</th><th>what it practises</th></tr>
+<tr><th>lesson</th><th>exercise</th><th>kind</th><th>what it practises</th></tr>
 {exercise_rows}
 </table>
 </body></html>
