@@ -78,6 +78,14 @@ def test_no_import_cycles():
         visit(name, [])
 
 
+def python(code: str) -> str:
+    """What ``code`` prints in a fresh interpreter in the checkout (which must succeed)."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["catalogue"], ["export", "--check"], ["doctor"],
                                   ["student", "--out", "{tmp}"]], ids=" ".join)
 def test_commands_that_do_not_train_never_load_tensorflow(argv, tmp_path):
@@ -87,10 +95,7 @@ def test_commands_that_do_not_train_never_load_tensorflow(argv, tmp_path):
             "try:\n    runpy.run_module('course', run_name='__main__')\n"
             "except SystemExit as done:\n    assert not done.code, done.code\n"
             "print('tensorflow loaded:', 'tensorflow' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.rstrip().endswith("tensorflow loaded: False")
+    assert python(code).rstrip().endswith("tensorflow loaded: False")
 
 
 def test_subpackages_load_their_modules_on_first_use_without_tensorflow():
@@ -98,8 +103,5 @@ def test_subpackages_load_their_modules_on_first_use_without_tensorflow():
             "assert course.runtime.paths.ROOT and course.tools.export.MARKER\n"
             "try:\n    course.runtime.no_such_module\nexcept AttributeError as e:\n    print(e)\n"
             "print('tensorflow loaded:', 'tensorflow' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.splitlines() == [
+    assert python(code).splitlines() == [
         "module 'course.runtime' has no attribute 'no_such_module'", "tensorflow loaded: False"]
