@@ -107,9 +107,9 @@ def load(name: str, profile=None):
                 rejected.append(failures[-1])
             continue
         for problem in rejected:
-            print(f"{name}: rejected {problem}. Fix: replace the file (copy it again, or "
-                  f"re-run the mirror's unpack.py), or move it away; using {source.title} "
-                  "instead")
+            fix = "" if "Fix:" in problem else (". Fix: replace the file (copy it again, or "
+                                                "re-run the mirror's unpack.py), or move it away")
+            print(f"{name}: rejected {problem.rstrip('.')}{fix}; using {source.title} instead")
         n_train, n_test = len(arrays[1]), len(arrays[3])
         print(f"{name}: {n_train:,} training and {n_test:,} test images from {source.title}")
         if isinstance(source, SamplesSource):

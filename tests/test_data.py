@@ -316,3 +316,28 @@ def test_offline_mirror(name):
     x_train, y_train, x_test, y_test = data.DataDirSource().load(name)
     assert (len(y_train), len(y_test)) == data.FULL_SIZES[name]
     assert np.bincount(y_test, minlength=10).min() > 800  # every class, in its usual share
+
+
+def test_lesson_05_names_a_damaged_mnist_in_its_output(tmp_path):
+    """The lesson itself, up to its data cell, on a COURSE_DATA_DIR whose mnist.npz is cut."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from course.runtime.paths import NOTEBOOKS
+    from course.tools.runner import environment
+
+    folder = tmp_path / "mirror"
+    damaged = write_npz(folder / "mnist.npz", fake_arrays("mnist"))
+    damaged.write_bytes(damaged.read_bytes()[:300])  # as an interrupted copy leaves it
+    nb = nbformat.read(NOTEBOOKS / "05_first_cnns.ipynb", as_version=4)
+    upto = next(i for i, c in enumerate(nb.cells) if 'data.load("mnist")' in c.source)
+    nb.cells = nb.cells[:upto + 1]
+    with environment({"COURSE_PROFILE": "quick", "COURSE_DATA_DIR": str(folder),
+                      "COURSE_OFFLINE": "1", "KERAS_HOME": str(tmp_path / "keras")}):
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    out = "".join(o.get("text", "") for o in nb.cells[upto].outputs)
+    assert f"mnist: rejected COURSE_DATA_DIR ({folder}): {damaged} has the wrong SHA-256 " \
+           "(damaged, truncated or not the expected file)" in out
+    assert out.count("Fix:") == 1 and "using the bundled samples" in out
+    assert "from the bundled samples" in out, "and says what it used instead"
