@@ -1,0 +1,186 @@
+"""Explorers: move a setting and see what it does. Introduced in lesson 02.
+
+``conv_arithmetic`` is the convolution-arithmetic explorer's model: for an input size,
+kernel, stride, padding and dilation (transposed or not) it computes the output size by
+the formula, with the numbers filled in, and the size Keras' layers compute for the same
+settings (``compute_output_shape``), and says whether they agree. ``draw_arithmetic``
+draws the grid the kernel slides over and the output. ``explore_arithmetic`` shows one
+setting as a static picture (what headless runs, nbval and the site show) and, in a live
+notebook with ipywidgets, adds sliders that redraw it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+DEFAULTS = {"n": 5, "f": 3, "stride": 2, "padding": 1, "dilation": 1, "transposed": False}
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """One setting of the explorer and what the formula and Keras make of it."""
+
+    n: int
+    f: int
+    stride: int
+    padding: int
+    dilation: int
+    transposed: bool
+    size: int  # the formula's output size (<= 0: the kernel does not fit)
+    formula: str  # the formula with the numbers filled in
+    keras: int | None  # the size Keras computes; None when Keras refuses the setting
+    keras_says: str  # Keras' refusal, or ""
+
+    @property
+    def span(self) -> int:
+        """How many input cells the dilated kernel covers along one axis."""
+        return self.dilation * (self.f - 1) + 1
+
+    @property
+    def agree(self) -> bool:
+        """The formula and Keras give the same size (or Keras refuses the setting)."""
+        return bool(self.keras_says) or self.keras == (self.size if self.size > 0 else None)
+
+    def line(self) -> str:
+        """One sentence: the formula, Keras' answer, and whether they agree."""
+        kind = "transposed convolution" if self.transposed else "convolution"
+        if self.keras_says:
+            return (f"{kind}: {self.formula}; Keras refuses: {self.keras_says} (PyTorch "
+                    "computes it)")
+        verdict = "they agree" if self.agree else "they DIFFER"
+        return f"{kind}: {self.formula}; Keras: {self.keras or 'no output'}; {verdict}"
+
+
+@functools.lru_cache(maxsize=512)
+def conv_arithmetic(n, f, stride=1, padding=0, dilation=1, transposed=False) -> Arithmetic:
+    """The output size of one axis by the formula and by Keras' layers.
+
+    A convolution is ``ZeroPadding2D(padding)`` then ``Conv2D(f, strides, dilation_rate)``;
+    a transposed one is ``Conv2DTranspose(f, strides, dilation_rate)`` then
+    ``Cropping2D(padding)``, PyTorch's ``ConvTranspose2d(padding=P)``.
+    """
+    import keras
+
+    span = dilation * (f - 1) + 1
+    if transposed:
+        extra = max(stride - span, 0)  # Keras pads the output to n * stride
+        size = (n - 1) * stride + span + extra - 2 * padding
+        formula = (f"({n} - 1)·{stride} + {span} - 2·{padding}"
+                   + (f" + {extra} (Keras fills up to n·S)" if extra else "") + f" = {size}")
+        layers = [lambda: keras.layers.Conv2DTranspose(1, f, strides=stride,
+                                                       dilation_rate=dilation),
+                  lambda: keras.layers.Cropping2D(padding)]
+    else:
+        size = (n + 2 * padding - span) // stride + 1
+        formula = f"⌊({n} + 2·{padding} - {span}) / {stride}⌋ + 1 = {size}"
+        layers = [lambda: keras.layers.ZeroPadding2D(padding),
+                  lambda: keras.layers.Conv2D(1, f, strides=stride, dilation_rate=dilation)]
+    shape, refusal = (None, n, n, 1), ""
+    try:  # Keras refuses some settings when it builds the layer, some when it sizes it
+        for layer in layers:
+            shape = layer().compute_output_shape(shape)
+        keras_size = int(shape[1]) if shape[1] and shape[1] > 0 else None
+    except ValueError as error:
+        keras_size, refusal = None, str(error).split(". Received")[0]
+    return Arithmetic(n, f, stride, padding, dilation, transposed, size, formula, keras_size,
+                      refusal)
+
+
+def sliding_grid(a: Arithmetic) -> np.ndarray:
+    """What the kernel slides over, one axis by the other: 1 for input cells, 0 for zeros
+    (padding, and for a transposed convolution the zeros between input cells)."""
+    if not a.transposed:
+        grid = np.zeros((a.n + 2 * a.padding,) * 2, int)
+        grid[a.padding:a.padding + a.n, a.padding:a.padding + a.n] = 1
+        return grid
+    spread = (a.n - 1) * a.stride + 1  # the input with stride - 1 zeros between its cells
+    border = a.span - 1 - a.padding
+    extra = max(a.stride - a.span, 0)
+    line = np.zeros(spread + 2 * max(border, 0) + extra, int)
+    line[max(border, 0):max(border, 0) + spread:a.stride] = 1
+    if border < 0:  # padding crops more than the border adds: cut the same from each end
+        line = line[-border:len(line) + border]
+    return np.outer(line, line)
+
+
+def drawn_output_side(a: Arithmetic) -> int:
+    """The output grid's side as the picture counts it: the kernel's positions on
+    ``sliding_grid`` (0 when it does not fit)."""
+    step = 1 if a.transposed else a.stride
+    return max((sliding_grid(a).shape[0] - a.span) // step + 1, 0)
+
+
+def draw_arithmetic(a: Arithmetic, size: float = 3.2):
+    """The grid the kernel slides over, with output (0, 0)'s window, and the output grid."""
+    grid = sliding_grid(a)
+    fig, (top, bottom) = plt.subplots(1, 2, figsize=(2 * size, size))
+    top.imshow(grid, cmap="Greys_r", vmin=-0.6, vmax=1)
+    side = grid.shape[0]
+    top.set_xticks(np.arange(-0.5, side), minor=True)
+    top.set_yticks(np.arange(-0.5, side), minor=True)
+    top.grid(which="minor", color="0.4", lw=0.6)
+    top.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    step = 1 if a.transposed else a.stride
+    if drawn_output_side(a):
+        taps = np.arange(a.f) * a.dilation
+        for k, (i, j) in enumerate([(0, 0), (0, 1)] if drawn_output_side(a) > 1 else [(0, 0)]):
+            rows, cols = np.meshgrid(i * step + taps, j * step + taps, indexing="ij")
+            top.scatter(cols, rows, s=18, color=("tab:red", "tab:blue")[k], zorder=3)
+    what = "input with zeros between cells" if a.transposed else "input"
+    top.set_title(f"{what} ({a.n}x{a.n}; grey: zeros)\nkernel {a.f}x{a.f}, dilation "
+                  f"{a.dilation}, moving {step}", fontsize=8)
+    out = drawn_output_side(a)
+    bottom.imshow(np.ones((max(out, 1),) * 2), cmap="Blues", vmin=0, vmax=3 if out else 1)
+    bottom.set_xticks(np.arange(-0.5, max(out, 1)), minor=True)
+    bottom.set_yticks(np.arange(-0.5, max(out, 1)), minor=True)
+    bottom.grid(which="minor", color="0.4", lw=0.6)
+    bottom.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    for k, (i, j) in enumerate([(0, 0), (0, 1)][:min(out, 2)]):
+        bottom.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, color=("tab:red", "tab:blue")[k]))
+    bottom.set_title(f"output {out}x{out}: the red and blue cells read the dots" if out else
+                     "no output: the kernel does not fit", fontsize=8)
+    fig.suptitle(a.line(), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def explore_arithmetic(**settings) -> Arithmetic:
+    """Show one setting (default: ``DEFAULTS``) as a picture and a line of text; in a live
+    notebook with ipywidgets, sliders below redraw it for any other setting."""
+    from course import viz
+
+    a = conv_arithmetic(**{**DEFAULTS, **settings})
+    draw_arithmetic(a)
+    plt.show()
+    print(a.line())
+    if viz.can_display() and _live_front_end():
+        import ipywidgets as widgets
+
+        sliders = {"n": (1, 12), "f": (1, 7), "stride": (1, 4), "padding": (0, 4),
+                   "dilation": (1, 3)}
+        controls = {name: widgets.IntSlider(value=getattr(a, name), min=low, max=high,
+                                            description=name) for name, (low, high) in
+                    sliders.items()}
+        controls["transposed"] = widgets.Checkbox(value=a.transposed, description="transposed")
+
+        def redraw(**values):
+            moved = conv_arithmetic(**values)
+            draw_arithmetic(moved)
+            plt.show()
+            print(moved.line())
+
+        widgets.interact(redraw, **controls)
+    return a
+
+
+def _live_front_end() -> bool:
+    """Whether a person is looking (Colab, or a Jupyter server) and ipywidgets is there."""
+    import importlib.util
+
+    from course.monitor import has_tensorboard_frontend
+
+    return has_tensorboard_frontend() and importlib.util.find_spec("ipywidgets") is not None
