@@ -1,5 +1,10 @@
 """Explorers: move a setting and see what it does. Introduced in lesson 02.
 
+Three of them, each a function of its settings (what the picture shows, and what Keras
+computes for the same settings, so that a test can compare the two), a drawing, and an
+``explore_*`` call for the lesson: convolution arithmetic (02), pooling (03) and a kernel
+editor on a photo (01).
+
 ``conv_arithmetic`` is the convolution-arithmetic explorer's model: for an input size,
 kernel, stride, padding and dilation (transposed or not) it computes the output size by
 the formula, with the numbers filled in, and the size Keras' layers compute for the same
@@ -151,13 +156,11 @@ def draw_arithmetic(a: Arithmetic, size: float = 3.2):
 def explore_arithmetic(**settings) -> Arithmetic:
     """Show one setting (default: ``DEFAULTS``) as a picture and a line of text; in a live
     notebook with ipywidgets, sliders below redraw it for any other setting."""
-    from course import viz
-
     a = conv_arithmetic(**{**DEFAULTS, **settings})
     draw_arithmetic(a)
     plt.show()
     print(a.line())
-    if viz.can_display() and _live_front_end():
+    if _live_front_end():
         import ipywidgets as widgets
 
         sliders = {"n": (1, 12), "f": (1, 7), "stride": (1, 4), "padding": (0, 4),
@@ -177,10 +180,166 @@ def explore_arithmetic(**settings) -> Arithmetic:
     return a
 
 
+# --- pooling (lesson 03) -------------------------------------------------------------
+
+POOL_MAP = np.array([[1, 4, 2, 0, 3, 1, 5], [2, 1, 1, 1, 0, 2, 2], [1, 0, 3, 1, 4, 0, 1],
+                     [1, 0, 2, 2, 1, 3, 0], [0, 5, 1, 0, 2, 2, 4], [3, 1, 0, 4, 1, 0, 2],
+                     [2, 2, 3, 1, 0, 1, 1]], dtype=np.float32)  # 7x7: odd, so "same" pads
+
+
+@dataclass(frozen=True)
+class Pooling:
+    """One pooling setting on ``POOL_MAP``: the course's result and Keras' layer's."""
+
+    size: int
+    stride: int
+    padding: str
+    mode: str
+    ours: np.ndarray  # course.ops.pool2d's output
+    keras: np.ndarray  # the Keras layer's output on the same map
+
+    @property
+    def agree(self) -> bool:
+        return self.ours.shape == self.keras.shape and bool(np.allclose(self.ours, self.keras))
+
+    def line(self) -> str:
+        h, w = self.ours.shape
+        return (f"{self.mode} pooling, {self.size}x{self.size} windows, stride {self.stride}, "
+                f"padding {self.padding!r}: output {h}x{w}; Keras "
+                + ("computes the same numbers" if self.agree else "computes something else"))
+
+
+def pooling(size=2, stride=None, padding="valid", mode="max") -> Pooling:
+    """Pool ``POOL_MAP`` with ``course.ops.pool2d`` and with Keras' pooling layer."""
+    import keras
+
+    from course import ops
+
+    stride = stride or size
+    layer = {"max": keras.layers.MaxPooling2D, "avg": keras.layers.AveragePooling2D}[mode]
+    keras_out = keras.ops.convert_to_numpy(
+        layer(size, strides=stride, padding=padding)(POOL_MAP[None, :, :, None]))[0, :, :, 0]
+    ours = ops.pool2d(POOL_MAP, size, stride=stride, padding=padding, mode=mode)
+    return Pooling(size, stride, padding, mode, np.asarray(ours), keras_out)
+
+
+def draw_pooling(p: Pooling, size: float = 3.0):
+    """The map with the first output's window outlined, and the pooled output."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(2 * size, size))
+    for ax, values, title in ((left, POOL_MAP, "input 7x7"),
+                              (right, p.ours, f"output {p.ours.shape[0]}x{p.ours.shape[1]}")):
+        ax.imshow(values, cmap="Blues", vmin=0, vmax=2 * POOL_MAP.max())
+        for (r, c), v in np.ndenumerate(values):
+            ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=8)
+        ax.set_title(title, fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    right.add_patch(plt.Rectangle((-0.5, -0.5), 1, 1, fill=False, color="tab:red", lw=2))
+    left.add_patch(plt.Rectangle((-0.5, -0.5), p.size, p.size, fill=False, color="tab:red",
+                                 lw=2, clip_on=False))
+    if p.ours.shape[1] > 1:
+        left.add_patch(plt.Rectangle((p.stride - 0.5, -0.5), p.size, p.size, fill=False,
+                                     color="tab:blue", lw=2, ls="--", clip_on=False))
+    fig.suptitle(p.line(), fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def explore_pooling(**settings) -> Pooling:
+    """Show one pooling setting; in a live notebook, controls redraw it."""
+    p = pooling(**{"size": 3, "stride": 2, "padding": "valid", "mode": "max", **settings})
+    draw_pooling(p)
+    plt.show()
+    print(p.line())
+    if _live_front_end():
+        import ipywidgets as widgets
+
+        def redraw(size, stride, padding, mode):
+            moved = pooling(size, stride, padding, mode)
+            draw_pooling(moved)
+            plt.show()
+            print(moved.line())
+
+        widgets.interact(redraw, size=widgets.IntSlider(value=p.size, min=1, max=4),
+                         stride=widgets.IntSlider(value=p.stride, min=1, max=4),
+                         padding=["valid", "same"], mode=["max", "avg"])
+    return p
+
+
+# --- a kernel editor (lesson 01) --------------------------------------------------------
+
+
+def filtered(image, kernel) -> tuple[np.ndarray, np.ndarray]:
+    """``image`` (grey, floats) correlated with ``kernel`` by OpenCV with zero borders, and
+    by a Keras ``Conv2D(padding="same")`` holding the kernel: the editor shows the first."""
+    import keras
+
+    from course import filters
+
+    grey = np.asarray(image, np.float32)
+    kernel = np.asarray(kernel, np.float32)
+    conv = keras.layers.Conv2D(1, kernel.shape, padding="same", use_bias=False)
+    conv.build((None, *grey.shape, 1))
+    conv.set_weights([kernel[:, :, None, None]])
+    by_keras = keras.ops.convert_to_numpy(conv(grey[None, :, :, None]))[0, :, :, 0]
+    return filters.filter_opencv(grey[..., None], kernel)[..., 0], by_keras
+
+
+def draw_kernel(image, kernel, size: float = 3.2):
+    """The kernel as a heat map, the photo, and the photo filtered with it."""
+    out, _ = filtered(image, kernel)
+    kernel = np.asarray(kernel, np.float32)
+    fig, axes = plt.subplots(1, 3, figsize=(3 * size, size))
+    reach = max(np.abs(kernel).max(), 1e-6)
+    axes[0].imshow(kernel, cmap="RdBu_r", vmin=-reach, vmax=reach)
+    for (r, c), v in np.ndenumerate(kernel):
+        axes[0].text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=9)
+    axes[0].set_title(f"kernel (sum {kernel.sum():.3g})", fontsize=9)
+    axes[1].imshow(image, cmap="gray", vmin=0, vmax=1)
+    axes[1].set_title("input", fontsize=9)
+    axes[2].imshow(np.clip(out, 0, 1), cmap="gray", vmin=0, vmax=1)
+    axes[2].set_title("filtered (clipped to 0..1)", fontsize=9)
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def explore_kernel(image, kernel=((0, -1, 0), (-1, 5, -1), (0, -1, 0))):
+    """Show ``image`` filtered with ``kernel`` (default: sharpen); in a live notebook, nine
+    boxes edit the kernel and redraw."""
+    draw_kernel(image, kernel)
+    plt.show()
+    if _live_front_end():
+        import ipywidgets as widgets
+
+        boxes = [widgets.FloatText(value=float(v), layout=widgets.Layout(width="5em"))
+                 for v in np.asarray(kernel, float).flat]
+        shown = widgets.Output()
+
+        def redraw(_=None):
+            with shown:
+                shown.clear_output(wait=True)
+                draw_kernel(image, np.reshape([b.value for b in boxes], (3, 3)))
+                plt.show()
+
+        for box in boxes:
+            box.observe(redraw, names="value")
+        from IPython.display import display
+
+        display(widgets.GridBox(boxes, layout=widgets.Layout(
+            grid_template_columns="repeat(3, 6em)")), shown)
+    return np.asarray(kernel, np.float32)
+
+
 def _live_front_end() -> bool:
-    """Whether a person is looking (Colab, or a Jupyter server) and ipywidgets is there."""
+    """Whether a person is looking (Colab, or a Jupyter server session: headless runs have
+    none), figures show inline, and ipywidgets is there."""
     import importlib.util
 
+    from course import viz
     from course.monitor import has_tensorboard_frontend
 
-    return has_tensorboard_frontend() and importlib.util.find_spec("ipywidgets") is not None
+    return (has_tensorboard_frontend() and viz.can_display()
+            and importlib.util.find_spec("ipywidgets") is not None)

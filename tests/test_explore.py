@@ -64,3 +64,36 @@ def test_explore_shows_the_default_without_a_front_end(capsys):
     a = explore.explore_arithmetic()
     assert capsys.readouterr().out.strip() == a.line()
     assert (a.n, a.f, a.stride, a.padding) == (5, 3, 2, 1)
+
+
+POOLINGS = [dict(size=k, stride=s, padding=p, mode=m)
+            for k, s, p, m in itertools.product((1, 2, 3, 4), (1, 2, 3), ("valid", "same"),
+                                                ("max", "avg"))]
+
+
+def test_the_pooling_explorer_draws_what_keras_computes():
+    for settings in POOLINGS:
+        p = explore.pooling(**settings)
+        assert p.agree, p.line()
+    for settings in POOLINGS[::7]:
+        p = explore.pooling(**settings)
+        fig = explore.draw_pooling(p)
+        assert fig.axes[1].images[0].get_array().shape == p.keras.shape, p.line()
+        plt.close(fig)
+
+
+def test_the_kernel_editor_shows_what_a_same_padded_conv2d_computes():
+    import numpy as np
+
+    from course import data, filters
+
+    photo = data.photo("cat")[::4, ::4].mean(axis=2) / 255
+    kernels = [np.eye(3)[::-1], np.full((3, 3), 1 / 9), filters.SOBEL_X,
+               np.random.default_rng(0).normal(size=(3, 3))]
+    for kernel in kernels:
+        shown, by_keras = explore.filtered(photo, kernel)
+        assert shown.shape == photo.shape
+        np.testing.assert_allclose(shown, by_keras, atol=1e-4)
+    fig = explore.draw_kernel(photo, filters.SOBEL_X)
+    assert fig.axes[2].images[0].get_array().shape == photo.shape
+    plt.close(fig)
