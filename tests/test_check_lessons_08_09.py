@@ -37,7 +37,7 @@ def last_conv(model):
 
 def cam(features, weights):
     c = np.maximum(np.asarray(features) @ weights, 0)
-    return c / c.max()
+    return c / c.max() if c.max() > 0 else c
 
 
 CASES = [

@@ -173,3 +173,78 @@ def mean_readout(answer):
     if np.allclose(got, h.max(axis=0)):
         raise Hint("that is the max readout: take the mean over the nodes")
     raise Hint("the values are off: the mean readout averages each feature over the nodes")
+
+
+# --- 10.5 how far a change reaches -------------------------------------------------------
+
+# the graph of exercise 10.5: a ring 2-3-4-5-9-8 with tails 0-1-2 and 5-6-7
+REACH_EDGES = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 6), (6, 7), (2, 8), (8, 9), (5, 9)]
+REACH_NODES, REACH_SOURCE, REACH_LAYERS = 10, 3, 2
+
+
+def _hops_from(source, n=REACH_NODES, edges=REACH_EDGES):
+    """Each node's distance in hops from ``source`` (breadth-first)."""
+    neighbours = {v: set() for v in range(n)}
+    for i, j in edges:
+        neighbours[i].add(j)
+        neighbours[j].add(i)
+    hops, frontier = {source: 0}, [source]
+    while frontier:
+        reached = sorted({w for v in frontier for w in neighbours[v]} - hops.keys())
+        hops.update((w, hops[frontier[0]] + 1) for w in reached)
+        frontier = reached
+    return hops
+
+
+def _node_set(value):
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        raise Hint(f"predicted_changed is {type(value).__name__}; assign a list of node "
+                   "numbers, e.g. [0, 1]")
+    nodes = []
+    for v in np.asarray(list(value), dtype=object).ravel():
+        if isinstance(v, bool) or not isinstance(v, int | np.integer):
+            raise Hint(f"predicted_changed holds {v!r}; list node numbers (ints), e.g. [0, 1]")
+        if not 0 <= v < REACH_NODES:
+            raise Hint(f"the graph has nodes 0 to {REACH_NODES - 1}; there is no node {v}")
+        nodes.append(int(v))
+    return set(nodes)
+
+
+@checker
+def gcn_reach(answer):
+    """``answer``: the nodes whose outputs change after two GCN layers when node 3's
+    features change: those within two hops of it, node 3 included."""
+    got = _node_set(answer)
+    hops = _hops_from(REACH_SOURCE)
+    within = {k: {v for v, d in hops.items() if d <= k} for k in range(REACH_NODES)}
+    expected = within[REACH_LAYERS]
+    if got == expected:
+        return (f"the {len(expected)} nodes within {REACH_LAYERS} hops of node "
+                f"{REACH_SOURCE}: each layer carries a change one hop further")
+    exactly = {v for v, d in hops.items() if d == REACH_LAYERS}
+    mistakes = [
+        (exactly, f"you kept only the nodes exactly {REACH_LAYERS} hops away. Each layer "
+                  "mixes a node with its neighbours *and itself* (Â = A + I), so the nodes "
+                  f"nearer to node {REACH_SOURCE} change too"),
+        (within[1], "that is the reach of one layer: each layer carries the change one hop "
+                    "further, and there are two"),
+        (within[1] - {REACH_SOURCE}, f"those are node {REACH_SOURCE}'s neighbours, one "
+                                     "layer's reach; with two layers the change travels two "
+                                     f"hops, and node {REACH_SOURCE}'s own output changes "
+                                     "too"),
+        (expected - {REACH_SOURCE}, f"node {REACH_SOURCE} itself is missing: its own output "
+                                    "changes, through its self-loop (Â = A + I)"),
+        (within[3], "that is the reach of three layers; there are two, and each carries the "
+                    "change one hop"),
+        (set(range(REACH_NODES)), "not every node: one layer only mixes each node with its "
+                                  "neighbours, so a change moves one hop per layer"),
+    ]
+    for wrong, hint in mistakes:
+        if got == wrong:
+            raise Hint(hint)
+    missing, extra = sorted(expected - got), sorted(got - expected)
+    if missing:
+        raise Hint(f"you left out node {missing[0]}: count the hops from node {REACH_SOURCE} "
+                   "to it along the edges; two layers reach two hops")
+    raise Hint(f"node {extra[0]} is too far from node {REACH_SOURCE}: count the hops along "
+               "the edges; two layers reach two hops")

@@ -210,3 +210,84 @@ def resume_epoch(answer):
         raise Hint(f"{call} returned {got}, which is not the epoch of the newest checkpoint")
     return (f"right on {len(RESUME_CASES)} lists: unsorted, 9 vs 10, other numbers in the "
             "name, and no checkpoint at all")
+
+
+# --- 11.5 predicting EarlyStopping with min_delta and restore_best_weights ---------------
+
+SCRIPTED_LOSSES = [0.90, 0.74, 0.65, 0.645, 0.642, 0.60, 0.595, 0.592, 0.60, 0.61, 0.63, 0.66]
+SCRIPTED_PATIENCE, SCRIPTED_MIN_DELTA = 3, 0.01
+
+
+def keras_early_stopping(losses, patience, min_delta=0.0):
+    """(epochs run, epoch whose weights ``restore_best_weights`` puts back), both counting
+    from 1: keras.callbacks.EarlyStopping(mode="min") on a list of validation losses.
+
+    An epoch improves when its loss is more than ``min_delta`` below the best so far (the
+    best being the loss of the last epoch that improved); training stops at the end of the
+    epoch that makes ``patience`` epochs in a row without improvement.
+    """
+    best, best_epoch, wait = None, 1, 0
+    for epoch, loss in enumerate(losses, start=1):
+        wait += 1
+        if best is None or loss < best - min_delta:
+            best, best_epoch, wait = loss, epoch, 0
+        elif wait >= patience and epoch > 1:
+            return epoch, best_epoch
+    return len(losses), best_epoch
+
+
+def _epoch_number(value, name):
+    if value is Ellipsis:
+        raise Hint(f"you have not predicted `{name}` yet: replace its `...` by an epoch number")
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise Hint(f"{name} is {value!r}; predict a whole number of epochs (an int)")
+    return int(value)
+
+
+@checker
+def early_stopping_prediction(answer):
+    """``answer``: (predicted_stop, predicted_restored) for SCRIPTED_LOSSES under
+    EarlyStopping(patience=3, min_delta=0.01, restore_best_weights=True)."""
+    if not isinstance(answer, tuple | list) or len(answer) != 2:
+        raise Hint("pass the two predictions as a pair: (predicted_stop, predicted_restored)")
+    if all(value is Ellipsis for value in answer):
+        raise NotImplementedError
+    stop = _epoch_number(answer[0], "predicted_stop")
+    restored = _epoch_number(answer[1], "predicted_restored")
+    losses, patience, delta = SCRIPTED_LOSSES, SCRIPTED_PATIENCE, SCRIPTED_MIN_DELTA
+    right_stop, right_restored = keras_early_stopping(losses, patience, delta)
+    if (stop, restored) == (right_stop, right_restored):
+        return (f"{right_stop} epochs run, epoch {right_restored}'s weights kept: the lowest "
+                "loss is not the best when it improves by less than min_delta")
+    if not 1 <= stop <= len(losses) or not 1 <= restored <= len(losses):
+        raise Hint(f"the run has epochs 1 to {len(losses)}; both predictions are epoch "
+                   "numbers in that range, counting from 1")
+    if (stop, restored) == keras_early_stopping(losses, patience):
+        raise Hint("you counted every drop as an improvement; with min_delta=0.01 a loss "
+                   "must be more than 0.01 below the best so far to count, so the small "
+                   "drops leave the wait counter running")
+    if (stop, restored) == (right_stop - 1, right_restored - 1):
+        raise Hint("both are one too small: count the epochs from 1, as Keras prints "
+                       "them (Epoch 1/12), not from 0")
+    if stop != right_stop:
+        if stop == keras_early_stopping(losses, patience + 1, delta)[0]:
+            raise Hint("you let one epoch too many pass: training stops at the end of the "
+                       "third epoch in a row without improvement (patience=3), not after it")
+        if stop == keras_early_stopping(losses, patience)[0]:
+            raise Hint("your stop ignores min_delta: a loss must be more than 0.01 below the "
+                       "best so far to count as an improvement")
+        if stop == len(losses):
+            raise Hint("it does stop before the end: count the epochs since the last "
+                       "improvement by more than min_delta")
+        raise Hint(f"predicted_stop={stop} is off: find the epochs that improve (more than "
+                   "0.01 below the best so far) and stop at the third epoch in a row without "
+                   "one")
+    if restored == stop:
+        raise Hint("restore_best_weights=True puts back the weights of the best epoch, not "
+                   "those of the epoch where training stopped")
+    if restored == int(np.argmin(losses[:stop])) + 1:
+        raise Hint(f"epoch {restored} has the lowest loss, but EarlyStopping keeps the "
+                   "weights of the last epoch that counted as an improvement, and a drop by "
+                   "less than min_delta does not count")
+    raise Hint(f"predicted_restored={restored} is off: the weights kept are those of the "
+               "last epoch that counted as an improvement (more than 0.01 below the best)")
