@@ -85,7 +85,7 @@ def test_a_hang_a_lost_checker_and_garbage_are_rows_not_crashes(graded):
     assert rows["mallory", "2.3"]["points"] == "0"  # the checker ran as written by the course
     assert rows["mallory", "2.3"]["hint"].startswith("same_padding: not attempted yet")
     page = (out / "feedback" / "alice_02.html").read_text()
-    assert "Lesson 02: 1 of 4" in page and "not yet" in page
+    assert "Lesson 02: 1 of 5" in page and "not yet" in page
 
 
 def test_hidden_tests_run_after_their_exercise_and_count(tmp_path):

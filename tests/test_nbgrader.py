@@ -65,7 +65,8 @@ def test_nbgrader_and_course_grade_give_the_same_points(nbgrader_env, tmp_path):
     by_nbgrader = {name.removeprefix("check_"): score
                    for name, score in json.loads(done.stdout.splitlines()[-1]).items()}
     assert by_nbgrader == {"conv_output_shape": 1.0, "conv_param_count": 0.0,
-                           "same_padding": 0.0, "torch_to_keras_kernel": 0.0}
+                           "same_padding": 0.0, "torch_to_keras_kernel": 0.0,
+                           "stack_shapes": 0.0}
 
     rows = grade.grade(hand_in)
     checkers = [ex.checker for ex in exercises(LESSON)]

@@ -83,3 +83,86 @@ def to_convolution_kernel(answer):
     if not np.allclose(ops.correlate2d(image, got), ops.convolve2d(image, kernel)):
         raise Hint("correlating with your kernel does not give the convolution")
     return "correlating with it gives the convolution"
+
+
+# Exercise 1.5: four kernels the lesson has not applied, shown filtered in a hidden order.
+MYSTERY_KERNELS = {
+    "A": np.full((1, 21), 1 / 21, np.float32),  # a row of 21 equal weights
+    "B": np.full((21, 1), 1 / 21, np.float32),  # a column of 21 equal weights
+    "C": np.array([[1, 1, 1], [0, 0, 0], [-1, -1, -1]], np.float32),  # above minus below
+    "D": np.array([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], np.float32),  # right minus left
+}
+_PANELS = "DACB"  # panel 1 shows kernel D, panel 2 kernel A, ...
+_KIND = {"A": "row blur", "B": "column blur", "C": "horizontal edges", "D": "vertical edges"}
+_WHY = {  # what each kernel does, said without naming its panel
+    "A": "A is a single row of 21 equal weights: each output pixel is the average of the 21 "
+         "pixels beside it in its row, so the photo is smeared left and right (vertical lines "
+         "go soft, horizontal ones stay sharp)",
+    "B": "B is a single column of 21 equal weights: it averages up and down, so the photo is "
+         "smeared vertically (horizontal lines such as a mouth go soft, vertical ones stay "
+         "sharp)",
+    "C": "C is +1 on its top row and -1 on its bottom row: it subtracts the pixels below from "
+         "those above, so it responds where brightness changes from top to bottom, i.e. along "
+         "horizontal edges (like Sobel Y)",
+    "D": "D is -1 on its left column and +1 on its right one: it responds where brightness "
+         "changes from left to right, i.e. along vertical edges (like Sobel X)",
+}
+
+
+def _for_display(out, kernel):
+    """A filtered image on a 0..1 grey scale: a blur as it is, an edge map as |response|
+    divided by its 99th percentile (as in section 4)."""
+    if abs(float(kernel.sum())) < 1e-6:
+        out = np.abs(out)
+        return np.clip(out / np.percentile(out, 99), 0, 1)
+    return np.clip(out, 0, 1)
+
+
+def mystery_panels(image):
+    """The four panels of exercise 1.5: ``image`` (grey, 0..1) filtered with each of
+    ``MYSTERY_KERNELS`` (OpenCV, mirrored border), in an order the lesson does not show."""
+    import cv2
+
+    image = np.asarray(image, np.float32)
+    return [_for_display(cv2.filter2D(image, cv2.CV_32F, MYSTERY_KERNELS[letter]),
+                         MYSTERY_KERNELS[letter]) for letter in _PANELS]
+
+
+@checker
+def kernel_panels(answer):
+    """``answer``: the panel numbers (1-4) that show kernels A, B, C and D, in that order."""
+    letters = list(MYSTERY_KERNELS)
+    form = ("give four panel numbers, for kernels A, B, C and D in that order, e.g. "
+            "(1, 2, 3, 4)")
+    if isinstance(answer, str | bytes) or not hasattr(answer, "__len__") or len(answer) != 4:
+        raise Hint(form)
+    try:
+        panels = [int(p) for p in answer]
+    except (TypeError, ValueError):
+        raise Hint(form) from None
+    if any(p not in (1, 2, 3, 4) for p in panels):
+        raise Hint(f"you gave {tuple(answer)}: the panels are numbered 1 to 4")
+    for p in sorted(set(panels)):
+        given = [letter for letter, q in zip(letters, panels, strict=True) if q == p]
+        if len(given) > 1:
+            raise Hint(f"panel {p} is given to both {given[0]} and {given[1]}: each panel shows "
+                       "a different kernel")
+    truth = {letter: _PANELS.index(letter) + 1 for letter in letters}
+    wrong = [letter for letter, p in zip(letters, panels, strict=True) if truth[letter] != p]
+    if wrong:
+        letter = wrong[0]
+        shows = _KIND[_PANELS[panels[letters.index(letter)] - 1]]
+        lead = f"{4 - len(wrong)} of 4 right; look again at kernel {letter}: "
+        if _KIND[letter].endswith("blur") != shows.endswith("blur"):
+            if _KIND[letter].endswith("blur"):
+                why = (f"{letter}'s weights are all positive and sum to 1, so it averages: its "
+                       "panel still looks like the photo, only blurred (an edge kernel sums to "
+                       "0 and leaves flat regions black)")
+            else:
+                why = (f"{letter}'s weights sum to 0, so a flat region gives 0: its panel is "
+                       "black except along edges")
+        else:
+            why = _WHY[letter]
+        raise Hint(lead + why)
+    return ("A, B, C and D matched: a row smears sideways, a column up and down, a difference "
+            "of rows finds horizontal edges and one of columns vertical edges")

@@ -1,5 +1,7 @@
 """Checkers for lesson 02 (convolution arithmetic)."""
 
+import re
+
 import numpy as np
 
 from course import ops
@@ -91,3 +93,139 @@ def torch_to_keras_kernel(answer):
         raise Hint("the shape is right but the values are not where they belong: transpose "
                    "the axes rather than reshape")
     return "a (4, 3, 2, 5) weight lands in (2, 5, 3, 4) with every value in place"
+
+
+# Exercise 2.5: the layer stack whose shapes and parameters the student predicts, as
+# (filters, kernel, stride, padding, dilation); the lesson's cell writes it in Keras
+STACK_INPUT = (32, 32, 3)
+STACK = [(16, 3, 2, "same", 1), (32, 3, 1, "valid", 2), (8, 1, 1, "valid", 1),
+         (24, 3, 2, "valid", 1), (10, 3, 2, "same", 1)]
+# what answers the exercise for the student: the course's formulas and Keras' own shapes
+_ANSWERING = re.compile(r"\b(output_size|conv_params|compute_output_shape|count_params|summary)"
+                        r"\s*\(|\.(output_shape)\b|\bimport\b.*\b(output_size|conv_params)\b")
+
+
+def _layer_settings(layer):
+    config = layer.get_config()
+    return (type(layer).__name__, config.get("filters"), tuple(config.get("kernel_size", ())),
+            tuple(config.get("strides", ())), config.get("padding"),
+            tuple(config.get("dilation_rate", ())), config.get("groups", 1),
+            config.get("use_bias"))
+
+
+def _describe(filters, f, s, padding, d):
+    extra = "".join([f", stride {s}" if s > 1 else "", f", dilation {d}" if d > 1 else ""])
+    return f"{filters} filters {f}x{f}{extra}, '{padding}'"
+
+
+def _cell_calls(name):
+    """In IPython, what in the student's last cell that assigns ``name`` would answer the
+    exercise for them (None when nothing does, or outside IPython)."""
+    try:
+        import IPython
+    except ImportError:
+        return None
+    shell = IPython.get_ipython()
+    cells = shell.user_ns.get("In", []) if shell is not None else []
+    assigns = re.compile(rf"^\s*{name}\s*=(?!=)", re.MULTILINE)
+    for source in reversed(cells):
+        if isinstance(source, str) and assigns.search(source):
+            code = re.sub(r"#.*", "", source)  # what a comment says is not a call
+            found = _ANSWERING.search(code)
+            return next(group for group in found.groups() if group) if found else None
+    return None
+
+
+def _size_hint(n, f, s, padding, d, got):
+    span = d * (f - 1) + 1
+    if padding == "same":
+        if s > 1 and got == n:
+            return (f"with stride {s} the window moves {s} pixels at a time: 'same' gives "
+                    "ceil(N / S) positions, not N")
+        if s > 1 and n % s and got == n // s:
+            return (f"'same' with stride {s} rounds an odd size up, ceil(N / S): the last "
+                    "window reaches into the zero padding and still counts")
+        if got == (n - span) // s + 1:
+            return ("'same' pads the border with zeros so that nothing is lost there: "
+                    "ceil(N / S), not (N - F) / S + 1")
+        return "'same' gives ceil(N / S) positions"
+    if d > 1 and got == (n - f) // s + 1:
+        return (f"dilation {d} spreads the {f}x{f} taps apart: the kernel spans "
+                "d(F - 1) + 1 pixels, and that span is what has to fit")
+    if s > 1 and got == n - span + 1:
+        return f"stride {s}: the window moves {s} pixels at a time, (N - F) / S + 1"
+    if s > 1 and (n - span) % s and got == -(-(n - span) // s) + 1:
+        return ("(N - F) / S + 1 is not a whole number here: Keras drops the last, partial "
+                "window, i.e. rounds down")
+    if got == n and span > 1:
+        return "'valid' adds no padding, so the output is smaller than the input"
+    return "'valid' (no padding) gives (N - F_eff) / S + 1 positions, rounded down"
+
+
+def _params_hint(f, c_in, k, d, got, channels_seen):
+    span = d * (f - 1) + 1
+    if got == f * f * c_in * k:
+        return "you left out the biases: one per filter"
+    if got == f * f * c_in * k + 1:
+        return "there is one bias per filter, not one per layer"
+    if got == (f * f + 1) * k:
+        return "each filter has a weight for every input channel at every kernel position"
+    if d > 1 and got == (span * span * c_in + 1) * k:
+        return (f"dilation spreads the same {f}x{f} weights over a wider area; it adds no "
+                "parameters")
+    if any(got == (f * f * c + 1) * k for c in channels_seen if c != c_in):
+        return (f"its input has {c_in} channels, the filters of the layer before it (the "
+                "depth of a kernel is the channel count coming in)")
+    return "a layer of K filters of F x F on C_in channels has (F * F * C_in + 1) * K parameters"
+
+
+@checker
+def stack_shapes(answer, stack):
+    """``answer``: for each layer of ``stack`` (the lesson's), the predicted (height, width,
+    channels, parameters) on a 32x32x3 input; compared with what Keras builds."""
+    settings = [("Conv2D", k, (f, f), (s, s), p, (d, d), 1, True) for k, f, s, p, d in STACK]
+    if (not isinstance(stack, list | tuple) or not all(hasattr(la, "get_config") for la in stack)
+            or [_layer_settings(layer) for layer in stack] != settings):
+        raise Hint("`stack` is not the lesson's stack of five layers any more: run its cell "
+                   "again as it was, then predict for that")
+    if used := _cell_calls("stack_shapes"):
+        raise Hint(f"your stack_shapes cell uses `{used}`, which answers the exercise for you: "
+                   "predict the numbers yourself (the point is to find where your prediction "
+                   "and Keras differ)")
+    form = "one tuple (height, width, channels, parameters) per layer"
+    if isinstance(answer, str) or not hasattr(answer, "__len__") or len(answer) != len(stack):
+        raise Hint(f"give a list of {len(stack)} tuples, {form}, in the stack's order")
+    shape, channels_seen = (None, *STACK_INPUT), [STACK_INPUT[-1]]
+    for i, (layer, guess, spec) in enumerate(zip(stack, answer, STACK, strict=True), start=1):
+        built = type(layer).from_config(layer.get_config())  # the notebook's layer untouched
+        expected_shape = tuple(built.compute_output_shape(shape))
+        built.build(shape)
+        expected = (*expected_shape[1:], built.count_params())
+        try:
+            numbers = tuple(guess)
+            guess = tuple(int(v) for v in numbers)
+        except (TypeError, ValueError):
+            raise Hint(f"layer {i}: give whole numbers, {form}") from None
+        if any(isinstance(v, float | np.floating) and v != int(v) for v in numbers):
+            raise Hint(f"layer {i}: you gave {numbers}; sizes and counts are whole numbers")
+        if len(guess) != 4:
+            raise Hint(f"layer {i}: you gave {len(guess)} numbers; give four, {form}")
+        if guess == expected:
+            shape = (None, *expected_shape[1:])
+            channels_seen.append(expected[2])
+            continue
+        k, f, s, padding, d = spec
+        n, c_in = shape[1], shape[3]
+        where = f"layer {i} ({_describe(k, f, s, padding, d)}) on its {n}x{n}x{c_in} input"
+        h, w, c, params = guess
+        if (h, w) != expected[:2]:
+            wrong = h if h != expected[0] else w
+            raise Hint(f"{where}: you said {h}x{w}; {_size_hint(n, f, s, padding, d, wrong)}")
+        if c != expected[2]:
+            raise Hint(f"{where}: you said {c} channels; a convolution gives one output channel "
+                       "per filter")
+        raise Hint(f"{where}: you said {params:,} parameters; "
+                   f"{_params_hint(f, c_in, k, d, params, channels_seen)}")
+    return ("right on all five layers: 'same' with stride 2 rounds up, 'valid' rounds down, "
+            "dilation widens the window but not the weights, and a 1x1 convolution only mixes "
+            "channels")
