@@ -153,7 +153,7 @@ def draw_arithmetic(a: Arithmetic, size: float = 3.2):
     return fig
 
 
-def explore_arithmetic(**settings) -> Arithmetic:
+def explore_arithmetic(**settings) -> None:
     """Show one setting (default: ``DEFAULTS``) as a picture and a line of text; in a live
     notebook with ipywidgets, sliders below redraw it for any other setting."""
     a = conv_arithmetic(**{**DEFAULTS, **settings})
@@ -177,7 +177,6 @@ def explore_arithmetic(**settings) -> Arithmetic:
             print(moved.line())
 
         widgets.interact(redraw, **controls)
-    return a
 
 
 # --- pooling (lesson 03) -------------------------------------------------------------
@@ -245,7 +244,7 @@ def draw_pooling(p: Pooling, size: float = 3.0):
     return fig
 
 
-def explore_pooling(**settings) -> Pooling:
+def explore_pooling(**settings) -> None:
     """Show one pooling setting; in a live notebook, controls redraw it."""
     p = pooling(**{"size": 3, "stride": 2, "padding": "valid", "mode": "max", **settings})
     draw_pooling(p)
@@ -263,7 +262,6 @@ def explore_pooling(**settings) -> Pooling:
         widgets.interact(redraw, size=widgets.IntSlider(value=p.size, min=1, max=4),
                          stride=widgets.IntSlider(value=p.stride, min=1, max=4),
                          padding=["valid", "same"], mode=["max", "avg"])
-    return p
 
 
 # --- a kernel editor (lesson 01) --------------------------------------------------------
@@ -293,7 +291,8 @@ def draw_kernel(image, kernel, size: float = 3.2):
     reach = max(np.abs(kernel).max(), 1e-6)
     axes[0].imshow(kernel, cmap="RdBu_r", vmin=-reach, vmax=reach)
     for (r, c), v in np.ndenumerate(kernel):
-        axes[0].text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=9)
+        axes[0].text(c, r, f"{v:.2g}", ha="center", va="center", fontsize=9,
+                     color="white" if abs(v) > 0.6 * reach else "black")
     axes[0].set_title(f"kernel (sum {kernel.sum():.3g})", fontsize=9)
     axes[1].imshow(image, cmap="gray", vmin=0, vmax=1)
     axes[1].set_title("input", fontsize=9)
@@ -306,7 +305,7 @@ def draw_kernel(image, kernel, size: float = 3.2):
     return fig
 
 
-def explore_kernel(image, kernel=((0, -1, 0), (-1, 5, -1), (0, -1, 0))):
+def explore_kernel(image, kernel=((0, -1, 0), (-1, 5, -1), (0, -1, 0))) -> None:
     """Show ``image`` filtered with ``kernel`` (default: sharpen); in a live notebook, nine
     boxes edit the kernel and redraw."""
     draw_kernel(image, kernel)
@@ -330,7 +329,6 @@ def explore_kernel(image, kernel=((0, -1, 0), (-1, 5, -1), (0, -1, 0))):
 
         display(widgets.GridBox(boxes, layout=widgets.Layout(
             grid_template_columns="repeat(3, 6em)")), shown)
-    return np.asarray(kernel, np.float32)
 
 
 def _live_front_end() -> bool:

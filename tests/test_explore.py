@@ -60,10 +60,12 @@ def test_the_line_fills_in_the_numbers_and_names_keras_refusals():
     assert refused.keras is None and "not supported in conjunction" in refused.line()
 
 
-def test_explore_shows_the_default_without_a_front_end(capsys):
-    a = explore.explore_arithmetic()
-    assert capsys.readouterr().out.strip() == a.line()
-    assert (a.n, a.f, a.stride, a.padding) == (5, 3, 2, 1)
+def test_explore_shows_one_setting_without_a_front_end(capsys):
+    assert explore.explore_arithmetic(n=7) is None  # nothing more under the cell
+    assert capsys.readouterr().out.strip() == explore.conv_arithmetic(
+        **{**explore.DEFAULTS, "n": 7}).line()
+    explore.explore_pooling(mode="avg")
+    assert capsys.readouterr().out.startswith("avg pooling, 3x3 windows, stride 2")
 
 
 POOLINGS = [dict(size=k, stride=s, padding=p, mode=m)
