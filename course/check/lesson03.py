@@ -139,3 +139,63 @@ def avg_pool_kernel(answer):
         raise Hint(f"{call}: a stride-{size} correlation with your kernel does not give "
                    "the window averages; every weight on the diagonal is the same")
     return "a stride-size convolution with it equals AveragePooling2D (2x2 on 3 channels, 3x3 on 2)"
+
+
+# Exercise 3.5: the map of the statement, and where its pixels go under a one-pixel shift.
+SHIFT_MAP = np.array([[0, 6, 0, 0, 0, 3],
+                      [2, 0, 0, 6, 0, 0],
+                      [5, 0, 0, 0, 2, 0],
+                      [0, 3, 4, 1, 0, 1]], float)
+
+
+def _shift_right(x, pixels=1):
+    out = np.zeros_like(x)
+    out[:, pixels:] = x[:, :x.shape[1] - pixels]
+    return out
+
+
+@checker
+def pooled_after_shift(answer):
+    """``answer``: the 2x2 max pooling (stride 2) of SHIFT_MAP shifted right by one pixel."""
+    try:
+        got = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError):
+        raise Hint(f"your prediction {answer!r} is not a grid of numbers: write it as a list "
+                   "of rows, [[a, b, c], [d, e, f]]") from None
+    before = _pool(SHIFT_MAP, 2, np.max)
+    expected = _pool(_shift_right(SHIFT_MAP), 2, np.max)
+    if got.shape != expected.shape:
+        if got.shape == SHIFT_MAP.shape:
+            raise Hint(f"your prediction has shape {got.shape}, the shape of the map itself: "
+                       "predict the max-pooled map, one number per 2x2 window")
+        raise Hint(f"your prediction has shape {got.shape}; 2x2 windows with stride 2 cut the "
+                   f"4x6 map into 2 rows of 3 windows, so the pooled map is {expected.shape}: "
+                   "[[a, b, c], [d, e, f]]")
+    if np.array_equal(got, expected):
+        changed = int((before != expected).sum())
+        return (f"{changed} of the 6 outputs change, {6 - changed} survive the shift; the next "
+                "cell shows which")
+    if np.array_equal(got, before):
+        raise Hint("that is the pooled map *before* the shift: nothing changing would be "
+                   "invariance. Move every pixel one column to the right first (column 0 "
+                   "becomes 0, the last column falls off), then pool")
+    if np.array_equal(got, _pool(np.roll(SHIFT_MAP, 1, axis=1), 2, np.max)):
+        raise Hint("you wrapped the last column around to the left. `shift_right` fills the "
+                   "column that enters on the left with zeros (black), and the pixels that "
+                   "leave on the right are gone")
+    if np.array_equal(got, _shift_right(before)):
+        raise Hint("you moved the *pooled* map one cell to the right. The shift moves the "
+                   "input by one pixel, half a window: shift the 4x6 map, then pool it")
+    if np.array_equal(got, _pool(np.pad(SHIFT_MAP[:, 1:], [(0, 0), (0, 1)]), 2, np.max)):
+        raise Hint("you shifted the map to the left; `shift_right` moves every pixel one "
+                   "column to the right")
+    if np.allclose(got, _pool(_shift_right(SHIFT_MAP), 2, np.mean)):
+        raise Hint("you averaged each window; this is max pooling: keep each window's largest "
+                   "value")
+    i, j = (int(v) for v in np.argwhere(got != expected)[0])
+    came_from = ("column 0 is the new column of zeros and column 1 holds what column 0 held"
+                 if j == 0 else f"columns {2 * j} and {2 * j + 1} hold what columns "
+                 f"{2 * j - 1} and {2 * j} held")
+    raise Hint(f"output ({i}, {j}), the window of rows {2 * i}-{2 * i + 1} and columns "
+               f"{2 * j}-{2 * j + 1}, is not {got[i, j]:g}: after the shift, {came_from} "
+               "before the shift")

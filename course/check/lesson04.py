@@ -166,3 +166,69 @@ def avg_pool_backward(answer):
             raise Hint(f"{where}, dL/dx[{p}, {q}] is {got[p, q]:.4f}: it should be an equal "
                        f"share of g[{p // size}, {q // size}], the output of its window")
     return "each cell gets an equal share of its window's gradient (2x2 and 3x3)"
+
+
+def _scatter_input_gradient(k, g, stride, x_shape):
+    """dL/dx of ``y = correlate2d(x, k, stride=stride)`` (valid), window by window: output
+    (m, n) read the block of x at (m * stride, n * stride), so it hands g[m, n] * k back."""
+    (kh, kw), dx = k.shape, np.zeros(x_shape)
+    for m, n in np.ndindex(g.shape):
+        dx[m * stride:m * stride + kh, n * stride:n * stride + kw] += g[m, n] * k
+    return dx
+
+
+@checker(without=("course.ops.correlate2d_backward", "course.ops._conv_grad_input",
+                  "tensorflow.GradientTape.gradient"))
+def input_gradient_strided(answer):
+    """``answer(k, g, stride, x_shape)``: dL/dx of a strided valid correlation, one channel."""
+    cases = [((7, 7), (3, 3), 2, 4), ((6, 6), (3, 3), 1, 5), ((8, 8), (3, 3), 2, 6),
+             ((9, 10), (2, 3), 3, 7), ((11, 11), (3, 3), 3, 8)]
+    for x_shape, k_shape, stride, seed in cases:
+        rng = _rng(20 + seed)
+        k = rng.standard_normal(k_shape)
+        g_shape = tuple((n - f) // stride + 1 for n, f in zip(x_shape, k_shape, strict=True))
+        g = rng.standard_normal(g_shape)
+        got = np.asarray(answer(k.copy(), g.copy(), stride, x_shape), dtype=np.float64)
+        expected = _scatter_input_gradient(k, g, stride, x_shape)
+        where = (f"for x of shape {x_shape}, a {k_shape[0]}x{k_shape[1]} kernel and stride "
+                 f"{stride} (g is {g_shape[0]}x{g_shape[1]})")
+        reached = tuple((n - 1) * stride + f for n, f in zip(g_shape, k_shape, strict=True))
+        if got.shape != expected.shape:
+            if got.shape == reached:
+                rows, cols = (a - b for a, b in zip(x_shape, reached, strict=True))
+                left = " and ".join(f"{n} {word}{'s' * (n > 1)}" for n, word in
+                                    ((rows, "row"), (cols, "column")) if n)
+                raise Hint(f"{where}, you returned shape {got.shape}. The last {left} of x lie "
+                           "beyond the last window: the stride stepped over them, so their "
+                           "gradient is 0, but dL/dx still needs an entry for every pixel of "
+                           "x. Give the result x's shape (zeros at the bottom and right)")
+            if stride > 1 and got.shape == tuple(np.add(g_shape, k_shape) - 1):
+                raise Hint(f"{where}, you returned shape {got.shape}, the size of a full "
+                           "convolution of g itself: first spread g out, stride - 1 zeros "
+                           "between its entries (the positions the stride skipped), then pad "
+                           "and correlate")
+            raise Hint(f"{where}, you returned shape {got.shape}; dL/dx has the shape of x, "
+                       f"{x_shape}")
+        if np.allclose(got, expected):
+            continue
+        if np.allclose(got, _scatter_input_gradient(k[::-1, ::-1], g, stride, x_shape)):
+            raise Hint(f"{where}, you correlated with k as it is. Flip the kernel (turn it by "
+                       "180 degrees, k[::-1, ::-1]): the input gradient is a *convolution*, "
+                       "dL/dx[p, q] pairs k[a, b] with the output that read x[p, q] through "
+                       "tap (a, b)")
+        if (np.allclose(got, _scatter_input_gradient(k[::-1], g, stride, x_shape)) or
+                np.allclose(got, _scatter_input_gradient(k[:, ::-1], g, stride, x_shape))):
+            raise Hint(f"{where}, you flipped the kernel along one axis only; flip both rows "
+                       "and columns")
+        core = expected[:reached[0], :reached[1]]
+        pads = [(n - r, 0) for n, r in zip(x_shape, reached, strict=True)]
+        if reached != x_shape and np.allclose(got, np.pad(core, pads)):
+            raise Hint(f"{where}, you put the zero rows and columns at the top and left. The "
+                       "pixels no window reads are the *last* ones: windows start at row 0 "
+                       "and column 0, so the zeros go at the bottom and right")
+        p, q = _first_difference(got, expected)
+        raise Hint(f"{where}, dL/dx[{p}, {q}] is {got[p, q]:.4f}, which is wrong: it should add "
+                   "k[a, b] * g[m, n] over the windows (m, n) that read x[p, q] through tap "
+                   f"(a, b), that is p = {stride} m + a and q = {stride} n + b")
+    return ("right for strides 1, 2 and 3, with and without rows and columns that no window "
+            "reaches, and a non-square kernel")
