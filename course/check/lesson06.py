@@ -133,3 +133,70 @@ def inception_params(answer):
                    "filters; the 3x3 and 5x5 see the reductions' channels, and the max-pool "
                    "has no parameters")
     return f"right on {len(cases)} modules, GoogLeNet's 3a, 3b and 4a included"
+
+
+def _pair_of_counts(answer, name, what):
+    """``answer`` as two whole numbers, else a hint saying what to assign."""
+    import numpy as np
+
+    if (not isinstance(answer, (tuple, list)) or len(answer) != 2
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                       for v in answer)):
+        raise Hint(f"assign two whole numbers, {name} = ({what}); you assigned {answer!r}")
+    return tuple(int(v) for v in answer)
+
+
+NAIVE = (64, 0, 128, 0, 32, 0)  # the naive module of section 4: no 1x1 reductions
+
+
+@checker
+def naive_stack(answer):
+    """``answer = (channels, params)``: what the third of three stacked naive modules outputs,
+    and its parameters; measured by building the stack."""
+    import keras
+
+    from course.models import inception_module
+
+    channels, params = _pair_of_counts(answer, "naive_stack", "channels, parameters")
+    x = keras.Input((28, 28, 192))
+    widths, counts = [192], []
+    for i in range(3):
+        y = inception_module(x, *NAIVE, name=f"naive{i + 1}")
+        widths.append(int(y.shape[-1]))
+        counts.append(keras.Model(x, y).count_params())
+        x = y
+    convolutions = NAIVE[0] + NAIVE[2] + NAIVE[4]  # what the three convolutions output
+    per_channel = NAIVE[0] + 9 * NAIVE[2] + 25 * NAIVE[4]  # weights per input channel
+    if channels != widths[3]:
+        if channels == widths[1]:
+            raise Hint(f"{channels} channels is what the first module outputs (section 4 "
+                       "printed it); the second and the third each concatenate their own "
+                       "branches onto what they receive")
+        if channels == widths[2]:
+            raise Hint(f"{channels} channels is what the second module outputs, the input of "
+                       "the third: add what the third module's branches produce")
+        if channels == convolutions:
+            raise Hint(f"{channels} channels is what the three convolutions produce; the pool "
+                       "branch is concatenated too, and without a 1x1 projection it passes on "
+                       "every channel of its input")
+        raise Hint(f"the third module does not output {channels} channels: each naive module "
+                   "concatenates 64 + 128 + 32 channels from its convolutions with every "
+                   "channel of its input, passed on by the pool branch")
+    if params != counts[2]:
+        if params == counts[0]:
+            raise Hint(f"{params:,} parameters is the first module's count; a convolution's "
+                       "weights grow with the number of channels it reads, and the third module "
+                       "reads more than 192")
+        if params == counts[1]:
+            raise Hint(f"{params:,} parameters is the second module's count; the third reads "
+                       "the second's output")
+        if params == counts[2] - convolutions:
+            raise Hint(f"{params:,} is the number of weights; each convolution also has one "
+                       "bias per filter")
+        if params == per_channel * widths[3] + convolutions:
+            raise Hint(f"for {params:,} you counted the channels the third module outputs; its "
+                       "convolutions read the channels of its input")
+        raise Hint(f"the third module does not have {params:,} parameters: add up its three "
+                   "convolutions, each k x k x (the channels of the module's input) x filters "
+                   "+ filters; the max-pool has none")
+    return "the third naive module's width and its parameters, as Keras builds it"

@@ -109,3 +109,80 @@ def to_mobilenet_range(answer):
     raise Hint(f"pixel 0 became {got.flat[0]:.4g} and pixel 255 became {got.flat[-1]:.4g}; "
                "they should be -1 and 1, linear in between (watch uint8 overflow: convert "
                "to float first)")
+
+
+TAPS = ("stem_relu", "s1c2_relu", "s2c2_relu", "s3c2_relu")  # the lesson's every-stage taps
+
+
+def _every_stage_classifier():
+    """The lesson's `transferred` model rebuilt: the base, every stage's pooled features, a
+    two-way dense head (its standardizing layer has nothing to train, so it is left out)."""
+    from course.transfer import cifar_base
+
+    base = cifar_base()
+    pooled = []
+    for name in TAPS:
+        x = base.get_layer(name).output
+        pooled += [keras.layers.GlobalAveragePooling2D()(x), keras.layers.GlobalMaxPooling2D()(x)]
+    features = keras.layers.Concatenate()(pooled)
+    head = keras.layers.Dense(2, activation="softmax", name="head")(features)
+    return base, keras.Model(base.input, head)
+
+
+def _unfreeze(base, prefixes, batch_norm):
+    base.trainable = True
+    for layer in base.layers:
+        layer.trainable = (layer.name.startswith(prefixes) and (
+            batch_norm or not isinstance(layer, keras.layers.BatchNormalization)))
+
+
+@checker
+def s3_trainable(answer):
+    """``answer = (s3 convolutions, s3 convolutions and BatchNormalization)``: the trainable
+    parameters of the every-stage classifier with only stage s3 unfrozen; measured."""
+    if (not isinstance(answer, (tuple, list)) or len(answer) != 2
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                       for v in answer)):
+        raise Hint("assign two whole numbers, s3_trainable = (convolutions only, convolutions "
+                   f"and BatchNormalization); you assigned {answer!r}")
+    base, model = _every_stage_classifier()
+    head = _count(model.get_layer("head").trainable_weights)
+    measured = {}
+    for key, prefixes, batch_norm in [("s3", "s3", False), ("s3 + bn", "s3", True),
+                                      ("s2 + s3", ("s2", "s3"), False)]:
+        _unfreeze(base, prefixes, batch_norm)
+        measured[key] = _count(model.trainable_weights)
+    convs, with_bn = measured["s3"], measured["s3 + bn"]
+    norms = [layer for layer in base.layers if layer.name.startswith("s3")
+             and isinstance(layer, keras.layers.BatchNormalization)]
+    channels = sum(layer.moving_mean.shape[0] for layer in norms)  # over s3's BN layers
+    got, got_bn = (int(v) for v in answer)
+    if got != convs:
+        where = f"with s3's convolutions unfrozen you predict {got:,}"
+        if got == convs - head:
+            raise Hint(f"{where}: the head trains too, its {head:,} parameters are part of "
+                       "what trainable_params(transferred) counts")
+        if got == measured["s2 + s3"]:
+            raise Hint(f"{where}, the count for s2 and s3 printed above; this time s2 stays "
+                       "frozen")
+        if got in (convs + channels, convs + channels - head):
+            raise Hint(f"{where}: the convolutions of s3 are bias-free (conv_bn); "
+                       "BatchNormalization provides the shift")
+        if got in (convs + 2 * channels, convs + 4 * channels):
+            raise Hint(f"{where}: in this first case s3's BatchNormalization layers stay "
+                       "frozen; count the convolutions and the head")
+        raise Hint(f"{where}: add the 3x3 kernels of s3c1 (64 -> 128 channels) and s3c2 "
+                   "(128 -> 128), 3 x 3 x channels in x channels out each, and the head's "
+                   "parameters")
+    if got_bn != with_bn:
+        where = f"with s3's BatchNormalization layers trainable too you predict {got_bn:,}"
+        if got_bn == convs:
+            raise Hint(f"{where}, no more than without them: a trainable BatchNormalization "
+                       "layer trains its scale and shift (gamma and beta)")
+        if got_bn == convs + 4 * channels:
+            raise Hint(f"{where}: the moving mean and variance are not trained even when the "
+                       "layer is trainable (they are averaged, not learned); only gamma and "
+                       "beta are")
+        raise Hint(f"{where}: each of s3's two BatchNormalization layers adds a trained scale "
+                   "and shift for each of its channels")
+    return "only s3's convolutions and the head train; with its BatchNormalization, 2 per channel"
