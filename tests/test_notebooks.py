@@ -71,3 +71,12 @@ def test_readme_catalogue_is_current():
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert catalogue(NOTEBOOKS) in readme, "run `python -m course catalogue` into README.md"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_lesson_has_an_exercise_that_is_not_transcription(path):
+    from course.tools.exercises import IMPLEMENT, exercises
+
+    kinds = {ex.kind for ex in exercises(path)} - {IMPLEMENT, "open"}
+    assert kinds, (f"{path.name}: every exercise is 'implement'; add one that asks the student "
+                   "to predict, debug, work from a formula or meet a target")
