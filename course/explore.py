@@ -229,16 +229,22 @@ def draw_pooling(p: Pooling, size: float = 3.0):
                               (right, p.ours, f"output {p.ours.shape[0]}x{p.ours.shape[1]}")):
         ax.imshow(values, cmap="Blues", vmin=0, vmax=2 * POOL_MAP.max())
         for (r, c), v in np.ndenumerate(values):
-            ax.text(c, r, f"{v:g}", ha="center", va="center", fontsize=8)
+            ax.text(c, r, f"{v:.3g}", ha="center", va="center", fontsize=8)
         ax.set_title(title, fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
+    # "same" pads (total // 2) cells before the map: the first window starts there
+    total = max((p.ours.shape[0] - 1) * p.stride + p.size - POOL_MAP.shape[0], 0)
+    start = -(total // 2) - 0.5 if p.padding == "same" else -0.5
     right.add_patch(plt.Rectangle((-0.5, -0.5), 1, 1, fill=False, color="tab:red", lw=2))
-    left.add_patch(plt.Rectangle((-0.5, -0.5), p.size, p.size, fill=False, color="tab:red",
+    left.add_patch(plt.Rectangle((start, start), p.size, p.size, fill=False, color="tab:red",
                                  lw=2, clip_on=False))
     if p.ours.shape[1] > 1:
-        left.add_patch(plt.Rectangle((p.stride - 0.5, -0.5), p.size, p.size, fill=False,
+        left.add_patch(plt.Rectangle((start + p.stride, start), p.size, p.size, fill=False,
                                      color="tab:blue", lw=2, ls="--", clip_on=False))
+    if p.padding == "same" and total:
+        left.set_title(f"input 7x7, padded by {total // 2} before and {total - total // 2} "
+                       "after (outside the grid)", fontsize=8)
     fig.suptitle(p.line(), fontsize=8)
     fig.tight_layout()
     return fig
