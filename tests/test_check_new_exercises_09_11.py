@@ -261,16 +261,7 @@ def test_lesson_10_draws_and_measures_the_checker_s_graph():
 # --- 11.5: predicting EarlyStopping with min_delta ---------------------------------------
 
 
-def epochs_trained(val_losses, patience):  # exercise 11.3's answer: min_delta = 0
-    best, waited = float("inf"), 0
-    for epoch, loss in enumerate(val_losses):
-        if loss < best:
-            best, waited = loss, 0
-        else:
-            waited += 1
-            if waited >= patience:
-                return epoch + 1
-    return len(val_losses)
+from test_check_lesson11 import epochs_trained  # noqa: E402  exercise 11.3's answer
 
 
 def test_early_stopping_prediction_passes_the_right_pair(capsys):
