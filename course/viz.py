@@ -175,45 +175,118 @@ def show_sliding_window(x, window: tuple[int, int], out, stride: int = 1, steps=
     that sum is the output cell filled in orange below; a ``ValueError`` says so if ``out``
     is not that sum. Introduced in lesson 02.
     """
-    x, out = np.asarray(x), np.asarray(out)
-    h, w = window
+    out = np.asarray(out)
     positions = [(i, j) for i in range(out.shape[0]) for j in range(out.shape[1])]
     steps = positions if steps is None else [tuple(step) for step in steps]
     rows = 2 if kernel is None else 3
     fig, axes = plt.subplots(rows, len(steps), figsize=(len(steps) * size, rows * size),
                              squeeze=False)
-    for col, (i, j) in enumerate(steps):
-        top, bottom = axes[0, col], axes[-1, col]
-        r0, c0 = i * stride, j * stride
-        _grid(top, x, highlight=(r0, c0, h, w))
-        top.set_title(f"window {positions.index((i, j)) + 1} of {len(positions)}: "
-                      f"rows {r0}-{r0 + h - 1}, cols {c0}-{c0 + w - 1}", fontsize=8)
-        shown = np.full(out.shape, np.nan)
-        for r, c in positions[: positions.index((i, j)) + 1]:
-            shown[r, c] = out[r, c]
-        _grid(bottom, shown, highlight=(i, j, 1, 1), fill=kernel is not None)
-        bottom.set_title(f"output[{i}, {j}] = {out[i, j]:g}"
-                         + (", the sum above" if kernel is not None else ""), fontsize=8)
-        if kernel is None:
-            continue
-        weights = np.asarray(kernel)
-        patch = x[r0:r0 + h, c0:c0 + w]
-        products = patch * weights
-        if not np.isclose(products.sum(), out[i, j]):
-            raise ValueError(f"out[{i}, {j}] = {out[i, j]:g} is not the sum of the window "
-                             f"times the kernel ({products.sum():g})")
-        for (a, b), weight in np.ndenumerate(weights):
-            top.text(c0 + b + 0.45, r0 + a + 0.45, f"×{weight:g}", ha="right", va="bottom",
-                     fontsize=6.5, color="red")
-        labels = np.array([f"{v:g}×{k:g}\n= {v * k:g}" for v, k in
-                           zip(patch.flat, weights.flat, strict=True)]).reshape(h, w)
-        _grid(axes[1, col], products.astype(float), labels=labels, fontsize=7)
-        terms = " + ".join(f"{p:g}" for p in products.flat)
-        axes[1, col].set_title(f"{terms}\n= {products.sum():g}", fontsize=7)
+    for col, step in enumerate(steps):
+        _window_step(axes[:, col], x, window, out, stride, kernel, step)
     if kernel is not None:
         axes[1, 0].set_ylabel("window × kernel", fontsize=8)
     fig.tight_layout()
     plt.show()
+
+
+def _window_step(axes, x, window, out, stride, kernel, step):
+    """One column of ``show_sliding_window``: the window, (its products,) the output so far."""
+    x, out = np.asarray(x), np.asarray(out)
+    (h, w), (i, j) = window, step
+    positions = [(r, c) for r in range(out.shape[0]) for c in range(out.shape[1])]
+    top, bottom = axes[0], axes[-1]
+    r0, c0 = i * stride, j * stride
+    _grid(top, x, highlight=(r0, c0, h, w))
+    top.set_title(f"window {positions.index((i, j)) + 1} of {len(positions)}: "
+                  f"rows {r0}-{r0 + h - 1}, cols {c0}-{c0 + w - 1}", fontsize=8)
+    shown = np.full(out.shape, np.nan)
+    for r, c in positions[: positions.index((i, j)) + 1]:
+        shown[r, c] = out[r, c]
+    _grid(bottom, shown, highlight=(i, j, 1, 1), fill=kernel is not None)
+    bottom.set_title(f"output[{i}, {j}] = {out[i, j]:g}"
+                     + (", the sum above" if kernel is not None else ""), fontsize=8)
+    if kernel is None:
+        return
+    weights = np.asarray(kernel)
+    patch = x[r0:r0 + h, c0:c0 + w]
+    products = patch * weights
+    if not np.isclose(products.sum(), out[i, j]):
+        raise ValueError(f"out[{i}, {j}] = {out[i, j]:g} is not the sum of the window "
+                         f"times the kernel ({products.sum():g})")
+    for (a, b), weight in np.ndenumerate(weights):
+        top.text(c0 + b + 0.45, r0 + a + 0.45, f"×{weight:g}", ha="right", va="bottom",
+                 fontsize=6.5, color="red")
+    labels = np.array([f"{v:g}×{k:g}\n= {v * k:g}" for v, k in
+                       zip(patch.flat, weights.flat, strict=True)]).reshape(h, w)
+    _grid(axes[1], products.astype(float), labels=labels, fontsize=7)
+    terms = " + ".join(f"{p:g}" for p in products.flat)
+    axes[1].set_title(f"{terms}\n= {products.sum():g}", fontsize=7)
+
+
+def animate(draw, frames: int, figsize=(6.0, 3.0), interval: int = 900, dpi: int = 72):
+    """Play ``draw(fig, k)`` for k = 0 .. frames - 1 under the cell. Introduced in lesson 02.
+
+    Shows the last frame as a still picture first (what GitHub, the site and other viewers
+    that run no JavaScript show), then the animation as HTML with play controls; returns
+    the HTML's size in bytes (the lessons keep each under 1 MB).
+    """
+    from IPython.display import HTML, display
+    from matplotlib import animation
+
+    still = plt.figure(figsize=figsize, dpi=dpi)
+    draw(still, frames - 1)
+    plt.show()
+    fig = plt.figure(figsize=figsize, dpi=dpi)
+
+    def update(k):
+        fig.clear()
+        draw(fig, k)
+
+    html = animation.FuncAnimation(fig, update, frames=frames, interval=interval).to_jshtml(
+        default_mode="once")
+    plt.close(fig)
+    display(HTML(html))
+    return len(html.encode())
+
+
+def animate_sliding_window(x, window, out, kernel=None, stride: int = 1, size: float = 2.2):
+    """``show_sliding_window`` as an animation, one window per frame. Lesson 02."""
+    out = np.asarray(out)
+    positions = [(i, j) for i in range(out.shape[0]) for j in range(out.shape[1])]
+    rows = 2 if kernel is None else 3
+
+    def draw(fig, k):
+        axes = fig.subplots(rows, 1)
+        _window_step(axes, x, window, out, stride, kernel, positions[k])
+        fig.tight_layout()
+
+    return animate(draw, len(positions), figsize=(size * 1.3, rows * size))
+
+
+def animate_max_pool_routing(x, g, size: int = 2, cell: float = 2.6):
+    """Max pooling's backward pass, one window per frame: the window of ``x`` (2-D, sides a
+    multiple of ``size``), its upstream gradient ``g[i, j]``, and dL/dx so far, with the
+    gradient on the window's first maximum in reading order. Lesson 04."""
+    x, g = np.asarray(x, float), np.asarray(g, float)
+    positions = list(np.ndindex(*g.shape))
+
+    def draw(fig, k):
+        axes = fig.subplots(1, 3)
+        grad = np.zeros_like(x)
+        for i, j in positions[:k + 1]:
+            block = x[i * size:(i + 1) * size, j * size:(j + 1) * size]
+            r, c = np.unravel_index(np.argmax(block), block.shape)
+            grad[i * size + r, j * size + c] = g[i, j]
+        i, j = positions[k]
+        _grid(axes[0], x, highlight=(i * size, j * size, size, size))
+        axes[0].set_title(f"x: window {k + 1} of {len(positions)}", fontsize=8)
+        _grid(axes[1], g, highlight=(i, j, 1, 1))
+        axes[1].set_title(f"upstream g[{i}, {j}] = {g[i, j]:g}", fontsize=8)
+        _grid(axes[2], grad, highlight=(i * size, j * size, size, size), fill=False)
+        axes[2].set_title("dL/dx so far: g on the first maximum", fontsize=8)
+        fig.tight_layout()
+
+    return animate(draw, len(positions), figsize=(3 * cell, cell))
 
 
 def _grid(ax, values, highlight=None, labels=None, fill=False, fontsize=9):

@@ -74,3 +74,23 @@ def test_channel_sum_writes_out_one_output_value(shown):
     k = np.stack([np.ones((2, 2)), 2 * np.ones((2, 2)), np.ones((2, 2))], axis=-1)
     viz.show_channel_sum(x, k, bias=0.5, at=(0, 1))
     assert shown[0].axes[-1].get_title().endswith("[0, 1]: 1 + 8 + 0 + 0.5 = 9.5")
+
+
+def test_animations_show_a_still_and_play_under_a_megabyte(monkeypatch):
+    import numpy as np
+    from IPython.display import HTML
+
+    from course import ops
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    image = np.arange(25).reshape(5, 5) % 3
+    kernel = np.array([[1, 0], [0, -1]])
+    size = viz.animate_sliding_window(image, (2, 2), ops.correlate2d(image, kernel),
+                                      kernel=kernel)
+    (html,) = shown
+    assert isinstance(html, HTML) and "<script" in html.data and size < 1_000_000
+    assert html.data.count("data:image/png;base64") == 16, "one frame per window (4 x 4)"
+    shown.clear()
+    size = viz.animate_max_pool_routing(np.eye(4), np.array([[1.0, 2], [3, 4]]))
+    assert shown[0].data.count("data:image/png;base64") == 4 and size < 1_000_000
