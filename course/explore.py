@@ -311,29 +311,32 @@ def draw_kernel(image, kernel, size: float = 3.2):
     return fig
 
 
-def explore_kernel(image, kernel=((0, -1, 0), (-1, 5, -1), (0, -1, 0))) -> None:
-    """Show ``image`` filtered with ``kernel`` (default: sharpen); in a live notebook, nine
-    boxes edit the kernel and redraw."""
-    draw_kernel(image, kernel)
+def explore_kernel(images, kernel=((0, -1, 0), (-1, 5, -1), (0, -1, 0))) -> None:
+    """Show a grey image filtered with ``kernel`` (default: sharpen). ``images`` is one
+    image or a dict of them (name -> grey image): the picture shows the first; in a live
+    notebook nine boxes edit the kernel and a menu picks the image, and both redraw."""
+    images = images if isinstance(images, dict) else {"image": images}
+    first = next(iter(images))
+    draw_kernel(images[first], kernel)
     plt.show()
     if _live_front_end():
         import ipywidgets as widgets
+        from IPython.display import display
 
         boxes = [widgets.FloatText(value=float(v), layout=widgets.Layout(width="5em"))
                  for v in np.asarray(kernel, float).flat]
+        menu = widgets.Dropdown(options=list(images), value=first, description="photo")
         shown = widgets.Output()
 
         def redraw(_=None):
             with shown:
                 shown.clear_output(wait=True)
-                draw_kernel(image, np.reshape([b.value for b in boxes], (3, 3)))
+                draw_kernel(images[menu.value], np.reshape([b.value for b in boxes], (3, 3)))
                 plt.show()
 
-        for box in boxes:
-            box.observe(redraw, names="value")
-        from IPython.display import display
-
-        display(widgets.GridBox(boxes, layout=widgets.Layout(
+        for control in (*boxes, menu):
+            control.observe(redraw, names="value")
+        display(menu, widgets.GridBox(boxes, layout=widgets.Layout(
             grid_template_columns="repeat(3, 6em)")), shown)
 
 
