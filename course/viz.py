@@ -245,8 +245,27 @@ def animate(draw, frames: int, figsize=(6.0, 3.0), interval: int = 900, dpi: int
     html = animation.FuncAnimation(fig, update, frames=frames, interval=interval).to_jshtml(
         default_mode="once")
     plt.close(fig)
+    html = _offline_controls(html)
     display(HTML(html))
     return len(html.encode())
+
+
+# matplotlib's player draws its buttons with Font Awesome icons from a CDN: offline (the
+# site, a course without network) they would be blank, so they become characters
+_ICONS = {"fa fa-fast-backward": "⏮", "fa fa-step-backward": "◁", "fa fa-play fa-flip-horizontal":
+          "◀", "fa fa-pause": "⏸", "fa fa-play": "▶", "fa fa-step-forward": "▷",
+          "fa fa-fast-forward": "⏭", "fa fa-minus": "−", "fa fa-plus": "+"}
+
+
+def _offline_controls(html: str) -> str:
+    """The player's HTML without its stylesheet from the network, icons as characters."""
+    import re
+
+    html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\n?', "",
+                  html)
+    for icon, char in _ICONS.items():
+        html = html.replace(f'<i class="{icon}"></i>', char)
+    return html
 
 
 def animate_sliding_window(x, window, out, kernel=None, stride: int = 1, size: float = 2.2):
