@@ -31,6 +31,22 @@ class Hint(Exception):
     """Raised inside a checker with a message that tells the student what to look at."""
 
 
+def numbers(value, what: str) -> tuple:
+    """A returned sequence as a tuple, or a Hint that says what was returned instead."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise Hint(f"you returned {type(value).__name__} {value!r:.40}; return {what}")
+    return tuple(value)
+
+
+def keras_model(value, what: str = "a keras.Model"):
+    """A returned model, or a Hint that says what was returned instead."""
+    import keras
+
+    if not isinstance(value, keras.Model):
+        raise Hint(f"you returned {type(value).__name__}, not {what}")
+    return value
+
+
 class StudentError(Exception):
     """The student's function raised ``error``; a checker may catch it to give a hint."""
 

@@ -5,7 +5,7 @@ import re
 import numpy as np
 
 from course import ops
-from course.check.core import Hint, checker
+from course.check.core import Hint, checker, numbers
 
 # (h, w, f, k, stride, padding): the notes' examples and a non-square one
 SHAPE_CASES = [(28, 28, 4, 64, 2, 1), (32, 32, 5, 10, 1, 2), (5, 5, 3, 1, 1, 0),
@@ -21,7 +21,7 @@ def conv_output_shape(answer):
     """``answer(h, w, f, k, stride, padding)`` -> (h_out, w_out, k)."""
     for h, w, f, k, s, p in SHAPE_CASES:
         expected = (ops.output_size(h, f, s, p), ops.output_size(w, f, s, p), k)
-        got = tuple(answer(h, w, f, k, stride=s, padding=p))
+        got = numbers(answer(h, w, f, k, stride=s, padding=p), "(height, width, channels)")
         if got == expected:
             continue
         case = f"a {h}x{w} input, {k} filters {f}x{f}, stride {s}, padding {p}"
@@ -67,7 +67,7 @@ def same_padding(answer):
         out = -(-n // s)
         total = max((out - 1) * s + f - n, 0)
         expected = (total // 2, total - total // 2)
-        got = tuple(int(v) for v in answer(n, f, stride=s))
+        got = tuple(int(v) for v in numbers(answer(n, f, stride=s), "(before, after)"))
         if got == expected:
             continue
         if got == expected[::-1]:

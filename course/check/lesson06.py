@@ -1,6 +1,6 @@
 """Checkers for lesson 06 (classic architectures)."""
 
-from course.check.core import Hint, checker
+from course.check.core import Hint, checker, keras_model, numbers
 
 # AlexNet's convolution and pooling rows in the notes' table: (name, kernel, stride, padding).
 ALEXNET_ROWS = [("conv1", 11, 4, "valid"), ("pool1", 3, 2, "valid"), ("conv2", 5, 1, "same"),
@@ -28,7 +28,7 @@ def alexnet_sizes(answer):
     """``answer(n)``: height of AlexNet's output after each conv and pool, for an n x n input."""
     cases = [227, 224, 235, 259, 320]
     for n in cases:
-        got = list(answer(n))
+        got = list(numbers(answer(n), "a list of the eight output sizes"))
         expected = _sizes(n)
         if len(got) != len(expected):
             raise Hint(f"for n={n} you return {len(got)} sizes; return one per row of the table "
@@ -59,7 +59,7 @@ def notes_alexnet_fixed(answer):
     """``answer()``: the notes' Sequential AlexNet, fixed: the table's shapes, 17 classes."""
     from keras import layers
 
-    model = answer()
+    model = keras_model(answer(), "a keras.Sequential model")
     if tuple(model.input_shape[1:]) != (227, 227, 3):
         raise Hint(f"your model's input is {tuple(model.input_shape[1:])}; the table's is "
                    "227 x 227 x 3 (with 224, conv1's (224 - 11) / 4 + 1 is not a whole number)")

@@ -92,7 +92,11 @@ def _check_block(answer, shape, filters, strides):
 
     where = f"for an input of shape {shape}, filters={filters}, strides={strides}"
     inputs = keras.Input(shape)
-    model = keras.Model(inputs, answer(inputs, filters, strides))
+    outputs = answer(inputs, filters, strides)
+    if not keras.backend.is_keras_tensor(outputs):
+        raise Hint(f"you returned {type(outputs).__name__}; return the block's output tensor, "
+                   "ReLU(shortcut + F(x)), built from x with layers")
+    model = keras.Model(inputs, outputs)
     size = -(-shape[0] // strides)
     got = tuple(model.output_shape[1:])
     if got != (size, size, filters):
