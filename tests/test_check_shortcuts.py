@@ -14,6 +14,7 @@ from course.check import (
     lesson05,
     lesson06,
     lesson07,
+    lesson08,
     lesson09,
     lesson10,
     lesson11,
@@ -37,6 +38,42 @@ def confusion_by_tensorflow(y_true, y_pred, classes):
     import tensorflow as tf
 
     return tf.math.confusion_matrix(y_true, y_pred, classes).numpy()
+
+
+def flatten_by_output_size(input_size, convs):
+    n = input_size
+    for _, kernel, padding in convs:
+        n = output_size(n, kernel, padding=padding)
+    return (n // 2) ** 2 * convs[-1][0]
+
+
+ALEXNET = [(11, 4, "valid"), (3, 2, "valid"), (5, 1, "same"), (3, 2, "valid"), (3, 1, "same"),
+           (3, 1, "same"), (3, 1, "same"), (3, 2, "valid")]
+
+
+def alexnet_by_output_size(n):
+    sizes = []
+    for kernel, stride, padding in ALEXNET:
+        n = output_size(n, kernel, stride=stride, padding=padding, strict=False)
+        sizes.append(n)
+    return sizes
+
+
+def gcn_step_by_layer(a, h, w):
+    layer = graphs.GCNLayer(w.shape[1], activation="relu")
+    layer.build((h.shape, a.shape))
+    layer.set_weights([w, np.zeros(w.shape[1])])
+    return np.asarray(layer((h.astype("float32"), a.astype("float32"))))
+
+
+def resume_by_latest_checkpoint(names):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        for name in names:
+            (Path(folder) / name).write_text("")
+        return monitor.latest_checkpoint(folder)[1]
 
 
 SHORTCUTS = [
@@ -73,6 +110,14 @@ SHORTCUTS = [
     (lesson11.exponential_lrs, lambda start, stop, steps: monitor.lr_schedule(start, stop, steps),
      "monitor.lr_schedule"),
     (lesson11.pick_lr, lambda lrs, losses: monitor.suggest_lr(lrs, losses), "monitor.suggest_lr"),
+    (lesson05.flatten_size, flatten_by_output_size, "ops.output_size"),
+    (lesson06.alexnet_sizes, alexnet_by_output_size, "ops.output_size"),
+    (lesson08.to_mobilenet_range, lambda images: keras.applications.mobilenet_v2.preprocess_input(
+        images.astype("float32")), "mobilenet_v2.preprocess_input"),
+    (lesson10.gcn_step, gcn_step_by_layer, "GCNLayer.call"),
+    (lesson10.mean_readout, lambda h: np.asarray(graphs.GraphReadout("mean")(h)),
+     "GraphReadout.call"),
+    (lesson11.resume_epoch, resume_by_latest_checkpoint, "monitor.latest_checkpoint"),
 ]
 
 
