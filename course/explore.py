@@ -119,33 +119,33 @@ def drawn_output_side(a: Arithmetic) -> int:
     return max((sliding_grid(a).shape[0] - a.span) // step + 1, 0)
 
 
+def _grid_lines(ax, side: int) -> None:
+    """Thin lines between the cells of a ``side`` x ``side`` image, no ticks or labels."""
+    ax.set_xticks(np.arange(-0.5, side), minor=True)
+    ax.set_yticks(np.arange(-0.5, side), minor=True)
+    ax.grid(which="minor", color="0.4", lw=0.6)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+
+
 def draw_arithmetic(a: Arithmetic, size: float = 3.2):
     """The grid the kernel slides over, with output (0, 0)'s window, and the output grid."""
-    grid = sliding_grid(a)
+    grid, out = sliding_grid(a), drawn_output_side(a)
+    colours = ("tab:red", "tab:blue")[:min(out, 2)]  # outputs (0, 0) and (0, 1), if any
     fig, (top, bottom) = plt.subplots(1, 2, figsize=(2 * size, size))
     top.imshow(grid, cmap="Greys_r", vmin=-0.6, vmax=1)
-    side = grid.shape[0]
-    top.set_xticks(np.arange(-0.5, side), minor=True)
-    top.set_yticks(np.arange(-0.5, side), minor=True)
-    top.grid(which="minor", color="0.4", lw=0.6)
-    top.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    _grid_lines(top, grid.shape[0])
     step = 1 if a.transposed else a.stride
-    if drawn_output_side(a):
-        taps = np.arange(a.f) * a.dilation
-        for k, (i, j) in enumerate([(0, 0), (0, 1)] if drawn_output_side(a) > 1 else [(0, 0)]):
-            rows, cols = np.meshgrid(i * step + taps, j * step + taps, indexing="ij")
-            top.scatter(cols, rows, s=18, color=("tab:red", "tab:blue")[k], zorder=3)
+    taps = np.arange(a.f) * a.dilation
+    for j, colour in enumerate(colours):
+        rows, cols = np.meshgrid(taps, j * step + taps, indexing="ij")
+        top.scatter(cols, rows, s=18, color=colour, zorder=3)
     what = "input with zeros between cells" if a.transposed else "input"
     top.set_title(f"{what} ({a.n}x{a.n}; grey: zeros)\nkernel {a.f}x{a.f}, dilation "
                   f"{a.dilation}, moving {step}", fontsize=8)
-    out = drawn_output_side(a)
     bottom.imshow(np.ones((max(out, 1),) * 2), cmap="Blues", vmin=0, vmax=3 if out else 1)
-    bottom.set_xticks(np.arange(-0.5, max(out, 1)), minor=True)
-    bottom.set_yticks(np.arange(-0.5, max(out, 1)), minor=True)
-    bottom.grid(which="minor", color="0.4", lw=0.6)
-    bottom.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
-    for k, (i, j) in enumerate([(0, 0), (0, 1)][:min(out, 2)]):
-        bottom.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, color=("tab:red", "tab:blue")[k]))
+    _grid_lines(bottom, max(out, 1))
+    for j, colour in enumerate(colours):
+        bottom.add_patch(plt.Rectangle((j - 0.5, -0.5), 1, 1, color=colour))
     bottom.set_title(f"output {out}x{out}: the red and blue cells read the dots" if out else
                      "no output: the kernel does not fit", fontsize=8)
     fig.suptitle(a.line(), fontsize=8)

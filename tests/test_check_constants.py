@@ -16,30 +16,28 @@ from course.tools.runner import lessons
 CASES = [(path, ex) for path in lessons() for ex in exercises(path) if ex.checker]
 
 
-def call_arguments(path, ex):
-    """The checker call's arguments in the lesson, as source text."""
+def call_and_solution(path, ex):
+    """The checker call's arguments (source text), whether it has keywords, and whether
+    the solution cell defines the answer as a function."""
     import nbformat
 
-    source = nbformat.read(path, as_version=4).cells[ex.checker_cell].source
-    call = next(node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
+    cells = nbformat.read(path, as_version=4).cells
+    call = next(node for node in ast.walk(ast.parse(cells[ex.checker_cell].source))
+                if isinstance(node, ast.Call)
                 and ast.unparse(node.func).endswith(f"{ex.checker_module}.{ex.checker}"))
-    return [ast.unparse(arg) for arg in call.args], bool(call.keywords)
-
-
-def solution_defines_function(path, ex, name):
-    import nbformat
-
-    return f"def {name}(" in nbformat.read(path, as_version=4).cells[ex.cell].source
+    args = [ast.unparse(arg) for arg in call.args]
+    defines = bool(args) and f"def {args[0]}(" in cells[ex.cell].source
+    return args, bool(call.keywords), defines
 
 
 @pytest.mark.parametrize("path, ex", CASES, ids=[f"{ex.lesson}-{ex.checker}" for _, ex in CASES])
 def test_a_constant_answer_is_not_yet(path, ex, capsys):
-    args, keywords = call_arguments(path, ex)
+    args, keywords, defines_function = call_and_solution(path, ex)
     if len(args) != 1 or keywords:
         pytest.skip(f"{ex.checker} takes more than the answer ({', '.join(args)}); its own "
                     "tests cover constants")
     checker = getattr(importlib.import_module(f"course.check.{ex.checker_module}"), ex.checker)
-    constant = (lambda *a, **k: 0) if solution_defines_function(path, ex, args[0]) else 0
+    constant = (lambda *a, **k: 0) if defines_function else 0
     verdict = checker(constant)
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert not verdict and ": not yet - " in line, line

@@ -61,7 +61,7 @@ def flag(name: str, environ=None) -> bool:
     return text(name, environ).lower() not in OFF
 
 
-def folder(name: str, default: Path, environ=None) -> Path:
+def folder(name: str, default: Path | None, environ=None) -> Path | None:
     """The folder ``name`` names (``~`` expanded), or ``default`` when it is unset or blank."""
     value = text(name, environ)
     return Path(value).expanduser() if value else default
@@ -74,8 +74,7 @@ def profile_name(environ=None) -> str:
 
 def data_dir(environ=None) -> Path | None:
     """``COURSE_DATA_DIR``, or None when it is unset."""
-    value = text(DATA_DIR, environ)
-    return Path(value).expanduser() if value else None
+    return folder(DATA_DIR, None, environ)
 
 
 def offline(environ=None) -> bool:
