@@ -20,7 +20,18 @@ DEFAULT_SEED = 42
 
 
 def gpus() -> list[str]:
-    """Names of the GPUs TensorFlow can see (empty on a CPU-only machine)."""
+    """Names of the GPUs Keras' backend can see (empty on a CPU-only machine)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return [str(d) for d in jax.devices() if d.platform == "gpu"]
+    if backend == "torch":
+        import torch
+
+        return [f"cuda:{i}" for i in range(torch.cuda.device_count())]
     import tensorflow as tf
 
     return [d.name for d in tf.config.list_physical_devices("GPU")]

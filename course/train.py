@@ -1,37 +1,49 @@
 """Training and evaluation that the lessons share. Introduced in lesson 05.
 
-``fit`` trains a model on uint8 images through a ``tf.data`` pipeline, prints one line
-per epoch and returns a :class:`Run` (curves, wall time, images per second) that
-``course.viz.plot_history`` draws. ``evaluate`` returns the accuracy, the confusion
-matrix and the mistakes. ``LivePlot`` redraws the curves in the notebook while a
-model trains.
+``fit`` trains a model on uint8 images, prints one line per epoch and returns a
+:class:`Run` (curves, wall time, images per second) that ``course.viz.plot_history``
+draws. ``evaluate`` returns the accuracy, the confusion matrix and the mistakes.
+``LivePlot`` redraws the curves in the notebook while a model trains.
+
+The module is backend-neutral: on TensorFlow (the course's default) batches come from
+a ``tf.data`` pipeline; on JAX or PyTorch (``KERAS_BACKEND``) from :class:`Batches`,
+the same pipeline in NumPy, and TensorFlow is never imported.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from course import viz
 from course.runtime import files, speed
 
 
+def on_tensorflow() -> bool:
+    """Whether Keras runs on TensorFlow (``KERAS_BACKEND``, TensorFlow by default)."""
+    return keras.backend.backend() == "tensorflow"
+
+
 def dataset(x, y, batch_size: int, *, shuffle: bool = False, augment: bool = False,
-            seed: int = 0) -> tf.data.Dataset:
-    """uint8 images -> float32 in [0, 1] with a channel axis, batched and prefetched.
+            seed: int = 0):
+    """uint8 images -> float32 in [0, 1] with a channel axis, in batches.
 
     ``shuffle`` reshuffles every epoch (seeded); ``augment`` flips left-right and
-    shifts by up to 4 pixels (pad and random crop), each image independently.
+    shifts by up to 4 pixels (pad and random crop), each image independently. A
+    prefetched ``tf.data.Dataset`` on TensorFlow, a :class:`Batches` on other backends.
     """
-    x = np.asarray(x)
+    x, y = np.asarray(x), np.asarray(y)
     if x.ndim == 3:  # grey images: add the channel axis Keras expects
         x = x[..., None]
-    ds = tf.data.Dataset.from_tensor_slices((x, np.asarray(y)))
+    if not on_tensorflow():
+        return Batches(x, y, batch_size, shuffle=shuffle, augment=augment, seed=seed)
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((x, y))
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     if augment:
@@ -44,20 +56,75 @@ def dataset(x, y, batch_size: int, *, shuffle: bool = False, augment: bool = Fal
 
 
 def _flip_and_shift(image, seed, pad=4):
+    import tensorflow as tf
+
     height, width, channels = image.shape
     image = tf.image.random_flip_left_right(image, seed=seed)
     image = tf.image.resize_with_crop_or_pad(image, height + 2 * pad, width + 2 * pad)
     return tf.image.random_crop(image, (height, width, channels), seed=seed)
 
 
-def distribute(devices=None) -> tf.distribute.Strategy:
+def flip_and_shift(images: np.ndarray, rng: np.random.Generator, pad: int = 4) -> np.ndarray:
+    """A batch of images (N, H, W, C), each flipped left-right with probability 1/2 and
+    shifted by up to ``pad`` pixels each way (zero padding, then a random crop)."""
+    n, height, width = images.shape[:3]
+    flip = rng.random(n) < 0.5
+    images = np.where(flip[:, None, None, None], images[:, :, ::-1], images)
+    padded = np.pad(images, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    dy, dx = rng.integers(0, 2 * pad + 1, (2, n))
+    rows = (dy[:, None] + np.arange(height))[:, :, None]
+    cols = (dx[:, None] + np.arange(width))[:, None, :]
+    return padded[np.arange(n)[:, None, None], rows, cols]
+
+
+class Batches(keras.utils.PyDataset):
+    """:func:`dataset` in NumPy, for backends without ``tf.data``: float32 batches in
+    [0, 1], reshuffled after every epoch and augmented per batch, seeded."""
+
+    def __init__(self, x, y, batch_size: int, *, shuffle=False, augment=False, seed=0):
+        super().__init__()
+        self.x, self.y, self.batch_size = x, y, int(batch_size)
+        self.shuffle, self.augment = shuffle, augment
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(len(x)) if shuffle else np.arange(len(x))
+
+    def __len__(self):
+        return -(-len(self.x) // self.batch_size)
+
+    def __getitem__(self, index):
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch {index} of {len(self)}")
+        chosen = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        images = self.x[chosen]
+        if self.augment:
+            images = flip_and_shift(images, self.rng)
+        return images.astype(np.float32) / 255.0, self.y[chosen]
+
+    def on_epoch_end(self):
+        if self.shuffle:
+            self.order = self.rng.permutation(len(self.x))
+
+
+def replicas() -> int:
+    """How many devices train in sync: TensorFlow's distribution strategy's replicas
+    (:func:`distribute`); 1 on other backends."""
+    if not on_tensorflow():
+        return 1
+    import tensorflow as tf
+
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def distribute(devices=None):
     """Train on every device from here on: ``MirroredStrategy`` when there are several.
 
     ``devices`` defaults to all GPUs. With fewer than two, nothing changes and the
     default strategy is returned. ``course.setup.start`` calls this, so models that a
     lesson builds afterwards are mirrored and ``fit`` scales the batch and the learning
-    rate by the number of replicas: lesson code stays the same. Lesson 00.
+    rate by the number of replicas: lesson code stays the same. TensorFlow only. Lesson 00.
     """
+    import tensorflow as tf
+
     if devices is None:
         devices = [d.name for d in tf.config.list_logical_devices("GPU")]
     if len(devices) < 2:
@@ -67,15 +134,55 @@ def distribute(devices=None) -> tf.distribute.Strategy:
     return strategy
 
 
+def on_gpu() -> bool:
+    """Whether Keras' backend computes on a GPU."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_physical_devices("GPU"))
+    if backend == "jax":
+        import jax
+
+        return jax.default_backend() == "gpu"
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.is_available()
+    return False
+
+
 def xla_pays_off() -> bool:
-    """Whether to compile with XLA: on a GPU yes; on a CPU what ``course.runtime.speed`` measured
-    on this machine (a few timed training steps with and without, cached). Lesson 05.
+    """Whether to compile with XLA: on a GPU yes; on a CPU what ``course.runtime.speed``
+    measured on this machine (a few timed training steps with and without, cached). On
+    JAX always (it compiles everything; uncompiled steps run op by op). Lesson 05.
 
     ``COURSE_XLA=1`` or ``0`` decides instead of the probe.
     """
-    if tf.config.list_physical_devices("GPU"):
+    if keras.backend.backend() == "jax" or on_gpu():
         return True
+    if not on_tensorflow():
+        return False
     return speed.cpu_choice().jit_compile
+
+
+@contextlib.contextmanager
+def precision(policy: str | None = None):
+    """Layers built inside the block use the Keras dtype ``policy``; put back after.
+
+    ``"mixed_bfloat16"`` computes in bfloat16 and keeps float32 weights. ``None``: on a
+    CPU the speed probe's choice (``course.runtime.speed``: bfloat16 where this CPU trains
+    faster in it), on a GPU the policy already set (``course.setup``'s). Lesson 07.
+    """
+    if policy is None:
+        policy = (keras.config.dtype_policy().name if on_gpu()
+                  else speed.cpu_choice().policy)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield policy
+    finally:
+        keras.config.set_dtype_policy(previous)
 
 
 @dataclass
@@ -145,8 +252,7 @@ def fit(model: keras.Model, x, y, *, epochs: int, batch_size: int, validation_da
     counted as training). Under several replicas (:func:`distribute`) the global batch
     is ``batch_size`` per replica and the learning rate grows in proportion. Lesson 05.
     """
-    replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    batch_size, learning_rate = batch_size * replicas, learning_rate * replicas
+    batch_size, learning_rate = batch_size * replicas(), learning_rate * replicas()
     if not model.compiled:
         model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"],
@@ -206,6 +312,8 @@ class LivePlot(keras.callbacks.Callback):
         self.saves = 0
 
     def on_train_begin(self, logs=None):
+        from course import viz
+
         self.curves, self.handle, self.epoch = {}, None, 0
         self.display = viz.can_display()
         if not self.display and self.save_to is None:
@@ -233,6 +341,8 @@ class LivePlot(keras.callbacks.Callback):
             ys.append(float(value))
 
     def _draw(self):
+        from course import viz
+
         fig = viz.curves_figure({"": self.curves}, self.metrics, val_label=self.val_label)
         if self.display:
             from IPython.display import display
@@ -311,9 +421,9 @@ def fit_fast(model, x, y, recipe, *, validation_data=None, callbacks=(), verbose
     Returns :func:`fit`'s :class:`Run`. Like ``fit``, it scales the batch and the peak
     learning rate with the number of replicas.
     """
-    replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    steps_per_epoch = -(-len(y) // (recipe.batch_size * replicas))
-    schedule = OneCycle(recipe.learning_rate * replicas, recipe.epochs * steps_per_epoch,
+    scale = replicas()  # devices training in sync: 1 on a CPU
+    steps_per_epoch = -(-len(y) // (recipe.batch_size * scale))
+    schedule = OneCycle(recipe.learning_rate * scale, recipe.epochs * steps_per_epoch,
                         recipe.warmup)
     model.compile(optimizer=keras.optimizers.SGD(schedule, momentum=recipe.momentum,
                                                  nesterov=True,

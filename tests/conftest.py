@@ -1,6 +1,7 @@
 """Shared test set-up: nbval compares stdout and results, never stderr (TensorFlow's logs)."""
 
 import os
+import sys
 
 import pytest
 
@@ -10,9 +11,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # run, depending on the order tests run in); TensorFlow's own kernels do not. Set before
 # TensorFlow is imported, and inherited by the nbval kernels.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-# The XLA probe (course.runtime.speed) is tested in test_speed.py; everywhere else, and in the
-# nbval kernels, models compile without XLA instead of each test process probing first.
+# The speed probe (course.runtime.speed) is tested in test_speed.py; everywhere else, and in
+# the nbval kernels, models compile without XLA and in float32 instead of each test process
+# probing first.
 os.environ.setdefault("COURSE_XLA", "0")
+os.environ.setdefault("COURSE_BFLOAT16", "0")
+
+
+@pytest.fixture(autouse=True)
+def tensorflow_stays_out():
+    """On another backend (`make test-jax`), no test may import TensorFlow, even indirectly."""
+    yield
+    if os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        imported = sorted(name for name in sys.modules if name.split(".")[0] == "tensorflow")
+        assert not imported, f"TensorFlow was imported on {os.environ['KERAS_BACKEND']}"
 
 
 def pytest_collection_modifyitems(items):

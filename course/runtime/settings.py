@@ -19,6 +19,7 @@ OFFLINE = "COURSE_OFFLINE"
 CACHE_DIR = "COURSE_CACHE_DIR"
 KERAS_HOME = "KERAS_HOME"
 XLA = "COURSE_XLA"
+BFLOAT16 = "COURSE_BFLOAT16"
 MIXED_PRECISION = "COURSE_MIXED_PRECISION"
 RETRAIN = "COURSE_RETRAIN"
 SAVE_RUNS = "COURSE_SAVE_RUNS"
@@ -33,6 +34,7 @@ VARIABLES = {
     CACHE_DIR: "where pretrained weights and the speed probe are kept (~/.cache/course)",
     KERAS_HOME: "Keras' own cache of datasets and weights (~/.keras)",
     XLA: "1 or 0: compile with XLA or not, instead of the speed probe's choice",
+    BFLOAT16: "1 or 0: the fast recipe in mixed_bfloat16 on a CPU or not, instead of the probe's",
     MIXED_PRECISION: "0 keeps float32 on a GPU (default: mixed_float16)",
     RETRAIN: "switch: train the runs a lesson would otherwise load from data/runs",
     SAVE_RUNS: "switch (maintainers): save the runs a lesson trains into data/runs",

@@ -1,20 +1,26 @@
-"""Speed choices measured on the machine at hand: XLA or not on a CPU. Lesson 05.
+"""Speed choices measured on the machine at hand: XLA, and bfloat16 on a CPU. Lesson 05.
 
 Whether XLA compilation pays off on a CPU depends on the CPU: on one 2-core AVX-512
 machine it made the fast CIFAR-10 recipe 1.9 times slower, on an earlier machine of the
-same kind it made it faster. A choice measured once and written into the code is wrong
-on the next machine, so :func:`choose` times a few training steps of a small CNN with and
-without XLA here, keeps XLA only when it is clearly faster (by ``MARGIN``), and caches the
-answer per CPU and library versions (``~/.cache/course/speed.json``, or
-``COURSE_CACHE_DIR``), so only the first lesson on a machine pays the probe (a few
-seconds, most of it XLA's compilation). The probe also measures training in
-``mixed_bfloat16`` where the CPU has bfloat16 instructions, and reports it; whether
-bfloat16 keeps the accuracy is the recipe benchmark's question, so it is not switched on.
+same kind it made it faster. The same holds for training in ``mixed_bfloat16``: CPUs
+with bfloat16 instructions (AVX512_BF16, AMX) run its convolutions faster, others
+emulate it and run slower. A choice measured once and written into the code is wrong on
+the next machine, so :func:`choose` times a few training steps of a small conv-BN-ReLU
+network here in each setting, keeps a setting only when it is clearly faster than plain
+float32 (by ``MARGIN``), and caches the answer per CPU, backend and library versions and
+probe network (``~/.cache/course/speed.json``, or ``COURSE_CACHE_DIR``), so only the
+first lesson on a machine pays the probe (a few seconds, most of it XLA's compilation).
+
+XLA applies to every model ``course.train.fit`` compiles. bfloat16 applies only where a
+lesson asks for it (``course.train.precision``: the fast recipe of lessons 07 and 08),
+because it changes the numbers a model computes; ``benchmarks/recipe_bench.py``
+measures the recipe's accuracy in both at equal epochs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import platform
 import time
@@ -25,7 +31,9 @@ from course.runtime import settings
 
 MARGIN = 1.10  # a setting must be this much faster than plain float32 to be chosen
 XLA_VAR = settings.XLA  # "1" or "0": decide without probing
+BFLOAT16_VAR = settings.BFLOAT16
 BATCH, STEPS = 64, 6
+PROBE = "conv-BN-ReLU 32-32-64, batch 64"  # part of the cache key: change it with the network
 
 
 @dataclass(frozen=True)
@@ -33,20 +41,32 @@ class Choice:
     """What the probe chose, and the images per second it measured for each setting."""
 
     jit_compile: bool
+    bfloat16: bool
     measured: dict  # setting name -> training images per second
     cached: bool = False
-    forced: bool = False  # set by COURSE_XLA, not measured
+    forced: tuple = ()  # the choices a variable made (COURSE_XLA, COURSE_BFLOAT16)
+
+    @property
+    def policy(self) -> str:
+        """The Keras dtype policy for the fast recipe: mixed_bfloat16 or float32."""
+        return "mixed_bfloat16" if self.bfloat16 else "float32"
 
     def describe(self) -> str:
-        if self.forced:
-            return f"XLA {'on' if self.jit_compile else 'off'} ({XLA_VAR} says so)"
-        plain, xla = self.measured.get("float32"), self.measured.get("float32 + XLA")
-        verdict = "XLA on" if self.jit_compile else "XLA off"
-        parts = [f"{name} {rate:,.0f}" for name, rate in self.measured.items()]
+        xla = f"XLA {'on' if self.jit_compile else 'off'}"
+        bf16 = f"{self.policy} for the fast recipe"
+        if XLA_VAR in self.forced:
+            xla += f" ({XLA_VAR} says so)"
+        if BFLOAT16_VAR in self.forced:
+            bf16 += f" ({BFLOAT16_VAR} says so)"
+        if not self.measured:
+            return f"{xla}, {bf16}"
+        plain = self.measured.get("float32")
+        rates = ", ".join(f"{name} {rate:,.0f}" for name, rate in self.measured.items())
+        ratios = "; ".join(f"{name} {rate / plain:.2f}x" for name, rate in self.measured.items()
+                           if plain and name != "float32")
         source = "cached probe" if self.cached else "probed now"
-        faster = (f"{xla / plain:.2f}x" if plain and xla else "n/a")
-        return (f"{verdict} (training images/s: {', '.join(parts)}; XLA {faster}; "
-                f"{source})")
+        return (f"{xla}, {bf16} (training images/s of a small conv-BN network: {rates}"
+                f"{'; ' + ratios if ratios else ''}; {source})")
 
 
 def cpuinfo(field: str) -> str:
@@ -76,36 +96,44 @@ def cpu_name() -> str:
     return cpuinfo("model name") or platform.processor() or platform.machine()
 
 
+def backend_version() -> str:
+    """Keras' backend and its version, e.g. ``"tensorflow 2.21.0"`` or ``"jax 0.10.2"``."""
+    import keras
+
+    name = keras.backend.backend()
+    return f"{name} {getattr(importlib.import_module(name), '__version__', '?')}"
+
+
 def _key() -> str:
     import keras
-    import tensorflow as tf
 
-    return f"{cpu_name()}|{platform.machine()}|tf {tf.__version__}|keras {keras.__version__}"
+    return (f"{cpu_name()}|{platform.machine()}|{backend_version()}|keras {keras.__version__}"
+            f"|{PROBE}")
 
 
 def _cache_file() -> Path:
-    from course.runtime.settings import cache_dir
-
-    return cache_dir() / "speed.json"
+    return settings.cache_dir() / "speed.json"
 
 
 def images_per_second(policy: str = "float32", jit_compile: bool = False,
                       steps: int = STEPS, batch: int = BATCH) -> float:
-    """Training images per second of a small 32x32 CNN under ``policy`` and ``jit_compile``
-    (two warm-up steps, which compile, are not timed)."""
+    """Training images per second of a small 32x32 conv-BN-ReLU network under ``policy``
+    and ``jit_compile`` (two warm-up steps, which compile, are not timed)."""
     import keras
     import numpy as np
 
-    previous = keras.mixed_precision.global_policy().name
-    keras.mixed_precision.set_global_policy(policy)
+    previous = keras.config.dtype_policy().name
+    keras.config.set_dtype_policy(policy)
     try:
         layers = keras.layers
+
+        def conv_bn_relu(filters):
+            return [layers.Conv2D(filters, 3, padding="same", use_bias=False),
+                    layers.BatchNormalization(), layers.ReLU()]
+
         model = keras.Sequential([
-            keras.Input((32, 32, 3)),
-            layers.Conv2D(32, 3, padding="same", activation="relu"),
-            layers.Conv2D(32, 3, padding="same", activation="relu"), layers.MaxPooling2D(),
-            layers.Conv2D(64, 3, padding="same", activation="relu"),
-            layers.GlobalAveragePooling2D(),
+            keras.Input((32, 32, 3)), *conv_bn_relu(32), *conv_bn_relu(32),
+            layers.MaxPooling2D(), *conv_bn_relu(64), layers.GlobalAveragePooling2D(),
             layers.Dense(10, activation="softmax", dtype="float32"),
         ])
         model.compile(keras.optimizers.SGD(0.01), "sparse_categorical_crossentropy",
@@ -120,16 +148,29 @@ def images_per_second(policy: str = "float32", jit_compile: bool = False,
             model.train_on_batch(x, y)
         return steps * batch / (time.perf_counter() - started)
     finally:
-        keras.mixed_precision.set_global_policy(previous)
+        keras.config.set_dtype_policy(previous)
 
 
 def probe() -> Choice:
-    """Time each candidate setting now (a few seconds) and choose."""
-    measured = {"float32": images_per_second(), "float32 + XLA": images_per_second(
-        jit_compile=True)}
+    """Time each candidate setting now (a few seconds) and choose.
+
+    XLA is a candidate on TensorFlow (JAX always compiles); bfloat16 where the CPU has
+    bfloat16 instructions, timed with the XLA setting just chosen.
+    """
+    import keras
+
+    on_jax = keras.backend.backend() == "jax"
+    measured = {"float32": images_per_second(jit_compile=on_jax)}
+    jit = on_jax
+    if keras.backend.backend() == "tensorflow":
+        measured["float32 + XLA"] = images_per_second(jit_compile=True)
+        jit = measured["float32 + XLA"] > MARGIN * measured["float32"]
+    chosen = measured["float32 + XLA" if jit and "float32 + XLA" in measured else "float32"]
+    bfloat16 = False
     if has_bfloat16():
-        measured["mixed_bfloat16"] = images_per_second("mixed_bfloat16")
-    return Choice(measured["float32 + XLA"] > MARGIN * measured["float32"], measured)
+        measured["mixed_bfloat16"] = images_per_second("mixed_bfloat16", jit_compile=jit)
+        bfloat16 = measured["mixed_bfloat16"] > MARGIN * chosen
+    return Choice(jit, bfloat16, measured)
 
 
 def choose(refresh: bool = False, cache: Path | None = None) -> Choice:
@@ -155,7 +196,13 @@ def choose(refresh: bool = False, cache: Path | None = None) -> Choice:
 
 
 def cpu_choice() -> Choice:
-    """``COURSE_XLA`` when it is set, else :func:`choose`."""
-    if settings.is_set(XLA_VAR):
-        return Choice(settings.flag(XLA_VAR), {}, forced=True)
-    return choose()
+    """:func:`choose`, with ``COURSE_XLA`` and ``COURSE_BFLOAT16`` deciding where they are
+    set (when both are, nothing is probed)."""
+    forced = tuple(var for var in (XLA_VAR, BFLOAT16_VAR) if settings.is_set(var))
+    choice = (Choice(False, False, {}) if len(forced) == 2 else choose())
+    if XLA_VAR in forced:
+        choice = Choice(settings.flag(XLA_VAR), choice.bfloat16, choice.measured, choice.cached)
+    if BFLOAT16_VAR in forced:
+        choice = Choice(choice.jit_compile, settings.flag(BFLOAT16_VAR), choice.measured,
+                        choice.cached)
+    return Choice(choice.jit_compile, choice.bfloat16, choice.measured, choice.cached, forced)
