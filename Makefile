@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install course test test-colab lab lint student site
+.PHONY: install course test test-colab test-jax lab lint student site
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,25 @@ $(COLAB_STAMP): requirements-colab.txt pyproject.toml
 test-colab: $(COLAB_STAMP)  ## the lessons (nbval, smoke) and core unit tests on Colab's versions
 	COURSE_PROFILE=smoke $(COLAB_VENV)/bin/python -m pytest $(COLAB_TESTS) \
 		--junitxml=build/pytest-colab.xml
+
+# The backend-neutral modules on Keras' JAX backend, in an environment without TensorFlow
+# (requirements-jax.txt): their unit tests (conftest fails any that imports TensorFlow)
+# and the recipe benchmark at its smoke size.
+JAX_VENV := .venv-jax
+JAX_STAMP := $(JAX_VENV)/.installed
+JAX_TESTS ?= tests/test_models.py tests/test_data.py tests/test_speed.py \
+	tests/test_neutral_train.py
+
+$(JAX_STAMP): requirements-jax.txt pyproject.toml
+	test -x $(JAX_VENV)/bin/python || $(PYTHON) -m venv $(JAX_VENV)
+	$(JAX_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-jax.txt
+	$(JAX_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(JAX_STAMP)
+
+test-jax: $(JAX_STAMP)  ## the neutral modules' tests and the recipe benchmark (smoke) on JAX
+	KERAS_BACKEND=jax COURSE_PROFILE=smoke $(JAX_VENV)/bin/python -m pytest \
+		-o addopts="-ra -p no:cacheprovider" $(JAX_TESTS) --junitxml=build/pytest-jax.xml
+	KERAS_BACKEND=jax $(JAX_VENV)/bin/python benchmarks/recipe_bench.py --smoke --no-tensorflow
 
 lab: $(STAMP)  ## JupyterLab on the course
 	$(VENV)/bin/jupyter lab notebooks/

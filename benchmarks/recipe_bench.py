@@ -1,14 +1,24 @@
-"""The fast CIFAR-10 recipe on this machine: accuracy against training minutes.
+"""The fast CIFAR-10 recipe on this machine: accuracy against training minutes, and how close
+the lesson networks come to the machine's convolution peak.
 
-Trains ``course.models.cifar_fast`` with ``course.train.fit_fast`` on all 50,000
-training images and tests it on all 10,000 test images after every epoch (testing time
-is not counted as training time), with and without flip test-time augmentation. Also
-measures the training throughput of the lesson-07 models and the machine's fp32 peak
-(a large matrix product), so that each model's achieved GFLOP/s reads as a fraction of
-the peak. Writes ``benchmarks/results/recipe.json``.
+1. **Peak.** Training GFLOP/s of a stack of four 3x3 convolutions at each shape the lesson
+   models use (batches of 256), in float32 and in mixed_bfloat16; the best shape is the
+   machine's practical peak for that precision.
+2. **Throughput** of the lesson-05 and lesson-07 models on random data, as a fraction of the
+   peak of the precision they train in (3 forward passes per training image, 2 FLOPs per
+   multiply-add).
+3. **The recipe.** ``course.models.cifar_fast`` + ``course.train.fit_fast`` on all 50,000
+   training images, built in the precision the speed probe chose (``course.train.precision``)
+   or ``--precision``, tested on all 10,000 test images after every epoch (testing time is
+   not training time), with and without flip test-time augmentation. ``--compare`` also
+   trains the other precision for the same epochs.
 
-    COURSE_DATA_DIR=~/course-datasets python benchmarks/recipe_bench.py [--epochs N]
-    python benchmarks/recipe_bench.py --throughput-only   # no training to accuracy
+Backend-neutral: under ``KERAS_BACKEND=jax`` it runs without TensorFlow and writes
+``results/recipe-jax.json``. ``--smoke`` runs every step at a tiny size (a minute) and
+writes ``build/recipe-smoke.json``.
+
+    COURSE_DATA_DIR=~/course-datasets python benchmarks/recipe_bench.py [--epochs 20]
+    python benchmarks/recipe_bench.py --smoke
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -24,73 +35,119 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 import course  # noqa: E402
 from course import models, train  # noqa: E402
+from course.runtime import speed  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results" / "recipe.json"
-THROUGHPUT_BATCHES = 12
+HERE = Path(__file__).resolve().parent
+POLICIES = ("float32", "mixed_bfloat16")
+EPOCHS, WIDTH = 20, 32
 
-# The lesson-07 models at their quick-profile widths. The recipe's own network is measured
-# in its training run instead (augmentation included): timed on a few batches of random
-# data under XLA, it read a steady 300 images/s where its real training ran at 450-530.
+# The lesson models at the widths their lessons train in the quick profile, and the batch
+# sizes they train with; the recipe's network is measured in its training run as well.
 MODELS = {
-    "cifar_plain": lambda: models.cifar_plain(16),
-    "cifar_residual": lambda: models.cifar_residual(16),
-    "cifar_residual_pool": lambda: models.cifar_residual(16, pool=True),
-    "plain8": lambda: models.resnet_stack(8, 16, residual=False),
-    "plain20": lambda: models.resnet_stack(20, 16, residual=False),
-    "residual20": lambda: models.resnet_stack(20, 16),
+    "mnist_cnn (05)": (models.mnist_cnn, 128),
+    "fashion_cnn (05)": (models.fashion_cnn, 128),
+    "cifar_plain (07)": (lambda: models.cifar_plain(16), 128),
+    "cifar_residual (07)": (lambda: models.cifar_residual(16), 128),
+    "cifar_residual_pool (07)": (lambda: models.cifar_residual(16, pool=True), 128),
+    "plain20 (07)": (lambda: models.resnet_stack(20, 16, residual=False), 128),
+    "residual20 (07)": (lambda: models.resnet_stack(20, 16), 128),
+    "cifar_fast (07)": (models.cifar_fast, 256),
 }
 
 
-def peak_gflops(n: int = 2048, repeats: int = 5) -> float:
-    """fp32 GFLOP/s of an n x n matrix product, the best of several: the practical peak."""
-    a, b = tf.random.normal((n, n)), tf.random.normal((n, n))
-    matmul = tf.function(tf.matmul)
-    matmul(a, b).numpy()
-    best = 0.0
-    for _ in range(repeats):
-        start = time.perf_counter()
-        matmul(a, b).numpy()
-        best = max(best, 2 * n**3 / (time.perf_counter() - start) / 1e9)
-    return best
+def results_file(smoke: bool) -> Path:
+    if smoke:
+        return HERE.parent / "build" / "recipe-smoke.json"
+    backend = keras.backend.backend()
+    name = "recipe.json" if backend == "tensorflow" else f"recipe-{backend}.json"
+    return HERE / "results" / name
 
 
-def throughput(name: str, batch_size: int) -> dict:
-    """Training images/s on random data (after a warm-up, best of three passes), and the
-    GFLOP/s that implies:
-    a training step costs about 3 forward passes, 2 FLOPs per multiply-add."""
-    model = MODELS[name]()
-    model.compile(keras.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy",
-                  jit_compile=False)  # as course.train.fit compiles them on a CPU
-    rng = np.random.default_rng(0)
-    x = rng.random((batch_size * THROUGHPUT_BATCHES, 32, 32, 3), dtype=np.float32)
-    y = rng.integers(0, 10, len(x))
-    data = tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size).cache()
-    model.fit(data.take(3), verbose=0)
+def timed_passes(model, x, y, batch_size: int, passes: int = 3) -> float:
+    """Training images/s: the best of ``passes`` epochs over ``x`` after a warm-up (which
+    compiles); a busy or throttled machine only slows a pass down."""
+    model.fit(x[:3 * batch_size], y[:3 * batch_size], batch_size=batch_size, verbose=0)
     seconds = []
-    for _ in range(3):  # the best of three passes: a busy or throttled machine only slows
+    for _ in range(passes):
         start = time.perf_counter()
-        model.fit(data, verbose=0)
+        model.fit(x, y, batch_size=batch_size, verbose=0, shuffle=False)
         seconds.append(time.perf_counter() - start)
-    images_per_second = len(x) / min(seconds)
+    return len(x) / min(seconds)
+
+
+def conv_shapes(batch: int) -> list[tuple[int, int, int]]:
+    """(height, width, channels) of every 3x3 stride-1 convolution with as many output as
+    input channels in the lesson models: the operation they spend their time in."""
+    shapes = set()
+    for build, _ in MODELS.values():
+        for layer in build().layers:
+            if (isinstance(layer, keras.layers.Conv2D) and layer.kernel_size == (3, 3)
+                    and layer.strides == (1, 1) and layer.input.shape[-1] == layer.filters):
+                shapes.add(tuple(int(d) for d in layer.output.shape[1:]))
+    return sorted(shapes)
+
+
+def conv_gflops(shape, policy: str, batch: int, batches: int) -> float:
+    """Training GFLOP/s of four 3x3 convolutions at ``shape`` under ``policy``: forward,
+    weight gradients and the input gradients of the last three (11 convolutions' work)."""
+    h, w, c = shape
+    with train.precision(policy):
+        model = keras.Sequential([keras.Input(shape), *[
+            keras.layers.Conv2D(c, 3, padding="same", use_bias=False) for _ in range(4)]])
+    model.compile(keras.optimizers.SGD(0.001), "mse", jit_compile=train.xla_pays_off())
+    rng = np.random.default_rng(0)
+    x = rng.random((batch * batches, h, w, c), dtype=np.float32)
+    rate = timed_passes(model, x, np.zeros_like(x), batch)
+    return 2 * h * w * 9 * c * c * 11 * rate / 1e9
+
+
+def peak(batch: int, batches: int, shapes=None) -> dict:
+    """Per precision: GFLOP/s at each convolution shape and the best of them."""
+    found = {}
+    for policy in POLICIES:
+        rates = {f"{h}x{w}x{c}": round(conv_gflops((h, w, c), policy, batch, batches), 1)
+                 for h, w, c in shapes or conv_shapes(batch)}
+        best = max(rates, key=rates.get)
+        found[policy] = {"gflops": rates[best], "shape": best, "batch_size": batch,
+                         "by_shape": rates}
+        print(f"{policy} convolution peak: {rates[best]:.1f} GFLOP/s at {best} "
+              f"({', '.join(f'{k} {v}' for k, v in rates.items())})", flush=True)
+    return found
+
+
+def throughput(name: str, policy: str, peaks: dict, batches: int) -> dict:
+    """Training images/s of one lesson model on random data and its share of the peak."""
+    build, batch = MODELS[name]
+    with train.precision(policy):
+        model = build()
+    model.compile(keras.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy",
+                  jit_compile=train.xla_pays_off())
+    rng = np.random.default_rng(0)
+    x = rng.random((batch * batches, *model.input_shape[1:]), dtype=np.float32)
+    rate = timed_passes(model, x, rng.integers(0, 10, len(x)), batch)
     mults = models.multiplies(model)
-    return {"params": model.count_params(), "multiplies_per_image": mults,
-            "batch_size": batch_size, "xla": False,
-            "images_per_second": round(images_per_second, 1),
-            "gflops": round(6 * mults * images_per_second / 1e9, 2)}
+    gflops = 6 * mults * rate / 1e9
+    return {"params": model.count_params(), "multiplies_per_image": mults, "batch_size": batch,
+            "xla": bool(train.xla_pays_off()), "policy": policy,
+            "images_per_second": round(rate, 1), "gflops": round(gflops, 2),
+            "fraction_of_peak": round(gflops / peaks[policy]["gflops"], 3)}
 
 
-def train_to_accuracy(epochs: int) -> dict:
-    """The recipe for ``epochs`` epochs; the test accuracy after each one."""
+def train_to_accuracy(epochs: int, policy: str, width: int, samples=None) -> dict:
+    """The recipe for ``epochs`` epochs in ``policy``; the test accuracy after each one."""
     x_train, y_train, x_test, y_test = course.data.load("cifar10")
+    if samples:
+        x_train, y_train = x_train[:samples], y_train[:samples]
+        x_test, y_test = x_test[:samples // 2], y_test[:samples // 2]
     keras.utils.set_random_seed(0)
-    model = models.cifar_fast()
+    with train.precision(policy):
+        model = models.cifar_fast(width)
     recipe = train.Recipe(epochs=epochs)
     test = train.dataset(x_test, y_test, 500)
-    flipped = test.map(lambda images, labels: (tf.reverse(images, [2]), labels))
+    flipped = train.dataset(x_test[:, :, ::-1], y_test, 500)
     curve, clock = [], {"trained": 0.0}
 
     class TestEachEpoch(keras.callbacks.Callback):
@@ -107,54 +164,94 @@ def train_to_accuracy(epochs: int) -> dict:
                           "test_accuracy": float(np.mean(p.argmax(1) == y_test)),
                           "test_accuracy_flip_tta": float(np.mean((p + p_flip).argmax(1)
                                                                   == y_test))})
-            print(f"  after {curve[-1]['minutes']:.1f} min: test accuracy "
+            print(f"  {policy} epoch {epoch + 1}: {curve[-1]['minutes']:.1f} min, test accuracy "
                   f"{curve[-1]['test_accuracy']:.4f} (flip TTA "
                   f"{curve[-1]['test_accuracy_flip_tta']:.4f})", flush=True)
 
-    run = train.fit_fast(model, x_train, y_train, recipe, callbacks=[TestEachEpoch()])
-    return {"recipe": recipe.__dict__, "train_images": len(y_train), "test_images": len(y_test),
+    run = train.fit_fast(model, x_train, y_train, recipe, callbacks=[TestEachEpoch()],
+                         verbose=False)
+    mults = models.multiplies(model)
+    return {"recipe": recipe.__dict__, "policy": policy, "width": width,
+            "params": model.count_params(), "multiplies_per_image": mults,
+            "xla": bool(train.xla_pays_off()),
+            "train_images": len(y_train), "test_images": len(y_test),
             "data_source": course.runtime.report.RECORDED.get("data_cifar10", "?"),
-            "train_seconds": round(run.seconds, 1),
-            "images_per_second": round(run.images_per_second, 1), "curve": curve}
+            "train_seconds": round(run.seconds, 1), "train_minutes": round(run.seconds / 60, 2),
+            "images_per_second": round(run.images_per_second, 1),
+            "gflops": round(6 * mults * run.images_per_second / 1e9, 2),
+            "final_test_accuracy": curve[-1]["test_accuracy"],
+            "final_test_accuracy_flip_tta": curve[-1]["test_accuracy_flip_tta"],
+            "curve": curve}
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "cpu": speed.cpu_name(), "platform": platform.platform(),
+            "bfloat16_instructions": speed.has_bfloat16(), "gpu": train.on_gpu(),
+            "load_average": round(os.getloadavg()[0], 2)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=5, help="recipe epochs (default 5)")
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help=f"recipe epochs ({EPOCHS})")
+    parser.add_argument("--width", type=int, default=WIDTH, help=f"cifar_fast width ({WIDTH})")
+    parser.add_argument("--precision", choices=POLICIES,
+                        help="the recipe's dtype policy (default: the speed probe's choice)")
+    parser.add_argument("--compare", action="store_true",
+                        help="also train the other precision for the same epochs")
     parser.add_argument("--throughput-only", action="store_true",
                         help="measure the peak and the throughputs, keep the stored recipe run")
+    parser.add_argument("--smoke", action="store_true", help="every step at a tiny size")
+    parser.add_argument("--no-tensorflow", action="store_true",
+                        help="fail if TensorFlow was imported (a check of the JAX path)")
     args = parser.parse_args()
-    stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    peak = peak_gflops()
-    print(f"fp32 peak (2048 x 2048 matrix product): {peak:.1f} GFLOP/s", flush=True)
+    out = results_file(args.smoke)
+    stored = json.loads(out.read_text()) if out.exists() else {}
+    choice = speed.cpu_choice() if not train.on_gpu() else None
+    policy = args.precision or _chosen_policy()
+    print(f"{keras.backend.backend()}, keras {keras.__version__}; speed: "
+          f"{choice.describe() if choice else 'GPU'}; recipe in {policy}", flush=True)
+    batches = 2 if args.smoke else 12
+    peaks = peak(8 if args.smoke else 256, batches, [(8, 8, 16)] if args.smoke else None)
     speeds = {}
-    for name in MODELS:
-        speeds[name] = throughput(name, 128)
-        speeds[name]["fraction_of_peak"] = round(speeds[name]["gflops"] / peak, 3)
-        print(f"{name:20} {speeds[name]}", flush=True)
-    recipe = stored.get("recipe") if args.throughput_only else train_to_accuracy(args.epochs)
+    for name in (["cifar_fast (07)"] if args.smoke else MODELS):
+        for p in (POLICIES if name.startswith("cifar_fast") else ("float32",)):
+            speeds[f"{name} {p}"] = throughput(name, p, peaks, batches)
+            print(f"{name:26} {p:15} {speeds[f'{name} {p}']}", flush=True)
+    samples = 512 if args.smoke else None
+    epochs = 1 if args.smoke else args.epochs
+    if args.throughput_only:
+        recipe, comparison = stored.get("recipe"), stored.get("comparison")
+    else:
+        recipe = train_to_accuracy(epochs, policy, args.width, samples)
+        other = POLICIES[1 - POLICIES.index(policy)]
+        comparison = (train_to_accuracy(epochs, other, args.width, samples)
+                      if args.compare else None)
     if recipe:
-        network = models.cifar_fast()
-        mults, rate = models.multiplies(network), recipe["images_per_second"]
-        gflops = 6 * mults * rate / 1e9
-        speeds["cifar_fast (recipe run)"] = {
-            "params": network.count_params(), "multiplies_per_image": mults,
-            "batch_size": recipe["recipe"]["batch_size"], "xla": recipe["recipe"]["jit_compile"],
-            "images_per_second": rate, "gflops": round(gflops, 2),
-            "fraction_of_peak": round(gflops / peak, 3)}
+        recipe["fraction_of_peak"] = round(recipe["gflops"] / peaks[recipe["policy"]]["gflops"], 3)
     result = {
         "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "gpus": len(tf.config.list_physical_devices("GPU")),
-                    "load_average": round(os.getloadavg()[0], 2)},
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
-        "peak_gflops": round(peak, 1),
+        "machine": machine(),
+        "versions": {"backend": speed.backend_version(), "keras": keras.__version__},
+        "speed_choice": None if choice is None else {
+            "jit_compile": choice.jit_compile, "bfloat16": choice.bfloat16,
+            "measured": choice.measured},
+        "peak": peaks,
+        "peak_gflops": peaks["float32"]["gflops"],
         "throughput": speeds,
         "recipe": recipe,
+        "comparison": comparison,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {RESULTS}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {out}")
+    if args.no_tensorflow and "tensorflow" in sys.modules:
+        raise SystemExit(f"TensorFlow was imported on the {keras.backend.backend()} backend")
+
+
+def _chosen_policy() -> str:
+    """The recipe's policy when none is asked for: what ``train.precision`` would choose."""
+    with train.precision() as policy:
+        return policy
 
 
 if __name__ == "__main__":

@@ -33,15 +33,6 @@ from course.tools import runner  # noqa: E402
 OUT = BENCHMARK_RESULTS / "reference.json"
 
 
-def summary(figures: dict, where: str, minutes: float) -> str:
-    def name(key: str) -> str:
-        return key.replace("_test_accuracy", "").replace("_accuracy", "").replace("_", " ")
-
-    accuracies = ", ".join(f"{name(k)} {v:.2%}" for k, v in figures.items()
-                           if "accuracy" in k and isinstance(v, float))
-    return f"{accuracies or 'no accuracy recorded'} ({minutes:.0f} min on {where})"
-
-
 def run(lesson: str) -> dict:
     import keras
 
@@ -56,7 +47,7 @@ def run(lesson: str) -> dict:
             "minutes": round(minutes, 1),
             "machine": where, "backend": keras.backend.backend(),
             "date": datetime.date.today().isoformat(),
-            "summary": summary(result.figures, where, minutes)}
+            "summary": runs.reference_summary(result.figures, where, minutes)}
 
 
 def main(argv=None) -> None:

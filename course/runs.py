@@ -100,11 +100,11 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
 
 def machine() -> str:
     """Where this process trains: its GPUs, if any, and its CPU cores and model."""
-    import tensorflow as tf
+    from course.setup import gpus
 
     cores = f"{os.cpu_count()} CPU cores ({cpu_name()}, {platform.system()})"
-    gpus = tf.config.list_logical_devices("GPU")
-    return f"{len(gpus)} GPU(s) + {cores}" if gpus else cores
+    found = gpus()
+    return f"{len(found)} GPU(s) + {cores}" if found else cores
 
 
 def _weights_path(path: Path) -> Path:
@@ -167,6 +167,16 @@ def reference(key: str, folder: Path = BENCHMARK_RESULTS) -> dict | None:
         return json.loads(path.read_text())[key]
     except (OSError, ValueError, KeyError):
         return None
+
+
+def reference_summary(figures: dict, where: str, minutes: float) -> str:
+    """One line on a reference run: its accuracies, how long it took and where."""
+    def name(key: str) -> str:
+        return key.replace("_test_accuracy", "").replace("_accuracy", "").replace("_", " ")
+
+    accuracies = ", ".join(f"{name(k)} {v:.2%}" for k, v in figures.items()
+                           if "accuracy" in k and isinstance(v, float))
+    return f"{accuracies or 'no accuracy recorded'} ({minutes:.0f} min on {where})"
 
 
 def reference_note(key: str, folder: Path = BENCHMARK_RESULTS) -> str:
