@@ -44,7 +44,7 @@ test-colab: $(COLAB_STAMP)  ## the lessons (nbval, smoke) and core unit tests on
 JAX_VENV := .venv-jax
 JAX_STAMP := $(JAX_VENV)/.installed
 JAX_TESTS ?= tests/test_models.py tests/test_data.py tests/test_speed.py \
-	tests/test_neutral_train.py
+	tests/test_neutral_train.py tests/test_benchmarks.py
 
 $(JAX_STAMP): requirements-jax.txt pyproject.toml
 	test -x $(JAX_VENV)/bin/python || $(PYTHON) -m venv $(JAX_VENV)

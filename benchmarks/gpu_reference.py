@@ -83,6 +83,7 @@ def lesson_07(scale: dict) -> tuple[dict, dict]:
         figures[f"{model.name}_test_accuracy"] = tested(model, run, test)
     with train.precision():  # section 5: the fast recipe
         model = models.cifar_fast()
+    models.whiten_stem(model, trained[0])
     run = train.fit_fast(model, *trained, train.Recipe(epochs=scale["fast_epochs"]),
                          validation_data=val, verbose=False)
     figures["fast_recipe_test_accuracy"] = tested(model, run, test)

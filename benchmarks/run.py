@@ -89,25 +89,8 @@ def collect(stored: dict) -> dict:
 
 def table(results: dict) -> str:
     lines = []
-    if recipe := results.get("recipe"):
-        peak = recipe["peak_gflops"]
-        run = recipe["recipe"]
-        lines += ["**Fast CIFAR-10 recipe** (`course.models.cifar_fast` + `course.train.fit_fast`, "
-                  f"{run['train_images']:,} training images, test on {run['test_images']:,}, "
-                  f"data: {run['data_source']}; {recipe['machine']['cpus']} CPU cores):", "",
-                  "| epoch | training minutes | test accuracy | with flip TTA |",
-                  "|---:|---:|---:|---:|"]
-        lines += [f"| {p['epoch']} | {p['minutes']:.1f} | {p['test_accuracy']:.2%} | "
-                  f"{p['test_accuracy_flip_tta']:.2%} |" for p in run["curve"]]
-        lines += ["", f"**Training throughput** against the fp32 peak of a 2048x2048 matrix "
-                  f"product, {peak:.1f} GFLOP/s:", "",
-                  "| model | multiplies/image | batch | XLA | images/s | GFLOP/s | of peak |",
-                  "|---|---:|---:|---|---:|---:|---:|"]
-        for name, t in recipe["throughput"].items():
-            lines.append(f"| {name} | {t['multiplies_per_image'] / 1e6:.1f} M | "
-                         f"{t['batch_size']} | {'yes' if t['xla'] else 'no'} | "
-                         f"{t['images_per_second']:,.0f} | {t['gflops']:.1f} | "
-                         f"{t['fraction_of_peak']:.0%} |")
+    if (bench := results.get("recipe")) and bench.get("recipe"):
+        lines += recipe_table(bench)
     if times := results.get("lessons"):
         full = results.get("full_estimate") or {}
         lines += ["", "**Lesson wall time** (`make course`, seconds; `full`: a trial run here and "
@@ -131,6 +114,51 @@ def table(results: dict) -> str:
                   f"(ratio {ops['ratios']['ours_over_opencv']:.2f}); TensorFlow "
                   f"{ms['tensorflow']:.0f} ms (ratio {ops['ratios']['ours_over_tensorflow']:.2f})."]
     return "\n".join(lines)
+
+
+def recipe_table(bench: dict) -> list[str]:
+    """The recipe's epoch curve (beside the other precision's when it ran), the convolution
+    peaks and every model's throughput as a share of its precision's peak."""
+    run, other = bench["recipe"], bench.get("comparison")
+    lines = [f"**Fast CIFAR-10 recipe** (`course.models.cifar_fast({run['width']})`, stem "
+             f"whitened, + `course.train.fit_fast`, {run['policy']}, "
+             f"XLA {'on' if run['xla'] else 'off'}, "
+             f"{run['train_images']:,} training images, test on {run['test_images']:,}, data: "
+             f"{run['data_source']}; {bench['machine']['cpus']} CPU cores, "
+             f"{bench['versions']['backend']}):", ""]
+    head = "| epoch | training minutes | test accuracy | flip TTA | 6 views |"
+    rule = "|---:|---:|---:|---:|---:|"
+    if other:
+        head += f" {other['policy']}: minutes | test accuracy | flip TTA | 6 views |"
+        rule += "---:|---:|---:|---:|"
+    lines += [head, rule]
+    for i, p in enumerate(run["curve"]):
+        row = f"| {p['epoch']} | {p['minutes']:.1f} | {_accuracies(p)} |"
+        if other and i < len(other["curve"]):
+            q = other["curve"][i]
+            row += f" {q['minutes']:.1f} | {_accuracies(q)} |"
+        lines.append(row)
+    peaks = bench["peak"]
+    lines += ["", "**Convolution peak** (training GFLOP/s of four 3x3 convolutions, batches of "
+              f"{peaks['float32']['batch_size']}, the best of the lesson models' shapes): "
+              + "; ".join(f"{policy} {p['gflops']:.1f} at {p['shape']}"
+                          for policy, p in peaks.items()) + ".", "",
+              "| model | precision | multiplies/image | batch | XLA | images/s | GFLOP/s "
+              "| of peak |", "|---|---|---:|---:|---|---:|---:|---:|"]
+    rows = dict(bench["throughput"])
+    rows["cifar_fast, the recipe's training run"] = {**run, "batch_size": run["recipe"][
+        "batch_size"]}
+    for name, t in rows.items():
+        lines.append(f"| {name.removesuffix(' ' + t['policy'])} | {t['policy']} | "
+                     f"{t['multiplies_per_image'] / 1e6:.1f} M | {t['batch_size']} | "
+                     f"{'yes' if t['xla'] else 'no'} | {t['images_per_second']:,.0f} | "
+                     f"{t['gflops']:.1f} | {t['fraction_of_peak']:.0%} |")
+    return lines
+
+
+def _accuracies(point: dict) -> str:
+    return " | ".join(f"{point[k]:.2%}" for k in ("test_accuracy", "test_accuracy_flip_tta",
+                                                  "test_accuracy_tta6"))
 
 
 def _duration(seconds) -> str:

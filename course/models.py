@@ -3,13 +3,14 @@
 Every builder returns an uncompiled Keras model with named layers, so that a summary
 reads the same whenever it is printed. The models end in a softmax: train them with
 ``sparse_categorical_crossentropy`` (``course.train.fit`` does). The softmax layer is
-float32 even under mixed precision (a GPU run), as the Keras mixed-precision guide
+float32 even under mixed precision (a GPU, or bfloat16 on a CPU), as the Keras mixed-precision guide
 advises: in float16 the smallest probabilities round to zero.
 """
 
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers
 
 # --- lesson 05: first CNNs ---------------------------------------------------------------
@@ -280,6 +281,38 @@ def cifar_fast(width=32, num_classes=10):
     x = layers.GlobalMaxPooling2D(name="gmp")(x)
     outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc")(x)
     return keras.Model(inputs, outputs, name="cifar_fast")
+
+
+def whiten_stem(model, images, samples=5000, eps=5e-4):
+    """Set the stem convolution's filters to whiten ``images``' patches, and freeze them.
+
+    The first layer of Keller Jordan's airbench: the patches the stem sees (its kernel
+    size, stride and "same" padding) are decorrelated by their principal directions, each
+    scaled by 1 / sqrt(variance + eps), so that every direction starts with equal weight;
+    half of the filters are the top directions, half their negatives (a ReLU follows, and
+    keeps both signs that way). The patches come from the first ``samples`` images.
+    """
+    stem = model.get_layer("stem")
+    size, stride = stem.kernel_size[0], stem.strides[0]
+    channels, filters = stem.kernel.shape[2], stem.kernel.shape[3]
+    if filters % 2 or filters > 2 * size * size * channels:
+        raise ValueError(f"a stem of {filters} filters cannot be whitened: it needs an even "
+                         f"number, at most twice the {size * size * channels} directions of "
+                         f"its {size}x{size}x{channels} patches")
+    x = np.asarray(images[:samples], dtype=np.float64) / 255.0
+    out = -(-x.shape[1] // stride)  # "same" padding: ceil(n / stride) positions
+    pad = max((out - 1) * stride + size - x.shape[1], 0)
+    x = np.pad(x, ((0, 0), (pad // 2, pad - pad // 2), (pad // 2, pad - pad // 2), (0, 0)))
+    patches = np.stack([x[:, i:i + stride * out:stride, j:j + stride * out:stride]
+                        for i in range(size) for j in range(size)], axis=3)
+    variances, directions = np.linalg.eigh(np.cov(patches.reshape(-1, size * size * channels),
+                                                  rowvar=False))
+    top = np.argsort(variances)[::-1][:filters // 2]
+    kernel = directions[:, top] / np.sqrt(variances[top] + eps)
+    kernel = np.concatenate([kernel, -kernel], axis=1)
+    stem.set_weights([kernel.reshape(size, size, channels, filters).astype(np.float32)])
+    stem.trainable = False
+    return variances[top]
 
 # <<< end of notebooks/07_plain_vs_residual.ipynb
 

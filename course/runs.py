@@ -283,11 +283,14 @@ def plot_beside_reference(mine: dict, theirs: dict, metric: str, val_label: str,
     plt.show()
 
 
-def benchmark(name: str, folder: Path = BENCHMARK_RESULTS) -> dict | None:
-    """What ``benchmarks/<name>_bench.py`` last stored in ``results/<name>.json`` (its
-    ``name`` entry where the file has one), or None when it has not run."""
+def benchmark(name: str, folder: Path = BENCHMARK_RESULTS, part: str | None = None) -> dict | None:
+    """What ``benchmarks/<name>_bench.py`` last stored in ``results/<name>.json``: its
+    ``part`` entry (default: its ``name`` entry where the file has one, else all of it), or
+    None when it has not run."""
     try:
         stored = json.loads((Path(folder) / f"{name}.json").read_text())
     except (OSError, ValueError):
         return None
-    return stored.get(name, stored) if isinstance(stored, dict) else None
+    if not isinstance(stored, dict):
+        return None
+    return stored.get(part) if part else stored.get(name, stored)

@@ -191,3 +191,30 @@ def test_cifar_fast_downsamples_at_the_stem_and_counts_its_parameters():
     assert model.count_params() == convs + 4 * (32 + 64 + 128 + 256) + 1_290
     assert model.output_shape == (None, 10)
     assert models.cifar_fast(width=16, num_classes=3).output_shape == (None, 3)
+
+
+def test_whitened_stem_decorrelates_the_patches_it_sees():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    blocks = rng.integers(0, 256, (100, 8, 8, 3))
+    images = np.kron(blocks, np.ones((1, 4, 4, 1))).astype(np.uint8)  # correlated neighbours
+    model = models.cifar_fast(8)
+    variances = models.whiten_stem(model, images)
+    stem = model.get_layer("stem")
+    assert not stem.trainable and len(variances) == 4 and np.all(np.diff(variances) <= 0)
+    kernel = stem.kernel.numpy()
+    np.testing.assert_allclose(kernel[..., 4:], -kernel[..., :4])  # each direction both signs
+    responses = keras.Model(model.input, stem.output).predict(images / 255.0, verbose=0)
+    cov = np.cov(responses[..., :4].reshape(-1, 4), rowvar=False)
+    np.testing.assert_allclose(np.diag(cov), variances / (variances + 5e-4), rtol=1e-3)
+    off_diagonal = cov - np.diag(np.diag(cov))
+    assert np.abs(off_diagonal).max() < 1e-3  # decorrelated
+
+
+@pytest.mark.parametrize("width", [9, 64])
+def test_a_stem_that_cannot_be_whitened_says_why(width):
+    import numpy as np
+
+    with pytest.raises(ValueError, match=f"a stem of {width} filters cannot be whitened"):
+        models.whiten_stem(models.cifar_fast(width), np.zeros((4, 32, 32, 3), np.uint8))

@@ -120,6 +120,8 @@ def test_benchmark_results_are_read_or_none(tmp_path):
     assert runs.benchmark("recipe", folder=tmp_path) == {"curve": []}
     assert runs.benchmark("training", folder=tmp_path) == {"models": {"a": 1}}
     assert runs.benchmark("broken", folder=tmp_path) is None
+    assert runs.benchmark("recipe", folder=tmp_path, part="machine") == "x"
+    assert runs.benchmark("recipe", folder=tmp_path, part="comparison") is None
 
 
 def test_weights_are_shipped_checked_and_loaded_into_the_model(shipped, monkeypatch, capsys):
