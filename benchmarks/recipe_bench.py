@@ -226,7 +226,7 @@ def main() -> None:
     out = results_file(args.smoke)
     stored = json.loads(out.read_text()) if out.exists() else {}
     choice = speed.cpu_choice() if not train.on_gpu() else None
-    policy = args.precision or _chosen_policy()
+    policy = args.precision or train.default_policy()
     print(f"{keras.backend.backend()}, keras {keras.__version__}; speed: "
           f"{choice.describe() if choice else 'GPU'}; recipe in {policy}", flush=True)
     batches = 2 if args.smoke else 12
@@ -265,12 +265,6 @@ def main() -> None:
     print(f"wrote {out}")
     if args.no_tensorflow and "tensorflow" in sys.modules:
         raise SystemExit(f"TensorFlow was imported on the {keras.backend.backend()} backend")
-
-
-def _chosen_policy() -> str:
-    """The recipe's policy when none is asked for: what ``train.precision`` would choose."""
-    with train.precision() as policy:
-        return policy
 
 
 if __name__ == "__main__":

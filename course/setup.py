@@ -32,6 +32,8 @@ def gpus() -> list[str]:
         import torch
 
         return [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if backend != "tensorflow":
+        return []
     import tensorflow as tf
 
     return [d.name for d in tf.config.list_physical_devices("GPU")]

@@ -136,20 +136,9 @@ def distribute(devices=None):
 
 def on_gpu() -> bool:
     """Whether Keras' backend computes on a GPU."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
+    from course.setup import gpus
 
-        return bool(tf.config.list_physical_devices("GPU"))
-    if backend == "jax":
-        import jax
-
-        return jax.default_backend() == "gpu"
-    if backend == "torch":
-        import torch
-
-        return torch.cuda.is_available()
-    return False
+    return bool(gpus())
 
 
 def xla_pays_off() -> bool:
@@ -166,23 +155,21 @@ def xla_pays_off() -> bool:
     return speed.cpu_choice().jit_compile
 
 
+def default_policy() -> str:
+    """The dtype policy of the fast recipe here: on a CPU the speed probe's choice
+    (``course.runtime.speed``: mixed_bfloat16 where this CPU trains faster in it), on a GPU
+    the policy already set (``course.setup``'s). Lesson 07."""
+    return keras.config.dtype_policy().name if on_gpu() else speed.cpu_choice().policy
+
+
 @contextlib.contextmanager
 def precision(policy: str | None = None):
-    """Layers built inside the block use the Keras dtype ``policy``; put back after.
-
-    ``"mixed_bfloat16"`` computes in bfloat16 and keeps float32 weights. ``None``: on a
-    CPU the speed probe's choice (``course.runtime.speed``: bfloat16 where this CPU trains
-    faster in it), on a GPU the policy already set (``course.setup``'s). Lesson 07.
-    """
-    if policy is None:
-        policy = (keras.config.dtype_policy().name if on_gpu()
-                  else speed.cpu_choice().policy)
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(policy)
-    try:
+    """Layers built inside the block use the Keras dtype ``policy`` (default:
+    :func:`default_policy`); put back after. ``"mixed_bfloat16"`` computes in bfloat16
+    and keeps float32 weights. Lesson 07."""
+    policy = policy or default_policy()
+    with speed.dtype_policy(policy):
         yield policy
-    finally:
-        keras.config.set_dtype_policy(previous)
 
 
 @dataclass
@@ -252,7 +239,8 @@ def fit(model: keras.Model, x, y, *, epochs: int, batch_size: int, validation_da
     counted as training). Under several replicas (:func:`distribute`) the global batch
     is ``batch_size`` per replica and the learning rate grows in proportion. Lesson 05.
     """
-    batch_size, learning_rate = batch_size * replicas(), learning_rate * replicas()
+    scale = replicas()
+    batch_size, learning_rate = batch_size * scale, learning_rate * scale
     if not model.compiled:
         model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"],

@@ -24,7 +24,7 @@ import importlib
 import json
 import platform
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from course.runtime import settings
@@ -115,6 +115,20 @@ def _cache_file() -> Path:
     return settings.cache_dir() / "speed.json"
 
 
+@contextlib.contextmanager
+def dtype_policy(policy):
+    """Keras' global dtype policy is ``policy`` inside the block (layers built there take
+    it), and what it was before afterwards."""
+    import keras
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 def images_per_second(policy: str = "float32", jit_compile: bool = False,
                       steps: int = STEPS, batch: int = BATCH) -> float:
     """Training images per second of a small 32x32 conv-BN-ReLU network under ``policy``
@@ -122,33 +136,29 @@ def images_per_second(policy: str = "float32", jit_compile: bool = False,
     import keras
     import numpy as np
 
-    previous = keras.config.dtype_policy().name
-    keras.config.set_dtype_policy(policy)
-    try:
-        layers = keras.layers
+    layers = keras.layers
 
-        def conv_bn_relu(filters):
-            return [layers.Conv2D(filters, 3, padding="same", use_bias=False),
-                    layers.BatchNormalization(), layers.ReLU()]
+    def conv_bn_relu(filters):
+        return [layers.Conv2D(filters, 3, padding="same", use_bias=False),
+                layers.BatchNormalization(), layers.ReLU()]
 
+    with dtype_policy(policy):
         model = keras.Sequential([
             keras.Input((32, 32, 3)), *conv_bn_relu(32), *conv_bn_relu(32),
             layers.MaxPooling2D(), *conv_bn_relu(64), layers.GlobalAveragePooling2D(),
             layers.Dense(10, activation="softmax", dtype="float32"),
         ])
-        model.compile(keras.optimizers.SGD(0.01), "sparse_categorical_crossentropy",
-                      jit_compile=jit_compile)
-        rng = np.random.default_rng(0)
-        x = rng.random((batch, 32, 32, 3), dtype=np.float32)
-        y = rng.integers(0, 10, batch)
-        for _ in range(2):
-            model.train_on_batch(x, y)
-        started = time.perf_counter()
-        for _ in range(steps):
-            model.train_on_batch(x, y)
-        return steps * batch / (time.perf_counter() - started)
-    finally:
-        keras.config.set_dtype_policy(previous)
+    model.compile(keras.optimizers.SGD(0.01), "sparse_categorical_crossentropy",
+                  jit_compile=jit_compile)
+    rng = np.random.default_rng(0)
+    x = rng.random((batch, 32, 32, 3), dtype=np.float32)
+    y = rng.integers(0, 10, batch)
+    for _ in range(2):
+        model.train_on_batch(x, y)
+    started = time.perf_counter()
+    for _ in range(steps):
+        model.train_on_batch(x, y)
+    return steps * batch / (time.perf_counter() - started)
 
 
 def probe() -> Choice:
@@ -159,17 +169,18 @@ def probe() -> Choice:
     """
     import keras
 
-    on_jax = keras.backend.backend() == "jax"
-    measured = {"float32": images_per_second(jit_compile=on_jax)}
-    jit = on_jax
-    if keras.backend.backend() == "tensorflow":
-        measured["float32 + XLA"] = images_per_second(jit_compile=True)
-        jit = measured["float32 + XLA"] > MARGIN * measured["float32"]
-    chosen = measured["float32 + XLA" if jit and "float32 + XLA" in measured else "float32"]
+    backend = keras.backend.backend()
+    jit = backend == "jax"
+    measured = {"float32": images_per_second(jit_compile=jit)}
+    best = measured["float32"]  # the float32 setting that will be used
+    if backend == "tensorflow":
+        xla = measured["float32 + XLA"] = images_per_second(jit_compile=True)
+        jit = xla > MARGIN * best
+        best = xla if jit else best
     bfloat16 = False
     if has_bfloat16():
         measured["mixed_bfloat16"] = images_per_second("mixed_bfloat16", jit_compile=jit)
-        bfloat16 = measured["mixed_bfloat16"] > MARGIN * chosen
+        bfloat16 = measured["mixed_bfloat16"] > MARGIN * best
     return Choice(jit, bfloat16, measured)
 
 
@@ -199,10 +210,9 @@ def cpu_choice() -> Choice:
     """:func:`choose`, with ``COURSE_XLA`` and ``COURSE_BFLOAT16`` deciding where they are
     set (when both are, nothing is probed)."""
     forced = tuple(var for var in (XLA_VAR, BFLOAT16_VAR) if settings.is_set(var))
-    choice = (Choice(False, False, {}) if len(forced) == 2 else choose())
-    if XLA_VAR in forced:
-        choice = Choice(settings.flag(XLA_VAR), choice.bfloat16, choice.measured, choice.cached)
-    if BFLOAT16_VAR in forced:
-        choice = Choice(choice.jit_compile, settings.flag(BFLOAT16_VAR), choice.measured,
-                        choice.cached)
-    return Choice(choice.jit_compile, choice.bfloat16, choice.measured, choice.cached, forced)
+    choice = Choice(False, False, {}) if len(forced) == 2 else choose()
+    return replace(choice, forced=forced,
+                   jit_compile=settings.flag(XLA_VAR) if XLA_VAR in forced
+                   else choice.jit_compile,
+                   bfloat16=settings.flag(BFLOAT16_VAR) if BFLOAT16_VAR in forced
+                   else choice.bfloat16)
