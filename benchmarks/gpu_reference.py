@@ -17,7 +17,6 @@ it on the lent machine.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import sys
@@ -110,15 +109,10 @@ def entry(lesson: str, scale_name: str) -> dict:
     keras.utils.set_random_seed(0)
     started = time.perf_counter()
     figures, curves = run_lesson(SCALES[scale_name])
-    minutes = (time.perf_counter() - started) / 60
-    where = runs.machine()
-    return {"notebook": notebook, "profile": "full" if scale_name == "full" else scale_name,
-            "figures": figures, "curves": curves, "claims": [],
-            "status": "trained by benchmarks/gpu_reference.py (the lesson's training, "
-                      "outside the notebook)",
-            "minutes": round(minutes, 1), "machine": where,
-            "backend": keras.backend.backend(), "date": datetime.date.today().isoformat(),
-            "summary": runs.reference_summary(figures, where, minutes)}
+    return runs.reference_entry(
+        notebook, scale_name, figures, curves, [],
+        "trained by benchmarks/gpu_reference.py (the lesson's training, outside the notebook)",
+        (time.perf_counter() - started) / 60)
 
 
 def merge(path: Path) -> None:

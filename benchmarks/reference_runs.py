@@ -16,7 +16,6 @@ so and what it needs. Nothing here is estimated: a part that has not run has no 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import sys
@@ -34,20 +33,12 @@ OUT = BENCHMARK_RESULTS / "reference.json"
 
 
 def run(lesson: str) -> dict:
-    import keras
-
     [path] = runner.lessons([lesson])
     result, _ = runner.execute(path, "full", BUILD / "reference")
     if result.status == "failed":
         raise SystemExit(f"{path.name} failed in the full profile: {result.error}")
-    where = runs.machine()
-    minutes = result.seconds / 60
-    return {"notebook": path.name, "profile": "full", "figures": result.figures,
-            "curves": result.curves, "claims": result.claims, "status": result.status,
-            "minutes": round(minutes, 1),
-            "machine": where, "backend": keras.backend.backend(),
-            "date": datetime.date.today().isoformat(),
-            "summary": runs.reference_summary(result.figures, where, minutes)}
+    return runs.reference_entry(path.name, "full", result.figures, result.curves,
+                                result.claims, result.status, result.seconds / 60)
 
 
 def main(argv=None) -> None:

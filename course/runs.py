@@ -169,14 +169,23 @@ def reference(key: str, folder: Path = BENCHMARK_RESULTS) -> dict | None:
         return None
 
 
-def reference_summary(figures: dict, where: str, minutes: float) -> str:
-    """One line on a reference run: its accuracies, how long it took and where."""
+def reference_entry(notebook: str, profile: str, figures: dict, curves: dict, claims: list,
+                    status: str, minutes: float) -> dict:
+    """What ``results/reference.json`` keeps for one lesson's reference run: its figures,
+    curves and claims, where, on which backend and when it ran, and a one-line summary."""
+    import keras
+
     def name(key: str) -> str:
         return key.replace("_test_accuracy", "").replace("_accuracy", "").replace("_", " ")
 
+    where = machine()
     accuracies = ", ".join(f"{name(k)} {v:.2%}" for k, v in figures.items()
                            if "accuracy" in k and isinstance(v, float))
-    return f"{accuracies or 'no accuracy recorded'} ({minutes:.0f} min on {where})"
+    return {"notebook": notebook, "profile": profile, "figures": figures, "curves": curves,
+            "claims": claims, "status": status, "minutes": round(minutes, 1),
+            "machine": where, "backend": keras.backend.backend(),
+            "date": datetime.date.today().isoformat(),
+            "summary": f"{accuracies or 'no accuracy recorded'} ({minutes:.0f} min on {where})"}
 
 
 def reference_note(key: str, folder: Path = BENCHMARK_RESULTS) -> str:
