@@ -6,7 +6,7 @@ base once and keeps its weights on disk (``COURSE_CACHE_DIR``, default
 ``~/.cache/course``), keyed by the profile, the data, the architecture and the recipe,
 so a re-run loads it in a second; a missing, truncated or corrupt file is rebuilt. The
 course ships one such base (``SHIPPED``, made by ``data/build_pretrained.py``) that the
-quick profile loads instead of spending 14 CPU minutes on it.
+quick profile loads instead of spending several CPU minutes on it.
 
 Online, ``imagenet_base`` builds a ``keras.applications`` MobileNetV2 with ImageNet
 weights. Its download has a timeout, so without network it fails in seconds with
@@ -36,7 +36,7 @@ CAT, DOG = 3, 5  # CIFAR-10 labels
 OTHER_CLASSES = (0, 1, 2, 4, 6, 7, 8, 9)  # airplane ... truck without cat and dog
 WEIGHTS_TIMEOUT_S = 10
 SHIPPED = DATA / "pretrained"
-BASE_RECIPE = train.Recipe(epochs=10)  # the shipped cifar_base's: 14 minutes on 2 CPU cores
+BASE_RECIPE = train.Recipe(epochs=18)  # lesson 07's; the shipped base's (data/pretrained/)
 MOBILENET_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
                  "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_{alpha}_{size}_no_top.h5")
 
@@ -62,9 +62,25 @@ def split_pets(x, y):
 
 
 def architecture(model: keras.Model) -> str:
-    """The model's JSON config without Keras's automatic ``_N`` name suffixes, so that the
-    same architecture built twice in one session reads the same."""
-    return re.sub(r'_\d+"', '"', model.to_json())
+    """The model's JSON config without Keras's automatic ``_N`` name suffixes (the same
+    architecture built twice in one session reads the same) and without what the dtype
+    policy decides: the layers' policies and the compute dtypes of the tensors between
+    them (weights are float32 under float32 and mixed_bfloat16 alike, so a base trained in
+    one loads into the other). An input's own dtype is kept."""
+    config = json.loads(re.sub(r'_\d+"', '"', model.to_json()))
+    return json.dumps(_without_policies(config), sort_keys=True)
+
+
+def _without_policies(config):
+    if isinstance(config, list):
+        return [_without_policies(c) for c in config]
+    if not isinstance(config, dict):
+        return config
+    if config.get("class_name") == "__keras_tensor__":  # a tensor's dtype: the compute dtype
+        config = {**config, "config": {k: v for k, v in config["config"].items()
+                                       if k != "dtype"}}
+    return {k: _without_policies(v) for k, v in config.items()
+            if not (k == "dtype" and isinstance(v, dict))}  # a dict here is a layer's policy
 
 
 def fingerprint(*arrays) -> str:
@@ -96,16 +112,21 @@ class Pretrained:
 
 
 def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
-                    x_test=None, y_test=None, shipped: Path | None = None,
-                    verbose: bool = True) -> Pretrained:
+                    whiten: bool = False, x_test=None, y_test=None,
+                    shipped: Path | None = None, verbose: bool = True) -> Pretrained:
     """``make_base()`` pretrained on ``(x, y)``, loaded from the cache when it is there.
 
-    ``x_test, y_test`` (optional) measure the pretrained accuracy once, after training.
+    ``whiten``: first set the base's stem to whiten ``x``'s patches and freeze it
+    (``models.whiten_stem``, as lesson 07's recipe does). ``x_test, y_test`` (optional)
+    measure the pretrained accuracy once, after training.
 
     The base is trained by ``train.fit_fast`` with ``recipe`` (lesson 07's fast recipe)
-    under a dropout + softmax head that is thrown away afterwards. The cache file name
-    hashes ``key`` (say, the profile), the data, the architecture and the recipe, so
-    changing any of them trains a new base. Weights are written to a temporary file and
+    under a dropout + softmax head that is thrown away afterwards, in the precision the
+    recipe trains in here (``train.precision``: bfloat16 where this CPU is faster in it);
+    the base returned is built in the caller's dtype policy, with the trained weights,
+    which are float32 either way. The cache file name hashes ``key`` (say, the profile),
+    the data, the architecture (whitened or not) and the recipe, so changing any of them
+    trains a new base. Weights are written to a temporary file and
     renamed (never half a file under the real name); a file that fails its checksum or
     does not load is reported and rebuilt.
 
@@ -115,6 +136,8 @@ def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
     training: pretraining that takes a CPU many minutes is paid once, by the course.
     """
     base = make_base()
+    if whiten:
+        models.whiten_stem(base, x)
     classes = int(np.max(y)) + 1
     portable = json.dumps([architecture(base), recipe.learned(), classes], sort_keys=True)
     identity = json.dumps([key, fingerprint(x, y), portable], sort_keys=True)
@@ -132,17 +155,24 @@ def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
             print(f"loaded the pretrained base from {path} in {seconds:.1f} s")
         return Pretrained(base, path, True, seconds, meta["accuracy"], shipped_name)
 
-    inputs = keras.Input(base.input_shape[1:])
-    features = base(inputs)
-    outputs = keras.layers.Dense(classes, activation="softmax")(
-        keras.layers.Dropout(0.3)(features))
+    with train.precision() as policy:
+        trainee = make_base()
+        if whiten:
+            models.whiten_stem(trainee, x)
+        inputs = keras.Input(trainee.input_shape[1:])
+        outputs = keras.layers.Dense(classes, activation="softmax", dtype="float32")(
+            keras.layers.Dropout(0.3)(trainee(inputs)))
     model = keras.Model(inputs, outputs, name="pretraining")
+    if verbose:
+        print(f"pretraining the base in {policy}")
     run = train.fit_fast(model, x, y, recipe, verbose=verbose)
     if x_test is None:
         accuracy = run.last("accuracy")
     else:
         accuracy = train.evaluate(model, x_test, y_test).accuracy
-    save_weights(base, path, meta_path, {"accuracy": accuracy, "seconds": run.seconds})
+    base.set_weights(trainee.get_weights())
+    save_weights(base, path, meta_path, {"accuracy": accuracy, "seconds": run.seconds,
+                                         "policy": policy})
     if verbose:
         print(f"pretrained in {run.seconds:.0f} s; saved to {path}")
     return Pretrained(base, path, False, run.seconds, accuracy, shipped_name)

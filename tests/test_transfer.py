@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from course import train, transfer
+from course import models, train, transfer
 
 
 def tiny_base():
@@ -61,6 +61,60 @@ def test_the_key_separates_profiles_and_data(cache):
     paths = {pretrain(x, y).path, pretrain(x, y, key="quick").path,
              pretrain(*data(seed=1)).path}
     assert len(paths) == 3
+
+
+def stem_base():
+    inputs = keras.Input((8, 8, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same", use_bias=False, name="stem")(inputs)
+    x = keras.layers.BatchNormalization(name="stem_bn")(x)
+    outputs = keras.layers.GlobalAveragePooling2D(name="features")(x)
+    return keras.Model(inputs, outputs, name="stem_base")
+
+
+def test_the_architecture_ignores_the_dtype_policy_and_keeps_the_input_dtype():
+    with train.precision("mixed_bfloat16"):
+        mixed = tiny_base()
+    assert mixed.get_layer("block1_conv1").dtype_policy.name == "mixed_bfloat16"
+    assert transfer.architecture(mixed) == transfer.architecture(tiny_base())
+    assert '"dtype": "float32"' in transfer.architecture(mixed)  # the input's own dtype
+    inputs = keras.Input((8, 8, 3), dtype="uint8")
+    other = keras.Model(inputs, tiny_base()(keras.layers.Rescaling(1 / 255)(inputs)))
+    assert transfer.architecture(other) != transfer.architecture(tiny_base())
+
+
+def test_a_base_trained_in_bfloat16_comes_back_in_the_callers_policy(cache, capsys):
+    x, y = data()
+    with train.speed.dtype_policy("float32"):
+        keras.utils.set_random_seed(0)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(train, "default_policy", lambda: "mixed_bfloat16")
+            first = transfer.pretrained_base(tiny_base, x, y, recipe=RECIPE)
+        assert "pretraining the base in mixed_bfloat16" in capsys.readouterr().out
+        assert first.metadata()["policy"] == "mixed_bfloat16"
+        assert first.base.get_layer("block1_conv1").dtype_policy.name == "float32"
+        assert keras.config.dtype_policy().name == "float32"  # put back
+        again = transfer.pretrained_base(tiny_base, x, y, recipe=RECIPE, verbose=False)
+    assert again.from_cache  # trained in bfloat16, loaded in float32: the same key
+    for a, b in zip(first.base.get_weights(), again.base.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    moved = [not np.array_equal(w, fresh) for w, fresh in
+             zip(first.base.get_weights(), tiny_base().get_weights(), strict=True)]
+    assert any(moved)  # the trained weights, not a fresh copy's
+
+
+def test_a_whitened_base_has_its_own_key_and_keeps_its_frozen_stem(cache):
+    x, y = data()
+    plain = transfer.pretrained_base(stem_base, x, y, recipe=RECIPE, verbose=False)
+    whitened = transfer.pretrained_base(stem_base, x, y, recipe=RECIPE, whiten=True,
+                                        verbose=False)
+    assert plain.path != whitened.path and plain.shipped_name != whitened.shipped_name
+    stem = whitened.base.get_layer("stem")
+    assert not stem.trainable and plain.base.get_layer("stem").trainable
+    expected = stem_base()
+    models.whiten_stem(expected, x)  # training leaves a frozen stem as it was whitened
+    np.testing.assert_allclose(stem.get_weights()[0], expected.get_layer("stem").get_weights()[0])
+    again = transfer.pretrained_base(stem_base, x, y, recipe=RECIPE, whiten=True, verbose=False)
+    assert again.from_cache and not again.base.get_layer("stem").trainable
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "no checksum file"])
@@ -176,6 +230,7 @@ def test_the_course_ships_the_base_that_lesson_08_asks_for(cache):
     rng = np.random.default_rng(0)
     x, y = rng.integers(0, 256, (16, 32, 32, 3), dtype=np.uint8), np.arange(16) % 8
     shipped = transfer.pretrained_base(transfer.cifar_base, x, y, recipe=transfer.BASE_RECIPE,
-                                       key="quick", shipped=transfer.SHIPPED, verbose=False)
+                                       key="quick", whiten=True, shipped=transfer.SHIPPED,
+                                       verbose=False)
     assert shipped.from_cache  # loaded, not trained
     assert shipped.accuracy > 0.8  # on the 8 classes' test images, when it was built
