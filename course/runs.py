@@ -156,7 +156,8 @@ def _load(path: Path, name: str, model, verbose: bool) -> Result | None:
 
 
 # what each lesson's reference run needs (measured on 2 CPU cores where it ran there)
-REFERENCE_NEEDS = {"05": "2 CPU cores (10 min)", "07": "a GPU", "08": "2 CPU cores (3 min)",
+REFERENCE_NEEDS = {"05": "2 CPU cores (10 min)", "07": "a GPU",
+                   "08": "2 CPU cores (13 min; 3 with its base cached)",
                    "09": "a GPU", "11": "2 CPU cores (4 min)"}
 
 
