@@ -52,6 +52,8 @@ def test_nbgrader_and_course_grade_give_the_same_points(nbgrader_env, tmp_path):
     assert main(["student", "02", "--nbgrader", "--out", str(tmp_path / "source" / "ps02")]) == 0
     nbgrader("generate_assignment", "ps02", "--force")
     released = nbformat.read(tmp_path / "release" / "ps02" / LESSON.name, as_version=4)
+    assert any(cell.source.startswith("stack_shapes = ...\n") and "NotImplementedError" in
+               cell.source for cell in released.cells)  # the value exercise names its answer
     hand_in = tmp_path / "submitted" / "alice" / "ps02" / LESSON.name
     hand_in.parent.mkdir(parents=True)
     nbformat.write(answered(released), hand_in)

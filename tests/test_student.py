@@ -454,6 +454,18 @@ def test_nbgrader_source_marks_each_answer_and_its_test():
     assert len({m["grade_id"] for m in marked.values()}) == len(marked)
 
 
+def test_nbgrader_source_names_what_a_value_exercise_assigns():
+    nb = student.nbgrader_source(LESSONS[2])
+    [cell] = [c for c in nb.cells if BEGIN in c.source and "stack_shapes = [" in c.source]
+    assert cell.source.startswith("stack_shapes = ...\n### " + BEGIN)
+    scope = {}
+    exec(cell.source, scope)  # the instructor's answer still sets it
+    assert len(scope["stack_shapes"]) == 5
+    functions = [c for c in nb.cells if BEGIN in c.source and "def " in c.source]
+    assert functions and not any(c.source.splitlines()[0].endswith("= ...")
+                                 for c in functions)  # a function stub says its own name
+
+
 def test_an_unknown_exercise_kind_is_an_error_that_lists_the_kinds(tmp_path):
     import nbformat
 

@@ -108,6 +108,18 @@ def stub_solutions(source: str, regions: list[tuple[int, int]]) -> str:
     return "\n".join(lines)
 
 
+def declare_answers(source: str, regions: list[tuple[int, int]]) -> str:
+    """``source`` with the names each top-level solution region assigns set to ``...``
+    just before it: nbgrader replaces a region by its own stub, and without these lines a
+    value exercise's student version would not say which name to assign."""
+    lines = source.splitlines()
+    for begin, end in reversed(regions):
+        if not re.match(r"\s*", lines[begin]).group(0):
+            lines[begin:begin] = [f"{name} = ..." for name in
+                                  _assigned_names(lines[begin + 1:end])]
+    return "\n".join(lines)
+
+
 def exercises(path: Path, nb=None) -> list[Exercise]:
     """The exercises of a lesson notebook, in order (validates the markers on the way).
 

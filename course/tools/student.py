@@ -20,7 +20,13 @@ from pathlib import Path
 from course.runtime.colab import STUDENT_BRANCH
 from course.runtime.errors import UsageError
 from course.runtime.paths import BUILD, NOTEBOOKS, ROOT
-from course.tools.exercises import HIDDEN_TESTS_TAG, exercises, solution_regions, stub_solutions
+from course.tools.exercises import (
+    HIDDEN_TESTS_TAG,
+    declare_answers,
+    exercises,
+    solution_regions,
+    stub_solutions,
+)
 from course.tools.runner import lessons
 
 DEFAULT_OUT = BUILD / "student"
@@ -57,8 +63,9 @@ def student_version(path: Path):
 def nbgrader_source(path: Path):
     """The instructor notebook as an nbgrader *source* notebook: each solution cell marked
     as an autograded answer and each checker cell as a graded test worth 1 point (run
-    nbgrader with ``COURSE_GRADING=1`` so that a wrong answer fails its test), badges and
-    the Colab clone on the student branch, nbval's markers dropped. ``nbgrader
+    nbgrader with ``COURSE_GRADING=1`` so that a wrong answer fails its test), a value
+    exercise's names set to ``...`` above its solution (nbgrader's stub would hide them),
+    badges and the Colab clone on the student branch, nbval's markers dropped. ``nbgrader
     generate_assignment`` then writes the student version from it."""
     import nbformat
 
@@ -66,6 +73,8 @@ def nbgrader_source(path: Path):
     found = exercises(path, nb)  # validates every marker first
     marks = {}
     for ex in found:
+        cell = nb.cells[ex.cell]
+        cell.source = declare_answers(cell.source, solution_regions(cell.source, str(path)))
         marks[ex.cell] = {"solution": True, "grade": False, "locked": False,
                           "grade_id": f"answer_{ex.checker}"}
         if ex.checker_cell is not None:
