@@ -102,8 +102,7 @@ def stub_solutions(source: str, regions: list[tuple[int, int]]) -> str:
     lines = source.splitlines()
     for begin, end in reversed(regions):
         indent = re.match(r"\s*", lines[begin]).group(0)
-        names = [] if indent else _assigned_names(lines[begin + 1:end])
-        stub = [STUB_COMMENT, *(f"{name} = ..." for name in names), STUB_RAISE]
+        stub = [STUB_COMMENT, *_declarations(lines, begin, end), STUB_RAISE]
         lines[begin:end + 1] = [indent + line for line in stub]
     return "\n".join(lines)
 
@@ -114,10 +113,16 @@ def declare_answers(source: str, regions: list[tuple[int, int]]) -> str:
     value exercise's student version would not say which name to assign."""
     lines = source.splitlines()
     for begin, end in reversed(regions):
-        if not re.match(r"\s*", lines[begin]).group(0):
-            lines[begin:begin] = [f"{name} = ..." for name in
-                                  _assigned_names(lines[begin + 1:end])]
+        lines[begin:begin] = _declarations(lines, begin, end)
     return "\n".join(lines)
+
+
+def _declarations(lines: list[str], begin: int, end: int) -> list[str]:
+    """``name = ...`` for each name the solution region ``begin..end`` assigns at the top
+    level of its cell; none for a region inside a function."""
+    if re.match(r"\s*", lines[begin]).group(0):
+        return []
+    return [f"{name} = ..." for name in _assigned_names(lines[begin + 1:end])]
 
 
 def exercises(path: Path, nb=None) -> list[Exercise]:
