@@ -157,11 +157,12 @@ def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
 
     with train.precision() as policy:
         trainee = make_base()
-        if whiten:
-            models.whiten_stem(trainee, x)
         inputs = keras.Input(trainee.input_shape[1:])
         outputs = keras.layers.Dense(classes, activation="softmax", dtype="float32")(
             keras.layers.Dropout(0.3)(trainee(inputs)))
+    trainee.set_weights(base.get_weights())  # the base as prepared: its whitened stem
+    for built, prepared in zip(trainee.layers, base.layers, strict=True):
+        built.trainable = prepared.trainable
     model = keras.Model(inputs, outputs, name="pretraining")
     if verbose:
         print(f"pretraining the base in {policy}")
