@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install course test test-colab test-jax lab lint student site
+.PHONY: install course test test-colab test-jax lab lint notebooks student site
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,9 @@ lab: $(STAMP)  ## JupyterLab on the course
 
 lint: $(STAMP)  ## ruff over the package, tests, benchmarks and notebooks
 	$(VENV)/bin/ruff check .
+
+notebooks: $(STAMP)  ## put the committed notebooks in normal form (no timestamps, small figures)
+	$(PY) -m course normalize
 
 student: $(STAMP)  ## student versions of every lesson -> build/student/ (FORCE=1 to overwrite)
 	$(PY) -m course student $(if $(FORCE),--force)

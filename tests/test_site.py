@@ -22,7 +22,7 @@ from course.tools.runner import lessons
 
 LESSONS = lessons()
 SCREENSHOTS = ROOT / "build" / "screenshots"
-DATA_PNG = re.compile(r'<img[^>]+src="data:image/png;base64,([^"]+)"')
+DATA_PNG = re.compile(r'<img[^>]+src="data:image/(?:png|jpeg);base64,([^"]+)"')
 
 
 @pytest.fixture(scope="module")

@@ -107,6 +107,20 @@ def _export(args) -> int:
     return 0
 
 
+def _normalize(args) -> int:
+    from course.tools import notebook_form
+
+    changed = notebook_form.normalize_files(args.paths or None, check=args.check)
+    for path in changed:
+        print(f"{'not in normal form' if args.check else 'normalized'}: {path}")
+    if args.check and changed:
+        print("run `python -m course normalize` (or `make notebooks`)", file=sys.stderr)
+        return 1
+    if not changed:
+        print("every notebook is in normal form")
+    return 0
+
+
 def _doctor(args) -> int:
     from course.tools import doctor
 
@@ -189,6 +203,14 @@ def main(argv=None) -> int:
     export.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the package's copy is out of date")
     export.set_defaults(func=_export)
+
+    normalize = commands.add_parser(
+        "normalize", help="put notebooks in normal form: no timestamps, small figures")
+    normalize.add_argument("paths", nargs="*", type=Path,
+                           help="notebooks (default: every lesson in notebooks/)")
+    normalize.add_argument("--check", action="store_true",
+                           help="write nothing; exit 1 if a notebook is not in normal form")
+    normalize.set_defaults(func=_normalize)
 
     doctor = commands.add_parser(
         "doctor", help="check versions, GPU, profile, data and caches; say how to fix problems")

@@ -106,6 +106,7 @@ def run(only=None, profile: str | None = None, build: Path = BUILD,
     import nbformat
 
     from course.setup import resolve_profile
+    from course.tools import notebook_form
 
     if trial_steps and write_back:
         raise UsageError("--write-back stores a lesson's outputs, and a trial's outputs mean "
@@ -126,6 +127,7 @@ def run(only=None, profile: str | None = None, build: Path = BUILD,
             print(f"    claim does not hold: {failed['statement']} ({failed['evidence']})",
                   flush=True)
         if not result.error and write_back:
+            notebook_form.normalize(nb)
             nbformat.write(nb, path)
     write_report(results, build)
     print(f"Report: {build / 'report.md'}")
