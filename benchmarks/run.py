@@ -29,6 +29,10 @@ RESULTS = HERE / "results.json"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
 BENCHES = {"ops": "ops_bench.py", "training": "training_bench.py", "recipe": "recipe_bench.py"}
+# The speed probe's float32 rate on the slower of the two 2-core machine kinds the course
+# is built on (no AVX-512; measured 2026-12-04, issue 25): the lesson table scales the
+# quick times to it, a conservative estimate (start-up and plotting do not slow down 3x).
+SLOWER_KIND_FLOAT32 = 567
 
 
 def load(path: Path):
@@ -46,6 +50,26 @@ def lessons(report, stored=None) -> dict | None:
             times.setdefault(entry["notebook"].removesuffix(".ipynb"), {})[entry["profile"]] = (
                 entry["seconds"])
     return dict(sorted(times.items()))
+
+
+def lesson_machines(report, stored=None) -> dict | None:
+    """{lesson: {profile: machine kind}}: where each time in ``lessons`` was measured."""
+    if not report:
+        return None
+    kinds: dict = {lesson: dict(profiles) for lesson, profiles in (stored or {}).items()}
+    for entry in report["lessons"]:
+        if entry["status"] == "ok" and entry.get("machine_kind"):
+            kinds.setdefault(entry["notebook"].removesuffix(".ipynb"), {})[entry["profile"]] = (
+                entry["machine_kind"])
+    return dict(sorted(kinds.items()))
+
+
+def slower_kind(seconds, kind: dict | None) -> str:
+    """``seconds`` measured on ``kind`` scaled to the slower machine kind's probe rate."""
+    rate = (kind or {}).get("float32_images_per_s")
+    if not isinstance(seconds, (int, float)) or not rate:
+        return "-"
+    return f"{seconds * max(rate / SLOWER_KIND_FLOAT32, 1):.0f}"
 
 
 def test_suite(junit: Path, ci_times) -> dict | None:
@@ -79,6 +103,8 @@ def collect(stored: dict) -> dict:
         "training": load(HERE / "results" / "training.json"),
         "recipe": load(HERE / "results" / "recipe.json"),
         "lessons": lessons(load(ROOT / "build" / "report.json"), stored.get("lessons")),
+        "lesson_machines": lesson_machines(load(ROOT / "build" / "report.json"),
+                                           stored.get("lesson_machines")),
         "full_estimate": _merged(stored.get("full_estimate"), full_estimate.per_lesson(
             load(ROOT / "build" / "report.json"), load(HERE / "results" / "recipe.json"))),
         "test_suite": test_suite(ROOT / "build" / "pytest.xml",
@@ -93,15 +119,28 @@ def table(results: dict) -> str:
         lines += recipe_table(bench)
     if times := results.get("lessons"):
         full = results.get("full_estimate") or {}
+        machines = results.get("lesson_machines") or {}
         lines += ["", "**Lesson wall time** (`make course`, seconds; `full`: a trial run here and "
-                  "ESTIMATES from the work it counted, see benchmarks/full_estimate.py):", "",
-                  "| lesson | smoke | quick | full trial | full, T4 (est.) | full, A100 (est.) "
-                  "| full, this CPU (est.) |", "|---|---:|---:|---:|---:|---:|---:|"]
+                  "ESTIMATES from the work it counted, see benchmarks/full_estimate.py; "
+                  "quick on the slower CPU: the quick time scaled by the speed probe's float32 "
+                  f"rates, this machine's over the slower kind's {SLOWER_KIND_FLOAT32} "
+                  "images/s):", "",
+                  "| lesson | smoke | quick | quick, slower CPU (est.) | full trial "
+                  "| full, T4 (est.) | full, A100 (est.) | full, this CPU (est.) |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for name, t in times.items():
             f = full.get(name, {})
-            lines.append(f"| {name} | {t.get('smoke', '-')} | {t.get('quick', '-')} | "
+            slower = slower_kind(t.get("quick"), machines.get(name, {}).get("quick"))
+            lines.append(f"| {name} | {t.get('smoke', '-')} | {t.get('quick', '-')} | {slower} | "
                          f"{f.get('trial_s', '-')} | {_duration(f.get('T4_s'))} | "
                          f"{_duration(f.get('A100_s'))} | {_duration(f.get('this CPU_s'))} |")
+        quick_kinds = {json.dumps(m["quick"], sort_keys=True) for m in machines.values()
+                       if "quick" in m}
+        if quick_kinds:
+            from course.runtime.speed import describe_machine
+
+            lines += ["", "Quick times measured on: " + "; ".join(
+                describe_machine(json.loads(k)) for k in sorted(quick_kinds)) + "."]
     if suite := results.get("test_suite"):
         lines += ["", f"**`make test`**: unit tests {suite['unit_tests_s']:.0f} s, nbval over "
                   f"{len(suite['nbval_per_notebook_s'])} notebooks {suite['nbval_s']:.0f} s"

@@ -68,10 +68,33 @@ def claim(statement: str, holds, evidence: str = "") -> Claim:
     checked = not (profiles.asked_for_smoke() or trial.steps())
     result = Claim(statement, bool(holds), evidence, checked)
     print(result.line(), flush=True)
+    reference = reference_verdict(statement)
+    if checked and reference and reference["status"] != result.status:
+        print(f"    but in the reference run ({reference['where']}) it {reference['status']} "
+              f"({reference['evidence']}): see the text on what that means", flush=True)
     claims = list(report.RECORDED.get("claims", []))
     claims.append({"statement": statement, "status": result.status, "evidence": evidence})
     report.record(claims=claims)
     return result
+
+
+def reference_verdict(statement: str, folder=None) -> dict | None:
+    """The same claim's verdict in a stored reference run (``benchmarks/results/
+    reference.json``): ``{"status", "evidence", "where"}``, or None."""
+    import json
+
+    from course.runtime.paths import BENCHMARK_RESULTS
+
+    try:
+        stored = json.loads(((folder or BENCHMARK_RESULTS) / "reference.json").read_text())
+    except (OSError, ValueError):
+        return None
+    for entry in stored.values():
+        for made in entry.get("claims", []):
+            if made.get("statement") == statement:
+                return {"status": made["status"], "evidence": made.get("evidence", ""),
+                        "where": f"{entry.get('profile', 'full')}, {entry.get('date', '')}"}
+    return None
 
 
 @dataclass(frozen=True)

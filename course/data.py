@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import tarfile
+import weakref
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,9 @@ def load(name: str, profile=None):
             print("  (a bundled sample: accuracies will differ from the full dataset's)")
         LOADED[name] = source.key
         report.record(**{f"data_{name}": source.key})
+        dataset = f"{name} (bundled sample)" if isinstance(source, SamplesSource) else name
+        for key, array in zip(KEYS, arrays, strict=True):
+            remember(array, f"{dataset} {key}")
         return arrays
     lines = "\n".join(f"  {i}. {f}" for i, f in enumerate(failures, 1))
     raise DataNotFoundError(f"could not load {name!r} from any source:\n{lines}")
@@ -129,6 +133,49 @@ def last_source(name: str) -> str:
     if name not in LOADED:
         raise UsageError(f"{name!r} has not been loaded yet: call course.data.load({name!r})")
     return LOADED[name]
+
+
+# --- where an array came from -----------------------------------------------------------
+# A shipped run is found by the dataset's name and split, not its pixels: the offline
+# mirror (JPEG, its own order) and the publisher's files are the same CIFAR-10.
+
+_ORIGINS: list[tuple[weakref.ref, str]] = []  # arrays ``load`` returned, and what they are
+
+
+def remember(array: np.ndarray, what: str) -> None:
+    """Note that ``array`` is ``what`` (e.g. "cifar10 x_train"), for :func:`origin`."""
+    _ORIGINS[:] = [(ref, text) for ref, text in _ORIGINS if ref() is not None]
+    _ORIGINS.append((weakref.ref(array), what))
+
+
+def origin(array) -> str | None:
+    """What ``array`` is, if ``load`` returned it, or a run of its rows, or a ``subset`` of
+    either: "cifar10 x_train", "cifar10 x_train[0:45000]", "cifar10 x_test subset 2000
+    seed 0". None for anything else (a copy, a transformed array, your own data)."""
+    if not isinstance(array, np.ndarray):
+        return None
+    for ref, what in reversed(_ORIGINS):
+        known = ref()
+        if known is None:
+            continue
+        if array is known:
+            return what
+        rows = _rows_of(array, known)
+        if rows is not None:
+            return f"{what}[{rows[0]}:{rows[1]}]"
+    return None
+
+
+def _rows_of(part: np.ndarray, whole: np.ndarray) -> tuple[int, int] | None:
+    """``(start, stop)`` when ``part`` is ``whole[start:stop]`` (a view of its memory)."""
+    if (part.dtype != whole.dtype or part.shape[1:] != whole.shape[1:] or not len(part)
+            or part.strides != whole.strides or whole.strides[0] <= 0):
+        return None
+    offset = part.__array_interface__["data"][0] - whole.__array_interface__["data"][0]
+    start, extra = divmod(offset, whole.strides[0])
+    if extra or start < 0 or start + len(part) > len(whole):
+        return None
+    return start, start + len(part)
 
 
 def sources(profile=None):
@@ -184,7 +231,11 @@ def subset(x, y, n: int | None, seed: int = 0):
         frac[members] = np.arange(len(members)) / len(members)
     chosen = order[np.argsort(frac[order], kind="stable")[:n]]
     chosen = chosen[rng.permutation(n)]
-    return x[chosen], y[chosen]
+    picked = x[chosen], y[chosen]
+    for whole, part in zip((x, y), picked, strict=True):
+        if origin(whole):
+            remember(part, f"{origin(whole)} subset {n} seed {seed}")
+    return picked
 
 
 # --- sources ---------------------------------------------------------------------------

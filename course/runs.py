@@ -25,12 +25,12 @@ import platform
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from course import shipped as artefacts
 from course import train
 from course.runtime import files, settings, trial
 from course.runtime.paths import BENCHMARK_RESULTS, DATA, ROOT
 from course.runtime.settings import flag
 from course.runtime.speed import cpu_name
-from course.transfer import architecture, fingerprint
 
 SHIPPED = DATA / "runs"
 RETRAIN_VAR = settings.RETRAIN
@@ -49,13 +49,6 @@ class Result:
     @property
     def shipped(self) -> bool:
         return self.where != TRAINED_HERE
-
-
-def signature(model, x, y, x_test, y_test, settings: dict) -> str:
-    """A short hash of what decides a run: architecture, settings, training and test data."""
-    text = json.dumps([architecture(model), settings, fingerprint(x, y),
-                       fingerprint(x_test, y_test)], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _checksum(payload: dict) -> str:
@@ -77,14 +70,17 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
                     "learning_rate": learning_rate}
     else:
         settings = {"fit": "fit_fast", **recipe.learned()}
+    data = {"train": artefacts.data(x, y), "test": artefacts.data(x_test, y_test)}
     if validation_data is not None:
-        settings["validation"] = fingerprint(*validation_data)
-    key = f"{model.name}-{signature(model, x, y, x_test, y_test, settings)}"
-    path = Path(shipped) / f"{key}.json"
+        data["validation"] = artefacts.data(*validation_data)
+    identity = artefacts.identity(model, settings, **data)
+    path = Path(shipped) / f"{artefacts.name(identity)}.json"
     if not (flag(RETRAIN_VAR) or flag(SAVE_VAR) or trial.steps()):
         loaded = _load(path, model.name, model if weights else None, verbose)
         if loaded is not None:
             return loaded
+        if artefacts.only():
+            raise artefacts.missing(shipped, identity, "run")
     if recipe is None:
         run = train.fit(model, x, y, epochs=epochs, batch_size=batch_size,
                         learning_rate=learning_rate, validation_data=validation_data,
@@ -94,7 +90,7 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
                              verbose=verbose)
     accuracy = train.evaluate(model, x_test, y_test).accuracy
     if flag(SAVE_VAR) and not trial.steps():
-        _save(path, run, accuracy, settings, model if weights else None)
+        _save(path, run, accuracy, identity, model if weights else None)
     return Result(run, accuracy, TRAINED_HERE)
 
 
@@ -111,9 +107,9 @@ def _weights_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".json") + ".weights.h5")
 
 
-def _save(path: Path, run: train.Run, accuracy: float, settings: dict, model=None) -> None:
-    payload = {"run": asdict(run), "test_accuracy": accuracy, "settings": settings,
-               "machine": machine(),
+def _save(path: Path, run: train.Run, accuracy: float, identity: dict, model=None) -> None:
+    payload = {"run": asdict(run), "test_accuracy": accuracy, "identity": identity,
+               "data_source": data_source(identity), "machine": machine(),
                "date": datetime.date.today().isoformat(),
                "made_by": "data/build_runs.py"}
     if model is not None:
@@ -145,14 +141,31 @@ def _load(path: Path, name: str, model, verbose: bool) -> Result | None:
     except (OSError, ValueError, KeyError, TypeError) as error:
         print(f"the shipped run {path} is unusable ({error}); training {name} here instead")
         return None
+    trained_on = payload["data_source"]
     where = (f"shipped: trained by {payload['made_by']} on {payload['machine']}, "
-             f"{payload['date']}")
+             f"{payload['date']}, with {trained_on}")
     if verbose:
         epochs = len(run.history.get("loss", []))
         print(f"{name}: loaded the run the course ships ({epochs} epochs, "
-              f"{run.seconds:.0f} s of training on {payload['machine']}; "
+              f"{run.seconds:.0f} s of training on {payload['machine']}, with {trained_on}; "
               f"{RETRAIN_VAR}=1 trains it here)")
+        here = data_source(payload["identity"])
+        if here != trained_on:
+            print(f"  (this session's data: {here}. The same dataset, stored in another "
+                  "encoding or order, so a run of your own would differ from this one by "
+                  "about as much as two seeds do)")
     return Result(run, accuracy, where)
+
+
+def data_source(identity: dict) -> str:
+    """Which dataset a run's training data is and where this session loaded it from, e.g.
+    "cifar10 from COURSE_DATA_DIR"; "data the course did not load" for anything else."""
+    from course import data
+
+    dataset = identity["data"]["train"].split(" ", 1)[0]
+    if dataset not in data.LOADED:
+        return "data the course did not load"
+    return f"{dataset} from {data.LOADED[dataset]}"
 
 
 # what each lesson's reference run needs (measured on 2 CPU cores where it ran there)

@@ -21,6 +21,13 @@ DEFAULT_SEED = 42
 
 def gpus() -> list[str]:
     """Names of the GPUs Keras' backend can see (empty on a CPU-only machine)."""
+    from course.runtime import native_logs
+
+    with native_logs.quiet():  # importing TensorFlow and probing CUDA: start-up noise
+        return _gpus()
+
+
+def _gpus() -> list[str]:
     import keras
 
     backend = keras.backend.backend()

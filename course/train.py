@@ -20,7 +20,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from course.runtime import files, speed
+from course.runtime import files, progress, speed
 
 
 def on_tensorflow() -> bool:
@@ -202,11 +202,25 @@ class EpochLog(keras.callbacks.Callback):
     def __init__(self, run: Run, samples: int, epochs: int, verbose: bool = True):
         super().__init__()
         self.run, self.samples, self.epochs, self.verbose = run, samples, epochs, verbose
+        self.training_since, self.reported, self.epoch = time.time(), 0.0, 0
+
+    def on_train_begin(self, logs=None):
+        self.training_since, self.reported = time.time(), 0.0
 
     def on_epoch_begin(self, epoch, logs=None):
         self.started, self.trained, self.mean = time.perf_counter(), None, 0.0
+        self.epoch = epoch + 1
+        self._report(0)
+
+    def _report(self, batch: int) -> None:  # for the runner's progress line, once a second
+        if time.time() - self.reported >= 1:
+            self.reported = time.time()
+            progress.training(self.run.name, self.epoch, self.epochs, batch,
+                              self.params.get("steps") or self.run.steps_per_epoch or None,
+                              self.training_since)
 
     def on_train_batch_end(self, batch, logs=None):
+        self._report(batch + 1)
         # Keras reports the epoch's running mean; undo it to get this batch's own loss
         mean = float((logs or {}).get("loss", float("nan")))
         self.run.batch_loss.append((batch + 1) * mean - batch * self.mean)

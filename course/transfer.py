@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -26,7 +25,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from course import models, train
+from course import data, models, train
+from course import shipped as artefacts
 from course.runtime import files, settings
 from course.runtime.errors import CourseError
 from course.runtime.paths import DATA
@@ -58,40 +58,12 @@ def split_pets(x, y):
     remap = np.full(10, -1)
     remap[list(OTHER_CLASSES)] = np.arange(len(OTHER_CLASSES))
     pets = (y == CAT) | (y == DOG)
-    return (x[other], remap[y[other]]), (x[pets], (y[pets] == DOG).astype(np.int64))
-
-
-def architecture(model: keras.Model) -> str:
-    """The model's JSON config without Keras's automatic ``_N`` name suffixes (the same
-    architecture built twice in one session reads the same) and without what the dtype
-    policy decides: the layers' policies and the compute dtypes of the tensors between
-    them (weights are float32 under float32 and mixed_bfloat16 alike, so a base trained in
-    one loads into the other). An input's own dtype is kept."""
-    config = json.loads(re.sub(r'_\d+"', '"', model.to_json()))
-    return json.dumps(_without_policies(config), sort_keys=True)
-
-
-def _without_policies(config):
-    if isinstance(config, list):
-        return [_without_policies(c) for c in config]
-    if not isinstance(config, dict):
-        return config
-    if config.get("class_name") == "__keras_tensor__":  # a tensor's dtype: the compute dtype
-        config = {**config, "config": {k: v for k, v in config["config"].items()
-                                       if k != "dtype"}}
-    return {k: _without_policies(v) for k, v in config.items()
-            if not (k == "dtype" and isinstance(v, dict))}  # a dict here is a layer's policy
-
-
-def fingerprint(*arrays) -> str:
-    """A short hash of arrays' shapes and (a stride of) their contents: the data's identity."""
-    h = hashlib.sha256()
-    for a in arrays:
-        a = np.ascontiguousarray(a)
-        h.update(f"{a.shape}{a.dtype}".encode())
-        flat = a.reshape(-1)
-        h.update(np.ascontiguousarray(flat[:: max(1, flat.size // 1_000_000)]).tobytes())
-    return h.hexdigest()[:16]
+    split = (x[other], remap[y[other]]), (x[pets], (y[pets] == DOG).astype(np.int64))
+    for (part_x, part_y), which in zip(split, ("8 other classes", "cat vs dog"), strict=True):
+        for whole, part in ((x, part_x), (y, part_y)):
+            if data.origin(whole):
+                data.remember(part, f"{data.origin(whole)} {which}")
+    return split
 
 
 @dataclass
@@ -139,10 +111,11 @@ def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
     if whiten:
         models.whiten_stem(base, x)
     classes = int(np.max(y)) + 1
-    portable = json.dumps([architecture(base), recipe.learned(), classes], sort_keys=True)
-    identity = json.dumps([key, fingerprint(x, y), portable], sort_keys=True)
-    name = f"{base.name}-{hashlib.sha256(identity.encode()).hexdigest()[:16]}"
-    shipped_name = f"{base.name}-{hashlib.sha256(portable.encode()).hexdigest()[:16]}"
+    wanted = artefacts.identity(base, {"recipe": recipe.learned(), "classes": classes},
+                                train=artefacts.data(x, y))
+    shipped_name = artefacts.name(wanted)
+    cached = json.dumps([key, artefacts.fingerprint(x, y), wanted], sort_keys=True)
+    name = f"{base.name}-{hashlib.sha256(cached.encode()).hexdigest()[:16]}"
     folder = settings.cache_dir()
     path, meta_path = folder / f"{name}.weights.h5", folder / f"{name}.json"
     started = time.perf_counter()
@@ -154,6 +127,8 @@ def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
         if verbose:
             print(f"loaded the pretrained base from {path} in {seconds:.1f} s")
         return Pretrained(base, path, True, seconds, meta["accuracy"], shipped_name)
+    if shipped is not None and artefacts.only():
+        raise artefacts.missing(shipped, wanted, "pretrained base")
 
     with train.precision() as policy:
         trainee = make_base()
@@ -173,7 +148,7 @@ def pretrained_base(make_base, x, y, *, recipe: train.Recipe, key: str = "",
         accuracy = train.evaluate(model, x_test, y_test).accuracy
     base.set_weights(trainee.get_weights())
     save_weights(base, path, meta_path, {"accuracy": accuracy, "seconds": run.seconds,
-                                         "policy": policy})
+                                         "policy": policy, "identity": wanted})
     if verbose:
         print(f"pretrained in {run.seconds:.0f} s; saved to {path}")
     return Pretrained(base, path, False, run.seconds, accuracy, shipped_name)

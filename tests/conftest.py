@@ -38,7 +38,8 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture
 def no_env(monkeypatch):
     """A clean slate: no profile, data dir or offline switch from the caller's shell."""
-    for var in ("COURSE_PROFILE", "COURSE_DATA_DIR", "COURSE_OFFLINE", "COURSE_RECORD_FILE"):
+    for var in ("COURSE_PROFILE", "COURSE_DATA_DIR", "COURSE_OFFLINE", "COURSE_RECORD_FILE",
+                "COURSE_PROGRESS_FILE", "COURSE_SHIPPED_ONLY"):
         monkeypatch.delenv(var, raising=False)
     return monkeypatch
 

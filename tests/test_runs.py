@@ -53,7 +53,8 @@ def test_a_saved_run_is_loaded_with_its_provenance(shipped, monkeypatch, capsys)
     made = save(shipped, monkeypatch)
     [path] = shipped.glob("tiny-*.json")
     stored = json.loads(path.read_text())
-    assert stored["settings"]["epochs"] == 2 and stored["made_by"] == "data/build_runs.py"
+    assert stored["identity"]["settings"]["epochs"] == 2
+    assert stored["made_by"] == "data/build_runs.py"
     loaded = runs.fit(tiny(), X, Y, x_test=X_TEST, y_test=Y_TEST, epochs=2, batch_size=16,
                       shipped=shipped)
     assert loaded.shipped and loaded.where.startswith("shipped: trained by data/build_runs.py")

@@ -23,9 +23,11 @@ BFLOAT16 = "COURSE_BFLOAT16"
 MIXED_PRECISION = "COURSE_MIXED_PRECISION"
 RETRAIN = "COURSE_RETRAIN"
 SAVE_RUNS = "COURSE_SAVE_RUNS"
+SHIPPED_ONLY = "COURSE_SHIPPED_ONLY"
 GRADING = "COURSE_GRADING"
 TRIAL_STEPS = "COURSE_TRIAL_STEPS"
 RECORD_FILE = "COURSE_RECORD_FILE"
+PROGRESS_FILE = "COURSE_PROGRESS_FILE"
 
 VARIABLES = {
     PROFILE: "smoke, quick or full (default: full with a GPU, quick without)",
@@ -38,9 +40,12 @@ VARIABLES = {
     MIXED_PRECISION: "0 keeps float32 on a GPU (default: mixed_float16)",
     RETRAIN: "switch: train the runs a lesson would otherwise load from data/runs",
     SAVE_RUNS: "switch (maintainers): save the runs a lesson trains into data/runs",
+    SHIPPED_ONLY: "switch (maintainers, CI): a shipped run or base that is not found is an "
+                  "error that names the nearest one, instead of training it here",
     GRADING: "switch: checkers raise AssertionError on a wrong answer (nbgrader, grade)",
     TRIAL_STEPS: "a trial run: every fit, evaluate and predict stops after this many batches",
     RECORD_FILE: "set by `python -m course run`: where course.record writes a lesson's figures",
+    PROGRESS_FILE: "set by `python -m course run`: where training says which epoch it is in",
 }
 
 

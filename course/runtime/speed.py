@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import os
 import platform
 import time
 from dataclasses import asdict, dataclass, replace
@@ -94,6 +95,27 @@ def has_bfloat16() -> bool:
 def cpu_name() -> str:
     """The CPU's model name (Linux's /proc/cpuinfo), else what ``platform`` knows."""
     return cpuinfo("model name") or platform.processor() or platform.machine()
+
+
+def machine_kind(probe_now: bool = False) -> dict:
+    """What decides this CPU's speed class: model, AVX-512 and bfloat16 instructions, and
+    the probe's float32 rate (the cached figure, None when nothing is cached, unless
+    ``probe_now``)."""
+    flags = cpu_flags()
+    stored = choose() if probe_now else cached()
+    rate = stored.measured.get("float32") if stored else None
+    return {"cpu": cpu_name(), "cores": os.cpu_count(), "avx512": "avx512f" in flags,
+            "avx512_bf16": "avx512_bf16" in flags,
+            "float32_images_per_s": round(rate) if rate else None}
+
+
+def describe_machine(kind: dict) -> str:
+    """"AMD EPYC 9B14, 2 cores, AVX-512 + AVX512_BF16, probe float32 1,738 images/s"."""
+    extensions = ("AVX-512" + (" + AVX512_BF16" if kind.get("avx512_bf16") else "")
+                  if kind.get("avx512") else "no AVX-512")
+    rate = kind.get("float32_images_per_s")
+    probe = f"probe float32 {rate:,} images/s" if rate else "not probed"
+    return f"{kind['cpu']}, {kind['cores']} cores, {extensions}, {probe}"
 
 
 def backend_version() -> str:
@@ -184,21 +206,30 @@ def probe() -> Choice:
     return Choice(jit, bfloat16, measured)
 
 
+def cached(cache: Path | None = None) -> Choice | None:
+    """The probe's stored choice for this machine, or None (nothing is probed)."""
+    try:
+        stored = json.loads(Path(cache or _cache_file()).read_text())[_key()]
+        return Choice(**{**stored, "cached": True})
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def choose(refresh: bool = False, cache: Path | None = None) -> Choice:
     """The cached choice for this machine, or a fresh probe (stored for next time)."""
     from course.runtime import files
 
     cache = Path(cache or _cache_file())
     key = _key()
+    found = None if refresh else cached(cache)
+    if found is not None:
+        return found
     try:
         stored = json.loads(cache.read_text())
     except (OSError, ValueError):
         stored = {}
-    if not refresh and isinstance(stored.get(key), dict):
-        try:
-            return Choice(**{**stored[key], "cached": True})
-        except TypeError:  # written by another version of this module: probe again
-            pass
+    if not isinstance(stored, dict):
+        stored = {}
     choice = probe()
     entry = {k: v for k, v in asdict(choice).items() if k not in ("cached", "forced")}
     with contextlib.suppress(OSError):  # a read-only home: probe again next time, go on

@@ -18,7 +18,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from course.runtime import report, settings, trial
+from course.runtime import progress, report, settings, trial
 from course.runtime.errors import CourseError, UsageError
 from course.runtime.paths import BUILD, NOTEBOOKS
 
@@ -49,12 +49,13 @@ def lessons(only=None, folder: Path = NOTEBOOKS) -> list[Path]:
 
 
 def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT_S,
-            trial_steps: int = 0):
+            trial_steps: int = 0, line: progress.Line | None = None):
     """Execute one notebook in a fresh kernel; return its result and the executed notebook.
 
     The kernel's own output (TensorFlow's C++ logs) goes to ``out_dir/<lesson>.log``.
     ``trial_steps`` > 0 makes it a trial run (:mod:`course.runtime.trial`), with its own
-    throw-away cache so that no half-trained base lands in the real one.
+    throw-away cache so that no half-trained base lands in the real one. ``line``: a
+    progress line to keep up to date while it runs (the caller ends it with its status).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -66,7 +67,11 @@ def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT
     with tempfile.TemporaryDirectory() as tmp, open(out_dir / f"{path.stem}.log", "w") as log:
         figures_file = Path(tmp) / "figures.json"
         env = {settings.PROFILE: profile, report.RECORD_FILE_VAR: str(figures_file),
-               trial.ENV_VAR: str(trial_steps or "")}
+               trial.ENV_VAR: str(trial_steps or ""),
+               progress.FILE_VAR: str(Path(tmp) / "progress.json")}
+        if line:
+            line.follow([i for i, c in enumerate(nb.cells) if c.cell_type == "code"],
+                        Path(env[progress.FILE_VAR]))
         if trial_steps:
             env[settings.CACHE_DIR] = str(Path(tmp) / "cache")
         started = time.perf_counter()
@@ -75,10 +80,13 @@ def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT
                                     resources={"metadata": {"path": str(path.parent)}},
                                     # C++ logs go to the log file, not into the lesson
                                     extra_arguments=["--IPKernelApp.capture_fd_output=False"])
-            try:
-                client.execute(stdout=log, stderr=log)
-            except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-                error = _describe_failure(path, nb, exc)
+            if line:
+                client.on_cell_execute = lambda cell, cell_index: line.on_cell(cell_index)
+            with line or contextlib.nullcontext():
+                try:
+                    client.execute(stdout=log, stderr=log)
+                except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+                    error = _describe_failure(path, nb, exc)
         seconds = time.perf_counter() - started
         recorded = report.read(figures_file)
     data = {k[len("data_"):]: v for k, v in recorded.items() if k.startswith("data_")}
@@ -117,10 +125,10 @@ def run(only=None, profile: str | None = None, build: Path = BUILD,
     trial_note = f" as a trial ({trial_steps} batches per training)" if trial_steps else ""
     print(f"Running {len(paths)} lessons in the '{profile}' profile{trial_note}", flush=True)
     for i, path in enumerate(paths, 1):
-        print(f"[{i}/{len(paths)}] {path.name} ... ", end="", flush=True)
-        result, nb = execute(path, profile, build / "executed", timeout, trial_steps)
+        line = progress.Line(f"[{i}/{len(paths)}] {path.name}")
+        result, nb = execute(path, profile, build / "executed", timeout, trial_steps, line)
         results.append(result)
-        print(f"{result.status} in {result.seconds:.1f} s", flush=True)
+        line.finish(f"{result.status} in {result.seconds:.1f} s")
         if result.error:
             print("    " + result.error.replace("\n", "\n    "), flush=True)
         for failed in (c for c in result.claims if c["status"] == "does not hold"):
@@ -140,11 +148,14 @@ def write_report(results: list[LessonResult], build: Path) -> None:
     A lesson's entry is replaced only by a newer run of it in the same profile, so running
     some lessons (or another profile) keeps the figures of the rest.
     """
+    from course.runtime import speed
+
     build.mkdir(parents=True, exist_ok=True)
+    kind = speed.machine_kind()
     meta = {"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": platform.platform(),
-            "cpus": os.cpu_count(), "python": platform.python_version()}
+            "cpus": os.cpu_count(), "python": platform.python_version(), "machine_kind": kind}
     fresh = [{**{k: v for k, v in asdict(r).items() if k != "curves"},
-              "finished": meta["finished"]} for r in results]
+              "finished": meta["finished"], "machine_kind": kind} for r in results]
     kept = [e for e in _previous_entries(build / "report.json")
             if (e.get("notebook"), e.get("profile")) not in
             {(r.notebook, r.profile) for r in results}]
@@ -154,8 +165,9 @@ def write_report(results: list[LessonResult], build: Path) -> None:
     lines = [
         "# Course run report", "",
         f"This run: {ok} of {len(results)} lessons ran, {sum(r.seconds for r in results):.0f} s, "
-        f"finished {meta['finished']} on {meta['machine']} ({meta['cpus']} CPUs). Earlier "
-        "entries for other lessons or profiles are kept, with the time they finished.", "",
+        f"finished {meta['finished']} on {meta['machine']} ({speed.describe_machine(kind)}). "
+        "Earlier entries for other lessons or profiles are kept, with the time they "
+        "finished.", "",
         "| lesson | profile | status | seconds | data | figures | finished |",
         "|---|---|---|---:|---|---|---|",
     ]
