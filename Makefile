@@ -17,7 +17,7 @@ course: $(STAMP)  ## run every lesson headless; LESSONS="02 05" runs some; repor
 	$(PY) -m course run $(LESSONS)
 
 test: $(STAMP)  ## unit tests, notebook checks and nbval over notebooks/ in the smoke profile
-	COURSE_PROFILE=smoke $(PY) -m pytest --junitxml=build/pytest.xml
+	COURSE_PROFILE=smoke $(PY) -m pytest --durations=15 --junitxml=build/pytest.xml
 
 # Colab's versions (requirements-colab.txt), the oldest the course supports, in their own
 # environment; Python 3.13 as on Colab when there is one.

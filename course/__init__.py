@@ -7,6 +7,7 @@ fast and free of TensorFlow until a lesson needs it.
 
 import importlib
 import os
+import pkgutil
 
 # TensorFlow's C++ start-up chatter (CUDA probes, CPU feature notes) is noise in a lesson.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -22,6 +23,12 @@ def submodule(package: str, name: str):
         if error.name != f"{package}.{name}":
             raise
         raise AttributeError(f"module {package!r} has no attribute {name!r}") from None
+
+
+def __dir__():
+    """The submodules and ``record``/``claim``, so that tab completion finds them."""
+    found = {m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")}
+    return sorted(found | {"record", "claim", "submodule", "__version__"})
 
 
 def __getattr__(name):

@@ -181,7 +181,7 @@ def _rows_of(part: np.ndarray, whole: np.ndarray) -> tuple[int, int] | None:
 def sources(profile=None):
     """The sources ``load`` tries, in order, for this profile."""
     if profile is None:
-        from course.setup import resolve_profile
+        from course.runtime.profiles import resolve_profile
 
         profile = resolve_profile()
     if profile.name == "smoke":

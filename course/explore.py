@@ -346,7 +346,7 @@ def _live_front_end() -> bool:
     import importlib.util
 
     from course import viz
-    from course.monitor import has_tensorboard_frontend
+    from course.runtime import colab
 
-    return (has_tensorboard_frontend() and viz.can_display()
+    return (colab.person_looking() and viz.can_display()
             and importlib.util.find_spec("ipywidgets") is not None)

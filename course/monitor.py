@@ -10,10 +10,8 @@ should resume. (The live plot is ``course.train.LivePlot``.)
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,6 +21,7 @@ import tensorflow as tf
 from tensorflow.core.util import event_pb2
 
 from course import train, viz
+from course.runtime import colab
 
 
 def fresh_dir(path) -> Path:
@@ -38,14 +37,10 @@ def fresh_dir(path) -> Path:
 
 
 def has_tensorboard_frontend() -> bool:
-    """True when ``%tensorboard`` can show its panel: Colab, or a Jupyter server session.
-
-    ``%tensorboard`` starts a TensorBoard server and embeds its page, so it needs a
-    browser looking at the notebook. Jupyter servers tell their kernels the session
-    (``JPY_SESSION_NAME``); a headless run (nbclient, nbval, ``python -m course run``)
-    has no session and no browser. Introduced in lesson 11.
-    """
-    return "google.colab" in sys.modules or bool(os.environ.get("JPY_SESSION_NAME"))
+    """True when ``%tensorboard`` can show its panel: it starts a TensorBoard server and
+    embeds its page, so it needs a browser looking at the notebook (Colab, or a Jupyter
+    server session; ``course.runtime.colab.person_looking``). Introduced in lesson 11."""
+    return colab.person_looking()
 
 
 # --- TensorBoard: images in, event files out ---------------------------------------------

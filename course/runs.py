@@ -25,6 +25,8 @@ import platform
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from course import shipped as artefacts
 from course import train
 from course.runtime import files, settings, trial
@@ -45,6 +47,7 @@ class Result:
     run: train.Run
     accuracy: float
     where: str  # TRAINED_HERE or the shipped run's provenance
+    evaluation: train.Evaluation | None = None  # on the test set; None from an older file
 
     @property
     def shipped(self) -> bool:
@@ -57,13 +60,17 @@ def _checksum(payload: dict) -> str:
 
 def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: int = 128,
         recipe: train.Recipe | None = None, validation_data=None, learning_rate: float = 1e-3,
-        weights: bool = False, shipped: Path = SHIPPED, verbose: bool = True) -> Result:
+        weights: bool = False, evaluation: bool = False, callbacks=(),
+        shipped: Path = SHIPPED, verbose: bool = True) -> Result:
     """Train ``model`` and test it on ``(x_test, y_test)``, or load the shipped run.
 
     Without ``recipe`` it trains with ``course.train.fit`` (``epochs``, ``batch_size``,
-    ``learning_rate``); with one, with ``course.train.fit_fast``. With ``weights``, a
-    shipped run is used only if it has the trained weights too, and they are loaded
-    into ``model``, which is then the trained model either way.
+    ``learning_rate``); with one, with ``course.train.fit_fast``; ``callbacks`` (a live
+    plot, say) go to either. With ``weights``, a shipped run is used only if it has the
+    trained weights too, and they are loaded into ``model``, which is then the trained
+    model either way. With ``evaluation``, only if it kept its test evaluation
+    (``train.evaluate``'s confusion matrix, predictions and mistakes: what a lesson
+    needs of a trained model without its weights), in ``Result.evaluation``.
     """
     if recipe is None:
         settings = {"fit": "fit", "epochs": epochs, "batch_size": batch_size,
@@ -75,8 +82,9 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
         data["validation"] = artefacts.data(*validation_data)
     identity = artefacts.identity(model, settings, **data)
     path = Path(shipped) / f"{artefacts.name(identity)}.json"
-    if not (flag(RETRAIN_VAR) or flag(SAVE_VAR) or trial.steps()):
-        loaded = _load(path, model.name, model if weights else None, verbose)
+    saving = saves(model.name) and not trial.steps()
+    if not (flag(RETRAIN_VAR) or saving or trial.steps()):
+        loaded = _load(path, model.name, model if weights else None, verbose, evaluation)
         if loaded is not None:
             return loaded
         if artefacts.only():
@@ -84,19 +92,28 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
     if recipe is None:
         run = train.fit(model, x, y, epochs=epochs, batch_size=batch_size,
                         learning_rate=learning_rate, validation_data=validation_data,
-                        verbose=verbose)
+                        callbacks=callbacks, verbose=verbose)
     else:
         run = train.fit_fast(model, x, y, recipe, validation_data=validation_data,
-                             verbose=verbose)
-    accuracy = train.evaluate(model, x_test, y_test).accuracy
-    if flag(SAVE_VAR) and not trial.steps():
-        _save(path, run, accuracy, identity, model if weights else None)
-    return Result(run, accuracy, TRAINED_HERE)
+                             callbacks=callbacks, verbose=verbose)
+    tested = train.evaluate(model, x_test, y_test)
+    if saving:
+        _save(path, run, tested, identity, model if weights else None)
+    return Result(run, tested.accuracy, TRAINED_HERE, tested)
+
+
+def saves(name: str) -> bool:
+    """Whether ``COURSE_SAVE_RUNS`` asks to train and save the run of model ``name``: a
+    switch for every run, or model names separated by commas for those only."""
+    if not flag(SAVE_VAR):
+        return False
+    names = [n.strip() for n in settings.text(SAVE_VAR).split(",")]
+    return names[0].lower() in ("1", "true", "yes", "on") or name in names
 
 
 def machine() -> str:
     """Where this process trains: its GPUs, if any, and its CPU cores and model."""
-    from course.setup import gpus
+    from course.runtime.devices import gpus
 
     cores = f"{os.cpu_count()} CPU cores ({cpu_name()}, {platform.system()})"
     found = gpus()
@@ -107,8 +124,26 @@ def _weights_path(path: Path) -> Path:
     return path.with_name(path.name.removesuffix(".json") + ".weights.h5")
 
 
-def _save(path: Path, run: train.Run, accuracy: float, identity: dict, model=None) -> None:
-    payload = {"run": asdict(run), "test_accuracy": accuracy, "identity": identity,
+def _stored_evaluation(tested: train.Evaluation) -> dict:
+    """An evaluation as compact JSON: predictions as one string of class digits."""
+    return {"confusion": tested.confusion.tolist(),
+            "predicted": "".join(map(str, tested.predicted)) if tested.predicted.max(
+                initial=0) < 10 else tested.predicted.tolist(),
+            "mistakes": " ".join(map(str, tested.mistakes))}
+
+
+def _evaluation(stored: dict, accuracy: float) -> train.Evaluation:
+    predicted = stored["predicted"]
+    return train.Evaluation(
+        accuracy, np.array(stored["confusion"]),
+        np.array([int(c) for c in predicted] if isinstance(predicted, str) else predicted),
+        np.array(stored["mistakes"].split(), dtype=np.int64))
+
+
+def _save(path: Path, run: train.Run, tested: train.Evaluation, identity: dict,
+          model=None) -> None:
+    payload = {"run": asdict(run), "test_accuracy": tested.accuracy,
+               "evaluation": _stored_evaluation(tested), "identity": identity,
                "data_source": data_source(identity), "machine": machine(),
                "date": datetime.date.today().isoformat(),
                "made_by": "data/build_runs.py"}
@@ -120,8 +155,10 @@ def _save(path: Path, run: train.Run, accuracy: float, identity: dict, model=Non
     print(f"saved the run to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
-def _load(path: Path, name: str, model, verbose: bool) -> Result | None:
-    """The shipped run at ``path``; given a ``model``, only with its weights, loaded into it."""
+def _load(path: Path, name: str, model, verbose: bool, evaluation: bool = False
+          ) -> Result | None:
+    """The shipped run at ``path``; given a ``model``, only with its weights, loaded into it;
+    with ``evaluation``, only with its stored test evaluation."""
     if not path.exists():
         return None
     try:
@@ -131,6 +168,10 @@ def _load(path: Path, name: str, model, verbose: bool) -> Result | None:
             raise ValueError("its checksum does not match its contents")
         run = train.Run(**payload["run"])
         accuracy = float(payload["test_accuracy"])
+        if evaluation and "evaluation" not in payload:
+            raise ValueError("it has no stored evaluation (made before runs kept one)")
+        tested = _evaluation(payload["evaluation"], accuracy) if "evaluation" in payload \
+            else None
         if model is not None:
             weights = _weights_path(path)
             if "weights_sha256" not in payload or not weights.exists():
@@ -154,7 +195,7 @@ def _load(path: Path, name: str, model, verbose: bool) -> Result | None:
             print(f"  (this session's data: {here}. The same dataset, stored in another "
                   "encoding or order, so a run of your own would differ from this one by "
                   "about as much as two seeds do)")
-    return Result(run, accuracy, where)
+    return Result(run, accuracy, where, tested)
 
 
 def data_source(identity: dict) -> str:
@@ -276,7 +317,7 @@ def plot_beside_reference(mine: dict, theirs: dict, metric: str, val_label: str,
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    from course.setup import resolve_profile
+    from course.runtime.profiles import resolve_profile
 
     label = metric.replace("val_", f"{val_label} ")
     fig, axes = plt.subplots(1, len(mine), figsize=(max(3.3 * len(mine), 5.5) + 0.4, 3),

@@ -13,42 +13,11 @@ import platform
 import warnings
 
 from course.runtime import settings
-from course.runtime.profiles import ENV_VAR, Profile, resolve
+from course.runtime.devices import gpus
+from course.runtime.profiles import ENV_VAR, Profile, resolve_profile
 from course.runtime.profiles import PROFILES as PROFILES  # lesson 00 lists them
 
 DEFAULT_SEED = 42
-
-
-def gpus() -> list[str]:
-    """Names of the GPUs Keras' backend can see (empty on a CPU-only machine)."""
-    from course.runtime import native_logs
-
-    with native_logs.quiet():  # importing TensorFlow and probing CUDA: start-up noise
-        return _gpus()
-
-
-def _gpus() -> list[str]:
-    import keras
-
-    backend = keras.backend.backend()
-    if backend == "jax":
-        import jax
-
-        return [str(d) for d in jax.devices() if d.platform == "gpu"]
-    if backend == "torch":
-        import torch
-
-        return [f"cuda:{i}" for i in range(torch.cuda.device_count())]
-    if backend != "tensorflow":
-        return []
-    import tensorflow as tf
-
-    return [d.name for d in tf.config.list_physical_devices("GPU")]
-
-
-def resolve_profile(environ=None, gpu_visible=None) -> Profile:
-    """The profile named by ``COURSE_PROFILE``, else ``full`` with a GPU and ``quick`` without."""
-    return resolve(lambda: bool(gpus()) if gpu_visible is None else gpu_visible, environ)
 
 
 def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = False) -> None:

@@ -136,7 +136,7 @@ def distribute(devices=None):
 
 def on_gpu() -> bool:
     """Whether Keras' backend computes on a GPU."""
-    from course.setup import gpus
+    from course.runtime.devices import gpus
 
     return bool(gpus())
 

@@ -1,6 +1,7 @@
 """Train the runs that a lesson ships, into data/runs/. From the repository root:
 
     COURSE_DATA_DIR=~/course-datasets python data/build_runs.py 07 09   # 15 + 20 min, 2 cores
+    COURSE_SAVE_RUNS=cifar_fast python data/build_runs.py 07              # that run only
 
 Executes the lesson in the ``quick`` profile with ``COURSE_SAVE_RUNS=1``: every
 ``course.runs.fit`` call trains (instead of loading) and writes its run to
@@ -23,7 +24,7 @@ from course.tools import runner  # noqa: E402
 def main(lessons: list[str]) -> None:
     if not os.environ.get("COURSE_DATA_DIR"):
         raise SystemExit("the shipped runs use the full CIFAR-10: set COURSE_DATA_DIR")
-    os.environ[runs.SAVE_VAR] = "1"
+    os.environ.setdefault(runs.SAVE_VAR, "1")
     for path in runner.lessons(lessons or ["07"]):
         result, _ = runner.execute(path, "quick", ROOT / "build" / "runs")
         print(f"{path.name}: {result.status} in {result.seconds:.0f} s {result.error}")

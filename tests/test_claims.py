@@ -117,3 +117,35 @@ def test_a_cell_ending_in_a_claim_shows_it_once(capsys):
     shell.run_cell("import course.claims\ncourse.claims.claim('x', True, 'y')")
     out = capsys.readouterr().out
     assert out.count("] x (y)") == 1 and "Claim(" not in out  # the line, not its repr
+
+
+def test_a_claim_the_reference_run_refutes_says_so(monkeypatch, tmp_path, capsys):
+    from course.runtime import paths
+
+    (tmp_path / "reference.json").write_text(json.dumps({"05": {
+        "profile": "full", "date": "2026-12-01",
+        "claims": [{"statement": "bn changes little", "status": "does not hold",
+                    "evidence": "-1.73 points"},
+                   {"statement": "the cnn wins", "status": "holds", "evidence": "89%"}]}}))
+    monkeypatch.setattr(paths, "BENCHMARK_RESULTS", tmp_path)
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    claims.claim("bn changes little", True, "-0.03 points")
+    claims.claim("the cnn wins", True, "90%")
+    assert capsys.readouterr().out.splitlines() == [
+        "[claim holds] bn changes little (-0.03 points)",
+        "    but in the reference run (full, 2026-12-01) it does not hold (-1.73 points): see "
+        "the text on what that means",
+        "[claim holds] the cnn wins (90%)"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_stored_claim_shows_the_reference_s_other_verdict(path):
+    """A claim the stored reference run decides otherwise carries that verdict in the
+    committed output: re-execute the lesson after a reference run."""
+    for cell in json.loads(path.read_text())["cells"]:
+        text = "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
+        for status, statement in claims.stored(text):
+            reference = claims.reference_verdict(statement.rsplit(" (", 1)[0])
+            if reference and reference["status"] != ("holds" if status == "holds" else
+                                                      "does not hold"):
+                assert "but in the reference run" in text, (path.name, statement)

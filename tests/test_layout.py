@@ -49,10 +49,10 @@ def test_each_subpackage_holds_one_role_and_lessons_never_import_tooling():
                 f"course.{name} imports tooling"
 
 
-def top_level_imports(path: Path) -> set[str]:
-    """The course modules ``path`` imports when it is imported (not inside functions)."""
+def imports(path: Path) -> set[str]:
+    """The course modules ``path`` imports anywhere: at the top and inside its functions."""
     known, names = modules(), set()
-    for node in ast.parse(path.read_text()).body:
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("course"):
             base = node.module.removeprefix("course").lstrip(".")
             if base in known:
@@ -66,7 +66,9 @@ def top_level_imports(path: Path) -> set[str]:
 
 
 def test_no_import_cycles():
-    graph = {name: top_level_imports(path) for name, path in modules().items()}
+    """No module imports one that imports it back, not even inside a function: a cycle
+    means two layers that each need the other, whichever import happens first."""
+    graph = {name: imports(path) - {name} for name, path in modules().items()}
 
     def visit(name, trail):
         if name in trail:
@@ -105,3 +107,19 @@ def test_subpackages_load_their_modules_on_first_use_without_tensorflow():
             "print('tensorflow loaded:', 'tensorflow' in sys.modules)\n")
     assert python(code).splitlines() == [
         "module 'course.runtime' has no attribute 'no_such_module'", "tensorflow loaded: False"]
+
+
+def test_the_package_lists_its_modules_for_tab_completion():
+    names = python("import course; print(*dir(course))").split()
+    assert {"data", "ops", "models", "train", "viz", "runtime", "tools", "check"} <= set(names)
+    assert {"importlib", "os"}.isdisjoint(names), "implementation details are not modules"
+
+
+def test_drawing_an_explorer_does_not_import_monitor_or_tensorflow():
+    code = ("import sys\n"
+            "import matplotlib\nmatplotlib.use('Agg')\n"
+            "from course import explore\n"
+            "explore.explore_arithmetic(n=5, f=3)\n"
+            "explore.explore_pooling(size=2)\n"
+            "print('monitor:', 'course.monitor' in sys.modules)\n")
+    assert python(code).splitlines()[-1] == "monitor: False"

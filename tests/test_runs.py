@@ -220,3 +220,27 @@ def test_lesson_09_s_shipped_weights_give_its_shipped_accuracy():
     _, _, x_test, y_test = data.load("cifar10", setup.PROFILES["quick"])  # the full test set
     assert train.evaluate(model, x_test, y_test).accuracy == pytest.approx(accuracy, abs=0.005)
     assert accuracy >= 0.75
+
+
+def test_a_run_keeps_its_test_evaluation_for_lessons_that_need_it(shipped, monkeypatch):
+    made = save(shipped, monkeypatch)
+    assert made.evaluation.accuracy == made.accuracy
+    loaded = fit(shipped, evaluation=True)
+    assert loaded.shipped
+    for field in ("confusion", "predicted", "mistakes"):
+        np.testing.assert_array_equal(getattr(loaded.evaluation, field),
+                                      getattr(made.evaluation, field))
+    [path] = shipped.glob("tiny-*.json")
+    stored = json.loads(path.read_text())
+    del stored["evaluation"]
+    stored["sha256"] = runs._checksum({k: v for k, v in stored.items() if k != "sha256"})
+    path.write_text(json.dumps(stored))
+    assert fit(shipped).shipped, "a run without one still serves a lesson that needs none"
+    assert not fit(shipped, evaluation=True).shipped
+
+
+def test_callbacks_see_the_training(shipped):
+    seen = []
+    callback = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
+    fit(shipped, callbacks=[callback])
+    assert seen == [0, 1]

@@ -184,7 +184,7 @@ def small_cnn(answer):
     import keras
 
     from course import train
-    from course.setup import resolve_profile
+    from course.runtime.profiles import resolve_profile
 
     keras.utils.set_random_seed(0)  # the same initial weights every time
     model = answer()

@@ -32,6 +32,16 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules
 
 
+def person_looking() -> bool:
+    """True when a person is looking at the notebook: Colab, or a Jupyter server session.
+
+    Jupyter servers tell their kernels the session (``JPY_SESSION_NAME``); a headless run
+    (nbclient, nbval, ``python -m course run``) has no session and no browser. Explorers
+    and ``%tensorboard`` (lesson 11) go live only then.
+    """
+    return in_colab() or bool(os.environ.get("JPY_SESSION_NAME"))
+
+
 def missing_requirements() -> list[str]:
     """The pip requirements (``name>=bound``) that are missing here or older than supported."""
     return [f"{name}>={bound}" for name, _, bound in supported.unmet()]

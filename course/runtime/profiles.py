@@ -74,6 +74,14 @@ def resolve(gpu_visible, environ=None) -> Profile:
     return PROFILES["full" if visible else "quick"]
 
 
+def resolve_profile(environ=None, gpu_visible=None) -> Profile:
+    """:func:`resolve`, finding GPUs (``runtime.devices``) only when it has to."""
+    from course.runtime import devices
+
+    return resolve(lambda: bool(devices.gpus()) if gpu_visible is None else gpu_visible,
+                   environ)
+
+
 def asked_for_smoke(environ=None) -> bool:
     """Whether ``COURSE_PROFILE`` names the smoke profile (without looking for a GPU)."""
     return settings.profile_name(environ) == "smoke"

@@ -39,7 +39,8 @@ VARIABLES = {
     BFLOAT16: "1 or 0: the fast recipe in mixed_bfloat16 on a CPU or not, instead of the probe's",
     MIXED_PRECISION: "0 keeps float32 on a GPU (default: mixed_float16)",
     RETRAIN: "switch: train the runs a lesson would otherwise load from data/runs",
-    SAVE_RUNS: "switch (maintainers): save the runs a lesson trains into data/runs",
+    SAVE_RUNS: "switch (maintainers): train and save a lesson's runs into data/runs; or model "
+               "names, e.g. cifar_fast,xai: those runs only",
     SHIPPED_ONLY: "switch (maintainers, CI): a shipped run or base that is not found is an "
                   "error that names the nearest one, instead of training it here",
     GRADING: "switch: checkers raise AssertionError on a wrong answer (nbgrader, grade)",

@@ -113,7 +113,7 @@ def run(only=None, profile: str | None = None, build: Path = BUILD,
     """
     import nbformat
 
-    from course.setup import resolve_profile
+    from course.runtime.profiles import resolve_profile
     from course.tools import notebook_form
 
     if trial_steps and write_back:
@@ -148,10 +148,11 @@ def write_report(results: list[LessonResult], build: Path) -> None:
     A lesson's entry is replaced only by a newer run of it in the same profile, so running
     some lessons (or another profile) keeps the figures of the rest.
     """
-    from course.runtime import speed
+    from course.runtime import native_logs, speed
 
     build.mkdir(parents=True, exist_ok=True)
-    kind = speed.machine_kind()
+    with native_logs.quiet():  # reading the probe's cache starts the backend
+        kind = speed.machine_kind()
     meta = {"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": platform.platform(),
             "cpus": os.cpu_count(), "python": platform.python_version(), "machine_kind": kind}
     fresh = [{**{k: v for k, v in asdict(r).items() if k != "curves"},
