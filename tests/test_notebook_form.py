@@ -84,3 +84,31 @@ def test_a_photograph_becomes_a_jpeg():
     mime, small = notebook_form.small_figure(figure_png(photo))
     assert mime == "image/jpeg"
     assert Image.open(io.BytesIO(base64.b64decode(small))).format == "JPEG"
+
+
+def test_streams_printed_in_several_flushes_become_one_output():
+    nb = executed_notebook(figure_png(line_plot))
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+                           nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+                           nbformat.v4.new_output("stream", name="stderr", text="warn\n"),
+                           nbformat.v4.new_output("stream", name="stdout", text="c\n")]
+    notebook_form.normalize(nb)
+    assert [(o.name, "".join(o.text)) for o in nb.cells[0].outputs] == [
+        ("stdout", "a\nb\n"), ("stderr", "warn\n"), ("stdout", "c\n")]
+
+
+def test_an_animation_keeps_its_id_from_one_run_to_the_next():
+    def animation(uuid):
+        return (f'<img id="_anim_img{uuid}"><input id="_anim_radio1_{uuid}">'
+                f'<script>var anim{uuid} = new Animation(frames); anim{uuid}.play();</script>')
+
+    runs = []
+    for uuid in ("0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210"):
+        nb = executed_notebook(figure_png(line_plot))
+        nb.cells[0].outputs = [nbformat.v4.new_output("display_data",
+                                                      data={"text/html": animation(uuid)})]
+        notebook_form.normalize(nb)
+        runs.append(nb.cells[0].outputs[0].data["text/html"])
+    assert runs[0] == runs[1] and "0123456789abcdef" not in runs[0]
+    [new] = set(notebook_form.ANIMATION_ID.findall(runs[0]))
+    assert runs[0].count(new) == 4, "every element of the animation is renamed alike"
