@@ -48,6 +48,7 @@ class Result:
     accuracy: float
     where: str  # TRAINED_HERE or the shipped run's provenance
     evaluation: train.Evaluation | None = None  # on the test set; None from an older file
+    trained_on: str = "this machine"  # or the shipped run's machine and date
 
     @property
     def shipped(self) -> bool:
@@ -182,20 +183,20 @@ def _load(path: Path, name: str, model, verbose: bool, evaluation: bool = False
     except (OSError, ValueError, KeyError, TypeError) as error:
         print(f"the shipped run {path} is unusable ({error}); training {name} here instead")
         return None
-    trained_on = payload["data_source"]
+    data_from = payload["data_source"]
     where = (f"shipped: trained by {payload['made_by']} on {payload['machine']}, "
-             f"{payload['date']}, with {trained_on}")
+             f"{payload['date']}, with {data_from}")
     if verbose:
         epochs = len(run.history.get("loss", []))
         print(f"{name}: loaded the run the course ships ({epochs} epochs, "
-              f"{run.seconds:.0f} s of training on {payload['machine']}, with {trained_on}; "
+              f"{run.seconds:.0f} s of training on {payload['machine']}, with {data_from}; "
               f"{RETRAIN_VAR}=1 trains it here)")
         here = data_source(payload["identity"])
-        if here != trained_on:
+        if here != data_from:
             print(f"  (this session's data: {here}. The same dataset, stored in another "
                   "encoding or order, so a run of your own would differ from this one by "
                   "about as much as two seeds do)")
-    return Result(run, accuracy, where, tested)
+    return Result(run, accuracy, where, tested, f"{payload['machine']}, {payload['date']}")
 
 
 def data_source(identity: dict) -> str:

@@ -58,6 +58,8 @@ def test_a_saved_run_is_loaded_with_its_provenance(shipped, monkeypatch, capsys)
     loaded = runs.fit(tiny(), X, Y, x_test=X_TEST, y_test=Y_TEST, epochs=2, batch_size=16,
                       shipped=shipped)
     assert loaded.shipped and loaded.where.startswith("shipped: trained by data/build_runs.py")
+    assert loaded.trained_on == f"{stored['machine']}, {stored['date']}"
+    assert made.trained_on == "this machine"
     assert loaded.accuracy == made.accuracy
     assert loaded.run.history == made.run.history and loaded.run.batch_loss == made.run.batch_loss
     assert "tiny: loaded the run the course ships (2 epochs" in capsys.readouterr().out
