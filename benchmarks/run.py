@@ -29,10 +29,13 @@ RESULTS = HERE / "results.json"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
 BENCHES = {"ops": "ops_bench.py", "training": "training_bench.py", "recipe": "recipe_bench.py"}
-# The speed probe's float32 rate on the slower of the two 2-core machine kinds the course
-# is built on (no AVX-512; measured 2026-12-04, issue 25): the lesson table scales the
-# quick times to it, a conservative estimate (start-up and plotting do not slow down 3x).
-SLOWER_KIND_FLOAT32 = 567
+# How much slower the slower of the two 2-core machine kinds the course is built on (no
+# AVX-512) trains than the faster (AVX-512, AVX512_BF16): the speed probe of that time
+# (before 81c9b20 changed its network) measured float32 1,738 images/s on the faster and
+# 567 on the slower (issue 25). The lesson table scales quick times measured on the faster
+# kind by it: a conservative estimate, since start-up and plotting do not slow down 3x
+# (lesson 05 took 378 s there against about 230 s here, 1.6x).
+SLOWER_KIND_RATIO = 1738 / 567
 
 
 def load(path: Path):
@@ -65,11 +68,10 @@ def lesson_machines(report, stored=None) -> dict | None:
 
 
 def slower_kind(seconds, kind: dict | None) -> str:
-    """``seconds`` measured on ``kind`` scaled to the slower machine kind's probe rate."""
-    rate = (kind or {}).get("float32_images_per_s")
-    if not isinstance(seconds, (int, float)) or not rate:
+    """``seconds`` measured on machine ``kind``, as the slower kind would take them."""
+    if not isinstance(seconds, (int, float)) or not kind:
         return "-"
-    return f"{seconds * max(rate / SLOWER_KIND_FLOAT32, 1):.0f}"
+    return f"{seconds * (SLOWER_KIND_RATIO if kind.get('avx512') else 1):.0f}"
 
 
 def test_suite(junit: Path, ci_times) -> dict | None:
@@ -122,9 +124,9 @@ def table(results: dict) -> str:
         machines = results.get("lesson_machines") or {}
         lines += ["", "**Lesson wall time** (`make course`, seconds; `full`: a trial run here and "
                   "ESTIMATES from the work it counted, see benchmarks/full_estimate.py; "
-                  "quick on the slower CPU: the quick time scaled by the speed probe's float32 "
-                  f"rates, this machine's over the slower kind's {SLOWER_KIND_FLOAT32} "
-                  "images/s):", "",
+                  "quick on the slower CPU: a time measured on the AVX-512 kind times "
+                  f"{SLOWER_KIND_RATIO:.2f}, the probe's ratio between the two 2-core kinds):",
+                  "",
                   "| lesson | smoke | quick | quick, slower CPU (est.) | full trial "
                   "| full, T4 (est.) | full, A100 (est.) | full, this CPU (est.) |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|"]
