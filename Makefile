@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install course test test-colab test-jax lab lint notebooks student site
+.PHONY: install course test test-fast test-colab test-jax lab lint notebooks student site
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ course: $(STAMP)  ## run every lesson headless; LESSONS="02 05" runs some; repor
 
 test: $(STAMP)  ## unit tests, notebook checks and nbval over notebooks/ in the smoke profile
 	COURSE_PROFILE=smoke $(PY) -m pytest --durations=15 --junitxml=build/pytest.xml
+
+test-fast: $(STAMP)  ## the edit loop: unit tests without kernels or nbval (make test runs all)
+	COURSE_PROFILE=smoke $(PY) -m pytest tests -m "not kernel" --durations=10
 
 # Colab's versions (requirements-colab.txt), the oldest the course supports, in their own
 # environment; Python 3.13 as on Colab when there is one.

@@ -27,8 +27,18 @@ def tensorflow_stays_out():
         assert not imported, f"TensorFlow was imported on {os.environ['KERAS_BACKEND']}"
 
 
+# Test files whose tests start Jupyter kernels or build whole lessons: `make test-fast`
+# leaves them (and nbval over notebooks/) out of the edit loop; `make test` runs them.
+KERNEL_FILES = {"test_student.py", "test_grade.py", "test_nbgrader.py", "test_wheel.py",
+                "test_site.py"}
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
+        name = item.path.name
+        if (name in KERNEL_FILES or name.endswith(".ipynb")
+                or "loads_every_shipped_run" in item.name):
+            item.add_marker(pytest.mark.kernel)
         parent = getattr(item, "parent", None)
         skip = getattr(parent, "skip_compare", None)
         if skip is not None and "stderr" not in skip:

@@ -51,10 +51,10 @@ def small(monkeypatch, no_env, tmp_path):
 # --- COURSE_DATA_DIR -----------------------------------------------------------------
 
 
-def test_data_dir_serves_first_and_says_so(small, capsys):
+def test_data_dir_serves_first_and_says_so(small, monkeypatch, capsys):
     expected = fake_arrays("cifar10")
     write_npz(small / "dir" / "cifar10.npz", expected)
-    os.environ["COURSE_DATA_DIR"] = str(small / "dir")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(small / "dir"))  # undone after the test
     got = data.load("cifar10", QUICK)
     for a, b in zip(got, expected, strict=True):
         np.testing.assert_array_equal(a, b)

@@ -84,7 +84,7 @@ def python(code: str) -> str:
     """What ``code`` prints in a fresh interpreter in the checkout (which must succeed)."""
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     return done.stdout
 
 
