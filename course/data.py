@@ -233,8 +233,8 @@ def subset(x, y, n: int | None, seed: int = 0):
     chosen = chosen[rng.permutation(n)]
     picked = x[chosen], y[chosen]
     for whole, part in zip((x, y), picked, strict=True):
-        if origin(whole):
-            remember(part, f"{origin(whole)} subset {n} seed {seed}")
+        if known := origin(whole):
+            remember(part, f"{known} subset {n} seed {seed}")
     return picked
 
 

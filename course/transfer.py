@@ -61,8 +61,8 @@ def split_pets(x, y):
     split = (x[other], remap[y[other]]), (x[pets], (y[pets] == DOG).astype(np.int64))
     for (part_x, part_y), which in zip(split, ("8 other classes", "cat vs dog"), strict=True):
         for whole, part in ((x, part_x), (y, part_y)):
-            if data.origin(whole):
-                data.remember(part, f"{data.origin(whole)} {which}")
+            if known := data.origin(whole):
+                data.remember(part, f"{known} {which}")
     return split
 
 
