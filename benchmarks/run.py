@@ -128,14 +128,17 @@ def table(results: dict) -> str:
                   f"{SLOWER_KIND_RATIO:.2f}, the probe's ratio between the two 2-core kinds):",
                   "",
                   "| lesson | smoke | quick | quick, slower CPU (est.) | full trial "
-                  "| full, T4 (est.) | full, A100 (est.) | full, this CPU (est.) |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| full, T4 (est.) | full, A100 (est.) | full, this CPU (est.) "
+                  "| full, reference run (measured) |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        measured = reference_times(load(HERE / "results" / "reference.json") or {})
         for name, t in times.items():
             f = full.get(name, {})
             slower = slower_kind(t.get("quick"), machines.get(name, {}).get("quick"))
             lines.append(f"| {name} | {t.get('smoke', '-')} | {t.get('quick', '-')} | {slower} | "
                          f"{f.get('trial_s', '-')} | {_duration(f.get('T4_s'))} | "
-                         f"{_duration(f.get('A100_s'))} | {_duration(f.get('this CPU_s'))} |")
+                         f"{_duration(f.get('A100_s'))} | {_duration(f.get('this CPU_s'))} | "
+                         f"{measured.get(name, '-')} |")
         quick_kinds = {json.dumps(m["quick"], sort_keys=True) for m in machines.values()
                        if "quick" in m}
         if quick_kinds:
@@ -155,6 +158,22 @@ def table(results: dict) -> str:
                   f"(ratio {ops['ratios']['ours_over_opencv']:.2f}); TensorFlow "
                   f"{ms['tensorflow']:.0f} ms (ratio {ops['ratios']['ours_over_tensorflow']:.2f})."]
     return "\n".join(lines)
+
+
+def reference_times(reference: dict) -> dict:
+    """notebook stem -> "N min on <machine>" for each lesson's stored reference run; runs
+    trained outside the notebook (``gpu_reference.py``) say "training only"."""
+    out = {}
+    for entry in reference.values():
+        where = entry["machine"]
+        if where.split(" ", 1)[1].startswith("GPU"):  # "1 GPU (model) + ...": name the model
+            where = where[where.index("(") + 1:where.index(")")]
+        else:
+            where = where.split(" (")[0]
+        outside = "outside the notebook" in entry.get("status", "")
+        out[entry["notebook"].removesuffix(".ipynb")] = (
+            f"{entry['minutes']:.0f} min, {where}" + (", training only" if outside else ""))
+    return out
 
 
 def recipe_table(bench: dict) -> list[str]:

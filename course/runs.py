@@ -118,7 +118,10 @@ def machine() -> str:
 
     cores = f"{os.cpu_count()} CPU cores ({cpu_name()}, {platform.system()})"
     found = gpus()
-    return f"{len(found)} GPU(s) + {cores}" if found else cores
+    if not found:
+        return cores
+    models = ", ".join(sorted(set(found)))
+    return f"{len(found)} GPU{'s' * (len(found) > 1)} ({models}) + {cores}"
 
 
 def _weights_path(path: Path) -> Path:

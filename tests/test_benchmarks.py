@@ -74,6 +74,19 @@ def test_the_readme_table_shows_both_precisions_and_the_shares_of_the_peak():
     assert "| cifar_fast, the recipe's training run | mixed_bfloat16 |" in text
 
 
+def test_the_lesson_table_names_where_each_reference_run_was_measured():
+    run_py = load("run")
+    times = run_py.reference_times({
+        "05": {"notebook": "05_first_cnns.ipynb", "minutes": 9.8, "status": "ok",
+               "machine": "2 CPU cores (AMD EPYC, Linux)"},
+        "07": {"notebook": "07_plain_vs_residual.ipynb", "minutes": 4.7,
+               "status": "trained by benchmarks/gpu_reference.py (the lesson's training, "
+                         "outside the notebook)",
+               "machine": "1 GPU (NVIDIA H100 80GB HBM3) + 16 CPU cores (Xeon, Linux)"}})
+    assert times == {"05_first_cnns": "10 min, 2 CPU cores",
+                     "07_plain_vs_residual": "5 min, NVIDIA H100 80GB HBM3, training only"}
+
+
 def test_merging_a_gpu_run_takes_only_its_full_scale_lessons(tmp_path, monkeypatch):
     gpu = load("gpu_reference")
     monkeypatch.setattr(gpu, "BENCHMARK_RESULTS", tmp_path)

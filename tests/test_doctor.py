@@ -37,10 +37,9 @@ def test_a_cpu_only_machine_is_fine_with_a_warning(machine, capsys):
 
 
 def test_a_gpu_is_reported(machine):
-    machine.setattr(doctor, "visible_gpus", lambda: ["/physical_device:GPU:0"])
+    machine.setattr(doctor, "visible_gpus", lambda: ["NVIDIA T4"])
     gpu, devices = doctor.check_gpu()
-    assert (gpu.level, gpu.message, devices) == (OK, "/physical_device:GPU:0",
-                                                 ["/physical_device:GPU:0"])
+    assert (gpu.level, gpu.message, devices) == (OK, "NVIDIA T4", ["NVIDIA T4"])
     assert "full (the default here)" in doctor.check_profile(devices).message
 
 

@@ -161,6 +161,15 @@ def test_the_machine_names_its_cpu(shipped, monkeypatch):
     assert runs.cpu_name() in json.loads(path.read_text())["machine"]
 
 
+def test_the_machine_names_its_gpu_models(monkeypatch):
+    from course.runtime import devices
+
+    monkeypatch.setattr(devices, "gpus", lambda: ["NVIDIA T4", "NVIDIA T4"])
+    assert runs.machine().startswith("2 GPUs (NVIDIA T4) + ")
+    monkeypatch.setattr(devices, "gpus", lambda: ["NVIDIA H100 80GB HBM3"])
+    assert runs.machine().startswith("1 GPU (NVIDIA H100 80GB HBM3) + ")
+
+
 def test_compare_with_reference_prints_both_rows_or_what_is_missing(tmp_path, capsys):
     here = {"mnist_test_accuracy": 0.9878, "mnist_train_seconds": 64.2}
     runs.compare_with_reference("05", here, folder=tmp_path)

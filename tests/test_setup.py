@@ -178,7 +178,7 @@ def test_a_gpu_turns_on_mixed_precision_and_several_mirror(no_env, monkeypatch, 
     from course import train
 
     no_env.setenv("COURSE_PROFILE", "smoke")
-    monkeypatch.setattr(setup, "gpus", lambda: [f"/physical_device:GPU:{i}" for i in range(count)])
+    monkeypatch.setattr(setup, "gpus", lambda: ["NVIDIA A100-SXM4-40GB"] * count)
     mirrored = types.SimpleNamespace(num_replicas_in_sync=count)
     monkeypatch.setattr(train, "distribute", lambda devices=None: mirrored)
     setup.start()
@@ -199,7 +199,7 @@ def test_mixed_precision_can_be_turned_off(no_env, monkeypatch, restore_policy, 
 
     no_env.setenv("COURSE_PROFILE", "smoke")
     no_env.setenv("COURSE_MIXED_PRECISION", "0")
-    monkeypatch.setattr(setup, "gpus", lambda: ["/physical_device:GPU:0"])
+    monkeypatch.setattr(setup, "gpus", lambda: ["NVIDIA T4"])
     setup.start()
     assert keras.mixed_precision.global_policy().name == "float32"
 

@@ -119,3 +119,21 @@ def test_stored_reference_figures_are_the_reference_runs(path):
             expected = runs._shown(name, stored["figures"][name]) \
                 if name in stored["figures"] else "-"
             assert line.rstrip().endswith(f"  {expected}"), (path.name, line, expected)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_text_that_quotes_the_reference_run_quotes_its_figures(path):
+    """A markdown paragraph citing results/reference.json quotes only that lesson's
+    figures: percentages to one decimal, other figures (training losses) to two."""
+    cells = [("".join(c["source"])) for c in json.loads(path.read_text())["cells"]
+             if c["cell_type"] == "markdown"]
+    citing = [paragraph for text in cells for paragraph in text.split("\n\n")
+              if "results/reference.json" in paragraph]
+    if not citing:
+        return
+    figures = runs.reference(path.name[:2])["figures"]
+    shown = {f"{v:.1%}" if "accuracy" in k else f"{v:.2f}" for k, v in figures.items()
+             if isinstance(v, float)}
+    for text in citing:
+        for number in re.findall(r"\d+\.\d+%?", text):
+            assert number in shown, (path.name, number, sorted(shown))

@@ -11,7 +11,8 @@ from course.runtime import native_logs
 
 
 def gpus() -> list[str]:
-    """Names of the GPUs Keras' backend can see (empty on a CPU-only machine)."""
+    """The models of the GPUs Keras' backend can see, e.g. ``['NVIDIA A100-SXM4-40GB']``
+    (empty on a CPU-only machine)."""
     with native_logs.quiet():  # importing TensorFlow and probing CUDA: start-up noise
         return _gpus()
 
@@ -23,13 +24,14 @@ def _gpus() -> list[str]:
     if backend == "jax":
         import jax
 
-        return [str(d) for d in jax.devices() if d.platform == "gpu"]
+        return [d.device_kind for d in jax.devices() if d.platform == "gpu"]
     if backend == "torch":
         import torch
 
-        return [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
     if backend != "tensorflow":
         return []
     import tensorflow as tf
 
-    return [d.name for d in tf.config.list_physical_devices("GPU")]
+    return [tf.config.experimental.get_device_details(d).get("device_name", d.name)
+            for d in tf.config.list_physical_devices("GPU")]
