@@ -25,11 +25,13 @@ import platform
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from course import shipped as artefacts
 from course import train
 from course.runtime import files, settings, trial
+from course.runtime.errors import UsageError
 from course.runtime.paths import BENCHMARK_RESULTS, DATA, ROOT
 from course.runtime.settings import flag
 from course.runtime.speed import cpu_name
@@ -61,23 +63,35 @@ def _checksum(payload: dict) -> str:
 
 def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: int = 128,
         recipe: train.Recipe | None = None, validation_data=None, learning_rate: float = 1e-3,
-        weights: bool = False, evaluation: bool = False, callbacks=(),
-        shipped: Path = SHIPPED, verbose: bool = True) -> Result:
+        augment: bool = False, seed: int | None = None, weights: bool = False,
+        evaluation: bool = False, callbacks=(), shipped: Path = SHIPPED,
+        verbose: bool = True) -> Result:
     """Train ``model`` and test it on ``(x_test, y_test)``, or load the shipped run.
 
     Without ``recipe`` it trains with ``course.train.fit`` (``epochs``, ``batch_size``,
-    ``learning_rate``); with one, with ``course.train.fit_fast``; ``callbacks`` (a live
-    plot, say) go to either. With ``weights``, a shipped run is used only if it has the
-    trained weights too, and they are loaded into ``model``, which is then the trained
-    model either way. With ``evaluation``, only if it kept its test evaluation
-    (``train.evaluate``'s confusion matrix, predictions and mistakes: what a lesson
-    needs of a trained model without its weights), in ``Result.evaluation``.
+    ``learning_rate``, ``augment``); with one, with ``course.train.fit_fast``; ``callbacks``
+    (a live plot, say) go to either. ``seed`` makes runs that differ only in their seed
+    different runs: it seeds Keras and the order of the training data; build ``model``
+    after ``keras.utils.set_random_seed(seed)`` so that its initial weights follow it too.
+
+    With ``weights``, a shipped run is used only if it has the trained weights too, and
+    they are loaded into ``model``, which is then the trained model either way. With
+    ``evaluation``, only if it kept its test evaluation (``train.evaluate``'s confusion
+    matrix, predictions and mistakes: what a lesson needs of a trained model without its
+    weights), in ``Result.evaluation``.
     """
     if recipe is None:
         settings = {"fit": "fit", "epochs": epochs, "batch_size": batch_size,
                     "learning_rate": learning_rate}
+        if augment:  # only where set, so that the keys of earlier runs stay as they were
+            settings["augment"] = True
     else:
+        if augment:
+            raise UsageError("augment=True is for runs without a recipe: a recipe sets its own "
+                             "augmentation (train.Recipe)")
         settings = {"fit": "fit_fast", **recipe.learned()}
+    if seed is not None:
+        settings["seed"] = int(seed)
     data = {"train": artefacts.data(x, y), "test": artefacts.data(x_test, y_test)}
     if validation_data is not None:
         data["validation"] = artefacts.data(*validation_data)
@@ -90,10 +104,13 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
             return loaded
         if artefacts.only():
             raise artefacts.missing(shipped, identity, "run")
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     if recipe is None:
         run = train.fit(model, x, y, epochs=epochs, batch_size=batch_size,
                         learning_rate=learning_rate, validation_data=validation_data,
-                        callbacks=callbacks, verbose=verbose)
+                        augment=augment, callbacks=callbacks, verbose=verbose,
+                        **({} if seed is None else {"seed": seed}))
     else:
         run = train.fit_fast(model, x, y, recipe, validation_data=validation_data,
                              callbacks=callbacks, verbose=verbose)

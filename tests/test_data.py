@@ -307,6 +307,28 @@ def test_subset_is_stratified_seeded_and_shuffled():
         data.subset(x, y, 0)
 
 
+
+def test_per_class_parts_are_disjoint_balanced_and_named_by_how_they_were_drawn():
+    y = np.repeat([0, 1], [500, 700])[np.random.default_rng(1).permutation(1200)]
+    x = np.arange(len(y))
+    data.remember(x, "pets x")
+    (x_a, y_a), (x_b, y_b) = data.per_class(x, y, sizes=(200, 100), seed=0)
+    assert np.bincount(y_a).tolist() == [200, 200] and np.bincount(y_b).tolist() == [100, 100]
+    assert not set(x_a) & set(x_b)
+    np.testing.assert_array_equal(y[x_a], y_a)
+    # the same draw written out: one shuffle, then each class's next examples in turn
+    order = np.random.default_rng(0).permutation(len(y))
+    first, second = (order[y[order] == c] for c in (0, 1))
+    np.testing.assert_array_equal(x_a, np.r_[first[:200], second[:200]])
+    np.testing.assert_array_equal(x_b, np.r_[first[200:300], second[200:300]])
+    assert data.origin(x_b) == "pets x per class (200, 100) seed 0 part 1"
+    other = np.random.default_rng(2).permutation(len(y))  # another copy, in another order
+    x_copy = x[other]
+    data.remember(x_copy, "pets x")
+    assert data.origin(data.per_class(x_copy, y[other], (200, 100))[1][0]) == data.origin(x_b)
+    with pytest.raises(ValueError, match="need 600 examples of every class"):
+        data.per_class(x, y, sizes=(300, 300))
+
 # --- the real offline mirror, where CI provides it -----------------------------------
 
 

@@ -155,6 +155,23 @@ def test_a_run_shipped_without_weights_is_not_used_where_weights_are_needed(
     assert not result.shipped and "it has no weights" in capsys.readouterr().out
 
 
+
+def test_runs_that_differ_only_in_their_seed_are_different_runs(shipped, monkeypatch):
+    for seed in (1, 2):
+        save(shipped, monkeypatch, seed=seed)
+    save(shipped, monkeypatch)
+    stored = [json.loads(p.read_text())["identity"]["settings"]
+              for p in sorted(shipped.glob("tiny-*.json"))]
+    assert sorted(s.get("seed", -1) for s in stored) == [-1, 1, 2]
+    assert all("augment" not in s for s in stored)  # only where set: older keys unchanged
+    assert fit(shipped, seed=2).shipped and not fit(shipped, seed=3).shipped
+
+
+def test_augment_with_a_recipe_is_refused_with_what_to_do(shipped):
+    with pytest.raises(ValueError, match="a recipe sets its own"):
+        runs.fit(tiny(), X, Y, x_test=X_TEST, y_test=Y_TEST, recipe=train.Recipe(epochs=1),
+                 augment=True, shipped=shipped, verbose=False)
+
 def test_the_machine_names_its_cpu(shipped, monkeypatch):
     save(shipped, monkeypatch)
     [path] = shipped.glob("tiny-*.json")
