@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from course.runtime import settings
 
 GRADING_VAR = settings.GRADING
+ANSWERS_VAR = settings.ANSWERS_DIR
 
 
 class Hint(Exception):
@@ -162,6 +163,14 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = ()):
     @functools.wraps(func)
     def wrapper(answer, *args, strict: bool | None = None, **kwargs):
         name = getattr(answer, "__name__", func.__name__)
+        if folder := settings.folder(ANSWERS_VAR, None):  # graded elsewhere (course.check.judge)
+            from course.check import answers
+
+            lesson = func.__module__.rsplit(".", 1)[-1]
+            answers.record(folder, f"{lesson}.{func.__name__}", answer, args, kwargs, name)
+            verdict = Verdict(False, f"{name}: recorded for grading")
+            print(verdict.line)
+            return verdict
         try:
             if answer is Ellipsis:  # the stub of a value exercise: `size = ...`
                 raise NotImplementedError

@@ -25,6 +25,7 @@ RETRAIN = "COURSE_RETRAIN"
 SAVE_RUNS = "COURSE_SAVE_RUNS"
 SHIPPED_ONLY = "COURSE_SHIPPED_ONLY"
 GRADING = "COURSE_GRADING"
+ANSWERS_DIR = "COURSE_ANSWERS_DIR"
 TRIAL_STEPS = "COURSE_TRIAL_STEPS"
 RECORD_FILE = "COURSE_RECORD_FILE"
 PROGRESS_FILE = "COURSE_PROGRESS_FILE"
@@ -44,6 +45,7 @@ VARIABLES = {
     SHIPPED_ONLY: "switch (maintainers, CI): a shipped run or base that is not found is an "
                   "error that names the nearest one, instead of training it here",
     GRADING: "switch: checkers raise AssertionError on a wrong answer (nbgrader, grade)",
+    ANSWERS_DIR: "set by `python -m course grade`: checkers record answers there, for the judge",
     TRIAL_STEPS: "a trial run: every fit, evaluate and predict stops after this many batches",
     RECORD_FILE: "set by `python -m course run`: where course.record writes a lesson's figures",
     PROGRESS_FILE: "set by `python -m course run`: where training says which epoch it is in",

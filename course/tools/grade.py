@@ -22,12 +22,14 @@ import copy
 import csv
 import html
 import io
+import json
+import tempfile
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
 from course.runtime import settings
 from course.runtime.errors import UsageError
-from course.runtime.paths import BUILD, NOTEBOOKS
+from course.runtime.paths import BUILD, NOTEBOOKS, ROOT
 from course.tools.exercises import HIDDEN_TESTS_TAG, Exercise, exercises
 from course.tools.runner import environment, lessons
 
@@ -97,16 +99,20 @@ def plan(hand_in, lesson: Path):
     return nb, slots
 
 
-def run(nb, timeout: int, profile: str) -> tuple[str, int | None]:
-    """Execute ``nb`` in place in a fresh kernel. Returns ("", None), or why the run
-    stopped early and the index of the cell it stopped in."""
+def run(nb, timeout: int, profile: str, answers: Path | None = None) -> tuple[str, int | None]:
+    """Execute ``nb`` in place in a fresh kernel (its checkers recording into ``answers``
+    when given). Returns ("", None), or why the run stopped early and the index of the
+    cell it stopped in."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(NOTEBOOKS)}},
                             extra_arguments=["--IPKernelApp.capture_fd_output=False"])
-    with environment({settings.GRADING: "1", settings.PROFILE: profile}):
+    variables = {settings.GRADING: "1", settings.PROFILE: profile}
+    if answers is not None:
+        variables[settings.ANSWERS_DIR] = str(answers)
+    with environment(variables):
         try:
             client.execute()
             return "", None
@@ -130,12 +136,67 @@ def _error(cell) -> str:
     return ""
 
 
-def score(nb, slots, stopped: tuple[str, int | None], student: str, lesson: str) -> list[Row]:
-    """One row per exercise of an executed hand-in (``stopped``: what ``run`` returned)."""
+def tampering(nb) -> list[str]:
+    """"cell N reassigns X" for each statement of the hand-in that assigns to (or deletes)
+    an attribute of an imported module, such as the course, NumPy or Keras."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    trees = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            try:
+                trees.append((index, ast.parse(TransformerManager().transform_cell(cell.source))))
+            except SyntaxError:
+                continue
+    modules = {alias.asname or alias.name.split(".")[0] for _, tree in trees
+               for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)
+               for alias in node.names}
+    found = []
+    for index, tree in trees:
+        for node in ast.walk(tree):
+            targets = []
+            if isinstance(node, ast.Assign | ast.Delete):
+                targets = node.targets
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+                targets = [node.target]
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                  and node.func.id in ("setattr", "delattr") and node.args):
+                targets = [node.args[0]]
+            for target in targets:
+                root = target
+                while isinstance(root, ast.Attribute | ast.Subscript):
+                    root = root.value
+                if isinstance(root, ast.Name) and root.id in modules and root is not target:
+                    found.append(f"cell {index} reassigns {ast.unparse(target)}")
+    return found
+
+
+def judged(answers: Path, timeout: int) -> dict[str, str]:
+    """What ``course.check.judge`` says of the recorded answers, in a fresh process."""
+    import subprocess
+    import sys
+
+    with environment({settings.GRADING: None, settings.ANSWERS_DIR: None}):
+        done = subprocess.run([sys.executable, "-m", "course.check.judge", str(answers),
+                               "--timeout", str(timeout)], capture_output=True, text=True,
+                              cwd=ROOT, timeout=timeout * 20)
+    if done.returncode != 0:  # the judge is the course's code: its failure is a bug
+        raise RuntimeError(f"the judge failed on {answers}:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def score(nb, slots, stopped: tuple[str, int | None], student: str, lesson: str,
+          verdicts: dict[str, str] | None = None) -> list[Row]:
+    """One row per exercise of an executed hand-in (``stopped``: what ``run`` returned;
+    ``verdicts``: the judge's line per checker, where the answers were judged outside)."""
     why, where = stopped
+    changed = tampering(nb) if verdicts is not None else []
     rows = []
     for ex, at, tests in slots:
         title = ex.number or ex.checker
+        line = None if verdicts is None else verdicts.get(f"{ex.checker_module}.{ex.checker}")
         if at is None:
             points, hint = 0, (f"the checker cell ({_checker_call(ex)}...) is missing from the "
                                "hand-in: it was deleted or changed")
@@ -143,13 +204,21 @@ def score(nb, slots, stopped: tuple[str, int | None], student: str, lesson: str)
             points, hint = 0, f"stopped in this exercise's checker: {why}"
         elif nb.cells[at].get("execution_count") is None:
             points, hint = 0, f"not run: the run stopped in cell {where}: {why}"
-        elif f"{ex.checker}: correct - " not in _text(nb.cells[at]) or _error(nb.cells[at]):
+        elif verdicts is not None and line is None:
+            points, hint = 0, ("no answer reached the grade: the checker cell ran, but the "
+                               "course's checker did not record anything (was it replaced?)")
+        elif verdicts is not None and f"{ex.checker}: correct - " not in line:
+            points, hint = 0, line
+        elif verdicts is None and (f"{ex.checker}: correct - " not in _text(nb.cells[at])
+                                   or _error(nb.cells[at])):
             lines = [line for line in _text(nb.cells[at]).splitlines() if line.strip()]
             points, hint = 0, (lines[-1] if lines else _error(nb.cells[at]))
         elif failed := [_error(nb.cells[t]) for t in tests if _error(nb.cells[t])]:
             points, hint = 0, f"a hidden test failed: {failed[0]}"
         else:
             points, hint = 1, ""
+        if not points and changed:
+            hint = f"{hint} [{'; '.join(changed)}: the grade ignores such changes]"
         rows.append(Row(student, lesson, title, points, hint))
     return rows
 
@@ -167,8 +236,10 @@ def grade(hand_in: Path, timeout: int = CELL_TIMEOUT_S, profile: str = "smoke",
                     f"the hand-in cannot be read as a notebook ({type(error).__name__})")]
     lesson = instructor_notebook(hand_in, submitted, folder)
     nb, slots = plan(submitted, lesson)
-    stopped = run(nb, timeout, profile)
-    return score(nb, slots, stopped, hand_in.parent.name, lesson.name[:2])
+    with tempfile.TemporaryDirectory(prefix="course-answers-") as answers:
+        stopped = run(nb, timeout, profile, Path(answers))
+        verdicts = judged(Path(answers), timeout)
+    return score(nb, slots, stopped, hand_in.parent.name, lesson.name[:2], verdicts)
 
 
 def feedback_page(rows: list[Row]) -> str:

@@ -246,9 +246,14 @@ def _describe_failure(path: Path, nb, exc) -> str:
 
 @contextlib.contextmanager
 def environment(values):
-    """Set environment variables for the kernels started inside the block."""
+    """Set environment variables (None: unset one) for the processes started inside the
+    block."""
     saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
     try:
         yield
     finally:
