@@ -248,19 +248,15 @@ def test_stack_shapes_leaves_the_lessons_layers_unbuilt(stack, capsys):
     assert not any(layer.built for layer in stack)
 
 
-@pytest.mark.parametrize("cell, used", [
-    ("stack_shapes = [(ops.output_size(32, 3, 2, 'same'), 16, 16, 448)]", "output_size"),
-    ("from course.ops import conv_params as count\nstack_shapes = [count(3, 3, 16)]",
-     "conv_params"),
-    ("stack_shapes = [layer.compute_output_shape(s) for layer in stack]",
-     "compute_output_shape"),
-    ("from course.ops import output_size as size\nstack_shapes = [size(32, 3, 2)]",
-     "output_size"),
-    ("m = keras.Sequential(stack)\nstack_shapes = [la.output_shape for la in m.layers]",
-     "output_shape"),
+@pytest.mark.parametrize("cell", [
+    "stack_shapes = [(ops.output_size(32, 3, 2, 'same'), 16, 16, 448)]",
+    "from course.ops import conv_params as count\nstack_shapes = [count(3, 3, 16)]",
+    "stack_shapes = [layer.compute_output_shape(s) for layer in stack]",
+    "m = keras.Sequential(stack)\nstack_shapes = [la.output_shape for la in m.layers]",
+    "stack_shapes = ANSWER",
 ])
-def test_stack_shapes_computed_by_the_course_or_keras_is_caught(stack, cell, used, capsys,
-                                                                 monkeypatch):
+def test_stack_shapes_computed_instead_of_predicted_is_refused(stack, cell, capsys,
+                                                              monkeypatch):
     import IPython
 
     history = ["", "stack = [...]", cell, "course.check.lesson02.stack_shapes(stack_shapes, "
@@ -268,11 +264,11 @@ def test_stack_shapes_computed_by_the_course_or_keras_is_caught(stack, cell, use
     shell = types.SimpleNamespace(user_ns={"In": history})
     monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
     ok, out = said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
-    assert not ok and f"your stack_shapes cell uses `{used}`" in out, out
+    assert not ok and "a prediction is values you write, not code" in out, out
     history[2] = ("stack_shapes = [  # on paper, not with output_size() or the summary\n"
-                  "    (16, 16, 16, 448),\n]")
+                  "    (16, 16, 16, (3 * 3 * 3 + 1) * 16),\n]")
     ok, out = said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
-    assert ok, "numbers typed in are the student's own"
+    assert ok, "numbers typed in, arithmetic included, are the student's own"
 
 
 # --- neither answer reaches a student --------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 
 from course.tools import grade, runner, student
 from course.tools.cli import main
+from course.tools.exercises import exercises
 
 LESSON = runner.lessons(["02"])[0]
 RIGHT_2_1 = ("    return ((h - f + 2 * padding) // stride + 1, (w - f + 2 * padding) // stride + 1,"
@@ -137,3 +138,16 @@ def test_hidden_tests_run_after_their_exercise_and_count(tmp_path):
     assert rows[0].hint == "a hidden test failed: AssertionError: a large input"
     handed_in = nbformat.read(answer, as_version=4)  # the hand-in itself is not changed
     assert not any("hidden-tests" in c.metadata.get("tags", []) for c in handed_in.cells)
+
+
+@pytest.mark.parametrize("lesson", runner.lessons(), ids=lambda p: p.stem[:2])
+def test_the_instructor_notebook_handed_in_scores_full_marks(lesson, tmp_path):
+    """Every reference answer, recorded in the kernel and judged outside it, is correct."""
+    import shutil
+
+    hand_in = tmp_path / "instructor" / lesson.name
+    hand_in.parent.mkdir()
+    shutil.copy(lesson, hand_in)
+    rows = grade.grade(hand_in, timeout=120)
+    assert [(r.exercise, r.hint) for r in rows if r.points != 1] == []
+    assert len(rows) == len(exercises(lesson))

@@ -7,7 +7,7 @@ import linecache
 import numpy as np
 import pytest
 
-from course.check import answers, judge, screen
+from course.check import answers, judge, predictions, screen
 
 
 def notebook_function(source: str, name: str, **values):
@@ -125,3 +125,60 @@ def test_a_notebook_value_too_big_to_carry_says_so_when_used(tmp_path):
                                "    return int(BIG.sum()) + 1\n", "conv_param_count", BIG=big)
     line = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path))
     assert "uses the notebook's `BIG` (an array of 11 MB" in line
+
+
+# --- predictions are written by hand ------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, value", [
+    ("(2, 4, 3, 1)", (2, 4, 3, 1)), ("1 / 49", 1 / 49), ("-(3 + 4) * 2", -14),
+    ("(16 * 32 + 4 * 32,) * 2", (640, 640)), ("[[2, 6, 6], [5, 4, 2]]", [[2, 6, 6], [5, 4, 2]]),
+])
+def test_a_written_prediction_may_use_arithmetic_between_numbers(source, value):
+    recorded = {"argument": "p", "names": {"p": source}}
+    assert predictions.evaluate(recorded) == value
+
+
+@pytest.mark.parametrize("cell", [
+    "p = lesson_value", "p = int('9')", "p = [i for i in range(3)]", "for p in range(9): pass",
+    "p = 2 ** 1000", "p = ...",
+])
+def test_a_computed_prediction_is_refused(cell):
+    written = predictions.sources([cell, "course.check.lesson11.x(p)"], "x")
+    with pytest.raises(predictions.NotLiteral):
+        predictions.evaluate(written)
+
+
+def test_the_judge_takes_a_prediction_from_its_source_not_from_the_kernel(tmp_path):
+    def judged(cells, kernel_value):
+        written = predictions.sources(cells, "early_stopping_prediction")
+        path = answers.record(tmp_path, "lesson11.early_stopping_prediction", kernel_value, (),
+                              {}, "early_stopping_prediction", written)
+        return judge.judge_one(json.loads(path.read_text()))
+
+    call = "course.check.lesson11.early_stopping_prediction((stop, restored))"
+    right = judged(["stop = 9\nrestored = 6", call], (9, 6))
+    assert right.startswith("early_stopping_prediction: correct"), right
+    forged = judged(["stop = 8\nrestored = 5", call], (9, 6))  # the kernel's value lies
+    assert forged.startswith("early_stopping_prediction: not yet"), forged
+    computed = judged(["stop = len(history)\nrestored = 6", call], (9, 6))
+    assert "a prediction is values you write" in computed and "len(history)" in computed
+    assert "not attempted yet" in judged(["stop = ...\nrestored = ...", call], ...)
+
+
+def test_a_notebook_copy_of_the_reference_is_caught_like_the_reference(tmp_path, capsys):
+    import inspect
+
+    from course import ops
+    from course.check import lesson02
+
+    copy = inspect.getsource(ops.output_size)  # what a lesson's #@save cell defines
+    answer = notebook_function(copy + "\n\ndef conv_output_shape(h, w, f, k, stride=1, "
+                               "padding=0):\n    return (output_size(h, f, stride, padding), "
+                               "output_size(w, f, stride, padding), k)\n", "conv_output_shape",
+                               **{k: v for k, v in vars(ops).items() if not k.startswith("__")})
+    assert not lesson02.conv_output_shape(answer)
+    assert "calls `ops.output_size`" in capsys.readouterr().out
+    record = recorded("lesson02.conv_output_shape", answer, tmp_path)
+    assert "def output_size(" in record["answer"]["function"]["source"]  # carried as a copy
+    assert "calls `ops.output_size`" in judge.judge_one(record)

@@ -319,19 +319,43 @@ def probe_source(checker_source, reference):
     answer = ast.get_source_segment(checker_source, call.args[0])
     rest = "".join(", " + ast.get_source_segment(checker_source, arg)
                    for arg in [*call.args[1:], *call.keywords])
-    return "\n".join([
-        "_reference = dict(globals())",
-        f"exec(get_ipython().transform_cell({reference!r}), _reference)",
-        f"{ast.unparse(call.func)}(_near_miss(eval({answer!r}, _reference)){rest})",
-        "del _reference",
-    ])
+    lines = ["_reference = dict(globals())",
+             f"exec(get_ipython().transform_cell({reference!r}), _reference)"]
+    checker = _resolve(ast.unparse(call.func))
+    if getattr(checker, "prediction", False):  # a prediction is written by hand: type it in
+        lines += [f"_probe = _near_miss(eval({answer!r}, _reference))",
+                  "get_ipython().run_cell('_prediction = ' + _written(_probe), "
+                  "store_history=True)",
+                  f"get_ipython().run_cell('{ast.unparse(call.func)}(_prediction{rest})', "
+                  "store_history=True)"]
+    else:
+        lines.append(f"{ast.unparse(call.func)}(_near_miss(eval({answer!r}, _reference)){rest})")
+    return "\n".join([*lines, "del _reference"])
+
+
+def written(value):
+    """``value`` as the literal a student would type."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, tuple | list):
+        items = ", ".join(map(written, value))
+        return f"({items},)" if isinstance(value, tuple) else f"[{items}]"
+    return repr(value)
+
+
+def _resolve(dotted):
+    import importlib
+
+    module, name = dotted.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
 
 
 def with_probes(student_nb, path):
     """The student notebook plus, after each checker cell, a near-miss probe of it."""
     instructor = nbformat.read(path, as_version=4)
     by_checker = {ex.checker: ex for ex in exercises(path, instructor)}
-    setup = new_code_cell(inspect.getsource(near_miss).replace("near_miss", "_near_miss"),
+    setup = new_code_cell(inspect.getsource(near_miss).replace("near_miss", "_near_miss")
+                          + "\n\n" + inspect.getsource(written).replace("written", "_written"),
                           metadata={"probe": "setup"})
     cells = [setup]
     for index, cell in enumerate(student_nb.cells):

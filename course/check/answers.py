@@ -18,6 +18,7 @@ import base64
 import inspect
 import io
 import json
+import sys
 import textwrap
 import types
 from pathlib import Path
@@ -47,6 +48,8 @@ def encode(value, depth: int = 0):
         return str(value)
     if value is None:
         return None
+    if value is Ellipsis:  # a value exercise's stub, `size = ...`: not attempted
+        return {"ellipsis": None}
     if isinstance(value, np.ndarray) or _is_tensor(value):
         array = np.asarray(value)
         if array.dtype == object:
@@ -66,9 +69,13 @@ def encode(value, depth: int = 0):
         return {"dict": {str(k): encode(v, depth + 1) for k, v in value.items()}}
     if inspect.isfunction(value):
         return {"function": bundle(value)}
-    if _is_keras_model(value):
+    if _is_keras(value, "Model"):
         return {"keras_model": {"config": value.to_json(),
                                 "weights": [encode(w) for w in value.get_weights()]}}
+    if _is_keras(value, "Layer"):
+        import keras
+
+        return {"keras_layer": json.dumps(keras.saving.serialize_keras_object(value))}
     raise Unsupported(f"a value of type {type(value).__name__}")
 
 
@@ -79,6 +86,8 @@ def decode(data):
     (kind, body), = data.items()
     if kind == "float":
         return float(body)
+    if kind == "ellipsis":
+        return Ellipsis
     if kind == "ndarray":
         return np.load(io.BytesIO(base64.b64decode(body)), allow_pickle=False)
     if kind in ("tuple", "list"):
@@ -92,6 +101,10 @@ def decode(data):
         model = keras.models.model_from_json(body["config"])
         model.set_weights([decode(w) for w in body["weights"]])
         return model
+    if kind == "keras_layer":
+        import keras
+
+        return keras.saving.deserialize_keras_object(json.loads(body))
     if kind == "function":
         return Bundle(**body)
     if kind == "unsupported":
@@ -118,12 +131,12 @@ def _is_tensor(value) -> bool:
         and hasattr(value, "shape")
 
 
-def _is_keras_model(value) -> bool:
-    try:
-        import keras
-    except ImportError:
+def _is_keras(value, kind: str) -> bool:
+    """Whether ``value`` is a ``keras.Model`` or ``keras.layers.Layer`` (``kind``)."""
+    keras = sys.modules.get("keras")  # a value of Keras' exists only where Keras is loaded
+    if keras is None:
         return False
-    return isinstance(value, keras.Model)
+    return isinstance(value, keras.Model if kind == "Model" else keras.layers.Layer)
 
 
 # --- functions as source ---------------------------------------------------------------
@@ -190,9 +203,10 @@ def _source(obj) -> str:
 # --- the kernel's side: recording --------------------------------------------------------
 
 
-def record(folder: Path, checker: str, answer, extras: tuple, options: dict, name: str) -> Path:
-    """Write one checker call (its answer, other arguments and the answer's name) as
-    ``folder/<checker>.json``."""
+def record(folder: Path, checker: str, answer, extras: tuple, options: dict, name: str,
+           prediction: dict | None = None) -> Path:
+    """Write one checker call (its answer, other arguments, the answer's name and, for a
+    prediction, the source of its values) as ``folder/<checker>.json``."""
     def safe(value):
         try:
             return encode(value)
@@ -201,7 +215,7 @@ def record(folder: Path, checker: str, answer, extras: tuple, options: dict, nam
 
     payload = {"checker": checker, "name": name, "answer": safe(answer),
                "extras": [safe(v) for v in extras],
-               "options": {k: safe(v) for k, v in options.items()}}
+               "options": {k: safe(v) for k, v in options.items()}, "prediction": prediction}
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{checker}.json"

@@ -101,9 +101,18 @@ def _watching(names):
             targets[name] = _resolve(name)
         except (ImportError, AttributeError):  # not installed here: nothing to call
             continue
-    codes = {f.__code__: n for n, f in targets.items() if hasattr(f, "__code__")}
+    codes = {_signature(f.__code__): n for n, f in targets.items() if hasattr(f, "__code__")}
     builtins = {f: n for n, f in targets.items() if not hasattr(f, "__code__")}
     return codes, builtins
+
+
+@functools.lru_cache(maxsize=4096)
+def _signature(code) -> tuple:
+    """What a function's code does, not where it was written: a copy of a course function
+    (a lesson's ``#@save`` cell, pasted into a notebook) has the same signature."""
+    consts = tuple(_signature(c) if inspect.iscode(c) else (type(c).__name__, repr(c))
+                   for c in code.co_consts)
+    return code.co_code, code.co_names, code.co_varnames, code.co_argcount, consts
 
 
 def _guarded(answer, returns: bool, without=()):
@@ -119,8 +128,8 @@ def _guarded(answer, returns: bool, without=()):
         called: list[str] = []
 
         def profile(frame, event, arg):
-            if event == "call" and frame.f_code in codes:
-                called.append(codes[frame.f_code])
+            if event == "call" and (found := codes.get(_signature(frame.f_code))):
+                called.append(found)
             elif event == "c_call" and arg in builtins:
                 called.append(builtins[arg])
 
@@ -147,7 +156,8 @@ def _guarded(answer, returns: bool, without=()):
     return call
 
 
-def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = ()):
+def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = (),
+            prediction: bool = False):
     """Turn ``func(answer)`` into a checker with the contract above.
 
     ``func`` raises :class:`Hint` for a wrong answer and returns a short note on what was
@@ -156,24 +166,35 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = ()):
     (``@checker(returns=False)``) is for exercises whose function changes its argument in
     place and may return None. ``without`` names the functions (``"course.ops.pool2d"``)
     that would answer the exercise: a student's function that calls one gets a hint.
+    ``prediction=True`` is for "predict, then run": in a notebook, the names passed must
+    have been assigned values written by hand (``course.check.predictions``).
     """
     if func is None:
-        return functools.partial(checker, returns=returns, without=without)
+        return functools.partial(checker, returns=returns, without=without,
+                                 prediction=prediction)
 
     @functools.wraps(func)
     def wrapper(answer, *args, strict: bool | None = None, **kwargs):
         name = getattr(answer, "__name__", func.__name__)
+        written = None
+        if prediction:
+            from course.check import predictions
+
+            written = predictions.sources(predictions.notebook_cells(), func.__name__)
         if folder := settings.folder(ANSWERS_VAR, None):  # graded elsewhere (course.check.judge)
             from course.check import answers
 
             lesson = func.__module__.rsplit(".", 1)[-1]
-            answers.record(folder, f"{lesson}.{func.__name__}", answer, args, kwargs, name)
+            answers.record(folder, f"{lesson}.{func.__name__}", answer, args, kwargs, name,
+                           written)
             verdict = Verdict(False, f"{name}: recorded for grading")
             print(verdict.line)
             return verdict
         try:
             if answer is Ellipsis:  # the stub of a value exercise: `size = ...`
                 raise NotImplementedError
+            if written is not None:
+                by_hand(written)
             note = func(_guarded(answer, returns, without), *args, **kwargs)
             verdict = Verdict(True, f"{name}: correct - {note}")
         except NotImplementedError:
@@ -188,4 +209,17 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = ()):
             raise AssertionError(verdict.line)
         return verdict
 
+    wrapper.prediction = prediction
     return wrapper
+
+
+def by_hand(written: dict) -> None:
+    """A hint unless every name of a prediction was assigned values written by hand."""
+    from course.check import predictions
+
+    try:
+        predictions.evaluate(written)
+    except predictions.NotLiteral as why:
+        raise Hint(f"a prediction is values you write, not code that computes them ({why}): "
+                   "write the numbers (arithmetic between numbers is fine), then run the "
+                   "cells below to compare") from None

@@ -20,7 +20,7 @@ import signal
 import sys
 from pathlib import Path
 
-from course.check import answers, screen
+from course.check import answers, predictions, screen
 
 DEFAULT_TIMEOUT_S = 60
 
@@ -80,11 +80,23 @@ def judge_one(record: dict, timeout: int = DEFAULT_TIMEOUT_S) -> str:
     check = getattr(importlib.import_module(f"course.check.{module}"), name)
     shown = record.get("name") or name
     try:
-        answer = _value(record["answer"])
+        answer = answers.decode(record["answer"])
+        if answer is Ellipsis:  # the stub of a value exercise: not attempted
+            return check(Ellipsis, strict=False).line
+        if getattr(check, "prediction", False):  # the value as written, not as computed
+            if record.get("prediction") is None:
+                return (f"{shown}: not yet - no prediction written by hand was found before "
+                        "the checker cell")
+            answer = predictions.evaluate(record["prediction"])
+        elif isinstance(answer, answers.Bundle):
+            answer = function(answer)
         extras = [_value(e) for e in record["extras"]]
         options = {k: _value(v) for k, v in record.get("options", {}).items()}
     except screen.Refused as why:
         return f"{shown}: not yet - the grade does not run this answer: {why}"
+    except predictions.NotLiteral as why:
+        return (f"{shown}: not yet - a prediction is values you write, not code that computes "
+                f"them ({why})")
     for value in (answer, *extras, *options.values()):
         if isinstance(value, answers.UnsupportedAnswer):
             return (f"{shown}: not yet - you gave {value.what}, which is not an answer the grade "

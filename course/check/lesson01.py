@@ -128,7 +128,7 @@ def mystery_panels(image):
                          MYSTERY_KERNELS[letter]) for letter in _PANELS]
 
 
-@checker
+@checker(prediction=True)
 def kernel_panels(answer):
     """``answer``: the panel numbers (1-4) that show kernels A, B, C and D, in that order."""
     letters = list(MYSTERY_KERNELS)

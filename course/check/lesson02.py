@@ -1,7 +1,5 @@
 """Checkers for lesson 02 (convolution arithmetic)."""
 
-import re
-
 import numpy as np
 
 from course import ops
@@ -100,11 +98,6 @@ def torch_to_keras_kernel(answer):
 STACK_INPUT = (32, 32, 3)
 STACK = [(16, 3, 2, "same", 1), (32, 3, 1, "valid", 2), (8, 1, 1, "valid", 1),
          (24, 3, 2, "valid", 1), (10, 3, 2, "same", 1)]
-# what answers the exercise for the student: the course's formulas and Keras' own shapes
-_ANSWERING = re.compile(r"\b(output_size|conv_params|compute_output_shape|count_params|summary)"
-                        r"\s*\(|\.(output_shape)\b|\bimport\b.*\b(output_size|conv_params)\b")
-
-
 def _layer_settings(layer):
     config = layer.get_config()
     return (type(layer).__name__, config.get("filters"), tuple(config.get("kernel_size", ())),
@@ -116,24 +109,6 @@ def _layer_settings(layer):
 def _describe(filters, f, s, padding, d):
     extra = "".join([f", stride {s}" if s > 1 else "", f", dilation {d}" if d > 1 else ""])
     return f"{filters} filters {f}x{f}{extra}, '{padding}'"
-
-
-def _cell_calls(name):
-    """In IPython, what in the student's last cell that assigns ``name`` would answer the
-    exercise for them (None when nothing does, or outside IPython)."""
-    try:
-        import IPython
-    except ImportError:
-        return None
-    shell = IPython.get_ipython()
-    cells = shell.user_ns.get("In", []) if shell is not None else []
-    assigns = re.compile(rf"^\s*{name}\s*=(?!=)", re.MULTILINE)
-    for source in reversed(cells):
-        if isinstance(source, str) and assigns.search(source):
-            code = re.sub(r"#.*", "", source)  # what a comment says is not a call
-            found = _ANSWERING.search(code)
-            return next(group for group in found.groups() if group) if found else None
-    return None
 
 
 def _size_hint(n, f, s, padding, d, got):
@@ -179,7 +154,7 @@ def _params_hint(f, c_in, k, d, got, channels_seen):
     return "a layer of K filters of F x F on C_in channels has (F * F * C_in + 1) * K parameters"
 
 
-@checker
+@checker(prediction=True)
 def stack_shapes(answer, stack):
     """``answer``: for each layer of ``stack`` (the lesson's), the predicted (height, width,
     channels, parameters) on a 32x32x3 input; compared with what Keras builds."""
@@ -188,10 +163,6 @@ def stack_shapes(answer, stack):
             or [_layer_settings(layer) for layer in stack] != settings):
         raise Hint("`stack` is not the lesson's stack of five layers any more: run its cell "
                    "again as it was, then predict for that")
-    if used := _cell_calls("stack_shapes"):
-        raise Hint(f"your stack_shapes cell uses `{used}`, which answers the exercise for you: "
-                   "predict the numbers yourself (the point is to find where your prediction "
-                   "and Keras differ)")
     form = "one tuple (height, width, channels, parameters) per layer"
     if isinstance(answer, str) or not hasattr(answer, "__len__") or len(answer) != len(stack):
         raise Hint(f"give a list of {len(stack)} tuples, {form}, in the stack's order")

@@ -154,7 +154,7 @@ def _shift_right(x, pixels=1):
     return out
 
 
-@checker
+@checker(prediction=True)
 def pooled_after_shift(answer):
     """``answer``: the 2x2 max pooling (stride 2) of SHIFT_MAP shifted right by one pixel."""
     try:

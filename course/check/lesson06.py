@@ -149,7 +149,7 @@ def _pair_of_counts(answer, name, what):
 NAIVE = (64, 0, 128, 0, 32, 0)  # the naive module of section 4: no 1x1 reductions
 
 
-@checker
+@checker(prediction=True)
 def naive_stack(answer):
     """``answer = (channels, params)``: what the third of three stacked naive modules outputs,
     and its parameters; measured by building the stack."""

@@ -206,7 +206,7 @@ def _shortcut_counts(depth):
             sum(layer.filters for layer in projections))
 
 
-@checker
+@checker(prediction=True)
 def shortcut_params(answer):
     """``answer = (extra at depth 20, extra at depth 56)``: how many more parameters
     ``resnet_stack(depth)`` has than ``resnet_stack(depth, residual=False)``; measured."""

@@ -136,7 +136,7 @@ def _unfreeze(base, prefixes, batch_norm):
             batch_norm or not isinstance(layer, keras.layers.BatchNormalization)))
 
 
-@checker
+@checker(prediction=True)
 def s3_trainable(answer):
     """``answer = (s3 convolutions, s3 convolutions and BatchNormalization)``: the trainable
     parameters of the every-stage classifier with only stage s3 unfrozen; measured."""

@@ -143,7 +143,7 @@ def _number(value, what):
     return float(value)
 
 
-@checker
+@checker(prediction=True)
 def gradcam_weight_ratio(answer):
     """``answer``: the predicted w_k / W[k, c] for relu5 -> GAP -> Dense: 1 / 49."""
     got = _number(answer, "predicted_ratio")

@@ -210,7 +210,7 @@ def _node_set(value):
     return set(nodes)
 
 
-@checker
+@checker(prediction=True)
 def gcn_reach(answer):
     """``answer``: the nodes whose outputs change after two GCN layers when node 3's
     features change: those within two hops of it, node 3 included."""

@@ -244,7 +244,7 @@ def _epoch_number(value, name):
     return int(value)
 
 
-@checker
+@checker(prediction=True)
 def early_stopping_prediction(answer):
     """``answer``: (predicted_stop, predicted_restored) for SCRIPTED_LOSSES under
     EarlyStopping(patience=3, min_delta=0.01, restore_best_weights=True)."""
