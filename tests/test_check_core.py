@@ -63,3 +63,42 @@ def test_a_bug_in_the_checker_is_not_blamed_on_the_student(capsys):
     with pytest.raises(KeyError, match="a checker bug"):
         buggy(lambda x: x)
     assert "your code raised" not in capsys.readouterr().out
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+
+class EqualInt(int):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = int.__hash__
+
+
+@pytest.mark.parametrize("returned, hint", [
+    (lambda x: AlwaysEqual(), "you returned an object of type AlwaysEqual; return plain values"),
+    (lambda x: EqualInt(x), "for 1 you returned 1"),  # its plain value, not its __eq__
+    (lambda x: __import__("numpy").array([AlwaysEqual()]), "an array of Python objects"),
+])
+def test_an_answer_cannot_pass_by_redefining_equality(returned, hint, capsys, monkeypatch):
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    assert not double(returned)
+    assert hint in capsys.readouterr().out
+
+
+def test_numpy_scalars_and_tensors_arrive_as_plain_numbers_and_arrays():
+    import numpy as np
+
+    from course.check.core import plain
+
+    assert type(plain(np.int64(3))) is int and type(plain(np.float32(0.5))) is float
+    assert plain((np.int8(1), [np.bool_(True)])) == (1, [True])
+    assert type(plain(np.ma.masked_array([1, 2]))) is np.ndarray

@@ -39,6 +39,41 @@ def numbers(value, what: str) -> tuple:
     return tuple(value)
 
 
+def plain(value, depth: int = 0):
+    """A student's value as plain data: Python numbers, strings, tuples, lists and dicts of
+    them and NumPy arrays (a NumPy scalar becomes a Python number, a subclass of ``int`` or
+    of ``np.ndarray`` its plain value, a tensor an array). Keras objects pass as they are;
+    anything else, such as an object with its own ``__eq__``, is a :class:`Hint`."""
+    import numpy as np
+
+    if value is None or isinstance(value, bool):
+        return value if value is None else bool(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, int):
+        return int.__index__(value)  # a subclass's plain value: its own __eq__ is gone
+    if isinstance(value, float):
+        return float.__float__(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    module = type(value).__module__.split(".")[0]
+    if isinstance(value, np.ndarray) or (
+            module in ("tensorflow", "jax", "jaxlib", "torch") and hasattr(value, "shape")):
+        array = np.asarray(value)
+        if array.dtype == object:
+            raise Hint("you returned an array of Python objects; return an array of numbers")
+        return array
+    if isinstance(value, tuple | list) and depth < 20:
+        items = [plain(v, depth + 1) for v in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, dict) and depth < 20:
+        return {plain(k, depth + 1): plain(v, depth + 1) for k, v in value.items()}
+    if module == "keras":
+        return value
+    raise Hint(f"you returned an object of type {type(value).__name__}; return plain values "
+               "(numbers, tuples, lists or a NumPy array)")
+
+
 def keras_model(value, what: str = "a keras.Model"):
     """A returned model, or a Hint that says what was returned instead."""
     import keras
@@ -151,7 +186,7 @@ def _guarded(answer, returns: bool, without=()):
                        "you: write it yourself, the point is to see how it works")
         if result is None and returns:
             raise Hint(f"{answer.__name__} returned None: is its `return` missing?")
-        return result
+        return plain(result)
 
     return call
 
