@@ -5,92 +5,167 @@ import numpy as np
 from course import ops
 from course.check.core import Hint, checker, numbers
 
-# (h, w, f, k, stride, padding): the notes' examples and a non-square one
-SHAPE_CASES = [(28, 28, 4, 64, 2, 1), (32, 32, 5, 10, 1, 2), (5, 5, 3, 1, 1, 0),
-               (28, 28, 5, 5, 1, 0), (30, 20, 3, 8, 1, 1)]
+# Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
+# call (a table of answers cannot pass). Cases are (h, w, f, k, stride, padding).
+SHAPE_EDGES = [(28, 28, 4, 64, 2, 1), (32, 32, 5, 10, 1, 2), (30, 20, 3, 8, 1, 1),
+               (27, 27, 3, 4, 2, 0), (29, 17, 5, 6, 3, 1), (7, 7, 1, 3, 2, 0), (5, 9, 3, 1, 1, 0)]
+# Keras and the course's own formula answer these exercises for the student
+SHAPE_SHORTCUTS = ("course.ops.output_size", "keras.layers.Conv2D.compute_output_shape",
+                   "keras.ops.conv", "keras.ops.conv_transpose")
+PARAM_SHORTCUTS = ("course.ops.conv_params", "keras.layers.Layer.count_params",
+                   "keras.layers.Conv2D.build")
 
 
 def _fmt(shape):
-    return "x".join(str(int(v)) for v in shape)
+    return "x".join(str(v) for v in shape)
 
 
-@checker(without=("course.ops.output_size",))
+def _whole(value, what: str, case: str) -> int:
+    """``value`` as an int, or a hint that says what it was (never a crash)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        shown = f"a {type(value).__name__}" if not isinstance(value, np.ndarray) else (
+            f"an array of shape {value.shape}")
+        raise Hint(f"for {case} you gave {shown} as {what}; give a plain whole number (an int)")
+    if isinstance(value, float):
+        raise Hint(f"for {case} {what} is the float {value!r}; sizes and counts are whole "
+                   "numbers: `//` divides and rounds down to an int, `/` gives a float")
+    return value
+
+
+def _shape_cases(rng):
+    cases = []
+    while len(cases) < 12:
+        h, w = (int(v) for v in rng.integers(1, 65, 2))
+        f, k, s, p = (int(rng.integers(1, 8)), int(rng.integers(1, 129)),
+                      int(rng.integers(1, 5)), int(rng.integers(0, 4)))
+        if f <= min(h, w) + 2 * p:
+            cases.append((h, w, f, k, s, p))
+    return cases
+
+
+@checker(without=SHAPE_SHORTCUTS)
 def conv_output_shape(answer):
     """``answer(h, w, f, k, stride, padding)`` -> (h_out, w_out, k)."""
-    for h, w, f, k, s, p in SHAPE_CASES:
-        expected = (ops.output_size(h, f, s, p), ops.output_size(w, f, s, p), k)
+    cases = SHAPE_EDGES + _shape_cases(np.random.default_rng())
+    for h, w, f, k, s, p in cases:
+        case = f"a {h}x{w} input, {k} filters {f}x{f}, stride {s}, padding {p}"
         got = numbers(answer(h, w, f, k, stride=s, padding=p), "(height, width, channels)")
+        if len(got) != 3:
+            raise Hint(f"for {case} you returned {len(got)} value(s); return three: (height, "
+                       "width, channels)")
+        got = tuple(_whole(v, "a size", case) for v in got)
+        expected = (ops.output_size(h, f, s, p, strict=False),
+                    ops.output_size(w, f, s, p, strict=False), k)
         if got == expected:
             continue
-        case = f"a {h}x{w} input, {k} filters {f}x{f}, stride {s}, padding {p}"
-        if len(got) != 3:
-            raise Hint(f"for {case} you returned {len(got)} numbers; return (height, width, "
-                       "channels)")
         if got[2] != k:
             raise Hint(f"for {case} the channels are {got[2]}: the output has one channel per "
                        "filter")
         if got[:2] == (h, w) and (h, w) != expected[:2]:
-            raise Hint(f"expected {_fmt(expected)}, got {_fmt(got)}: a {f}x{f} kernel with "
-                       f"padding {p} and stride {s} does not keep the size")
+            raise Hint(f"for {case} you kept the input size: a {f}x{f} kernel with padding {p} "
+                       f"and stride {s} does not")
+        if (h - w) and got[0] == got[1]:
+            raise Hint(f"for {case} height and width came out equal: each axis has its own "
+                       "size")
+        span = [n - f + 2 * p for n in (h, w)]
+        if s > 1 and any(x % s for x in span) and got[:2] == tuple(
+                -(-x // s) + 1 for x in span):
+            raise Hint(f"for {case} you rounded up: when (N - F + 2P) / S is not whole, the "
+                       "last window would stick out past the padding, so it is dropped")
         hint = "check the padding (2P: both sides)" if s == 1 else "check the stride and padding"
         raise Hint(f"expected {_fmt(expected)}, got {_fmt(got)} for {case}: {hint}")
-    return f"right on {len(SHAPE_CASES)} layers, the notes' examples included"
+    return (f"right on {len(cases)} layers ({len(SHAPE_EDGES)} edge cases, the rest drawn at "
+            "random), uneven strides and non-square inputs included")
 
 
-@checker(without=("course.ops.conv_params",))
+@checker(without=PARAM_SHORTCUTS)
 def conv_param_count(answer):
     """``answer(f, c_in, k, bias=True)`` -> the layer's parameter count."""
-    for f, c_in, k in [(5, 3, 1), (5, 3, 10), (3, 64, 128), (1, 192, 16)]:
+    rng = np.random.default_rng()
+    cases = [(5, 3, 1), (5, 3, 10), (3, 64, 128), (1, 192, 16), (7, 1, 3)] + [
+        (int(rng.integers(1, 8)), int(rng.integers(1, 257)), int(rng.integers(1, 257)))
+        for _ in range(8)]
+    for f, c_in, k in cases:
         for bias in (True, False):
+            case = f"{k} filters of {f}x{f} on {c_in} channels (bias={bias})"
+            got = _whole(answer(f, c_in, k, bias=bias), "your count", case)
             expected = ops.conv_params(f, c_in, k, bias=bias)
-            got = answer(f, c_in, k, bias=bias)
             if got == expected:
                 continue
-            case = f"{k} filters of {f}x{f} on {c_in} channels (bias={bias})"
             if bias and got == ops.conv_params(f, c_in, k, bias=False):
                 raise Hint(f"for {case} you forgot the bias: one per filter")
+            if not bias and got == ops.conv_params(f, c_in, k, bias=True):
+                raise Hint(f"for {case} you counted biases although bias=False")
             if got == (f * f + int(bias)) * k:
                 raise Hint(f"for {case}: each filter has weights for every input channel")
             if bias and got == f * f * c_in * k + 1:
                 raise Hint(f"for {case}: there is one bias per filter, not one per layer")
-            raise Hint(f"for {case} you returned {got}")
-    return "right for 8 layers, with and without bias"
+            if got == (f * c_in + int(bias)) * k:
+                raise Hint(f"for {case}: a filter is {f}x{f}, two dimensions")
+            raise Hint(f"for {case} you returned {got:,}: count the weights of one filter, "
+                       "then multiply by the filters")
+    return f"right for {len(cases) * 2} layers, with and without bias, the rest drawn at random"
 
 
-@checker(without=("course.ops.pad",))
+def _same(n, f, s):
+    total = max((-(-n // s) - 1) * s + f - n, 0)
+    return total // 2, total - total // 2
+
+
+@checker(without=("course.ops.pad", "keras.layers.ZeroPadding2D.call"))
 def same_padding(answer):
     """``answer(n, f, stride)`` -> (before, after) like TensorFlow's 'same'."""
-    for n, f, s in [(28, 3, 1), (28, 4, 1), (28, 5, 1), (28, 3, 2), (27, 4, 2), (7, 1, 1),
-                    (5, 7, 3)]:
-        out = -(-n // s)
-        total = max((out - 1) * s + f - n, 0)
-        expected = (total // 2, total - total // 2)
-        got = tuple(int(v) for v in numbers(answer(n, f, stride=s), "(before, after)"))
+    rng = np.random.default_rng()
+    edges = [(28, 3, 1), (28, 4, 1), (28, 5, 1), (28, 3, 2), (27, 4, 2), (7, 1, 1), (5, 7, 3),
+             (28, 1, 2), (10, 2, 4), (1, 3, 1)]  # kernels shorter than the stride: no padding
+    cases = edges + [(int(rng.integers(1, 100)), int(rng.integers(1, 12)),
+                      int(rng.integers(1, 6))) for _ in range(12)]
+    for n, f, s in cases:
+        case = f"n={n}, f={f}, stride={s}"
+        got = numbers(answer(n, f, stride=s), "(before, after)")
+        if len(got) != 2:
+            raise Hint(f"{case}: you returned {len(got)} value(s); return two: (before, after)")
+        got = tuple(_whole(v, "a padding", case) for v in got)
+        expected, out = _same(n, f, s), -(-n // s)
         if got == expected:
             continue
+        if min(got) < 0:
+            raise Hint(f"{case}: you returned a negative padding {got}: when the windows "
+                       "already cover the input, 'same' adds nothing")
         if got == expected[::-1]:
-            raise Hint(f"n={n}, f={f}, stride={s}: the odd extra pixel goes after "
-                       "(bottom/right), not before")
-        if sum(got) != total:
-            raise Hint(f"n={n}, f={f}, stride={s}: your padding adds {sum(got)} pixels; 'same' "
-                       f"needs the output to be ceil(n/stride) = {out} positions")
-        raise Hint(f"n={n}, f={f}, stride={s}: split the padding as evenly as possible")
-    return "right for 7 cases, odd totals and strides included"
+            raise Hint(f"{case}: the odd extra pixel goes after (bottom/right), not before")
+        if sum(got) != sum(expected):
+            raise Hint(f"{case}: your padding adds {sum(got)} pixels, but 'same' adds only what "
+                       f"its ceil(n/stride) = {out} windows need to fit")
+        raise Hint(f"{case}: split the padding as evenly as possible")
+    return (f"right for {len(cases)} cases: odd totals, strides, kernels shorter than the "
+            "stride, and the rest drawn at random")
 
 
 @checker
 def torch_to_keras_kernel(answer):
     """``answer(w)``: (out, in, kh, kw) -> (kh, kw, in, out)."""
-    w = np.arange(4 * 3 * 2 * 5).reshape(4, 3, 2, 5)  # all axes different
-    got = np.asarray(answer(w))
-    expected = w.transpose(2, 3, 1, 0)
-    if got.shape != expected.shape:
-        raise Hint(f"for a PyTorch weight {w.shape} (out, in, kh, kw) you returned shape "
-                   f"{got.shape}; Keras wants (kh, kw, in, out) = {expected.shape}")
-    if not np.array_equal(got, expected):
-        raise Hint("the shape is right but the values are not where they belong: transpose "
-                   "the axes rather than reshape")
-    return "a (4, 3, 2, 5) weight lands in (2, 5, 3, 4) with every value in place"
+    rng = np.random.default_rng()
+    sizes = rng.choice(np.arange(1, 9), 4, replace=False) + 1  # four different sizes
+    for shape in [(4, 3, 2, 5), tuple(int(v) for v in sizes)]:
+        w = rng.standard_normal(shape).astype(np.float32)
+        original = w.copy()
+        got = answer(w)
+        if not isinstance(got, np.ndarray):
+            raise Hint(f"for a weight of shape {shape} you returned {type(got).__name__}; "
+                       "return a NumPy array")
+        expected = original.transpose(2, 3, 1, 0)
+        if not np.array_equal(w, original):
+            raise Hint("your function changed the weight it was given: build a new array")
+        if got.shape != expected.shape:
+            raise Hint(f"for a PyTorch weight {shape} (out, in, kh, kw) you returned shape "
+                       f"{got.shape}; Keras wants (kh, kw, in, out)")
+        if got.dtype != w.dtype:
+            raise Hint(f"you returned {got.dtype} for a {w.dtype} weight: keep its dtype")
+        if not np.array_equal(got, expected):
+            raise Hint("the shape is right but the values are not where they belong: transpose "
+                       "the axes rather than reshape")
+    return "weights of two shapes land in place, every value and the dtype kept"
 
 
 # Exercise 2.5: the layer stack whose shapes and parameters the student predicts, as
