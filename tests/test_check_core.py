@@ -102,3 +102,20 @@ def test_numpy_scalars_and_tensors_arrive_as_plain_numbers_and_arrays():
     assert type(plain(np.int64(3))) is int and type(plain(np.float32(0.5))) is float
     assert plain((np.int8(1), [np.bool_(True)])) == (1, [True])
     assert type(plain(np.ma.masked_array([1, 2]))) is np.ndarray
+
+
+def test_hints_stop_after_a_few_different_tries_where_answers_are_few(capsys, monkeypatch):
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+
+    @checker(prediction=True, tries=2)
+    def pick(answer):
+        if answer != 3:
+            raise Hint("look again at the third panel")
+        return "right"
+
+    for guess in (1, 1, 2):
+        assert not pick(guess)
+    assert capsys.readouterr().out.count("look again") == 3  # the same wrong guess again
+    assert not pick(4)
+    assert "3 different answers tried (hints stop after 2)" in capsys.readouterr().out
+    assert pick(3)

@@ -74,6 +74,21 @@ def plain(value, depth: int = 0):
                "(numbers, tuples, lists or a NumPy array)")
 
 
+def whole(value, what: str, case: str) -> int:
+    """``value`` as an int, or a :class:`Hint` saying what it was (``what``: "a size"; ``case``:
+    the inputs it was returned for)."""
+    import numpy as np
+
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        shown = f"a {type(value).__name__}" if not isinstance(value, np.ndarray) else (
+            f"an array of shape {value.shape}")
+        raise Hint(f"for {case} you gave {shown} as {what}; give a plain whole number (an int)")
+    if isinstance(value, float):
+        raise Hint(f"for {case} {what} is the float {value!r}; sizes and counts are whole "
+                   "numbers: `//` divides and rounds down to an int, `/` gives a float")
+    return value
+
+
 def keras_model(value, what: str = "a keras.Model"):
     """A returned model, or a Hint that says what was returned instead."""
     import keras
@@ -192,7 +207,7 @@ def _guarded(answer, returns: bool, without=()):
 
 
 def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = (),
-            prediction: bool = False):
+            prediction: bool = False, tries: int | None = None):
     """Turn ``func(answer)`` into a checker with the contract above.
 
     ``func`` raises :class:`Hint` for a wrong answer and returns a short note on what was
@@ -202,11 +217,14 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = (),
     place and may return None. ``without`` names the functions (``"course.ops.pool2d"``)
     that would answer the exercise: a student's function that calls one gets a hint.
     ``prediction=True`` is for "predict, then run": in a notebook, the names passed must
-    have been assigned values written by hand (``course.check.predictions``).
+    have been assigned values written by hand (``course.check.predictions``). ``tries``
+    limits the different wrong answers that get a hint, where the possible answers are few
+    enough to try them all.
     """
     if func is None:
         return functools.partial(checker, returns=returns, without=without,
-                                 prediction=prediction)
+                                 prediction=prediction, tries=tries)
+    tried: set[str] = set()
 
     @functools.wraps(func)
     def wrapper(answer, *args, strict: bool | None = None, **kwargs):
@@ -239,6 +257,13 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = (),
             verdict = Verdict(False, f"{name}: not yet - {hint}")
         except StudentError as raised:  # say what the student's code raised, where to look
             verdict = Verdict(False, f"{name}: your code raised {raised}")
+        if tries and not verdict and "not yet - " in verdict.line:
+            tried.add(repr(answer))
+            if len(tried) > tries:
+                verdict = Verdict(False, f"{name}: not yet - {len(tried)} different answers tried "
+                                         f"(hints stop after {tries}): run the cells below to "
+                                         "see what happens, then find where your reasoning "
+                                         "and the result part")
         print(verdict.line)
         if not verdict and (grading() if strict is None else strict):
             raise AssertionError(verdict.line)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from course import ops
-from course.check.core import Hint, checker, numbers
+from course.check.core import Hint, checker, numbers, whole
 
 # Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
 # call (a table of answers cannot pass). Cases are (h, w, f, k, stride, padding).
@@ -18,18 +18,6 @@ PARAM_SHORTCUTS = ("course.ops.conv_params", "keras.layers.Layer.count_params",
 
 def _fmt(shape):
     return "x".join(str(v) for v in shape)
-
-
-def _whole(value, what: str, case: str) -> int:
-    """``value`` as an int, or a hint that says what it was (never a crash)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        shown = f"a {type(value).__name__}" if not isinstance(value, np.ndarray) else (
-            f"an array of shape {value.shape}")
-        raise Hint(f"for {case} you gave {shown} as {what}; give a plain whole number (an int)")
-    if isinstance(value, float):
-        raise Hint(f"for {case} {what} is the float {value!r}; sizes and counts are whole "
-                   "numbers: `//` divides and rounds down to an int, `/` gives a float")
-    return value
 
 
 def _shape_cases(rng):
@@ -53,7 +41,7 @@ def conv_output_shape(answer):
         if len(got) != 3:
             raise Hint(f"for {case} you returned {len(got)} value(s); return three: (height, "
                        "width, channels)")
-        got = tuple(_whole(v, "a size", case) for v in got)
+        got = tuple(whole(v, "a size", case) for v in got)
         expected = (ops.output_size(h, f, s, p, strict=False),
                     ops.output_size(w, f, s, p, strict=False), k)
         if got == expected:
@@ -88,7 +76,7 @@ def conv_param_count(answer):
     for f, c_in, k in cases:
         for bias in (True, False):
             case = f"{k} filters of {f}x{f} on {c_in} channels (bias={bias})"
-            got = _whole(answer(f, c_in, k, bias=bias), "your count", case)
+            got = whole(answer(f, c_in, k, bias=bias), "your count", case)
             expected = ops.conv_params(f, c_in, k, bias=bias)
             if got == expected:
                 continue
@@ -125,7 +113,7 @@ def same_padding(answer):
         got = numbers(answer(n, f, stride=s), "(before, after)")
         if len(got) != 2:
             raise Hint(f"{case}: you returned {len(got)} value(s); return two: (before, after)")
-        got = tuple(_whole(v, "a padding", case) for v in got)
+        got = tuple(whole(v, "a padding", case) for v in got)
         expected, out = _same(n, f, s), -(-n // s)
         if got == expected:
             continue
