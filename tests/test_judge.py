@@ -182,3 +182,12 @@ def test_a_notebook_copy_of_the_reference_is_caught_like_the_reference(tmp_path,
     record = recorded("lesson02.conv_output_shape", answer, tmp_path)
     assert "def output_size(" in record["answer"]["function"]["source"]  # carried as a copy
     assert "calls `ops.output_size`" in judge.judge_one(record)
+
+
+def test_a_prediction_left_at_its_stub_is_not_attempted(tmp_path):
+    call = "course.check.lesson11.early_stopping_prediction((stop, restored))"
+    written = predictions.sources(["stop = ...\nrestored = ...", call],
+                                  "early_stopping_prediction")
+    path = answers.record(tmp_path, "lesson11.early_stopping_prediction", (..., ...), (), {},
+                          "early_stopping_prediction", written)
+    assert "not attempted yet" in judge.judge_one(json.loads(path.read_text()))
