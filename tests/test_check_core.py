@@ -119,3 +119,25 @@ def test_hints_stop_after_a_few_different_tries_where_answers_are_few(capsys, mo
     assert not pick(4)
     assert "3 different answers tried (hints stop after 2)" in capsys.readouterr().out
     assert pick(3)
+
+
+def test_an_answer_that_switches_the_watch_off_is_told_so(capsys, monkeypatch):
+    import sys
+
+    from course import ops
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+
+    @checker(without=("course.ops.output_size",))
+    def size(answer):
+        if answer(28, 5) != 24:
+            raise Hint("not 24")
+        return "right"
+
+    def sneaky(n, f):
+        sys.setprofile(None)
+        return ops.output_size(n, f)
+
+    assert not size(sneaky)
+    assert "switches off the checker's watch" in capsys.readouterr().out
+    assert sys.getprofile() is None  # the hook is gone after the call, as before it

@@ -193,8 +193,12 @@ def _guarded(answer, returns: bool, without=()):
         except Exception as error:
             raise StudentError(error) from error
         finally:
+            switched_off = without and sys.getprofile() is not profile
             if without:
                 sys.setprofile(previous)
+        if switched_off:
+            raise Hint(f"{answer.__name__} switches off the checker's watch (sys.setprofile), "
+                       "so the checker cannot tell what it calls: leave the profiler alone")
         if called:
             shown = ".".join(called[0].split(".")[-2:])
             raise Hint(f"{answer.__name__} calls `{shown}`, which answers the exercise for "
