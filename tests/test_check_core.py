@@ -141,3 +141,20 @@ def test_an_answer_that_switches_the_watch_off_is_told_so(capsys, monkeypatch):
     assert not size(sneaky)
     assert "switches off the checker's watch" in capsys.readouterr().out
     assert sys.getprofile() is None  # the hook is gone after the call, as before it
+
+
+def test_a_shortcut_is_named_even_when_the_answer_then_fails(capsys, monkeypatch):
+    from course import ops
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+
+    @checker(without=("course.ops.output_size",))
+    def size(answer):
+        answer(28, 5)
+        return "right"
+
+    def shortcut_then_crash(n, f):
+        return ops.output_size(n, f) + "x"
+
+    assert not size(shortcut_then_crash)
+    assert "calls `ops.output_size`" in capsys.readouterr().out

@@ -17,15 +17,16 @@ def run(checker, answer, capsys):
 
 
 @pytest.mark.parametrize("checker, right, wrong, hint", [
-    (lesson01.box_kernel, lambda n: np.full((n, n), 1 / n**2), lambda n: np.ones((n, n)),
-     "sum to 1"),
-    (lesson01.correlate_at, lambda im, k, i, j: (im[i:i + 2, j:j + 3] * k).sum(),
-     lambda im, k, i, j: (im[i:i + 2, j:j + 3] * k[::-1, ::-1]).sum(), "convolution"),
+    (lesson01.box_kernel, lambda n: np.full((n, n), 1 / n**2, np.float32),
+     lambda n: np.ones((n, n), np.float32), "sum to 1"),
+    (lesson01.correlate_at, lambda im, k, i, j: (im[i:i + len(k), j:j + len(k[0])] * k).sum(),
+     lambda im, k, i, j: (im[i:i + len(k), j:j + len(k[0])] * k[::-1, ::-1]).sum(),
+     "convolution"),
     (lesson01.edge_magnitude,
      lambda im: np.hypot(ops.correlate2d(im, filters.SOBEL_X, padding="same"),
                          ops.correlate2d(im, filters.SOBEL_Y, padding="same")),
      lambda im: np.hypot(ops.correlate2d(im, filters.SOBEL_X),
-                         ops.correlate2d(im, filters.SOBEL_Y)), "padding='same'"),
+                         ops.correlate2d(im, filters.SOBEL_Y)), "keeps the image's size"),
     (lesson01.to_convolution_kernel, lambda k: k[::-1, ::-1], lambda k: k.T, "180 degrees"),
     (lesson02.conv_output_shape,
      lambda h, w, f, k, stride=1, padding=0: ((h - f + 2 * padding) // stride + 1,

@@ -67,11 +67,20 @@ def test_brighten(wrong, hint, capsys):
     assert not ok and " not yet - " in out and hint in out, out
 
 
-def test_brighten_tries_both_edges_and_both_directions():
-    amounts = {amount for _, amount in lesson00._BRIGHTEN_CASES}
-    pixels = np.concatenate([images.ravel() for images, _ in lesson00._BRIGHTEN_CASES])
+def test_brighten_tries_both_edges_and_both_directions(capsys):
+    seen = []
+
+    def spy(images, amount):
+        seen.append((images.copy(), amount))
+        return brighten_right(images, amount)
+
+    assert said(lesson00.brighten, spy, capsys)[0]
+    amounts = {amount for _, amount in seen}
+    pixels = np.concatenate([images.ravel() for images, _ in seen])
     assert {0, 255} <= set(pixels.tolist()) and min(amounts) < 0 < max(amounts)
-    assert all(images.dtype == np.uint8 for images, _ in lesson00._BRIGHTEN_CASES)
+    assert {-255, 255} <= amounts, "the extremes of the amount"
+    assert all(images.dtype == np.uint8 for images, _ in seen)
+    assert {images.ndim for images, _ in seen} >= {1, 3, 4}, "a batch and colour images"
 
 
 # --- 1.5 kernel_panels (predict, then run) ------------------------------------------------
@@ -117,14 +126,23 @@ def swapped(answer, a, b):
     return tuple(answer)
 
 
+@pytest.fixture(autouse=True)
+def fresh_tries():
+    """kernel_panels stops hinting after three different wrong answers: each test starts
+    afresh."""
+    check = lesson01.kernel_panels
+    tried = dict(zip(check.__code__.co_freevars, check.__closure__, strict=True))["tried"]
+    tried.cell_contents.clear()
+
+
 @pytest.mark.parametrize("change, hint", [
-    (lambda right: swapped(right, "A", "B"), "2 of 4 right; look again at kernel A: A is a "
-                                              "single row"),
-    (lambda right: swapped(right, "C", "D"), "2 of 4 right; look again at kernel C: C is +1 on "
-                                              "its top row"),
-    (lambda right: swapped(right, "A", "C"), "look again at kernel A: A's weights are all "
-                                              "positive and sum to 1"),
-    (lambda right: swapped(right, "B", "D"), "look again at kernel B"),
+    (lambda right: swapped(right, "A", "B"), "each kernel is on the right kind of panel, "
+                                              "blurred or edges, but a direction is off"),
+    (lambda right: swapped(right, "C", "D"), "each kernel is on the right kind of panel, "
+                                              "blurred or edges, but a direction is off"),
+    (lambda right: swapped(right, "A", "C"), "an averaging kernel and an edge kernel have "
+                                              "traded places"),
+    (lambda right: swapped(right, "B", "D"), "weights that are all positive and sum to 1"),
     (lambda right: (right[0], right[0], *right[2:]), "is given to both A and B"),
     (lambda right: right[:3], "give four panel numbers"),
     (lambda right: "".join(map(str, right)), "give four panel numbers"),

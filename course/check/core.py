@@ -186,12 +186,13 @@ def _guarded(answer, returns: bool, without=()):
         previous = sys.getprofile()
         if without:
             sys.setprofile(profile)
+        raised = None
         try:
             result = answer(*args, **kwargs)
         except NotImplementedError:
             raise
         except Exception as error:
-            raise StudentError(error) from error
+            raised = error
         finally:
             switched_off = without and sys.getprofile() is not profile
             if without:
@@ -199,10 +200,12 @@ def _guarded(answer, returns: bool, without=()):
         if switched_off:
             raise Hint(f"{answer.__name__} switches off the checker's watch (sys.setprofile), "
                        "so the checker cannot tell what it calls: leave the profiler alone")
-        if called:
-            shown = ".".join(called[0].split(".")[-2:])
+        if called:  # a shortcut is named even when the answer went on to fail
+            shown = ".".join(called[0].removesuffix(".__wrapped__").split(".")[-2:])
             raise Hint(f"{answer.__name__} calls `{shown}`, which answers the exercise for "
                        "you: write it yourself, the point is to see how it works")
+        if raised is not None:
+            raise StudentError(raised) from raised
         if result is None and returns:
             raise Hint(f"{answer.__name__} returned None: is its `return` missing?")
         return plain(result)

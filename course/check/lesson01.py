@@ -1,88 +1,301 @@
-"""Checkers for lesson 01 (image filters)."""
+"""Checkers for lesson 01 (image filters).
+
+Each checker runs the answer on the edge cases a teacher would probe (non-square kernels,
+the last valid position, thin images, a flat image whose only edges are the border) and on
+cases drawn afresh on every call, so that a table of the checker's inputs cannot pass.
+"""
 
 import numpy as np
 
-from course.check.core import Hint, checker
+from course.check.core import Hint, StudentError, checker
+
+# Library and course functions that correlate for the student (1.2 asks for NumPy slicing)
+CORRELATE_SHORTCUTS = (
+    "course.ops.correlate2d", "course.ops.convolve2d", "course.ops.correlate3d",
+    "course.ops._correlate_core", "course.filters.filter_numpy", "course.filters.filter_opencv",
+    "course.filters.filter_keras", "course.filters.apply_three_ways", "cv2.filter2D",
+    "cv2.sepFilter2D", "cv2.matchTemplate", "scipy.signal.correlate2d", "scipy.signal.correlate",
+    "scipy.signal.convolve2d", "scipy.signal.convolve", "scipy.signal.fftconvolve",
+    "scipy.ndimage.correlate", "scipy.ndimage.convolve", "keras.ops.conv",
+    "keras.ops.depthwise_conv", "keras.layers.Conv2D.call", "keras.layers.DepthwiseConv2D.call",
+    "tensorflow.python.ops.gen_nn_ops.conv2d",  # under tf.nn.conv2d and tf.nn.convolution,
+    "tensorflow.python.ops.gen_nn_ops.depthwise_conv2d_native")  # whose wrappers look alike
+# Functions that compute Sobel gradients or their magnitude for the student (1.3 asks for
+# filters.SOBEL_X, filters.SOBEL_Y and ops.correlate2d)
+EDGE_SHORTCUTS = (
+    "cv2.Sobel", "cv2.Scharr", "cv2.spatialGradient", "scipy.ndimage.sobel",
+    "scipy.ndimage.prewitt", "scipy.ndimage.generic_gradient_magnitude", "skimage.filters.sobel",
+    "skimage.filters.sobel_h", "skimage.filters.sobel_v",
+    # tf.image.sobel_edges: its dispatch wrapper looks like every other, and tensorflow.image
+    # loads lazily (the grade would see it change)
+    "tensorflow.python.ops.image_ops_impl.sobel_edges.__wrapped__")
+# Convolution routines that turn the kernel for the student (1.4), e.g. applied to an impulse
+FLIP_SHORTCUTS = (
+    "course.ops.correlate2d", "course.ops.convolve2d", "course.ops._correlate_core",
+    "cv2.filter2D", "scipy.signal.correlate2d", "scipy.signal.convolve2d",
+    "scipy.ndimage.correlate", "scipy.ndimage.convolve", "keras.ops.conv")
 
 
-def _rng_image(shape, seed=0):
-    return np.random.default_rng(seed).random(shape).astype(np.float32)
+def _array(value, case, what):
+    """``value`` if it is a NumPy array, else a Hint naming what came instead."""
+    if isinstance(value, np.ndarray):
+        return value
+    if isinstance(value, tuple | list):
+        raise Hint(f"{case} you returned a {type(value).__name__} of length {len(value)}; "
+                   f"return one NumPy array, {what}")
+    raise Hint(f"{case} you returned a {type(value).__name__}; return a NumPy array, {what}")
 
 
 @checker
 def box_kernel(answer):
-    """``answer(n)``: the n x n averaging kernel."""
-    for n in (1, 3, 5):
-        k = np.asarray(answer(n))
+    """``answer(n)``: the n x n averaging kernel, float32."""
+    rng = np.random.default_rng()
+    edges = [1, 2, 3, 4, 5, 7, 16, 31]  # even sizes too, and large ones
+    drawn = [int(n) for n in rng.choice(np.arange(6, 41), 8, replace=False)]
+    for n in edges + drawn:
+        k = _array(answer(n), f"for n={n}", f"the {n}x{n} kernel")
+        name = f"box_kernel({n})"
         if k.shape != (n, n):
-            raise Hint(f"box_kernel({n}) has shape {k.shape}; it should be ({n}, {n})")
-        if not np.isclose(k.sum(), 1, atol=1e-5):
-            raise Hint(f"the weights of box_kernel({n}) sum to {k.sum():.4g}; an average keeps "
+            raise Hint(f"{name} has shape {k.shape}; it should be ({n}, {n})")
+        if k.dtype.kind != "f":
+            raise Hint(f"{name} is an array of {k.dtype}; the statement asks for float32 "
+                       "weights (those of a 3x3 kernel are fractions, 1/9)")
+        total = float(k.sum(dtype=np.float64))
+        if not np.isclose(total, 1, atol=1e-5):
+            raise Hint(f"the weights of {name} sum to {total:.4g}; an average keeps "
                        "brightness, so they must sum to 1")
         if not np.allclose(k, k.flat[0]):
-            raise Hint(f"box_kernel({n}) has unequal weights; every pixel counts the same")
-    return "the 1x1, 3x3 and 5x5 kernels are flat and sum to 1"
+            raise Hint(f"{name} has unequal weights; every pixel counts the same")
+        if k.dtype != np.float32:
+            raise Hint(f"{name} has the right weights as {k.dtype}; the statement asks for "
+                       "float32 (what Keras and OpenCV compute in), and NumPy's default float "
+                       "is float64")
+    return (f"flat float32 kernels that sum to 1 for {len(edges)} sizes (even ones included) "
+            f"and {len(drawn)} drawn at random")
 
 
-@checker(without=("course.ops.correlate2d", "course.ops.convolve2d", "cv2.filter2D"))
+def _correlate_cases(rng):
+    """((h, w), (kh, kw), (i, j)): non-square kernels at the first and the last valid
+    positions, i != j, a 1x1 kernel, a kernel as large as the image, then cases at random."""
+    edges = [((6, 7), (2, 3), (0, 0)), ((6, 7), (2, 3), (4, 4)), ((6, 7), (3, 2), (3, 5)),
+             ((5, 9), (1, 4), (4, 2)), ((9, 5), (4, 1), (2, 4)), ((4, 4), (1, 1), (3, 0)),
+             ((3, 5), (3, 5), (0, 0)), ((8, 8), (3, 3), (2, 5))]
+    drawn = []
+    for _ in range(12):
+        h, w = (int(v) for v in rng.integers(1, 13, 2))
+        kh, kw = int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1))
+        at = (int(rng.integers(0, h - kh + 1)), int(rng.integers(0, w - kw + 1)))
+        drawn.append(((h, w), (kh, kw), at))
+    return edges, drawn
+
+
+def _one_number(value, case):
+    """``value`` as a float, or a Hint naming what came instead."""
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
+                 else f"a {type(value).__name__}")
+        raise Hint(f"{case} you returned {shown}; the output pixel is one number")
+    return float(value)
+
+
+def _correlate_mistake(image, kernel, i, j, got):
+    """What ``got`` most likely did instead of correlating ``image`` with ``kernel`` at
+    (i, j), in words."""
+    (h, w), (kh, kw) = image.shape, kernel.shape
+
+    def at(r, c, k=kernel):
+        if r < 0 or c < 0 or r + k.shape[0] > h or c + k.shape[1] > w:
+            return None
+        return float((image[r:r + k.shape[0], c:c + k.shape[1]].astype(np.float64) * k).sum())
+
+    guesses = [
+        (at(i, j, kernel[::-1, ::-1]), "you turned the kernel by 180 degrees, which is a "
+                                       "convolution; correlation lays the kernel on as it is"),
+        (at(j, i), "you swapped the row and the column: i is the row, j the column"),
+        (at(i - kh // 2, j - kw // 2), "you centred the kernel on (i, j); here its top-left "
+                                       "corner sits on image[i, j]"),
+        (at(i, j, kernel.T), "you laid the kernel on its side (its rows as columns)"),
+        *[(at(i + a, j + b), "your window starts one pixel away from (i, j); indices count "
+                             "from 0") for a in (-1, 0, 1) for b in (-1, 0, 1) if a or b],
+        (at(i, j) / kernel.size, "you averaged the products; correlation adds them up"),
+    ]
+    for value, why in guesses:
+        if value is not None and np.isclose(got, value, rtol=1e-4, atol=1e-4):
+            return why
+    return "check which pixels your window covers, and that every product is added"
+
+
+@checker(without=CORRELATE_SHORTCUTS)
 def correlate_at(answer):
     """``answer(image, kernel, i, j)``: one output pixel of a valid correlation."""
-    image = _rng_image((6, 7))
-    kernel = np.arange(6, dtype=np.float32).reshape(2, 3)  # not symmetric, not square
-    for i, j in [(0, 0), (2, 3), (4, 4)]:
-        expected = float((image[i:i + 2, j:j + 3] * kernel).sum())
-        got = float(answer(image, kernel, i, j))
-        if np.isclose(got, float((image[i:i + 2, j:j + 3] * kernel[::-1, ::-1]).sum())) and not (
-                np.isclose(got, expected)):
-            raise Hint(f"at ({i}, {j}) you computed a convolution (flipped kernel); "
-                       "correlation uses the kernel as it is")
-        if not np.isclose(got, expected, atol=1e-4):
-            raise Hint(f"at ({i}, {j}) with a 2x3 kernel you returned {got:.4f}: the window "
-                       f"should be rows {i}..{i + 1} and columns {j}..{j + 2}")
-    return "right at three positions, with a non-square kernel"
+    rng = np.random.default_rng()
+    edges, drawn = _correlate_cases(rng)
+    for (h, w), (kh, kw), (i, j) in edges + drawn:
+        dtype = np.float32 if rng.random() < 0.7 else np.float64
+        image = rng.standard_normal((h, w)).astype(dtype)  # negative values too
+        kernel = rng.standard_normal((kh, kw)).astype(dtype)
+        case = f"at ({i}, {j}) with a {kh}x{kw} kernel on a {h}x{w} image"
+        given = image.copy(), kernel.copy()
+        try:
+            got = answer(*given, i, j)
+        except StudentError as raised:
+            if isinstance(raised.error, ValueError) and "broadcast" in str(raised.error):
+                raise Hint(f"{case} your code raised ValueError ({raised.error}): the window "
+                           f"you multiply does not have the kernel's shape, {kh}x{kw}") from None
+            raise
+        if not (np.array_equal(given[0], image) and np.array_equal(given[1], kernel)):
+            raise Hint("your function changed the image or the kernel it was given: leave "
+                       "them as they were")
+        got = _one_number(got, case)
+        expected = float((image[i:i + kh, j:j + kw].astype(np.float64) * kernel).sum())
+        if not np.isclose(got, expected, rtol=1e-4, atol=1e-4):
+            raise Hint(f"{case} you returned {got:.4g}, but the correlation there is "
+                       f"{expected:.4g}: {_correlate_mistake(image, kernel, i, j, got)}")
+    return (f"right at {len(edges)} edge cases (non-square kernels, the last valid position, "
+            f"a 1x1 kernel, a kernel as large as the image) and {len(drawn)} drawn at random")
 
 
-@checker
+def _edge_images(rng):
+    """Grey images: a flat one (its only edges are at the zero border), a bright frame, thin
+    ones (every pixel on the border), negative values in float64, then sizes at random."""
+    edges = [np.ones((5, 8), np.float32), np.pad(np.zeros((5, 4), np.float32), 1,
+                                                 constant_values=1),
+             rng.random((9, 11)).astype(np.float32), rng.random((1, 6)).astype(np.float32),
+             rng.random((6, 1)).astype(np.float32), rng.random((2, 2)).astype(np.float32),
+             rng.standard_normal((12, 7))]
+    drawn = [rng.random(tuple(int(v) for v in rng.integers(1, 25, 2))).astype(np.float32)
+             for _ in range(8)]
+    return edges, drawn
+
+
+def _magnitude_mistake(got, gx, gy, expected):
+    """What ``got`` most likely is instead of ``expected``, hypot(gx, gy), in words, or
+    None."""
+    def close(a):
+        return np.allclose(got, a, rtol=1e-4, atol=1e-4)
+
+    if close(np.abs(gx) + np.abs(gy)):
+        return ("you added |Gx| + |Gy|; the magnitude is the length of the vector (Gx, Gy), "
+                "as in the statement's formula")
+    if close(gx ** 2 + gy ** 2):
+        return "you returned Gx² + Gy²: compare with the statement's formula"
+    if any(close(g) or close(np.abs(g)) for g in (gx, gy)):
+        return ("your result is the response to one Sobel kernel only; the magnitude combines "
+                "both directions")
+    if got.max() > 0 and expected.max() > 0:
+        scale = expected.max() / got.max()
+        if not np.isclose(scale, 1) and np.allclose(got * scale, expected, rtol=1e-4,
+                                                    atol=1e-4):
+            return (f"your values are the magnitude times {1 / scale:.3g}: return the "
+                    "magnitude itself, not rescaled")
+    return None
+
+
+def _check_magnitude(got, image, gx, gy):
+    """A Hint unless ``got`` is the magnitude of the gradients ``gx``, ``gy`` of ``image``."""
+    h, w = image.shape
+    case = f"for a {h}x{w} image"
+    got = _array(got, case, "the magnitude at every pixel")
+    if got.shape != image.shape:
+        raise Hint(f"{case} you returned shape {got.shape}; the magnitude keeps the image's "
+                   "size: with zero padding around the border the kernel fits at every pixel")
+    if got.dtype.kind != "f":
+        raise Hint(f"{case} you returned {got.dtype} values; the magnitude is a float")
+    expected = np.hypot(gx, gy)
+    if np.allclose(got, expected, rtol=1e-4, atol=1e-4):
+        return
+    if why := _magnitude_mistake(got, gx, gy, expected):
+        raise Hint(f"{case}: {why}")
+    wrong = ~np.isclose(got, expected, rtol=1e-4, atol=1e-4)
+    border = np.ones(image.shape, bool)
+    border[1:-1, 1:-1] = False
+    r, c = np.argwhere(wrong)[0]
+    shown = f"pixel ({r}, {c}) is {got[r, c]:.4g} where the Sobel magnitude is {expected[r, c]:.4g}"
+    if (~border).any() and not wrong[~border].any():
+        raise Hint(f"{case} your values are right inside the image but not on its border: "
+                   f"{shown}. Outside the image counts as 0 (zero padding), not as a copy of "
+                   "the nearest pixels")
+    raise Hint(f"{case} {shown}")
+
+
+@checker(without=EDGE_SHORTCUTS)
 def edge_magnitude(answer):
     """``answer(image)``: Sobel magnitude, same size, zero padding."""
-    from course import filters, ops
+    from course import filters
 
-    image = _rng_image((9, 11), seed=1)
-    gx = ops.correlate2d(image, filters.SOBEL_X, padding="same")
-    gy = ops.correlate2d(image, filters.SOBEL_Y, padding="same")
-    expected = np.hypot(gx, gy)
-    got = np.asarray(answer(image))
-    if got.shape != image.shape:
-        raise Hint(f"for a 9x11 image you returned shape {got.shape}; pad so that the output "
-                   "keeps the input's size (padding='same')")
-    if np.allclose(got, np.abs(gx) + np.abs(gy), atol=1e-4):
-        raise Hint("you added |Gx| + |Gy|; the magnitude is sqrt(Gx**2 + Gy**2)")
-    if not np.allclose(got, expected, atol=1e-4):
-        r, c = np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)
-        where = "on the border" if r in (0, 8) or c in (0, 10) else "inside the image"
-        raise Hint(f"pixel ({r}, {c}), {where}, is {got[r, c]:.4f}, which is not the Sobel "
-                   "magnitude there" + ("; check the padding" if "border" in where else ""))
-    return "matches the Sobel magnitude on a random 9x11 image"
+    def gradients(image):  # Sobel X and Y correlated with the zero-padded image
+        padded = np.pad(image.astype(np.float64), 1)
+        h, w = image.shape
+        return [sum(k[r, c] * padded[r:r + h, c:c + w] for r in range(3) for c in range(3))
+                for k in (filters.SOBEL_X, filters.SOBEL_Y)]
+
+    edges, drawn = _edge_images(np.random.default_rng())
+    for image in edges + drawn:
+        given = image.copy()
+        got = answer(given)
+        if not np.array_equal(given, image):
+            raise Hint("your function changed the image it was given: leave it as it was")
+        _check_magnitude(got, image, *gradients(image))
+    return (f"right on {len(edges)} edge cases (a flat image, a bright frame, thin images, "
+            f"negative values) and {len(drawn)} images drawn at random")
 
 
-@checker
+def _check_turned(got, kernel, expected):
+    """A Hint unless ``got`` is ``expected``, ``kernel`` turned by 180 degrees."""
+    h, w = kernel.shape
+    case = f"for a {h}x{w} kernel"
+    got = _array(got, case, "the kernel to give the correlation routine")
+    if got.shape != kernel.shape:
+        if got.shape == kernel.shape[::-1]:
+            raise Hint(f"{case} you returned shape {got.shape}: a transpose or a quarter turn "
+                       "swaps rows and columns; the turn that makes a convolution keeps the "
+                       "shape")
+        raise Hint(f"{case} you returned shape {got.shape}; the kernel keeps its shape")
+    if np.allclose(got, expected):
+        return
+    named = [(kernel, "you returned the kernel as it is, which is what correlation uses "
+                      "already; convolution turns it by 180 degrees"),
+             (kernel.T, "a transpose mirrors along the diagonal; convolution turns the kernel "
+                        "by 180 degrees"),
+             (kernel[::-1], "you turned it upside down only; a turn by 180 degrees also "
+                            "mirrors it left to right"),
+             (kernel[:, ::-1], "you mirrored it left to right only; a turn by 180 degrees also "
+                               "turns it upside down"),
+             (np.rot90(kernel), "you turned it a quarter turn; convolution turns it by 180 "
+                                "degrees"),
+             (np.rot90(kernel, -1), "you turned it a quarter turn; convolution turns it by 180 "
+                                    "degrees"),
+             (-expected, "you changed the signs of the weights: turning the kernel moves its "
+                         "weights, it does not change them")]
+    for wrong, why in named:
+        if wrong.shape == got.shape and np.allclose(got, wrong):
+            raise Hint(f"{case}: {why}")
+    r, c = np.argwhere(~np.isclose(got, expected))[0]
+    raise Hint(f"{case} your kernel holds {got[r, c]:.4g} at row {r}, column {c}; turned by "
+               f"180 degrees, the kernel holds {expected[r, c]:.4g} there")
+
+
+@checker(without=FLIP_SHORTCUTS)
 def to_convolution_kernel(answer):
     """``answer(kernel)``: the kernel that turns correlation into convolution."""
-    from course import ops
-
-    kernel = np.arange(9, dtype=np.float32).reshape(3, 3)
-    image = _rng_image((5, 6), seed=2)
-    got = np.asarray(answer(kernel))
-    if got.shape != kernel.shape:
-        raise Hint(f"you returned shape {got.shape}; the kernel keeps its shape {kernel.shape}")
-    if np.array_equal(got, kernel.T):
-        raise Hint("a transpose mirrors along the diagonal; convolution turns the kernel by "
-                   "180 degrees (flip rows and columns)")
-    if np.array_equal(got, kernel[::-1]) or np.array_equal(got, kernel[:, ::-1]):
-        raise Hint("you flipped one axis; convolution flips both")
-    if not np.allclose(ops.correlate2d(image, got), ops.convolve2d(image, kernel)):
-        raise Hint("correlating with your kernel does not give the convolution")
-    return "correlating with it gives the convolution"
+    rng = np.random.default_rng()
+    edges = [(3, 3), (2, 3), (3, 2), (1, 5), (5, 1), (1, 1), (4, 4)]
+    drawn = [tuple(int(v) for v in rng.integers(1, 8, 2)) for _ in range(8)]
+    for shape in edges + drawn:
+        values = rng.integers(-9, 10, shape) if rng.random() < 0.5 else rng.standard_normal(shape)
+        kernel = values.astype(np.float32 if rng.random() < 0.7 else np.float64)
+        given = kernel.copy()
+        got = answer(given)
+        if not np.array_equal(given, kernel):
+            raise Hint(f"your function changed the {shape[0]}x{shape[1]} kernel it was given "
+                       "(in place): return a new array and leave the input as it was, or the "
+                       "correlation routine would see a different kernel from the one you "
+                       "meant")
+        _check_turned(got, kernel, kernel[::-1, ::-1])
+    return (f"right for {len(edges)} kernels (non-square, one row, one column, 1x1) and "
+            f"{len(drawn)} drawn at random, the input left as it was")
 
 
 # Exercise 1.5: four kernels the lesson has not applied, shown filtered in a hidden order.
@@ -92,26 +305,14 @@ MYSTERY_KERNELS = {
     "C": np.array([[1, 1, 1], [0, 0, 0], [-1, -1, -1]], np.float32),  # above minus below
     "D": np.array([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], np.float32),  # right minus left
 }
-_PANELS = "DACB"  # panel 1 shows kernel D, panel 2 kernel A, ...
-_KIND = {"A": "row blur", "B": "column blur", "C": "horizontal edges", "D": "vertical edges"}
-_WHY = {  # what each kernel does, said without naming its panel
-    "A": "A is a single row of 21 equal weights: each output pixel is the average of the 21 "
-         "pixels beside it in its row, so the photo is smeared left and right (vertical lines "
-         "go soft, horizontal ones stay sharp)",
-    "B": "B is a single column of 21 equal weights: it averages up and down, so the photo is "
-         "smeared vertically (horizontal lines such as a mouth go soft, vertical ones stay "
-         "sharp)",
-    "C": "C is +1 on its top row and -1 on its bottom row: it subtracts the pixels below from "
-         "those above, so it responds where brightness changes from top to bottom, i.e. along "
-         "horizontal edges (like Sobel Y)",
-    "D": "D is -1 on its left column and +1 on its right one: it responds where brightness "
-         "changes from left to right, i.e. along vertical edges (like Sobel X)",
-}
 
 
-def _for_display(out, kernel):
-    """A filtered image on a 0..1 grey scale: a blur as it is, an edge map as |response|
-    divided by its 99th percentile (as in section 4)."""
+def _shown(image, kernel):
+    """``image`` filtered with ``kernel`` (OpenCV, mirrored border) on a 0..1 grey scale: a
+    blur as it is, an edge map as |response| divided by its 99th percentile (section 4)."""
+    import cv2
+
+    out = cv2.filter2D(np.asarray(image, np.float32), cv2.CV_32F, kernel)
     if abs(float(kernel.sum())) < 1e-6:
         out = np.abs(out)
         return np.clip(out / np.percentile(out, 99), 0, 1)
@@ -120,17 +321,14 @@ def _for_display(out, kernel):
 
 def mystery_panels(image):
     """The four panels of exercise 1.5: ``image`` (grey, 0..1) filtered with each of
-    ``MYSTERY_KERNELS`` (OpenCV, mirrored border), in an order the lesson does not show."""
-    import cv2
-
-    image = np.asarray(image, np.float32)
-    return [_for_display(cv2.filter2D(image, cv2.CV_32F, MYSTERY_KERNELS[letter]),
-                         MYSTERY_KERNELS[letter]) for letter in _PANELS]
+    ``MYSTERY_KERNELS``, in an order the lesson does not show."""
+    return [_shown(image, MYSTERY_KERNELS[letter]) for letter in "DACB"]
 
 
-@checker(prediction=True)
+@checker(prediction=True, tries=3)
 def kernel_panels(answer):
-    """``answer``: the panel numbers (1-4) that show kernels A, B, C and D, in that order."""
+    """``answer``: the panel numbers (1-4) that show kernels A, B, C and D, in that order.
+    Hints say which kind of mistake was made, never which kernel or panel."""
     letters = list(MYSTERY_KERNELS)
     form = ("give four panel numbers, for kernels A, B, C and D in that order, e.g. "
             "(1, 2, 3, 4)")
@@ -147,22 +345,22 @@ def kernel_panels(answer):
         if len(given) > 1:
             raise Hint(f"panel {p} is given to both {given[0]} and {given[1]}: each panel shows "
                        "a different kernel")
-    truth = {letter: _PANELS.index(letter) + 1 for letter in letters}
-    wrong = [letter for letter, p in zip(letters, panels, strict=True) if truth[letter] != p]
-    if wrong:
-        letter = wrong[0]
-        shows = _KIND[_PANELS[panels[letters.index(letter)] - 1]]
-        lead = f"{4 - len(wrong)} of 4 right; look again at kernel {letter}: "
-        if _KIND[letter].endswith("blur") != shows.endswith("blur"):
-            if _KIND[letter].endswith("blur"):
-                why = (f"{letter}'s weights are all positive and sum to 1, so it averages: its "
-                       "panel still looks like the photo, only blurred (an edge kernel sums to "
-                       "0 and leaves flat regions black)")
-            else:
-                why = (f"{letter}'s weights sum to 0, so a flat region gives 0: its panel is "
-                       "black except along edges")
-        else:
-            why = _WHY[letter]
-        raise Hint(lead + why)
-    return ("A, B, C and D matched: a row smears sideways, a column up and down, a difference "
-            "of rows finds horizontal edges and one of columns vertical edges")
+    probe = np.random.default_rng().random((32, 32), dtype=np.float32)
+    shown = mystery_panels(probe)  # which panel shows which kernel, found by filtering
+    truth = [next(n for n, panel in enumerate(shown, 1) if np.allclose(panel, _shown(probe, k)))
+             for k in MYSTERY_KERNELS.values()]
+    if panels == truth:
+        return ("A, B, C and D matched: a row smears sideways, a column up and down, a "
+                "difference of rows finds horizontal edges and one of columns vertical edges")
+    blurs = [np.isclose(k.sum(), 1) for k in MYSTERY_KERNELS.values()]
+    on_blur_panel = [blurs[truth.index(p)] for p in panels]
+    if on_blur_panel != blurs:
+        raise Hint("an averaging kernel and an edge kernel have traded places: weights that "
+                   "are all positive and sum to 1 average, so their panel still looks like the "
+                   "photo, only blurred; weights that sum to 0 give 0 wherever the photo is "
+                   "flat, so their panel is black except along edges")
+    raise Hint("each kernel is on the right kind of panel, blurred or edges, but a direction "
+               "is off: a row of equal weights mixes each pixel with its neighbours to the "
+               "left and right, so lines across it go soft while lines along it stay sharp; "
+               "a difference between the row above and the row below responds where "
+               "brightness changes from top to bottom. Which lines does each panel keep?")

@@ -80,6 +80,12 @@ def target_name(node) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+def _loaded(old) -> bool:
+    """Whether ``old`` is a lazily loaded module (TensorFlow's), which replaces itself with
+    the real module on first use: a change nobody made."""
+    return isinstance(old, types.ModuleType) and type(old) is not types.ModuleType
+
+
 class Untouched:
     """The functions, classes and modules that the protected modules and the builtins
     hold, as they were; ``changed()`` names what differs now and puts it back."""
@@ -107,7 +113,7 @@ class Untouched:
     def changed(self) -> list[str]:
         now = self._now()
         touched = sorted({key for key in self.before.keys() & now.keys()
-                          if now[key] is not self.before[key]}
+                          if now[key] is not self.before[key] and not _loaded(self.before[key])}
                          | (self.before.keys() - now.keys()))
         for module, attribute in touched:
             setattr(sys.modules[module], attribute, self.before[module, attribute])

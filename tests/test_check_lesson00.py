@@ -1,0 +1,162 @@
+"""Lesson 00's checkers against wrong answers of every kind (issue 26, item 8): a plausible
+mistake, a table of the checker's old fixed cases, an always-equal object and a type slip
+(neither exercise has a library shortcut: np.bincount is 0.1's own answer, and 0.2 is a
+debug exercise that names no library). Each must get "not yet" with a hint that holds no
+line of the solution; the right answer must pass every time (cases are drawn afresh)."""
+
+import re
+
+import nbformat
+import numpy as np
+import pytest
+
+from course.check import lesson00
+from course.runtime.paths import NOTEBOOKS
+from course.tools.exercises import exercises
+
+LESSON = NOTEBOOKS / "00_start_here.ipynb"
+
+
+def solution_lines(checker: str) -> list[str]:
+    """The instructor solution's code lines for ``checker``'s exercise."""
+    nb = nbformat.read(LESSON, as_version=4)
+    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
+    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
+    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+
+def right_counts(y):
+    return np.bincount(y, minlength=10)
+
+
+def uint8_counter(y):  # counts in the labels' own type: 300 of one class reads 44
+    counts = np.zeros(10, y.dtype)
+    np.add.at(counts, y, 1)
+    return counts
+
+
+def sorts_in_place(y):
+    y.sort()
+    return np.bincount(y, minlength=10)
+
+
+OLD_LABELS = [np.array([0, 1, 1, 9, 9, 9], np.uint8), np.zeros(4, np.uint8),
+              np.arange(10, dtype=np.uint8).repeat(3)]
+COUNT_TABLE = {y.tobytes(): right_counts(y) for y in OLD_LABELS}
+
+
+def right_brighten(images, amount):
+    return np.clip(images.astype(np.int16) + amount, 0, 255).astype(np.uint8)
+
+
+def same_object_for_zero(images, amount):
+    return images if amount == 0 else right_brighten(images, amount)
+
+
+def uint16_widening(images, amount):  # unsigned: NumPy 2 refuses a negative amount
+    return np.clip(images.astype(np.uint16) + amount, 0, 255).astype(np.uint8)
+
+
+def int8_widening(images, amount):  # int8 holds -128..127: 200 is already -56
+    return np.clip(images.astype(np.int8) + amount, 0, 255).astype(np.uint8)
+
+
+_EDGES = np.array([0, 1, 5, 100, 200, 250, 254, 255], np.uint8)
+OLD_BRIGHTEN = [(_EDGES, 10), (_EDGES, 0), (_EDGES, -10), (_EDGES, 255), (_EDGES, -255),
+                (np.random.default_rng(0).integers(0, 256, (2, 3, 4), dtype=np.uint8), 80),
+                (np.random.default_rng(1).integers(0, 256, (1, 2, 2, 3), dtype=np.uint8), -80)]
+BRIGHTEN_TABLE = {(images.tobytes(), amount): right_brighten(images, amount)
+                  for images, amount in OLD_BRIGHTEN}
+
+
+WRONG = {
+    "count_per_class": [
+        ("no minlength", lambda y: np.bincount(y)),
+        ("only the classes that occur", lambda y: np.unique(y, return_counts=True)[1]),
+        ("a uint8 counter", uint8_counter),
+        ("classes 1 to 10", lambda y: np.bincount(y, minlength=11)[1:]),
+        ("sorts the labels in place", sorts_in_place),
+        ("table", lambda y: COUNT_TABLE.get(y.tobytes(), np.zeros(10, int))),
+        ("always equal", lambda y: AlwaysEqual()),
+        ("a list", lambda y: right_counts(y).tolist()),
+        ("float counts", lambda y: right_counts(y).astype(float)),
+        ("a column", lambda y: right_counts(y)[:, None]),
+    ],
+    "brighten": [
+        ("the lesson's bug", lambda images, amount: images + amount),
+        ("clips the wrapped uint8", lambda images, amount: np.clip(images + amount, 0, 255)),
+        ("no clip", lambda images, amount: images.astype(np.int16) + amount),
+        ("not back to uint8", lambda images, amount: np.clip(
+            images.astype(np.int16) + amount, 0, 255)),
+        ("0..1 scale", lambda images, amount: np.clip(images / 255 + amount / 255, 0, 1)),
+        ("uint16", uint16_widening),
+        ("int8", int8_widening),
+        ("the input itself for 0", same_object_for_zero),
+        ("table", lambda images, amount: BRIGHTEN_TABLE.get((images.tobytes(), amount),
+                                                            images.copy())),
+        ("always equal", lambda images, amount: AlwaysEqual()),
+        ("a list", lambda images, amount: right_brighten(images, amount).tolist()),
+        ("flattened", lambda images, amount: right_brighten(images, amount).ravel()),
+    ],
+}
+RIGHT = {"count_per_class": right_counts, "brighten": right_brighten}
+
+
+@pytest.mark.parametrize("checker, kind, answer",
+                         [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
+    for _ in range(3):  # fresh cases each time: refused on every draw
+        assert not getattr(lesson00, checker)(answer)
+        line = capsys.readouterr().out.strip()
+        assert line.startswith(f"{answer.__name__}: not yet - "), line
+        assert "raised" not in line or "OverflowError" in line, f"{kind}: {line}"
+        for solution in solution_lines(checker):
+            assert solution not in line, f"{kind}: the hint shows the solution: {line}"
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_the_right_answer_passes_every_draw(checker, capsys):
+    for _ in range(20):
+        assert getattr(lesson00, checker)(RIGHT[checker]), capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (lambda y: np.bincount(y), "return 10, one per class 0..9"),
+    (lambda y: np.unique(y, return_counts=True)[1], "one per class that occurs"),
+    (uint8_counter, "wrapped around at 256"),
+    (sorts_in_place, "changed the labels it was given"),
+    (lambda y: right_counts(y).astype(float), "counts are whole numbers"),
+    (lambda y: np.bincount(y, minlength=11)[1:], "one class off"),
+])
+def test_count_per_class_names_the_mistake(answer, hint, capsys):
+    assert not lesson00.count_per_class(answer)
+    assert hint in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (uint16_widening, "which type could hold every result"),
+    (same_object_for_zero, "return a new array"),
+    (lambda images, amount: np.clip(images.astype(np.int16) + amount, 0, 255),
+     "return uint8, like the input"),
+])
+def test_brighten_names_the_mistake(answer, hint, capsys):
+    assert not lesson00.brighten(answer)
+    assert hint in capsys.readouterr().out.lower()
+
+
+def test_brighten_hints_give_no_recipe(capsys):
+    """The hints say what went wrong, not the int16-clip-uint8 fix (issue 26)."""
+    for _, answer in WRONG["brighten"]:
+        lesson00.brighten(answer)
+    out = capsys.readouterr().out
+    told = out.replace("returned int16 images", "").replace("uint16", "")
+    assert not re.search(r"int16|np\.clip|astype", told), out

@@ -1,0 +1,364 @@
+"""Lesson 01's checkers against wrong answers of every kind (issue 26, item 8): a plausible
+mistake, a shortcut through the course, OpenCV, Keras or TensorFlow, a table of the
+checker's old fixed cases, an always-equal object and a type slip. Each must get "not yet"
+with a hint that holds no line of the solution; the right answer must pass every time
+(cases are drawn afresh). 1.5 is a prediction: its values are tested directly."""
+
+import itertools
+import re
+
+import cv2
+import keras
+import nbformat
+import numpy as np
+import pytest
+
+from course import filters, ops
+from course.check import lesson01
+from course.runtime.paths import NOTEBOOKS
+from course.tools.exercises import exercises
+
+LESSON = NOTEBOOKS / "01_image_filters.ipynb"
+
+
+def solution_lines(checker: str) -> list[str]:
+    """The instructor solution's code lines for ``checker``'s exercise."""
+    nb = nbformat.read(LESSON, as_version=4)
+    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
+    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
+    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
+
+
+def forget_tries(check):
+    """Clear the wrong answers a ``tries=`` checker remembers (one per test)."""
+    cells = dict(zip(check.__code__.co_freevars, check.__closure__, strict=True))
+    cells["tried"].cell_contents.clear()
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __len__(self):
+        return 4
+
+    def __iter__(self):
+        return iter([AlwaysEqual()] * 4)
+
+
+# --- 1.1 box_kernel ---------------------------------------------------------------------
+
+
+def right_box(n):
+    return np.full((n, n), 1 / n**2, np.float32)
+
+
+def gaussian_box(n):  # sums to 1, but the centre counts more
+    column = cv2.getGaussianKernel(n, 1.0).astype(np.float32)
+    return column @ column.T
+
+
+# --- 1.2 correlate_at -------------------------------------------------------------------
+
+
+def right_at(image, kernel, i, j):
+    kh, kw = kernel.shape
+    return float((image[i:i + kh, j:j + kw] * kernel).sum())
+
+
+def centred_at(image, kernel, i, j):
+    kh, kw = kernel.shape
+    r, c = max(i - kh // 2, 0), max(j - kw // 2, 0)
+    return float((image[r:r + kh, c:c + kw] * kernel).sum())
+
+
+def three_by_three_at(image, kernel, i, j):  # the window's size written in
+    return float((image[i:i + 3, j:j + 3] * kernel).sum())
+
+
+def keras_at(image, kernel, i, j):
+    x = keras.ops.convert_to_tensor(image[None, :, :, None].astype("float32"))
+    k = keras.ops.convert_to_tensor(kernel[:, :, None, None].astype("float32"))
+    return float(keras.ops.conv(x, k)[0, i, j, 0])
+
+
+def layer_at(image, kernel, i, j):
+    conv = keras.layers.Conv2D(1, kernel.shape, use_bias=False)
+    conv.build((1, *image.shape, 1))
+    conv.set_weights([kernel[:, :, None, None].astype("float32")])
+    return float(conv(image[None, :, :, None].astype("float32"))[0, i, j, 0])
+
+
+def tensorflow_at(image, kernel, i, j):
+    import tensorflow as tf
+
+    out = tf.nn.conv2d(image[None, :, :, None].astype("float32"),
+                       kernel[:, :, None, None].astype("float32"), 1, "VALID")
+    return float(out[0, i, j, 0])
+
+
+def opencv_at(image, kernel, i, j):
+    out = cv2.filter2D(image.astype(np.float32), cv2.CV_32F, kernel.astype(np.float32),
+                       anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+    return float(out[i, j])
+
+
+def template_at(image, kernel, i, j):
+    return float(cv2.matchTemplate(image.astype(np.float32), kernel.astype(np.float32),
+                                   cv2.TM_CCORR)[i, j])
+
+
+OLD_IMAGE = np.random.default_rng(0).random((6, 7)).astype(np.float32)
+OLD_KERNEL = np.arange(6, dtype=np.float32).reshape(2, 3)
+OLD_AT = {(i, j): right_at(OLD_IMAGE, OLD_KERNEL, i, j) for i, j in [(0, 0), (2, 3), (4, 4)]}
+
+
+# --- 1.3 edge_magnitude -----------------------------------------------------------------
+
+
+def gradients(image, padding="same"):
+    return (ops.correlate2d(image, filters.SOBEL_X, padding=padding),
+            ops.correlate2d(image, filters.SOBEL_Y, padding=padding))
+
+
+def right_magnitude(image):
+    return np.hypot(*gradients(image))
+
+
+def lesson_apply_magnitude(image):  # the lesson's `apply`: OpenCV's mirrored border
+    image = image.astype(np.float32)
+    return np.hypot(cv2.filter2D(image, cv2.CV_32F, filters.SOBEL_X),
+                    cv2.filter2D(image, cv2.CV_32F, filters.SOBEL_Y))
+
+
+def edge_padded_magnitude(image):  # repeats the border pixels instead of zeros
+    padded = ops.pad(image, "same", (3, 3), mode="edge")
+    return np.hypot(*gradients(padded, padding="valid"))
+
+
+def opencv_sobel_magnitude(image):
+    image = image.astype(np.float32)
+    gx = cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3, borderType=cv2.BORDER_CONSTANT)
+    gy = cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3, borderType=cv2.BORDER_CONSTANT)
+    return np.hypot(gx, gy)
+
+
+def tensorflow_sobel_magnitude(image):
+    import tensorflow as tf
+
+    edges = tf.image.sobel_edges(tf.constant(image[None, :, :, None].astype("float32")))
+    return np.hypot(edges[0, :, :, 0, 0], edges[0, :, :, 0, 1])
+
+
+OLD_EDGE_IMAGE = np.random.default_rng(1).random((9, 11)).astype(np.float32)
+
+
+def table_magnitude(image):
+    if image.shape == OLD_EDGE_IMAGE.shape and np.array_equal(image, OLD_EDGE_IMAGE):
+        return right_magnitude(image)
+    return np.zeros(image.shape, np.float32)
+
+
+# --- 1.4 to_convolution_kernel ----------------------------------------------------------
+
+
+def flips_in_place(kernel):
+    kernel[:] = kernel[::-1, ::-1]
+    return kernel
+
+
+def by_impulse(kernel):  # correlating an impulse with the kernel gives it turned round
+    h, w = kernel.shape
+    impulse = np.zeros((2 * h - 1, 2 * w - 1), kernel.dtype)
+    impulse[h - 1, w - 1] = 1
+    return ops.correlate2d(impulse, kernel)
+
+
+OLD_KERNEL_1_4 = np.arange(9, dtype=np.float32).reshape(3, 3)
+
+
+WRONG = {
+    "box_kernel": [
+        ("all ones", lambda n: np.ones((n, n), np.float32)),
+        ("1/n", lambda n: np.full((n, n), 1 / n, np.float32)),
+        ("float64", lambda n: np.full((n, n), 1 / n**2)),
+        ("integer division", lambda n: np.full((n, n), 1 // n**2)),
+        ("a Gaussian", gaussian_box),
+        ("a row", lambda n: np.full(n, 1 / n, np.float32)),
+        ("table", lambda n: right_box(n) if n in (1, 3, 5) else np.ones((n, n), np.float32)),
+        ("always equal", lambda n: AlwaysEqual()),
+        ("a list", lambda n: right_box(n).tolist()),
+    ],
+    "correlate_at": [
+        ("convolution", lambda image, kernel, i, j: right_at(image, kernel[::-1, ::-1], i, j)),
+        ("i and j swapped", lambda image, kernel, i, j: float(
+            (image[j:j + kernel.shape[0], i:i + kernel.shape[1]] * kernel).sum())
+         if j + kernel.shape[0] <= image.shape[0] and i + kernel.shape[1] <= image.shape[1]
+         else 0.0),
+        ("centred", centred_at),
+        ("a 3x3 window", three_by_three_at),
+        ("the mean", lambda image, kernel, i, j: right_at(image, kernel, i, j) / kernel.size),
+        ("keras.ops.conv", keras_at),
+        ("Conv2D", layer_at),
+        ("tf.nn.conv2d", tensorflow_at),
+        ("cv2.filter2D", opencv_at),
+        ("cv2.matchTemplate", template_at),
+        ("course.ops", lambda image, kernel, i, j: float(ops.correlate2d(image, kernel)[i, j])),
+        ("table", lambda image, kernel, i, j: OLD_AT.get((i, j), 0.0)),
+        ("always equal", lambda image, kernel, i, j: AlwaysEqual()),
+        ("the products", lambda image, kernel, i, j: image[i:i + kernel.shape[0],
+                                                          j:j + kernel.shape[1]] * kernel),
+        ("a string", lambda image, kernel, i, j: str(right_at(image, kernel, i, j))),
+    ],
+    "edge_magnitude": [
+        ("|Gx| + |Gy|", lambda image: sum(np.abs(g) for g in gradients(image))),
+        ("no padding", lambda image: np.hypot(*gradients(image, padding="valid"))),
+        ("the lesson's apply", lesson_apply_magnitude),
+        ("edge padding", edge_padded_magnitude),
+        ("squared", lambda image: sum(g ** 2 for g in gradients(image))),
+        ("Gx only", lambda image: np.abs(gradients(image)[0])),
+        ("rescaled", lambda image: right_magnitude(image) / max(right_magnitude(image).max(),
+                                                                1e-6)),
+        ("cv2.Sobel", opencv_sobel_magnitude),
+        ("tf.image.sobel_edges", tensorflow_sobel_magnitude),
+        ("table", table_magnitude),
+        ("always equal", lambda image: AlwaysEqual()),
+        ("both gradients", lambda image: gradients(image)),
+        ("uint8", lambda image: (right_magnitude(image) * 255).astype(np.uint8)),
+    ],
+    "to_convolution_kernel": [
+        ("transpose", lambda kernel: kernel.T),
+        ("rows only", lambda kernel: kernel[::-1]),
+        ("columns only", lambda kernel: kernel[:, ::-1]),
+        ("unchanged", lambda kernel: kernel.copy()),
+        ("a quarter turn", lambda kernel: np.rot90(kernel)),
+        ("flips in place", flips_in_place),
+        ("negated", lambda kernel: -kernel[::-1, ::-1]),
+        ("impulse through ops.correlate2d", by_impulse),
+        ("table", lambda kernel: OLD_KERNEL_1_4[::-1, ::-1] if np.array_equal(
+            kernel, OLD_KERNEL_1_4) else kernel.copy()),
+        ("always equal", lambda kernel: AlwaysEqual()),
+        ("a list", lambda kernel: kernel[::-1, ::-1].tolist()),
+    ],
+}
+RIGHT = {
+    "box_kernel": right_box,
+    "correlate_at": right_at,
+    "edge_magnitude": right_magnitude,
+    "to_convolution_kernel": lambda kernel: np.flip(kernel),
+}
+
+
+@pytest.mark.parametrize("checker, kind, answer",
+                         [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
+    for _ in range(3):  # fresh cases each time: refused on every draw
+        assert not getattr(lesson01, checker)(answer)
+        line = capsys.readouterr().out.strip()
+        assert line.startswith(f"{answer.__name__}: not yet - "), line
+        assert "raised" not in line or "ValueError" in line, f"{kind}: {line}"
+        for solution in solution_lines(checker):
+            assert solution not in line, f"{kind}: the hint shows the solution: {line}"
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_the_right_answer_passes_every_draw(checker, capsys):
+    for _ in range(20):
+        assert getattr(lesson01, checker)(RIGHT[checker]), capsys.readouterr().out
+
+
+@pytest.mark.parametrize("checker, answer, hint", [
+    ("box_kernel", lambda n: np.full((n, n), 1 / n**2), "asks for float32"),
+    ("correlate_at", three_by_three_at, "does not have the kernel's shape"),
+    ("correlate_at", centred_at, "centred the kernel"),
+    ("correlate_at", keras_at, "calls `ops.conv`"),
+    ("correlate_at", template_at, "calls `cv2.matchTemplate`"),
+    ("edge_magnitude", lesson_apply_magnitude, "right inside the image but not on its border"),
+    ("edge_magnitude", opencv_sobel_magnitude, "calls `cv2.Sobel`"),
+    ("edge_magnitude", lambda image: np.hypot(*gradients(image, padding="valid")),
+     "keeps the image's size"),
+    ("to_convolution_kernel", flips_in_place, "changed the 3x3 kernel it was given"),
+    ("to_convolution_kernel", lambda kernel: np.rot90(kernel), "quarter turn"),
+])
+def test_the_hint_names_the_mistake(checker, answer, hint, capsys):
+    assert not getattr(lesson01, checker)(answer)
+    assert hint in capsys.readouterr().out
+
+
+def test_the_correlation_hint_prints_no_slice(capsys):
+    for _, answer in WRONG["correlate_at"]:
+        lesson01.correlate_at(answer)
+    out = capsys.readouterr().out
+    assert not re.search(r"\w\[.*:.*\]|rows \d+\.\.\d+|columns \d+\.\.\d+", out), out
+
+
+# --- 1.5 kernel_panels (a prediction: values tested directly) --------------------------
+
+
+@pytest.fixture
+def panels(capsys):
+    """The right answer, found by filtering as the lesson's last cell does, with the
+    checker's memory of wrong answers cleared."""
+    photo = np.random.default_rng().random((40, 40), dtype=np.float32)
+    shown = lesson01.mystery_panels(photo)
+    right = tuple(next(n for n, p in enumerate(shown, 1) if np.allclose(p, lesson01._shown(
+        photo, k))) for k in lesson01.MYSTERY_KERNELS.values())
+    forget_tries(lesson01.kernel_panels)
+    yield right
+    forget_tries(lesson01.kernel_panels)
+
+
+def test_the_right_panels_pass_every_time(panels, capsys):
+    for _ in range(20):
+        assert lesson01.kernel_panels(panels), capsys.readouterr().out
+
+
+def test_no_wrong_order_passes_and_no_hint_says_which_kernel_or_panel(panels, capsys):
+    hints = set()
+    for order in itertools.permutations((1, 2, 3, 4)):
+        if order == panels:
+            continue
+        forget_tries(lesson01.kernel_panels)
+        assert not lesson01.kernel_panels(order)
+        line = capsys.readouterr().out.strip()
+        assert line.startswith("kernel_panels: not yet - "), line
+        assert not re.search(r"panel \d|of 4|kernel [ABCD]\b|\b[ABCD]'s", line), line
+        assert str(panels) not in line and "".join(map(str, panels)) not in line
+        hints.add(line)
+    assert len(hints) == 2, "one hint for a blur and an edge map mixed up, one for a direction"
+
+
+@pytest.mark.parametrize("kind, answer", [
+    ("three numbers", (1, 2, 3)),
+    ("a string", "2431"),
+    ("numbered from 0", (0, 1, 2, 3)),
+    ("a panel twice", (1, 1, 2, 3)),
+    ("letters", ("A", "B", "C", "D")),
+    ("always equal", AlwaysEqual()),
+    ("None", None),
+])
+def test_a_slip_in_the_form_gets_a_hint(panels, kind, answer, capsys):
+    assert not lesson01.kernel_panels(answer)
+    assert "kernel_panels: not yet - " in capsys.readouterr().out
+
+
+def test_hints_stop_after_three_different_wrong_orders(panels, capsys):
+    wrong = [order for order in itertools.permutations((1, 2, 3, 4)) if order != panels]
+    for order in wrong[:3]:
+        assert not lesson01.kernel_panels(order)
+    assert "hints stop" not in capsys.readouterr().out
+    assert not lesson01.kernel_panels(wrong[3])
+    assert "4 different answers tried (hints stop after 3)" in capsys.readouterr().out
+    assert lesson01.kernel_panels(panels)
+
+
+def test_the_module_stores_no_answer_a_student_could_import(panels):
+    assert not hasattr(lesson01, "_PANELS")
+    order = "".join("ABCD"[panels.index(n)] for n in range(1, 5))  # the kernel in each panel
+    for name, value in vars(lesson01).items():
+        if isinstance(value, str | tuple | list):
+            assert value not in (panels, list(panels), order), f"lesson01.{name} is the answer"
