@@ -19,6 +19,20 @@ from course.check import lesson03, lesson04, lesson05
 AFTER = [[2, 6, 6], [5, 4, 2]]
 
 
+def forget_tries(check):
+    """Start ``check``'s count of different wrong answers afresh (it lives in its closure)."""
+    for cell in check.__closure__ or ():
+        if isinstance(cell.cell_contents, set):
+            cell.cell_contents.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_tries():
+    forget_tries(lesson03.pooled_after_shift)
+    yield
+    forget_tries(lesson03.pooled_after_shift)
+
+
 def test_the_prediction_passes_and_says_how_many_outputs_survive(capsys):
     assert lesson03.pooled_after_shift(AFTER)
     assert lesson03.pooled_after_shift(np.array(AFTER, float))  # an array does as well
@@ -37,8 +51,8 @@ def test_an_unanswered_prediction_is_not_attempted_yet(capsys):
     ([[0, 6, 6], [0, 5, 4]], "moved the *pooled* map"),
     ([[6, 6, 3], [4, 2, 1]], "shifted the map to the left"),
     ([[0.5, 1.5, 1.5], [1.25, 1.75, 0.75]], "averaged"),
-    ([[2, 6, 3], [5, 4, 2]], "output (0, 2), the window of rows 0-1 and columns 4-5"),
-    ([[1, 6, 6], [5, 4, 2]], "column 0 is the new column of zeros"),
+    ([[2, 6, 3], [5, 4, 2]], "Write the shifted 4x6 map out in full first"),  # one output
+    ([[1, 6, 6], [5, 4, 2]], "Write the shifted 4x6 map out in full first"),  # wrong: no cell named
     ([[0, 0, 6, 0, 0, 1], [0] * 6, [0] * 6, [0] * 6], "the shape of the map itself"),
     ([[2, 6], [5, 4]], "the pooled map is (2, 3)"),
     ([[2, 6, 6], [5, 4]], "not a grid of numbers"),
@@ -48,6 +62,18 @@ def test_typical_wrong_predictions_get_their_hint(answer, hint, capsys):
     assert not lesson03.pooled_after_shift(answer)
     out = capsys.readouterr().out
     assert "not yet - " in out and hint in out, out
+    assert "output (" not in out and "window of rows" not in out, out  # no cell is singled out
+
+
+def test_hints_stop_after_three_different_wrong_predictions(capsys):
+    for wrong in ([[6, 6, 3], [5, 4, 2]], [[3, 6, 6], [5, 4, 2]], [[3, 6, 6], [5, 4, 2]],
+                  [[0, 6, 6], [0, 5, 4]]):
+        assert not lesson03.pooled_after_shift(wrong)
+    assert capsys.readouterr().out.count("hints stop") == 0  # three different ones so far
+    assert not lesson03.pooled_after_shift([[2, 6, 3], [5, 4, 2]])
+    out = capsys.readouterr().out
+    assert "4 different answers tried (hints stop after 3)" in out, out
+    assert lesson03.pooled_after_shift(AFTER)  # the right one still passes
 
 
 def test_the_checker_map_is_the_one_the_statement_shows():
@@ -105,7 +131,7 @@ def by_the_tape(k, g, stride, x_shape):
 def test_the_fixed_gradient_passes_either_way(capsys):
     assert lesson04.input_gradient_strided(fixed)
     assert lesson04.input_gradient_strided(fixed_by_padding_the_result)
-    assert "correct - right for strides 1, 2 and 3" in capsys.readouterr().out
+    assert "correct - right for 18 layers" in capsys.readouterr().out
 
 
 def test_a_stubbed_gradient_is_not_attempted_yet(capsys):
@@ -117,10 +143,10 @@ def test_a_stubbed_gradient_is_not_attempted_yet(capsys):
 
 
 @pytest.mark.parametrize("answer, hint", [
-    (unflipped, "you correlated with k as it is. Flip the kernel"),
+    (unflipped, "you correlated with k as it is, as the broken function does"),
     (leftover_dropped, "The last 1 row and 1 column of x lie beyond the last window"),
-    (zeros_at_top_left, "zeros go at the bottom and right"),
-    (not_spread, "first spread g out"),
+    (zeros_at_top_left, "The pixels no window reads are the *last* ones"),
+    (not_spread, "the positions the stride skipped are missing"),
     (lambda k, g, stride, x_shape: fixed(k[::-1], g, stride, x_shape), "one axis only"),
     (lambda k, g, stride, x_shape: fixed(k, g, stride, x_shape) + 0.5, "dL/dx[0, 0] is"),
     (lambda k, g, stride, x_shape: np.zeros(x_shape), "dL/dx[0, 0] is 0.0000"),  # a constant
@@ -195,10 +221,10 @@ def mse_loss():
 
 def test_a_small_cnn_meets_the_target(smoke, capsys):
     assert lesson05.small_cnn(small_cnn)
-    assert lesson05.small_cnn(logits_compiled_from_logits)  # logits, with a loss that wants them
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == ("small_cnn: correct - 9,098 parameters (at most 10,000), and it reached "
-                      "this profile's target test accuracy")
+    assert out[0] == ("small_cnn: correct - 9,098 parameters (at most 10,000), a convolution "
+                      "over neighbouring pixels, a softmax at the end, and it reached this "
+                      "profile's target test accuracy")
 
 
 def test_a_stubbed_model_is_not_attempted_yet(capsys):
@@ -214,6 +240,7 @@ def test_a_stubbed_model_is_not_attempted_yet(capsys):
     (lambda: conv_stack(filters=(32, 64)), "more than 10,000"),
     (lambda: conv_stack(dense=11), "(None, 10)"),  # the near miss of test_student
     (lambda: conv_stack(activation=None), "not probabilities"),
+    (logits_compiled_from_logits, "ends in a 10-way softmax"),  # the statement asks for one
     (lambda: keras.Sequential([keras.Input((28, 28, 1)), layers.Flatten(),
                                layers.Dense(12, activation="relu"),
                                layers.Dense(10, activation="softmax")]), "no Conv2D layer"),

@@ -1,112 +1,221 @@
 """Checkers for lesson 03 (pooling)."""
 
-import math
-
 import numpy as np
 
-from course.check.core import Hint, checker
+from course.check.core import Hint, checker, plain, whole
+
+# Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
+# call (a table of answers cannot pass). The names below answer an exercise for the student:
+# the course's own functions, Keras' layers and ops, TensorFlow's kernels, OpenCV, SciPy.
+_TF = "tensorflow.python.ops.gen_nn_ops."  # what every TensorFlow and Keras pooling runs
+SIZE_SHORTCUTS = (
+    "course.ops.output_size", "course.ops.pool2d", "course.ops.correlate1d",
+    "course.ops.correlate2d", "keras.layers.MaxPooling2D.compute_output_shape",
+    "keras.layers.Conv2D.compute_output_shape",
+    "keras.src.ops.operation_utils.compute_pooling_output_shape",
+    "keras.src.ops.operation_utils.compute_conv_output_shape", "keras.ops.max_pool",
+    "keras.ops.average_pool", "keras.ops.conv", _TF + "max_pool", _TF + "avg_pool")
+MIN_POOL_SHORTCUTS = (
+    "course.ops.pool2d", "keras.layers.MaxPooling2D.call", "keras.ops.max_pool", _TF + "max_pool",
+    _TF + "max_pool_v2", "cv2.erode", "cv2.morphologyEx", "scipy.ndimage.minimum_filter",
+    "scipy.ndimage.grey_erosion")
+# A mean over two axes, with NumPy, TensorFlow or Keras, is the exercise; a pooling layer or
+# op that averages each map for the student is not
+GLOBAL_POOL_SHORTCUTS = (
+    "course.ops.pool2d", "keras.layers.GlobalAveragePooling2D.call",
+    "keras.layers.AveragePooling2D.call", "keras.ops.average_pool", _TF + "avg_pool")
 
 
-def _rng(seed):
-    return np.random.default_rng(seed)
+def _array(got, case, what):
+    """``got`` if it is a NumPy array of numbers, else a Hint naming what came instead."""
+    if not isinstance(got, np.ndarray):
+        raise Hint(f"{case} you returned {type(got).__name__}; return {what} as a NumPy array")
+    if got.dtype.kind not in "iuf":
+        raise Hint(f"{case} you returned an array of {got.dtype}; return an array of numbers")
+    return got
 
 
-def _where(i, j, size):
-    """The rows and columns of pooling window (i, j) of a non-overlapping ``size`` pool."""
-    return (f"window ({i}, {j}) (rows {i * size}..{i * size + size - 1}, "
-            f"columns {j * size}..{j * size + size - 1})")
+def _untouched(before, after, name):
+    if not np.array_equal(before, after, equal_nan=True):
+        raise Hint(f"your function changed the {name} it was given: leave it as it is and build "
+                   "a new array for the result")
 
 
-# The reference pools for min_pool: non-overlapping, stride = size, leftovers dropped.
-def _pool(x, size, reduce):
-    h, w = (x.shape[0] // size) * size, (x.shape[1] // size) * size
-    windows = x[:h, :w].reshape(h // size, size, w // size, size)
-    return reduce(windows, axis=(1, 3))
+# ---------------------------------------------------------------- 3.1
 
 
-@checker(without=("course.ops.output_size",))
+@checker(without=SIZE_SHORTCUTS)
 def pool_output_size(answer):
     """``answer(n, f, stride=None, padding="valid")``: output length of a Keras pooling layer."""
-    cases = [(28, 2, None, "valid"), (24, 2, None, "valid"), (7, 3, None, "valid"),
-             (55, 3, 2, "valid"), (13, 3, 2, "valid"), (5, 2, 1, "valid"), (7, 2, None, "same"),
-             (9, 4, 3, "same"), (6, 5, 1, "same"), (10, 3, None, "valid")]
-    for n, f, stride, padding in cases:
-        call = f"pool_output_size({n}, {f}, stride={stride}, padding={padding!r})"
-        got = answer(n, f, stride=stride, padding=padding)
+    def right(n, f, s, padding):
+        return -(-n // s) if padding == "same" else (n - f) // s + 1
+
+    def mistake(n, f, stride, padding, got):  # what a wrong length says about the formula
         s = f if stride is None else stride
-        expected = (n - f) // s + 1 if padding == "valid" else math.ceil(n / s)
-        if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
-            if isinstance(got, float) and got == expected:
-                raise Hint(f"{call} returned the float {got!r}; a size is an int (use // or "
-                           "math.ceil, which return ints)")
-            raise Hint(f"{call} returned {got!r} of type {type(got).__name__}; return an int")
-        if got == expected:
-            continue
-        if stride is None and got == ((n - f) + 1 if padding == "valid" else n):
-            raise Hint(f"{call}: you used stride 1. With stride=None the stride equals the "
-                       "pool size, in Keras as in PyTorch")
-        if padding == "valid" and got == math.ceil((n - f) / s) + 1:
-            raise Hint(f"{call}: you rounded up. 'valid' drops the pixels left over at the "
-                       "end, so the division rounds down")
-        if padding == "same" and got == (n - f) // s + 1:
-            raise Hint(f"{call}: that is the 'valid' size. 'same' pads just enough that the "
-                       "output is ceil(n / stride), whatever the pool size")
+        if stride is None and got == right(n, f, 1, padding):
+            return ("you used stride 1; with stride=None the stride equals the pool size, in "
+                    "Keras as in PyTorch")
+        if padding == "valid" and got == -(-(n - f) // s) + 1:
+            return ("you rounded up; 'valid' drops the pixels left over at the end, where a "
+                    "window would not fit")
+        if padding == "valid" and got == n // s:
+            return ("that ignores the window size; with 'valid' the window has to fit inside "
+                    "the n pixels, so where the last one can start depends on f")
+        if padding == "valid" and got == right(n, f, s, padding) - 1:
+            return "one window short: did you count the window that starts at pixel 0?"
+        if padding == "same" and got == right(n, f, s, "valid"):
+            return ("that is the 'valid' length; 'same' pads the end so that no pixel is "
+                    "dropped, and then the window size no longer matters, only the stride")
         if padding == "same" and got == n:
-            raise Hint(f"{call}: 'same' keeps the length n only when the stride is 1; in "
-                       "general it gives ceil(n / stride)")
-        raise Hint(f"{call} returned {got}, which is too {'large' if got > expected else 'small'}"
-                   ": check the formula for padding={padding!r}")
-    return f"right on {len(cases)} cases, with and without stride, 'valid' and 'same'"
+            return (f"'same' keeps the length n only when the stride is 1; here the window "
+                    f"moves {s} pixels at a time")
+        if padding == "same" and got == n // s:
+            return ("you rounded down; 'same' keeps the last, partial window (it reaches into "
+                    "the padding)")
+        return (f"that is too {'large' if got > right(n, f, s, padding) else 'small'}: check "
+                f"how padding={padding!r} and stride {s} decide where windows can start")
+
+    rng = np.random.default_rng()
+    edges = [(28, 2, None, "valid"), (7, 2, None, "valid"), (7, 3, None, "valid"),
+             (13, 3, 2, "valid"), (14, 3, 2, "valid"), (10, 2, 3, "valid"), (5, 5, None, "valid"),
+             (9, 1, 1, "valid"), (7, 2, None, "same"), (9, 4, 3, "same"), (6, 5, 1, "same"),
+             (10, 3, 4, "same"), (3, 5, None, "same"), (1, 2, None, "same")]
+    drawn = []
+    while len(drawn) < 12:
+        n, f, s = int(rng.integers(1, 100)), int(rng.integers(1, 9)), int(rng.integers(0, 6))
+        padding = ("valid", "same")[int(rng.integers(2))]
+        if f <= n or padding == "same":
+            drawn.append((n, f, s or None, padding))
+    call = "pool_output_size(15, 4)"
+    got = whole(answer(15, 4), "the output length", call)
+    if got != right(15, 4, 4, "valid"):
+        raise Hint(f"{call} returned {got}: {mistake(15, 4, None, 'valid', got)} (the defaults "
+                   "are stride=None, padding='valid')")
+    for n, f, stride, padding in edges + drawn:
+        call = f"pool_output_size({n}, {f}, stride={stride}, padding={padding!r})"
+        got = whole(answer(n, f, stride=stride, padding=padding), "the output length", call)
+        if got != right(n, f, stride or f, padding):
+            raise Hint(f"{call} returned {got}: {mistake(n, f, stride, padding, got)}")
+    return (f"right on {len(edges) + len(drawn) + 1} cases ({len(edges) + 1} edge cases, the "
+            "rest drawn at random): default, uneven and long strides, 'valid' and 'same'")
 
 
-@checker(without=("course.ops.pool2d",))
+# ---------------------------------------------------------------- 3.2
+
+
+@checker(without=MIN_POOL_SHORTCUTS)
 def min_pool(answer):
     """``answer(x, size)``: min pooling of an (H, W) array, stride = size, leftovers dropped."""
-    cases = [(_rng(0).standard_normal((6, 8)), 2), (_rng(1).standard_normal((5, 7)), 2),
-             (_rng(2).standard_normal((9, 9)), 3)]
-    for x, size in cases:
-        got = np.asarray(answer(x.copy(), size))
-        expected = _pool(x, size, np.min)
+    def pool(x, size, reduce):
+        h, w = x.shape[0] // size, x.shape[1] // size
+        return reduce(x[:h * size, :w * size].reshape(h, size, w, size), axis=(1, 3))
+
+    rng = np.random.default_rng()
+    edges = [((6, 8), 2), ((5, 7), 2), ((9, 9), 3), ((7, 4), 3), ((6, 5), 3), ((4, 6), 1),
+             ((3, 5), 3), ((4, 4), 4), ((2, 9), 2)]
+    drawn = []
+    while len(drawn) < 8:
+        shape, size = tuple(int(v) for v in rng.integers(1, 13, 2)), int(rng.integers(1, 5))
+        if size <= min(shape):
+            drawn.append((shape, size))
+    for number, (shape, size) in enumerate(edges + drawn):
+        x = rng.standard_normal(shape)
+        if number == 1:
+            x = -np.abs(x) - 1  # every value negative: a minimum that starts at 0 stays 0
+        elif number == 2:
+            x = np.abs(x) + 1  # every value positive
+        elif number == 3:
+            x = rng.integers(-5, 5, shape)  # whole numbers, with ties
+        original = x.copy()
+        case = f"for a {shape[0]}x{shape[1]} input and size {size}"
+        got = _array(answer(x, size), f"{case},", "the pooled map")
+        _untouched(original, x, "x")
+        expected = pool(original, size, np.min)
         if got.shape != expected.shape:
-            if got.shape == (x.shape[0] - size + 1, x.shape[1] - size + 1):
-                raise Hint(f"a {x.shape[0]}x{x.shape[1]} input gave shape {got.shape}: you "
-                           f"moved the window by 1 pixel; it moves by its size ({size})")
-            raise Hint(f"a {x.shape[0]}x{x.shape[1]} input pooled {size}x{size} gave shape "
-                       f"{got.shape}: windows do not overlap, and rows or columns left over at "
-                       "the end are dropped (as with padding='valid')")
+            raise Hint(f"{case} you returned shape {got.shape}: "
+                       f"{_pool_shape_hint(shape, size, got.shape, expected.shape)}")
+        if np.allclose(got, expected):
+            continue
         for name, reduce in (("maximum", np.max), ("average", np.mean)):
-            if np.allclose(got, _pool(x, size, reduce)):
-                raise Hint(f"you returned each window's {name}; min pooling keeps the smallest "
-                           "value (tip: min(x) = -max(-x))")
-        if not np.allclose(got, expected):
-            i, j = np.unravel_index(np.argmax(~np.isclose(got, expected)), got.shape)
-            raise Hint(f"for a {x.shape[0]}x{x.shape[1]} input, {_where(i, j, size)} gives "
-                       f"{got[i, j]:.4f}, which is not the smallest value in that window")
-    return "right on 6x8, 5x7 (leftovers dropped) and 9x9 inputs, with 2x2 and 3x3 windows"
+            if np.allclose(got, pool(original, size, reduce)):
+                raise Hint(f"{case} you returned each window's {name}; min pooling keeps the "
+                           "smallest value")
+        i, j = np.argwhere(~np.isclose(got, expected))[0]
+        where = (f"window ({i}, {j}) (rows {i * size}..{i * size + size - 1}, columns "
+                 f"{j * size}..{j * size + size - 1})")
+        raise Hint(f"{case}, {where} gives {got[i, j]:.4g}, which is not the smallest value in "
+                   "that window")
+    return (f"right on {len(edges) + len(drawn)} inputs ({len(edges)} edge cases, the rest drawn "
+            "at random): non-square, rows and columns left over, size 1 and a single window")
 
 
-@checker(without=("course.ops.pool2d", "keras.layers.GlobalAveragePooling2D.call"))
+def _pool_shape_hint(shape, size, got, expected):
+    if got == (shape[0] - size + 1, shape[1] - size + 1):
+        return f"you moved the window by 1 pixel; it moves by its size ({size})"
+    if got == (-(-shape[0] // size), -(-shape[1] // size)):
+        return ("you kept the partial windows at the end; rows and columns left over are "
+                "dropped (as with padding='valid')")
+    if got == expected[::-1]:
+        return "height and width are swapped"
+    return (f"windows of {size}x{size} do not overlap, and rows or columns left over at the end "
+            "are dropped (as with padding='valid')")
+
+
+# ---------------------------------------------------------------- 3.3
+
+
+@checker(without=GLOBAL_POOL_SHORTCUTS)
 def global_average_pool(answer):
     """``answer(x)``: (N, H, W, C) -> (N, C), the mean of each feature map."""
-    x = _rng(3).standard_normal((2, 3, 5, 4)).astype(np.float32)
-    got = np.asarray(answer(x.copy()))
-    expected = x.mean(axis=(1, 2))
-    if got.shape != expected.shape:
-        if got.shape == (2, 1, 1, 4):
-            raise Hint("you kept the spatial axes (keepdims): GlobalAveragePooling2D returns "
-                       "(N, C), one number per example and channel")
-        if got.shape in ((2,), (2, 3, 5), ()):
-            raise Hint(f"for x of shape (N, H, W, C) = {x.shape} you returned {got.shape}: "
-                       "you averaged over the channels too; average over height and width only")
-        raise Hint(f"for x of shape (N, H, W, C) = {x.shape} you returned {got.shape}; the "
-                   "result is (N, C): average over axes 1 and 2")
-    if np.allclose(got, x.max(axis=(1, 2))):
-        raise Hint("you took each feature map's maximum: that is global *max* pooling")
-    if not np.allclose(got, expected, atol=1e-5):
-        n, c = np.unravel_index(np.argmax(~np.isclose(got, expected, atol=1e-5)), got.shape)
-        raise Hint(f"example {n}, channel {c} is {got[n, c]:.4f}, which is not the mean of "
+    rng = np.random.default_rng()
+    edges = [(2, 3, 5, 4), (1, 4, 4, 3), (3, 2, 6, 1), (2, 1, 1, 5), (1, 1, 1, 1), (4, 7, 2, 2)]
+    drawn = [tuple(int(v) for v in rng.integers(1, (5, 10, 10, 9))) for _ in range(8)]
+    for number, shape in enumerate(edges + drawn):
+        x = (rng.standard_normal(shape) * rng.uniform(0.5, 4)).astype(np.float32)
+        if number == 5:
+            x += 100  # far from 0: a sum is not a mean
+        original = x.copy()
+        case = f"for x of shape (N, H, W, C) = {shape}"
+        got = _array(answer(x), f"{case}", "an (N, C) array")
+        _untouched(original, x, "x")
+        expected = original.mean(axis=(1, 2), dtype=np.float64)
+        if got.shape != expected.shape:
+            raise Hint(f"{case} you returned shape {got.shape}: "
+                       f"{_global_shape_hint(shape, got.shape)}")
+        if got.dtype != np.float32:
+            raise Hint(f"{case} you returned {got.dtype}; GlobalAveragePooling2D keeps the "
+                       "float32 of its input (NumPy makes float64 arrays unless told otherwise)")
+        if np.allclose(got, expected, rtol=1e-4, atol=1e-4):
+            continue
+        if np.allclose(got, original.max(axis=(1, 2)), rtol=1e-4, atol=1e-4):
+            raise Hint(f"{case} you took each feature map's maximum: that is global *max* "
+                       "pooling")
+        if np.allclose(got, original.sum(axis=(1, 2), dtype=np.float64), rtol=1e-4, atol=1e-4):
+            raise Hint(f"{case} you summed each feature map; an average divides by the number "
+                       "of cells")
+        n, c = np.argwhere(~np.isclose(got, expected, rtol=1e-4, atol=1e-4))[0]
+        raise Hint(f"{case} example {n}, channel {c} is {got[n, c]:.4f}, which is not the mean of "
                    f"x[{n}, :, :, {c}]")
-    return "matches the mean over height and width of a (2, 3, 5, 4) batch"
+    return (f"right on {len(edges) + len(drawn)} batches ({len(edges)} edge cases, the rest drawn "
+            "at random): a batch of one, one channel, 1x1 maps, float32 kept")
+
+
+def _global_shape_hint(shape, got):
+    n, _, _, c = shape
+    if got == (n, 1, 1, c):
+        return ("you kept the spatial axes (keepdims); GlobalAveragePooling2D returns (N, C), one "
+                "number per example and channel")
+    if got == (n,):
+        return "you averaged over the channels too; each channel keeps its own average"
+    if got == (c, n):
+        return "the axes are swapped: (N, C), examples first"
+    if got in ((c,), (n,)) or len(got) < 2:
+        return ("an axis is gone: the result keeps one row per example and one column per "
+                "channel, even when there is only one (np.squeeze drops every axis of length 1)")
+    return "average over height and width only, and keep the example and channel axes"
+
+
+# ---------------------------------------------------------------- 3.4
 
 
 @checker
@@ -114,56 +223,90 @@ def avg_pool_kernel(answer):
     """``answer(size, channels)``: a Conv2D kernel that, with strides=size, average-pools."""
     from course import ops
 
-    for size, channels in ((2, 3), (3, 2)):
-        k = np.asarray(answer(size, channels), dtype=np.float64)
+    rng = np.random.default_rng()
+    edges = [(2, 3), (3, 2), (1, 4), (4, 1), (2, 1), (5, 3)]
+    drawn = [(int(rng.integers(1, 6)), int(rng.integers(1, 7))) for _ in range(6)]
+    for size, channels in edges + drawn:
         call = f"avg_pool_kernel({size}, {channels})"
+        k = _array(answer(size, channels), f"{call}:", "the kernel")
         shape = (size, size, channels, channels)
         if k.shape != shape:
             raise Hint(f"{call} has shape {k.shape}; a Conv2D kernel is (kh, kw, C_in, C_out), "
                        f"here {shape}")
-        x = _rng(4 + size).standard_normal((2, 6, 6, channels))
-        got = ops.correlate2d(x, k, stride=size)
-        expected = ops.pool2d(x, size, mode="avg")
-        if np.allclose(got, expected):
-            continue
-        off_diagonal = k[:, :, ~np.eye(channels, dtype=bool)]
-        if np.any(off_diagonal != 0):
-            raise Hint(f"{call} mixes channels: output channel c must look at input channel c "
-                       "only, so k[:, :, c_in, c_out] is zero when c_in != c_out")
-        diagonal = np.stack([k[:, :, c, c] for c in range(channels)])
-        if np.allclose(diagonal, 1):
-            raise Hint(f"{call} sums each window; an average divides by the number of cells, "
-                       "size * size")
-        if np.allclose(diagonal, 1 / size):
-            raise Hint(f"{call} divides by size; a {size}x{size} window has size * size cells")
-        raise Hint(f"{call}: a stride-{size} correlation with your kernel does not give "
-                   "the window averages; every weight on the diagonal is the same")
-    return "a stride-size convolution with it equals AveragePooling2D (2x2 on 3 channels, 3x3 on 2)"
+        height, width = (int(v) for v in rng.integers(size, 4 * size + 4, 2))
+        x = rng.standard_normal((2, height, width, channels))
+        got = ops.correlate2d(x, k.astype(np.float64), stride=size)
+        h, w = height // size, width // size
+        windows = x[:, :h * size, :w * size].reshape(2, h, size, w, size, channels)
+        if not np.allclose(got, windows.mean(axis=(2, 4))):
+            raise Hint(f"{call}: {_kernel_hint(k, size, channels)}")
+    return (f"a stride-size Conv2D with it average-pools, on {len(edges) + len(drawn)} kernels "
+            f"({len(edges)} edge cases, size 1 and one channel among them, the rest drawn at "
+            "random) and inputs with rows and columns left over")
 
 
-# Exercise 3.5: the map of the statement, and where its pixels go under a one-pixel shift.
+def _kernel_hint(k, size, channels):
+    """What is wrong with the kernel ``k``, the first thing found."""
+    if not np.isfinite(k).all():
+        return "your kernel holds nan or inf"
+    if k.dtype.kind in "iu":
+        return (f"your kernel has the integer dtype {k.dtype}, which cannot hold a fraction: "
+                "every weight is cut to a whole number")
+    for c_in, c_out in np.ndindex(channels, channels):
+        if c_in != c_out and np.any(k[:, :, c_in, c_out] != 0):
+            return (f"it mixes channels: output channel {c_out} reads input channel {c_in} "
+                    f"(k[:, :, {c_in}, {c_out}] is not zero), but pooling works on each channel "
+                    "separately")
+    for c in range(channels):
+        window = k[:, :, c, c]
+        if not np.allclose(window, window[0, 0]):
+            r, s = np.argwhere(~np.isclose(window, window[0, 0]))[0]
+            return (f"in channel {c} the weights differ (k[0, 0, {c}, {c}] is {window[0, 0]:.4g}, "
+                    f"k[{r}, {s}, {c}, {c}] is {window[r, s]:.4g}); an average weighs every cell "
+                    "of its window the same")
+        weight = float(window[0, 0])
+        if weight == 0:
+            return f"channel {c} is all zeros, so output channel {c} is always 0"
+        if np.isclose(weight, 1):
+            return (f"channel {c} sums each window; an average divides by the number of cells "
+                    f"in a {size}x{size} window")
+        if np.isclose(weight, 1 / size):
+            return f"channel {c} divides by size; a {size}x{size} window has more cells than that"
+        if not np.isclose(weight * size * size, 1):
+            return (f"every weight of channel {c} is {weight:.4g}, so a window full of ones "
+                    f"comes out as {weight * size * size:.4g}, where its average is 1")
+    return "a stride-size correlation with your kernel does not give the window averages"
+
+
+# ---------------------------------------------------------------- 3.5
+
+# The map of the statement; the checker works out where its pixels go under the shift.
 SHIFT_MAP = np.array([[0, 6, 0, 0, 0, 3],
                       [2, 0, 0, 6, 0, 0],
                       [5, 0, 0, 0, 2, 0],
                       [0, 3, 4, 1, 0, 1]], float)
 
 
-def _shift_right(x, pixels=1):
-    out = np.zeros_like(x)
-    out[:, pixels:] = x[:, :x.shape[1] - pixels]
-    return out
-
-
-@checker(prediction=True)
+@checker(prediction=True, tries=3)
 def pooled_after_shift(answer):
-    """``answer``: the 2x2 max pooling (stride 2) of SHIFT_MAP shifted right by one pixel."""
+    """``answer``: the 2x2 max pooling (stride 2) of SHIFT_MAP shifted right by one pixel.
+
+    The hints name a misunderstanding (the map before the shift, a wrap-around, a shift to
+    the left, of the pooled map, an average) but never which outputs are right."""
+    def pool(x, reduce=np.max):
+        return reduce(x.reshape(2, 2, 3, 2), axis=(1, 3))
+
+    def shifted(x, by=1):
+        out = np.zeros_like(x)
+        out[:, by:] = x[:, :x.shape[1] - by]
+        return out
+
     try:
-        got = np.asarray(answer, dtype=float)
+        got = np.asarray(plain(answer), dtype=float)
     except (TypeError, ValueError):
-        raise Hint(f"your prediction {answer!r} is not a grid of numbers: write it as a list "
+        raise Hint(f"your prediction {answer!r:.60} is not a grid of numbers: write it as a list "
                    "of rows, [[a, b, c], [d, e, f]]") from None
-    before = _pool(SHIFT_MAP, 2, np.max)
-    expected = _pool(_shift_right(SHIFT_MAP), 2, np.max)
+    before, expected = pool(SHIFT_MAP), pool(shifted(SHIFT_MAP))
     if got.shape != expected.shape:
         if got.shape == SHIFT_MAP.shape:
             raise Hint(f"your prediction has shape {got.shape}, the shape of the map itself: "
@@ -175,27 +318,34 @@ def pooled_after_shift(answer):
         changed = int((before != expected).sum())
         return (f"{changed} of the 6 outputs change, {6 - changed} survive the shift; the next "
                 "cell shows which")
-    if np.array_equal(got, before):
-        raise Hint("that is the pooled map *before* the shift: nothing changing would be "
-                   "invariance. Move every pixel one column to the right first (column 0 "
-                   "becomes 0, the last column falls off), then pool")
-    if np.array_equal(got, _pool(np.roll(SHIFT_MAP, 1, axis=1), 2, np.max)):
-        raise Hint("you wrapped the last column around to the left. `shift_right` fills the "
-                   "column that enters on the left with zeros (black), and the pixels that "
-                   "leave on the right are gone")
-    if np.array_equal(got, _shift_right(before)):
-        raise Hint("you moved the *pooled* map one cell to the right. The shift moves the "
-                   "input by one pixel, half a window: shift the 4x6 map, then pool it")
-    if np.array_equal(got, _pool(np.pad(SHIFT_MAP[:, 1:], [(0, 0), (0, 1)]), 2, np.max)):
-        raise Hint("you shifted the map to the left; `shift_right` moves every pixel one "
-                   "column to the right")
-    if np.allclose(got, _pool(_shift_right(SHIFT_MAP), 2, np.mean)):
-        raise Hint("you averaged each window; this is max pooling: keep each window's largest "
-                   "value")
-    i, j = (int(v) for v in np.argwhere(got != expected)[0])
-    came_from = ("column 0 is the new column of zeros and column 1 holds what column 0 held"
-                 if j == 0 else f"columns {2 * j} and {2 * j + 1} hold what columns "
-                 f"{2 * j - 1} and {2 * j} held")
-    raise Hint(f"output ({i}, {j}), the window of rows {2 * i}-{2 * i + 1} and columns "
-               f"{2 * j}-{2 * j + 1}, is not {got[i, j]:g}: after the shift, {came_from} "
-               "before the shift")
+    raise Hint(_shift_hint(got, {
+        "before": before, "wrapped": pool(np.roll(SHIFT_MAP, 1, axis=1)),
+        "pooled map moved": shifted(before),
+        "left": pool(np.pad(SHIFT_MAP[:, 1:], [(0, 0), (0, 1)])),
+        "average": pool(shifted(SHIFT_MAP), np.mean), "minimum": pool(shifted(SHIFT_MAP), np.min)}))
+
+
+def _shift_hint(got, wrong):
+    """The misunderstanding whose map ``got`` is (``wrong``: name -> that map), or a hint that
+    says how to work the prediction out, without saying which outputs are right."""
+    hints = {
+        "before": "that is the pooled map *before* the shift: nothing changing would be "
+                  "invariance. Move every pixel one column to the right first (column 0 becomes "
+                  "0, the last column falls off), then pool",
+        "wrapped": "you wrapped the last column around to the left. `shift_right` fills the "
+                   "column that enters on the left with zeros (black), and the pixels that leave "
+                   "on the right are gone",
+        "pooled map moved": "you moved the *pooled* map one cell to the right. The shift moves "
+                            "the input by one pixel, half a window: shift the 4x6 map, then pool",
+        "left": "you shifted the map to the left; `shift_right` moves every pixel one column to "
+                "the right",
+        "average": "you averaged each window; this is max pooling: keep each window's largest "
+                   "value",
+        "minimum": "you kept each window's smallest value; this is max pooling",
+    }
+    for name, grid in wrong.items():
+        if np.allclose(got, grid):
+            return hints[name]
+    return ("that is not what 2x2 max pooling makes of the shifted map. Write the shifted 4x6 "
+            "map out in full first (every pixel one column to the right, zeros entering on the "
+            "left), draw the windows' lines on it, then take each window's largest value")

@@ -4,231 +4,392 @@ import numpy as np
 
 from course.check.core import Hint, checker
 
+# Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
+# call (a table of answers cannot pass). The names below compute a gradient for the student:
+# the course's backward passes and finite differences, TensorFlow's tape (the lesson's
+# `tape_gradients` uses it) and the kernels it runs, Keras' transposed convolution, SciPy's
+# full convolutions.
+_TF = "tensorflow.python.ops.gen_nn_ops."
+AUTODIFF = ("tensorflow.GradientTape.gradient", "tensorflow.GradientTape.jacobian",
+            "course.gradcheck.numerical_gradient")
+CONV_BACKWARD = AUTODIFF + (
+    "course.ops.correlate2d_backward", "course.ops._conv_grad_input",
+    "course.ops._conv_grad_kernel", _TF + "conv2d_backprop_input", _TF + "conv2d_backprop_filter",
+    "keras.ops.conv_transpose")
+FULL_CONVOLUTIONS = ("scipy.signal.convolve2d", "scipy.signal.convolve",
+                     "scipy.signal.fftconvolve", "scipy.signal.oaconvolve")
+POOL_BACKWARD = AUTODIFF + ("course.ops.pool2d_backward",)
+MAX_POOL_BACKWARD = POOL_BACKWARD + (
+    _TF + "max_pool_grad", _TF + "max_pool_grad_v2", _TF + "max_pool_grad_with_argmax",
+    _TF + "max_pool_with_argmax")
+AVG_POOL_BACKWARD = POOL_BACKWARD + (_TF + "avg_pool_grad",)
 
-def _rng(seed):
-    return np.random.default_rng(seed)
+
+def _array(got, case, what):
+    """``got`` if it is a NumPy array of numbers, else a Hint naming what came instead."""
+    if not isinstance(got, np.ndarray):
+        raise Hint(f"{case} you returned {type(got).__name__}; return {what} as a NumPy array")
+    if got.dtype.kind not in "iuf":
+        raise Hint(f"{case} you returned an array of {got.dtype}; return an array of numbers")
+    return got
+
+
+def _untouched(originals, given):
+    """A Hint when the answer changed one of the arrays it was given."""
+    for name, before in originals.items():
+        if not np.array_equal(before, given[name], equal_nan=True):
+            raise Hint(f"your function changed the {name} it was given: leave it as it is and "
+                       "build a new array for the gradient")
 
 
 def _first_difference(got, expected):
     """Index of the first entry where ``got`` and ``expected`` differ, as a tuple of ints."""
-    return tuple(int(i) for i in np.unravel_index(np.argmax(~np.isclose(got, expected)),
-                                                  got.shape))
+    return tuple(int(i) for i in np.argwhere(~np.isclose(got, expected))[0])
 
 
-def _window(i, j, size):
-    return (f"window ({i}, {j}) (rows {i * size}..{i * size + size - 1}, "
-            f"columns {j * size}..{j * size + size - 1})")
+def _shape(shape):
+    return "x".join(str(v) for v in shape)
 
 
-@checker(without=("course.ops.correlate2d_backward",))
+def _call(answer, arrays, *rest):
+    """``answer(*arrays, *rest)``, then a Hint if it changed one of ``arrays`` (a dict)."""
+    originals = {name: a.copy() for name, a in arrays.items()}
+    got = answer(*arrays.values(), *rest)
+    _untouched(originals, arrays)
+    return got
+
+
+# ---------------------------------------------------------------- 4.1
+
+
+@checker(without=CONV_BACKWARD)
 def kernel_gradient(answer):
     """``answer(x, g)``: dL/dk for ``y = correlate2d(x, k)`` (valid) and ``g = dL/dy``."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
     from course import ops
 
-    cases = [(_rng(0).standard_normal((5, 6)), _rng(1).standard_normal((3, 4))),  # k: 3x3
-             (_rng(2).standard_normal((4, 5)), _rng(3).standard_normal((3, 3)))]  # k: 2x3
-    for x, g in cases:
-        taps = (x.shape[0] - g.shape[0] + 1, x.shape[1] - g.shape[1] + 1)
-        got = np.asarray(answer(x.copy(), g.copy()), dtype=np.float64)
-        expected = ops.correlate2d(x, g)
-        where = f"with x {x.shape[0]}x{x.shape[1]} and g {g.shape[0]}x{g.shape[1]}"
+    rng = np.random.default_rng()
+    edges = [((3, 3), (3, 4)), ((2, 3), (3, 3)), ((6, 3), (1, 1)), ((1, 1), (3, 3)),
+             ((1, 7), (4, 1)), ((6, 2), (2, 4))]  # (kernel, g): x is their sum less one
+    drawn = [(tuple(int(v) for v in rng.integers(1, 6, 2)), tuple(int(v) for v in
+                                                                   rng.integers(1, 7, 2)))
+             for _ in range(8)]
+    for taps, out in edges + drawn:
+        x = rng.standard_normal((taps[0] + out[0] - 1, taps[1] + out[1] - 1))
+        g = rng.standard_normal(out)
+        where = f"with x {_shape(x.shape)} and g {_shape(g.shape)}"
+        got = _array(_call(answer, {"x": x, "g": g}), f"{where},", "dL/dk")
+        expected = np.einsum("mnab,mn->ab", sliding_window_view(x, taps), g)
         if got.shape != expected.shape:
-            raise Hint(f"{where}, you returned shape {got.shape}: dL/dk has the kernel's shape, "
-                       f"and a {taps[0]}x{taps[1]} kernel turns a {x.shape[0]}x{x.shape[1]} "
-                       f"input into a {g.shape[0]}x{g.shape[1]} output")
-        if np.allclose(got, expected[::-1, ::-1]):
-            raise Hint(f"{where}, your gradient is the right one turned by 180 degrees: "
-                       "dL/dk[a, b] = sum over m, n of g[m, n] * x[m + a, n + b], a "
-                       "correlation of x with g, with no flip")
-        if np.allclose(got, ops.convolve2d(x, g)):
-            raise Hint(f"{where}, you convolved, which turns g by 180 degrees: "
-                       "dL/dk[a, b] = sum over m, n of g[m, n] * x[m + a, n + b] is a "
-                       "correlation of x with g, with no flip")
-        if not np.allclose(got, expected):
-            a, b = _first_difference(got, expected)
-            raise Hint(f"{where}, dL/dk[{a}, {b}] is {got[a, b]:.4f}; it should be the sum of "
-                       f"g times the {g.shape[0]}x{g.shape[1]} block of x whose top-left corner "
-                       f"is x[{a}, {b}]")
-    return "right for a 3x3 and a non-square 2x3 kernel"
+            raise Hint(f"{where}, you returned shape {got.shape}: "
+                       f"{_kernel_shape_hint(x.shape, g.shape, taps, got.shape)}")
+        if np.allclose(got, expected):
+            continue
+        mistakes = [
+            (expected[::-1, ::-1], "your dL/dk is the right one turned by 180 degrees: a flip "
+             "crept in. In the forward pass, tap k[0, 0] met the top-left pixel of every window"),
+            (ops.convolve2d(x, g), "you convolved, and a convolution turns g by 180 degrees "
+             "before it slides; in the forward pass nothing was turned"),
+            (expected[::-1], "your dL/dk is the right one upside down"),
+            (expected[:, ::-1], "your dL/dk is the right one mirrored left to right"),
+            (ops.correlate2d(x, g[::-1]), "you turned g upside down; in the forward pass "
+             "nothing was turned"),
+            (ops.correlate2d(x, g[:, ::-1]), "you mirrored g left to right; in the forward pass "
+             "nothing was turned"),
+            (expected / g.size, "you averaged over the output positions; the kernel is used at "
+             "every position, and each use adds its own share to dL/dk"),
+        ]
+        for wrong, hint in mistakes:
+            if got.shape == wrong.shape and np.allclose(got, wrong):
+                raise Hint(f"{where}, {hint}")
+        a, b = _first_difference(got, expected)
+        raise Hint(f"{where}, dL/dk[{a}, {b}] is {got[a, b]:.4f}, the first entry that is wrong: "
+                   f"which pixel of x did tap k[{a}, {b}] multiply in each window, and which "
+                   "entry of g does that window's output pass back?")
+    return (f"right for {len(edges) + len(drawn)} layers ({len(edges)} edge cases, the rest "
+            "drawn at random): non-square kernels, a 1x1 kernel and a 1x1 output among them")
 
 
-@checker(without=("course.ops.correlate2d_backward",))
+def _kernel_shape_hint(x_shape, g_shape, taps, got):
+    if got == x_shape:
+        return "that is the shape of x; dL/dk has the kernel's shape"
+    if got == g_shape:
+        return "that is the shape of g; dL/dk has the kernel's shape"
+    if got == taps[::-1]:
+        return "height and width are swapped"
+    return (f"dL/dk has the kernel's shape, and the kernel that turns a {_shape(x_shape)} input "
+            f"into a {_shape(g_shape)} output is {_shape(taps)}")
+
+
+# ---------------------------------------------------------------- 4.2
+
+
+@checker(without=CONV_BACKWARD + FULL_CONVOLUTIONS)
 def input_gradient(answer):
     """``answer(k, g)``: dL/dx for ``y = correlate2d(x, k)`` (valid) and ``g = dL/dy``."""
     from course import ops
 
-    cases = [(_rng(4).standard_normal((3, 3)), _rng(5).standard_normal((4, 5))),
-             (_rng(6).standard_normal((2, 3)), _rng(7).standard_normal((3, 3)))]
-    for k, g in cases:
-        (kh, kw), (gh, gw) = k.shape, g.shape
-        got = np.asarray(answer(k.copy(), g.copy()), dtype=np.float64)
-        full = np.pad(g, [(kh - 1, kh - 1), (kw - 1, kw - 1)])
-        expected = ops.correlate2d(full, k[::-1, ::-1])
-        where = f"with k {kh}x{kw} and g {gh}x{gw}"
-        if got.shape != expected.shape:
-            if got.shape == (gh - kh + 1, gw - kw + 1) or got.shape == g.shape:
-                raise Hint(f"{where}, you returned shape {got.shape}, smaller than the input: "
-                           "pad g with kh - 1 rows and kw - 1 columns of zeros on every side "
-                           "(a 'full' convolution) so each input pixel gets its gradient")
-            raise Hint(f"{where}, you returned shape {got.shape}; dL/dx has the input's shape, "
-                       f"and the input of a {kh}x{kw} kernel with a {gh}x{gw} output is "
-                       f"(gh + kh - 1) x (gw + kw - 1)")
-        if np.allclose(got, ops.correlate2d(full, k)):
-            raise Hint(f"{where}, you correlated the padded g with k as it is: flip the kernel "
-                       "(turn it by 180 degrees), dL/dx[p, q] pairs k[a, b] with g[p - a, q - b]")
-        if (np.allclose(got, ops.correlate2d(full, k[::-1])) or
-                np.allclose(got, ops.correlate2d(full, k[:, ::-1]))):
-            raise Hint(f"{where}, you flipped the kernel along one axis only; flip both rows and "
-                       "columns")
-        if not np.allclose(got, expected):
-            p, q = _first_difference(got, expected)
-            corner = p in (0, got.shape[0] - 1) and q in (0, got.shape[1] - 1)
-            raise Hint(f"{where}, dL/dx[{p}, {q}] is {got[p, q]:.4f}, which is wrong" +
-                       (": a corner pixel touches a single kernel tap" if corner else
-                        ": it should add k[a, b] * g[p - a, q - b] over the taps that reach it"))
-    return "right for a 3x3 and a non-square 2x3 kernel: a full convolution with the flipped kernel"
+    def dx(k, g, stride, x_shape):  # dL/dx by the course's reference
+        return ops.correlate2d_backward(np.zeros(x_shape), k, g, stride=stride)[0]
+
+    rng = np.random.default_rng()
+    edges = [((3, 3), (4, 5)), ((2, 3), (3, 3)), ((1, 1), (3, 4)), ((3, 2), (1, 1)),
+             ((2, 4), (5, 1)), ((4, 4), (2, 2))]  # (kernel, g)
+    drawn = [(tuple(int(v) for v in rng.integers(1, 6, 2)), tuple(int(v) for v in
+                                                                   rng.integers(1, 7, 2)))
+             for _ in range(8)]
+    for taps, out in edges + drawn:
+        k, g = rng.standard_normal(taps), rng.standard_normal(out)
+        x_shape = (taps[0] + out[0] - 1, taps[1] + out[1] - 1)
+        where = f"with k {_shape(taps)} and g {_shape(out)}"
+        got = _array(_call(answer, {"k": k, "g": g}), f"{where},", "dL/dx")
+        expected = dx(k, g, 1, x_shape)
+        if got.shape != x_shape:
+            smaller = got.shape in ((out[0] - taps[0] + 1, out[1] - taps[1] + 1), out)
+            raise Hint(f"{where}, you returned shape {got.shape}; dL/dx has the shape of x, "
+                       f"{x_shape}" + (": every pixel of x gets a gradient, also the border "
+                                       "ones that fewer windows read, and the statement asks "
+                                       "for a *full* convolution" if smaller else ""))
+        if np.allclose(got, expected):
+            continue
+        mistakes = [
+            (dx(k[::-1, ::-1], g, 1, x_shape), "you correlated the padded g with k as it "
+             "is, but the input gradient is a convolution, and a convolution is not a "
+             "correlation: compare which g each tap of k meets"),
+            (dx(k[:, ::-1], g, 1, x_shape), "you flipped the kernel along one axis only, "
+             "its rows (upside down)"),
+            (dx(k[::-1], g, 1, x_shape), "you flipped the kernel along one axis only, its "
+             "columns (left to right)"),
+        ]
+        for wrong, hint in mistakes:
+            if np.allclose(got, wrong):
+                raise Hint(f"{where}, {hint}")
+        p, q = _first_difference(got, expected)
+        corner = p in (0, x_shape[0] - 1) and q in (0, x_shape[1] - 1)
+        raise Hint(f"{where}, dL/dx[{p}, {q}] is {got[p, q]:.4f}, the first entry that is wrong" +
+                   (": a corner pixel of x is read by one window only, through one tap" if corner
+                    else ": which windows read x[{p}, {q}], and through which taps?"))
+    return (f"right for {len(edges) + len(drawn)} layers ({len(edges)} edge cases, the rest "
+            "drawn at random): non-square kernels, a 1x1 kernel and a 1x1 output among them")
 
 
-@checker(without=("course.ops.pool2d_backward",))
+# ---------------------------------------------------------------- 4.3
+
+
+@checker(without=MAX_POOL_BACKWARD)
 def max_pool_backward(answer):
-    """``answer(x, g)``: dL/dx of 2x2 max pooling (stride 2) of an (H, W) array."""
-    from course import ops
+    """``answer(x, g)``: dL/dx of 2x2 max pooling (stride 2) of an (H, W) array; a tie goes
+    to the first tied cell in reading order, as ``keras.ops.max_pool`` does."""
+    def blocks(a):  # (H, W) -> (H/2, W/2, 4): each window's cells in reading order
+        h, w = a.shape[0] // 2, a.shape[1] // 2
+        return a.reshape(h, 2, w, 2).transpose(0, 2, 1, 3).reshape(h, w, 4)
 
-    ties = np.array([[1., 1, 0, 2], [0, 0, 2, 2], [3, 1, 5, 5], [3, 0, 5, 1]])
-    cases = [(_rng(8).standard_normal((4, 6)), _rng(9).standard_normal((2, 3))),
-             (_rng(10).permutation(16).reshape(4, 4).astype(float), np.array([[1., 2], [3, 4]])),
-             (ties, np.array([[1., 2], [3, 4]]))]
-    for x, g in cases:
-        got = np.asarray(answer(x.copy(), g.copy()), dtype=np.float64)
-        expected = ops.pool2d_backward(x, g, 2, mode="max")
-        where = f"for a {x.shape[0]}x{x.shape[1]} input"
+    def unblocks(b):
+        h, w = b.shape[:2]
+        return b.reshape(h, w, 2, 2).transpose(0, 2, 1, 3).reshape(2 * h, 2 * w)
+
+    def routed(x, g, pick):  # every window's g placed on the cell ``pick`` chooses
+        windows = blocks(x)
+        grad = np.zeros(windows.shape)
+        np.put_along_axis(grad, pick(windows)[..., None], g[..., None], axis=-1)
+        return unblocks(grad)
+
+    rng = np.random.default_rng()
+    edges = [rng.standard_normal((4, 6)),
+             np.array([[1., 1, 0, 2], [0, 0, 2, 2], [3, 1, 5, 5], [3, 0, 5, 1]]),  # ties
+             np.array([[0., 7], [7, 0]]),  # the first in reading order is not the first column
+             np.array([[0., 1, 2, 5], [3, 3, 5, 5]]),  # a tie in the bottom row
+             np.zeros((2, 6)),  # after a ReLU: all four cells tie
+             -1 - rng.random((4, 2)),  # every value negative
+             rng.integers(0, 3, (6, 2)).astype(float),
+             rng.permutation(32).reshape(8, 4).astype(float)]
+    drawn = [rng.integers(0, 4, shape).astype(float) if number % 2 else rng.standard_normal(shape)
+             for number, shape in enumerate(2 * rng.integers(1, 7, (8, 2)))]
+    for x in edges + drawn:
+        g = rng.choice([-1, 1], (x.shape[0] // 2, x.shape[1] // 2)) * rng.uniform(0.5, 3, (
+            x.shape[0] // 2, x.shape[1] // 2))
+        where = f"for a {_shape(x.shape)} input"
+        got = _array(_call(answer, {"x": x, "g": g}), f"{where},", "dL/dx")
         if got.shape != x.shape:
             raise Hint(f"{where}, you returned shape {got.shape}; dL/dx has the input's shape, "
                        "one gradient per input cell")
-        if x is ties and not np.allclose(got, expected):
-            blocks = x.reshape(2, 2, 2, 2)
-            tied = blocks == blocks.max(axis=(1, 3), keepdims=True)
-            every = (tied * g[:, None, :, None]).reshape(x.shape)
-            split = (tied / tied.sum(axis=(1, 3), keepdims=True) * g[:, None, :, None])
-            if np.allclose(got, every):
-                raise Hint(f"{where} in which every window has two equal maxima, you gave the "
-                           "whole gradient to each of them, so the window passes on twice "
-                           "g[i, j]; like tf.nn.max_pool, give it to the first of the tied "
-                           "cells in reading order (np.argmax picks that one)")
-            if np.allclose(got, split.reshape(x.shape)):
-                raise Hint(f"{where} with tied maxima, you split each gradient among the tied "
-                           "cells, which is tf.reduce_max's rule; max pooling gives all of it "
-                           "to the first tied cell in reading order (np.argmax picks that one)")
-        if np.allclose(got, ops.pool2d_backward(x, g, 2, mode="avg")):
-            raise Hint(f"{where}, you spread each g[i, j] evenly over its window: that is the "
-                       "gradient of *average* pooling. Max pooling sends all of g[i, j] to the "
-                       "one cell that held the window's maximum")
-        if np.allclose(got, np.kron(g, np.ones((2, 2)))):
-            raise Hint(f"{where}, you copied g[i, j] into every cell of its window; only the "
-                       "cell that held the maximum gets it, the other three get 0")
-        if np.allclose(got, ops.pool2d_backward(x, g, 2, mode="min")):
-            raise Hint(f"{where}, you routed each gradient to the window's *smallest* cell; it "
-                       "goes to the largest (the arg-max)")
-        for i in range(g.shape[0]):
-            for j in range(g.shape[1]):
-                block = got[2 * i:2 * i + 2, 2 * j:2 * j + 2]
-                right = expected[2 * i:2 * i + 2, 2 * j:2 * j + 2]
-                if np.allclose(block, right):
-                    continue
-                if not np.isclose(block.sum(), g[i, j]):
-                    raise Hint(f"{where}, the gradients in {_window(i, j, 2)} add up to "
-                               f"{block.sum():.4f}, but that window passes on exactly g[{i}, {j}]"
-                               f" = {g[i, j]:.4f}")
-                r, c = np.unravel_index(np.argmax(np.abs(block)), block.shape)
-                raise Hint(f"{where}, in {_window(i, j, 2)} the gradient went to cell "
-                           f"({2 * i + r}, {2 * j + c}), which does not hold that window's "
-                           "maximum: route it to the arg-max")
-    return "every window's gradient goes to its arg-max, ties to the first, on three inputs"
-
-
-@checker(without=("course.ops.pool2d_backward",))
-def avg_pool_backward(answer):
-    """``answer(g, size)``: dL/dx of non-overlapping ``size`` x ``size`` average pooling."""
-    for g, size in ((_rng(11).standard_normal((2, 3)), 2), (_rng(12).standard_normal((2, 2)), 3)):
-        got = np.asarray(answer(g.copy(), size), dtype=np.float64)
-        expected = np.kron(g, np.ones((size, size))) / size**2
-        where = f"for g {g.shape[0]}x{g.shape[1]} and size {size}"
-        if got.shape != expected.shape:
-            raise Hint(f"{where}, you returned shape {got.shape}; the pooled input was "
-                       f"{size} times taller and wider than g (up-sampling)")
-        if np.allclose(got, expected * size**2):
-            raise Hint(f"{where}, every cell got all of g[i, j]; the average gives each of the "
-                       "size * size cells a share 1 / (size * size) of it")
-        if np.allclose(got, expected * size):
-            raise Hint(f"{where}, you divided by size; a window has size * size cells")
-        if not np.allclose(got, expected):
-            p, q = _first_difference(got, expected)
-            raise Hint(f"{where}, dL/dx[{p}, {q}] is {got[p, q]:.4f}: it should be an equal "
-                       f"share of g[{p // size}, {q // size}], the output of its window")
-    return "each cell gets an equal share of its window's gradient (2x2 and 3x3)"
-
-
-def _scatter_input_gradient(k, g, stride, x_shape):
-    """dL/dx of ``y = correlate2d(x, k, stride=stride)`` (valid), window by window: output
-    (m, n) read the block of x at (m * stride, n * stride), so it hands g[m, n] * k back."""
-    (kh, kw), dx = k.shape, np.zeros(x_shape)
-    for m, n in np.ndindex(g.shape):
-        dx[m * stride:m * stride + kh, n * stride:n * stride + kw] += g[m, n] * k
-    return dx
-
-
-@checker(without=("course.ops.correlate2d_backward", "course.ops._conv_grad_input",
-                  "tensorflow.GradientTape.gradient"))
-def input_gradient_strided(answer):
-    """``answer(k, g, stride, x_shape)``: dL/dx of a strided valid correlation, one channel."""
-    cases = [((7, 7), (3, 3), 2, 4), ((6, 6), (3, 3), 1, 5), ((8, 8), (3, 3), 2, 6),
-             ((9, 10), (2, 3), 3, 7), ((11, 11), (3, 3), 3, 8)]
-    for x_shape, k_shape, stride, seed in cases:
-        rng = _rng(20 + seed)
-        k = rng.standard_normal(k_shape)
-        g_shape = tuple((n - f) // stride + 1 for n, f in zip(x_shape, k_shape, strict=True))
-        g = rng.standard_normal(g_shape)
-        got = np.asarray(answer(k.copy(), g.copy(), stride, x_shape), dtype=np.float64)
-        expected = _scatter_input_gradient(k, g, stride, x_shape)
-        where = (f"for x of shape {x_shape}, a {k_shape[0]}x{k_shape[1]} kernel and stride "
-                 f"{stride} (g is {g_shape[0]}x{g_shape[1]})")
-        reached = tuple((n - 1) * stride + f for n, f in zip(g_shape, k_shape, strict=True))
-        if got.shape != expected.shape:
-            if got.shape == reached:
-                rows, cols = (a - b for a, b in zip(x_shape, reached, strict=True))
-                left = " and ".join(f"{n} {word}{'s' * (n > 1)}" for n, word in
-                                    ((rows, "row"), (cols, "column")) if n)
-                raise Hint(f"{where}, you returned shape {got.shape}. The last {left} of x lie "
-                           "beyond the last window: the stride stepped over them, so their "
-                           "gradient is 0, but dL/dx still needs an entry for every pixel of "
-                           "x. Give the result x's shape (zeros at the bottom and right)")
-            if stride > 1 and got.shape == tuple(np.add(g_shape, k_shape) - 1):
-                raise Hint(f"{where}, you returned shape {got.shape}, the size of a full "
-                           "convolution of g itself: first spread g out, stride - 1 zeros "
-                           "between its entries (the positions the stride skipped), then pad "
-                           "and correlate")
-            raise Hint(f"{where}, you returned shape {got.shape}; dL/dx has the shape of x, "
-                       f"{x_shape}")
+        expected = routed(x, g, lambda w: w.argmax(axis=-1))
         if np.allclose(got, expected):
             continue
-        if np.allclose(got, _scatter_input_gradient(k[::-1, ::-1], g, stride, x_shape)):
-            raise Hint(f"{where}, you correlated with k as it is. Flip the kernel (turn it by "
-                       "180 degrees, k[::-1, ::-1]): the input gradient is a *convolution*, "
-                       "dL/dx[p, q] pairs k[a, b] with the output that read x[p, q] through "
-                       "tap (a, b)")
-        if (np.allclose(got, _scatter_input_gradient(k[::-1], g, stride, x_shape)) or
-                np.allclose(got, _scatter_input_gradient(k[:, ::-1], g, stride, x_shape))):
-            raise Hint(f"{where}, you flipped the kernel along one axis only; flip both rows "
-                       "and columns")
+        everywhere = np.kron(g, np.ones((2, 2)))
+        mistakes = [
+            (everywhere / 4, "you spread each g[i, j] evenly over its window: that is the "
+             "gradient of *average* pooling; max pooling sends all of g[i, j] to the cell that "
+             "won the window"),
+            (everywhere, "you copied g[i, j] into every cell of its window; only the cell that "
+             "won the window gets it, the other three get 0"),
+            (routed(x, g, lambda w: w.argmin(axis=-1)), "you routed each gradient to the "
+             "window's *smallest* cell; it goes to the one max pooling kept"),
+        ]
+        for wrong, hint in mistakes:
+            if np.allclose(got, wrong):
+                raise Hint(f"{where}, {hint}")
+        raise Hint(f"{where}, {_window_hint(x, g, got)}")
+    return (f"every window's gradient goes to its maximum, ties to the first in reading order, "
+            f"on {len(edges) + len(drawn)} inputs ({len(edges)} edge cases with ties, negative "
+            "values and all-zero windows, the rest drawn at random)")
+
+
+def _window_hint(x, g, got):
+    """What went wrong in the first 2x2 window whose gradient is wrong."""
+    for i, j in np.ndindex(g.shape):
+        cells = x[2 * i:2 * i + 2, 2 * j:2 * j + 2]
+        block = got[2 * i:2 * i + 2, 2 * j:2 * j + 2]
+        first = np.unravel_index(np.argmax(cells), (2, 2))
+        lit = [tuple(int(v) for v in rc) for rc in np.argwhere(~np.isclose(block, 0))]
+        tied = [tuple(int(v) for v in rc) for rc in np.argwhere(cells == cells.max())]
+        if lit == [first] and np.isclose(block[first], g[i, j]):
+            continue
+        window = (f"window ({i}, {j}) (rows {2 * i}..{2 * i + 1}, columns "
+                  f"{2 * j}..{2 * j + 1})")
+        if len(tied) > 1 and len(lit) > 1 and set(lit) == set(tied):
+            how = (f"gave the whole of g[{i}, {j}] to each of them" if np.allclose(
+                [block[c] for c in lit], g[i, j]) else f"split g[{i}, {j}] among them "
+                "(tf.reduce_max's rule)")
+            return (f"{window} has {len(tied)} equal maxima and you {how}; the statement gives "
+                    "a tie's gradient to one cell, the first of the tied cells in reading order")
+        if not lit and cells.max() <= 0:
+            return (f"{window} got no gradient, and none of its values is above 0: does your "
+                    "maximum start at 0?")
+        if not np.isclose(block.sum(), g[i, j]):
+            return (f"the gradients in {window} add up to {block.sum():.4f}, but that window "
+                    f"passes on exactly g[{i}, {j}] = {g[i, j]:.4f}")
+        if len(lit) != 1:
+            return (f"the gradient of {window} went to {len(lit)} cells; max pooling kept one "
+                    "cell's value, and only that cell gets the gradient")
+        r, c = lit[0]
+        cell = f"cell ({2 * i + r}, {2 * j + c})"
+        if cells[r, c] < cells.max():
+            return (f"in {window} the gradient went to {cell}, which does not hold that window's "
+                    "maximum")
+        winner = f"({2 * i + first[0]}, {2 * j + first[1]})"
+        order = (" (reading order goes row by row: the whole top row first)"
+                 if (r, c) == (1, 0) and first == (0, 1) else "")
+        return (f"in {window} the gradient went to {cell}, which holds the window's maximum, but "
+                f"so does cell {winner}, which comes first in reading order{order}: the "
+                "statement gives a tie to the first")
+    return "the gradient is wrong"
+
+
+# ---------------------------------------------------------------- 4.4
+
+
+@checker(without=AVG_POOL_BACKWARD)
+def avg_pool_backward(answer):
+    """``answer(g, size)``: dL/dx of non-overlapping ``size`` x ``size`` average pooling."""
+    rng = np.random.default_rng()
+    edges = [((2, 3), 2), ((2, 2), 3), ((1, 1), 4), ((3, 1), 2), ((2, 5), 1), ((1, 4), 3)]
+    drawn = [(tuple(int(v) for v in rng.integers(1, 6, 2)), int(rng.integers(1, 6)))
+             for _ in range(8)]
+    for shape, size in edges + drawn:
+        g = rng.standard_normal(shape)
+        where = f"for g {_shape(shape)} and size {size}"
+        got = _array(_call(answer, {"g": g}, size), f"{where},", "dL/dx")
+        everywhere = np.repeat(np.repeat(g, size, axis=0), size, axis=1)
+        expected = everywhere / size**2
+        if got.shape != expected.shape:
+            raise Hint(f"{where}, you returned shape {got.shape}; dL/dx has the shape of the "
+                       f"pooled input, {size} times taller and wider than g")
+        if np.allclose(got, expected):
+            continue
+        corner = np.zeros_like(expected)
+        corner[::size, ::size] = g
+        mistakes = [
+            (everywhere, f"every cell got all of g[i, j], so each window hands back {size * size}"
+             " times what came out of it; the average used each cell with only a share"),
+            (everywhere / size, f"you divided by {size}; a {size}x{size} window has more cells "
+             "than that"),
+            (np.tile(g, (size, size)) / size**2, "you tiled g: the gradient of window (i, j) "
+             "belongs to the cells of that window, next to each other"),
+            (corner, "you gave each window's gradient to its top-left cell only; every cell of "
+             "the window counted in the average"),
+        ]
+        for wrong, hint in mistakes:
+            if np.allclose(got, wrong):
+                raise Hint(f"{where}, {hint}")
+        p, q = _first_difference(got, expected)
+        raise Hint(f"{where}, dL/dx[{p}, {q}] is {got[p, q]:.4f}, the first entry that is wrong: "
+                   f"that cell lies in window ({p // size}, {q // size}), whose output received "
+                   f"g[{p // size}, {q // size}]: how much of it does one cell get?")
+    return (f"each cell gets an equal share of its window's gradient, for {len(edges) + len(drawn)}"
+            f" gradients ({len(edges)} edge cases with size 1 and a 1x1 g, the rest drawn at "
+            "random)")
+
+
+# ---------------------------------------------------------------- 4.5
+
+
+@checker(without=CONV_BACKWARD + FULL_CONVOLUTIONS)
+def input_gradient_strided(answer):
+    """``answer(k, g, stride, x_shape)``: dL/dx of a strided valid correlation, one channel."""
+    from course import ops
+
+    def dx(k, g, stride, x_shape):  # dL/dx by the course's reference
+        return ops.correlate2d_backward(np.zeros(x_shape), k, g, stride=stride)[0]
+
+    rng = np.random.default_rng()
+    edges = [((7, 7), (3, 3), 2), ((8, 8), (3, 3), 2), ((6, 6), (3, 3), 1), ((9, 10), (2, 3), 3),
+             ((11, 11), (3, 3), 3), ((7, 9), (2, 2), 3), ((8, 5), (1, 1), 2), ((5, 5), (5, 5), 2),
+             ((9, 8), (3, 3), 4), ((8, 7), (3, 3), 2)]
+    drawn = []
+    for _ in range(8):
+        taps, out = rng.integers(1, 5, 2), rng.integers(1, 5, 2)
+        stride = int(rng.integers(1, 5))
+        x_shape = tuple(int(v) for v in (out - 1) * stride + taps + rng.integers(0, stride, 2))
+        drawn.append((x_shape, tuple(int(v) for v in taps), stride))
+    for x_shape, taps, stride in edges + drawn:
+        k = rng.standard_normal(taps)
+        out = tuple((n - f) // stride + 1 for n, f in zip(x_shape, taps, strict=True))
+        g = rng.standard_normal(out)
+        where = (f"for x of shape {x_shape}, a {_shape(taps)} kernel and stride {stride} (g is "
+                 f"{_shape(out)})")
+        got = _array(_call(answer, {"k": k, "g": g}, stride, x_shape), f"{where},", "dL/dx")
+        expected = dx(k, g, stride, x_shape)
+        reached = tuple((n - 1) * stride + f for n, f in zip(out, taps, strict=True))
+        if got.shape != x_shape:
+            raise Hint(f"{where}, you returned shape {got.shape}. "
+                       f"{_strided_shape_hint(x_shape, out, taps, stride, reached, got.shape)}")
+        if np.allclose(got, expected):
+            continue
         core = expected[:reached[0], :reached[1]]
         pads = [(n - r, 0) for n, r in zip(x_shape, reached, strict=True)]
-        if reached != x_shape and np.allclose(got, np.pad(core, pads)):
-            raise Hint(f"{where}, you put the zero rows and columns at the top and left. The "
-                       "pixels no window reads are the *last* ones: windows start at row 0 "
-                       "and column 0, so the zeros go at the bottom and right")
+        mistakes = [
+            (dx(k[::-1, ::-1], g, stride, x_shape), "you correlated with k as it is, as the "
+             "broken function does: the input gradient is a convolution, not a correlation"),
+            (dx(k[:, ::-1], g, stride, x_shape), "you flipped the kernel along one axis "
+             "only, its rows (upside down)"),
+            (dx(k[::-1], g, stride, x_shape), "you flipped the kernel along one axis only, its "
+             "columns (left to right)"),
+            (np.pad(core, pads), "you put the zero rows and columns at the top and left. The "
+             "pixels no window reads are the *last* ones: windows start at row 0 and column 0"),
+        ]
+        for wrong, hint in mistakes:
+            if np.allclose(got, wrong):
+                raise Hint(f"{where}, {hint}")
         p, q = _first_difference(got, expected)
-        raise Hint(f"{where}, dL/dx[{p}, {q}] is {got[p, q]:.4f}, which is wrong: it should add "
-                   "k[a, b] * g[m, n] over the windows (m, n) that read x[p, q] through tap "
-                   f"(a, b), that is p = {stride} m + a and q = {stride} n + b")
-    return ("right for strides 1, 2 and 3, with and without rows and columns that no window "
-            "reaches, and a non-square kernel")
+        raise Hint(f"{where}, dL/dx[{p}, {q}] is {got[p, q]:.4f}, the first entry that is wrong: "
+                   f"which windows read x[{p}, {q}] (they start every {stride} pixels), and "
+                   "through which taps of k?")
+    return (f"right for {len(edges) + len(drawn)} layers ({len(edges)} edge cases: strides 1 to "
+            "4, rows and columns no window reaches, kernels shorter than the stride, non-square "
+            "kernels; the rest drawn at random)")
+
+
+def _strided_shape_hint(x_shape, out, taps, stride, reached, got):
+    if got == reached:
+        rows, cols = (a - b for a, b in zip(x_shape, reached, strict=True))
+        left = " and ".join(f"{n} {word}{'s' * (n > 1)}" for n, word in
+                            ((rows, "row"), (cols, "column")) if n)
+        return (f"The last {left} of x lie beyond the last window: the stride stepped over "
+                "them, so their gradient is 0, but dL/dx still has an entry for every pixel of "
+                f"x, {x_shape}")
+    if stride > 1 and got == tuple(np.add(out, taps) - 1):
+        return ("That is the size of a full convolution of g itself: the positions the stride "
+                "skipped are missing between the entries of g")
+    return f"dL/dx has the shape of x, {x_shape}"

@@ -1,0 +1,447 @@
+"""Lesson 04's checkers against wrong answers of every kind (issue 26, item 8): a plausible
+mistake, a shortcut (the course's backward passes, finite differences, the lesson's own
+`tape_gradients`, TensorFlow's and Keras' transposed convolutions), a table of the checker's
+old fixed cases, an always-equal object and a type slip. Each must get "not yet" with a hint
+that holds no line of the solution; the right answer must pass every time (cases are drawn
+afresh). Ties in max pooling are tested on their own."""
+
+import keras
+import nbformat
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from course import gradcheck, ops
+from course.check import lesson04
+from course.runtime.paths import NOTEBOOKS
+from course.tools.exercises import exercises
+
+LESSON = NOTEBOOKS / "04_backpropagation.ipynb"
+
+
+def solution_lines(checker: str) -> list[str]:
+    """The instructor solution's code lines for ``checker``'s exercise."""
+    nb = nbformat.read(LESSON, as_version=4)
+    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
+    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
+    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+
+def table(cases, fallback):
+    """An answer that looks its inputs up in a table of the old checker's fixed ones."""
+    def answer(*args):
+        key = tuple(a.tobytes() if isinstance(a, np.ndarray) else a for a in args)
+        return cases[key] if key in cases else fallback(*args)
+    return answer
+
+
+def rng(seed):
+    return np.random.default_rng(seed)
+
+
+def tape_gradients(loss, *arrays):  # the lesson's own helper, cell 16
+    """The gradient of loss(*tensors) with respect to each array, by tf.GradientTape."""
+    tensors = [tf.constant(a) for a in arrays]
+    with tf.GradientTape() as tape:
+        tape.watch(tensors)
+        value = loss(*tensors)
+    return [grad.numpy() for grad in tape.gradient(value, tensors)]
+
+
+# ---------------------------------------------------------------- right answers
+
+
+def kernel_gradient(x, g):
+    return ops.correlate2d(x, g)
+
+
+def input_gradient(k, g):
+    kh, kw = k.shape
+    return ops.correlate2d(np.pad(g, [(kh - 1, kh - 1), (kw - 1, kw - 1)]), k[::-1, ::-1])
+
+
+def windows(x):
+    h, w = x.shape[0] // 2, x.shape[1] // 2
+    return x.reshape(h, 2, w, 2).transpose(0, 2, 1, 3).reshape(h, w, 4)
+
+
+def unwindows(grad, shape):
+    h, w = grad.shape[:2]
+    return grad.reshape(h, w, 2, 2).transpose(0, 2, 1, 3).reshape(shape)
+
+
+def route(x, g, winners):
+    grad = np.zeros((*g.shape, 4))
+    np.put_along_axis(grad, winners[..., None], g[..., None], axis=-1)
+    return unwindows(grad, x.shape)
+
+
+def max_pool_backward(x, g):
+    return route(x, g, windows(x).argmax(axis=-1))
+
+
+def avg_pool_backward(g, size):
+    return np.kron(g, np.ones((size, size))) / size**2
+
+
+def input_gradient_strided(k, g, stride, x_shape):
+    kh, kw = k.shape
+    spread = np.zeros((x_shape[0] - kh + 1, x_shape[1] - kw + 1))
+    spread[::stride, ::stride] = g
+    return ops.correlate2d(np.pad(spread, [(kh - 1, kh - 1), (kw - 1, kw - 1)]), k[::-1, ::-1])
+
+
+RIGHT = {
+    "kernel_gradient": kernel_gradient,
+    "input_gradient": input_gradient,
+    "max_pool_backward": max_pool_backward,
+    "avg_pool_backward": avg_pool_backward,
+    "input_gradient_strided": input_gradient_strided,
+}
+
+# ---------------------------------------------------------------- wrong answers
+
+
+def kernel_shape(x, g):
+    return x.shape[0] - g.shape[0] + 1, x.shape[1] - g.shape[1] + 1
+
+
+def kernel_by_tape(x, g):
+    k = np.zeros(kernel_shape(x, g))
+    return tape_gradients(lambda xt, kt: keras.ops.sum(g[None, :, :, None] * keras.ops.conv(
+        xt, kt)), x[None, :, :, None], k[:, :, None, None])[1][:, :, 0, 0]
+
+
+def kernel_by_finite_differences(x, g):
+    return gradcheck.numerical_gradient(lambda k: (g * ops.correlate2d(x, k)).sum(),
+                                        np.zeros(kernel_shape(x, g)))
+
+
+def kernel_in_place(x, g):
+    g *= 1.0
+    x[...] = 0  # wipes the caller's input
+    return ops.correlate2d(x, g)
+
+
+def input_by_transpose(k, g):
+    return keras.ops.convert_to_numpy(keras.ops.conv_transpose(
+        g[None, :, :, None], k[:, :, None, None], 1))[0, :, :, 0]
+
+
+def input_by_tape(k, g):
+    x = np.zeros((k.shape[0] + g.shape[0] - 1, k.shape[1] + g.shape[1] - 1))
+    return tape_gradients(lambda xt: keras.ops.sum(g[None, :, :, None] * keras.ops.conv(
+        xt, k[:, :, None, None])), x[None, :, :, None])[0][0, :, :, 0]
+
+
+def input_valid(k, g):  # no padding: shrinks instead of growing
+    if g.shape[0] < k.shape[0] or g.shape[1] < k.shape[1]:
+        return np.zeros((1, 1))
+    return ops.correlate2d(g, k[::-1, ::-1])
+
+
+def to_every_tie(x, g):
+    w = windows(x)
+    return unwindows((w == w.max(axis=-1, keepdims=True)) * g[..., None], x.shape)
+
+
+def split_ties(x, g):
+    w = windows(x)
+    tied = w == w.max(axis=-1, keepdims=True)
+    return unwindows(tied / tied.sum(axis=-1, keepdims=True) * g[..., None], x.shape)
+
+
+def last_tie(x, g):
+    return route(x, g, 3 - windows(x)[..., ::-1].argmax(axis=-1))
+
+
+def column_major_tie(x, g):  # reads each window column by column
+    h, w = g.shape
+    by_column = x.reshape(h, 2, w, 2).transpose(0, 2, 3, 1).reshape(h, w, 4).argmax(axis=-1)
+    return route(x, g, (by_column % 2) * 2 + by_column // 2)
+
+
+def maximum_starts_at_zero(x, g):
+    out = np.zeros_like(x, dtype=float)
+    for i, j in np.ndindex(g.shape):
+        best, where = 0.0, None
+        for r, c in np.ndindex(2, 2):
+            if x[2 * i + r, 2 * j + c] > best:
+                best, where = x[2 * i + r, 2 * j + c], (2 * i + r, 2 * j + c)
+        if where:
+            out[where] = g[i, j]
+    return out
+
+
+def max_by_tape(x, g):
+    grad, = tape_gradients(lambda t: keras.ops.sum(g[None, :, :, None] * keras.ops.max_pool(
+        t, 2)), x[None, :, :, None])
+    return grad[0, :, :, 0]
+
+
+def avg_by_tape(g, size):
+    x = np.zeros((g.shape[0] * size, g.shape[1] * size))
+    grad, = tape_gradients(lambda t: keras.ops.sum(g[None, :, :, None] * keras.ops.average_pool(
+        t, size)), x[None, :, :, None])
+    return grad[0, :, :, 0]
+
+
+def broken_input_gradient(k, g, stride, x_shape):  # the lesson's, both bugs
+    kh, kw = k.shape
+    spread = np.zeros(((g.shape[0] - 1) * stride + 1, (g.shape[1] - 1) * stride + 1))
+    spread[::stride, ::stride] = g
+    return ops.correlate2d(np.pad(spread, [(kh - 1, kh - 1), (kw - 1, kw - 1)]), k)
+
+
+def leftover_dropped(k, g, stride, x_shape):  # the flip fixed, the shape bug left
+    return broken_input_gradient(k[::-1, ::-1], g, stride, x_shape)
+
+
+def flip_only_fixed_by_padding(k, g, stride, x_shape):  # the shape fixed, the flip left
+    got = broken_input_gradient(k, g, stride, x_shape)
+    return np.pad(got, [(0, x_shape[0] - got.shape[0]), (0, x_shape[1] - got.shape[1])])
+
+
+def zeros_at_top_left(k, g, stride, x_shape):
+    got = leftover_dropped(k, g, stride, x_shape)
+    return np.pad(got, [(x_shape[0] - got.shape[0], 0), (x_shape[1] - got.shape[1], 0)])
+
+
+def strided_by_tape(k, g, stride, x_shape):
+    grad, = tape_gradients(lambda t: keras.ops.sum(g[None, :, :, None] * keras.ops.conv(
+        t, k[:, :, None, None], stride)), np.zeros((1, *x_shape, 1)))
+    return grad[0, :, :, 0]
+
+
+def strided_by_transpose(k, g, stride, x_shape):
+    return tf.nn.conv2d_transpose(g[None, :, :, None], k[:, :, None, None], (1, *x_shape, 1),
+                                  stride, "VALID").numpy()[0, :, :, 0]
+
+
+def old_kernel_cases():
+    return {(rng(a).standard_normal(xs).tobytes(), rng(b).standard_normal(gs).tobytes()):
+            ops.correlate2d(rng(a).standard_normal(xs), rng(b).standard_normal(gs))
+            for a, b, xs, gs in [(0, 1, (5, 6), (3, 4)), (2, 3, (4, 5), (3, 3))]}
+
+
+def old_input_cases():
+    return {(rng(a).standard_normal(ks).tobytes(), rng(b).standard_normal(gs).tobytes()):
+            input_gradient(rng(a).standard_normal(ks), rng(b).standard_normal(gs))
+            for a, b, ks, gs in [(4, 5, (3, 3), (4, 5)), (6, 7, (2, 3), (3, 3))]}
+
+
+OLD_TIES = np.array([[1., 1, 0, 2], [0, 0, 2, 2], [3, 1, 5, 5], [3, 0, 5, 1]])
+
+
+def old_max_cases():
+    cases = [(rng(8).standard_normal((4, 6)), rng(9).standard_normal((2, 3))),
+             (rng(10).permutation(16).reshape(4, 4).astype(float), np.array([[1., 2], [3, 4]])),
+             (OLD_TIES, np.array([[1., 2], [3, 4]]))]
+    return {(x.tobytes(), g.tobytes()): max_pool_backward(x, g) for x, g in cases}
+
+
+def old_avg_cases():
+    return {(rng(s).standard_normal(shape).tobytes(), size): avg_pool_backward(
+        rng(s).standard_normal(shape), size) for s, shape, size in [(11, (2, 3), 2),
+                                                                    (12, (2, 2), 3)]}
+
+
+def old_strided_cases():
+    cases = {}
+    for x_shape, k_shape, stride, seed in [((7, 7), (3, 3), 2, 4), ((6, 6), (3, 3), 1, 5),
+                                           ((8, 8), (3, 3), 2, 6), ((9, 10), (2, 3), 3, 7),
+                                           ((11, 11), (3, 3), 3, 8)]:
+        r = rng(20 + seed)
+        k = r.standard_normal(k_shape)
+        g = r.standard_normal(tuple((n - f) // stride + 1 for n, f in zip(x_shape, k_shape,
+                                                                              strict=True)))
+        cases[(k.tobytes(), g.tobytes(), stride, x_shape)] = input_gradient_strided(
+            k, g, stride, x_shape)
+    return cases
+
+
+WRONG = {
+    "kernel_gradient": [
+        ("turned by 180 degrees", lambda x, g: ops.correlate2d(x, g)[::-1, ::-1]),
+        ("convolved", lambda x, g: ops.convolve2d(x, g)),
+        ("g flipped on one axis", lambda x, g: ops.correlate2d(x, g[::-1])),
+        ("averaged", lambda x, g: ops.correlate2d(x, g) / g.size),
+        ("mutates x", kernel_in_place),
+        ("course shortcut", lambda x, g: ops.correlate2d_backward(
+            x, np.zeros(kernel_shape(x, g)), g)[1]),
+        ("the lesson's tape_gradients", kernel_by_tape),
+        ("finite differences", kernel_by_finite_differences),
+        ("tensorflow backprop", lambda x, g: tf.compat.v1.nn.conv2d_backprop_filter(
+            x[None, :, :, None], (*kernel_shape(x, g), 1, 1), g[None, :, :, None],
+            [1, 1, 1, 1], "VALID").numpy()[:, :, 0, 0]),
+        ("table", table(old_kernel_cases(), lambda x, g: np.zeros(kernel_shape(x, g)))),
+        ("always equal", lambda x, g: AlwaysEqual()),
+        ("list", lambda x, g: ops.correlate2d(x, g).tolist()),
+        ("input's shape", lambda x, g: np.zeros_like(x)),
+    ],
+    "input_gradient": [
+        ("not flipped", lambda k, g: ops.correlate2d(
+            np.pad(g, [(k.shape[0] - 1,) * 2, (k.shape[1] - 1,) * 2]), k)),
+        ("flipped upside down only", lambda k, g: ops.correlate2d(
+            np.pad(g, [(k.shape[0] - 1,) * 2, (k.shape[1] - 1,) * 2]), k[::-1])),
+        ("no padding", input_valid),
+        ("padded on one side", lambda k, g: ops.correlate2d(
+            np.pad(g, [(k.shape[0] - 1, 0), (k.shape[1] - 1, 0)]), k[::-1, ::-1])),
+        ("course shortcut", lambda k, g: ops.correlate2d_backward(
+            np.zeros(np.add(k.shape, g.shape) - 1), k, g)[0]),
+        ("the lesson's tape_gradients", input_by_tape),
+        ("keras conv_transpose", input_by_transpose),
+        ("tensorflow conv2d_transpose", lambda k, g: tf.nn.conv2d_transpose(
+            g[None, :, :, None], k[:, :, None, None], (1, *(np.add(k.shape, g.shape) - 1), 1),
+            1, "VALID").numpy()[0, :, :, 0]),
+        ("table", table(old_input_cases(), lambda k, g: np.zeros(np.add(k.shape, g.shape) - 1))),
+        ("always equal", lambda k, g: AlwaysEqual()),
+        ("list", lambda k, g: input_gradient(k, g).tolist()),
+        ("string", lambda k, g: str(input_gradient(k, g))),
+    ],
+    "max_pool_backward": [
+        ("to every tie", to_every_tie),
+        ("ties split", split_ties),
+        ("last tie", last_tie),
+        ("column by column", column_major_tie),
+        ("maximum starts at 0", maximum_starts_at_zero),
+        ("average pooling's", lambda x, g: avg_pool_backward(g, 2)),
+        ("copied into every cell", lambda x, g: np.kron(g, np.ones((2, 2)))),
+        ("course shortcut", lambda x, g: ops.pool2d_backward(x, g, 2)),
+        ("the lesson's tape_gradients", max_by_tape),
+        ("table", table(old_max_cases(), lambda x, g: np.zeros_like(x))),
+        ("always equal", lambda x, g: AlwaysEqual()),
+        ("g's shape", lambda x, g: g),
+        ("list", lambda x, g: max_pool_backward(x, g).tolist()),
+    ],
+    "avg_pool_backward": [
+        ("not divided", lambda g, size: np.kron(g, np.ones((size, size)))),
+        ("divided by size", lambda g, size: avg_pool_backward(g, size) * size),
+        ("tiled", lambda g, size: np.tile(g, (size, size)) / size**2),
+        ("not up-sampled", lambda g, size: g / size**2),
+        ("course shortcut", lambda g, size: ops.pool2d_backward(
+            np.zeros(np.multiply(g.shape, size)), g, size, mode="avg")),
+        ("the lesson's tape_gradients", avg_by_tape),
+        ("table", table(old_avg_cases(), lambda g, size: np.zeros(np.multiply(g.shape, size)))),
+        ("always equal", lambda g, size: AlwaysEqual()),
+        ("list", lambda g, size: avg_pool_backward(g, size).tolist()),
+        ("mutates g", lambda g, size: avg_pool_backward(np.divide(g, size**2, out=g), 1)),
+    ],
+    "input_gradient_strided": [
+        ("the broken function", broken_input_gradient),
+        ("leftover rows dropped", leftover_dropped),
+        ("flip left out", flip_only_fixed_by_padding),
+        ("zeros at the top left", zeros_at_top_left),
+        ("not spread", lambda k, g, stride, x_shape: input_gradient(k, g)),
+        ("course shortcut", lambda k, g, stride, x_shape: ops.correlate2d_backward(
+            np.zeros(x_shape), k, g, stride=stride)[0]),
+        ("the lesson's tape_gradients", strided_by_tape),
+        ("tensorflow conv2d_transpose", strided_by_transpose),
+        ("table", table(old_strided_cases(), lambda k, g, stride, x_shape: np.zeros(x_shape))),
+        ("always equal", lambda k, g, stride, x_shape: AlwaysEqual()),
+        ("list", lambda k, g, stride, x_shape: input_gradient_strided(
+            k, g, stride, x_shape).tolist()),
+    ],
+}
+
+
+@pytest.mark.parametrize("checker, kind, answer",
+                         [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
+    for _ in range(3):  # fresh cases each time: refused on every draw
+        assert not getattr(lesson04, checker)(answer)
+        line = capsys.readouterr().out.strip()
+        assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
+        assert "raised" not in line, f"{kind}: {line}"
+        assert "[::-1" not in line, f"{kind}: the hint shows the flip: {line}"
+        for solution in solution_lines(checker):
+            assert solution not in line, f"{kind}: the hint shows the solution: {line}"
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_the_right_answer_passes_every_draw(checker, capsys):
+    for _ in range(20):
+        assert getattr(lesson04, checker)(RIGHT[checker]), capsys.readouterr().out
+
+
+def test_every_checker_of_the_lesson_meets_five_kinds_of_wrong_answer():
+    assert {e.checker for e in exercises(LESSON)} == set(WRONG)
+    assert all(len(wrongs) >= 5 for wrongs in WRONG.values())
+
+
+def wrong(checker, kind):
+    return next(answer for name, answer in WRONG[checker] if name == kind)
+
+
+@pytest.mark.parametrize("checker, kind, words", [
+    ("kernel_gradient", "turned by 180 degrees", "turned by 180 degrees"),
+    ("kernel_gradient", "convolved", "you convolved"),
+    ("kernel_gradient", "averaged", "you averaged"),
+    ("kernel_gradient", "g flipped on one axis", "you turned g upside down"),
+    ("kernel_gradient", "mutates x", "changed the x it was given"),
+    ("kernel_gradient", "the lesson's tape_gradients", "calls `GradientTape.gradient`"),
+    ("kernel_gradient", "finite differences", "calls `gradcheck.numerical_gradient`"),
+    ("input_gradient", "not flipped", "a convolution is not a correlation"),
+    ("input_gradient", "flipped upside down only", "one axis only, its rows"),
+    ("input_gradient", "no padding", "*full* convolution"),
+    ("input_gradient", "keras conv_transpose", "calls `ops.conv_transpose`"),
+    ("max_pool_backward", "to every tie", "gave the whole of g[0, 0] to each of them"),
+    ("max_pool_backward", "ties split", "tf.reduce_max's rule"),
+    ("max_pool_backward", "maximum starts at 0", "does your maximum start at 0?"),
+    ("max_pool_backward", "the lesson's tape_gradients", "calls `GradientTape.gradient`"),
+    ("avg_pool_backward", "tiled", "you tiled g"),
+    ("avg_pool_backward", "mutates g", "changed the g it was given"),
+    ("input_gradient_strided", "the broken function", "you correlated with k as it is"),
+    ("input_gradient_strided", "leftover rows dropped", "lie beyond the last window"),
+    ("input_gradient_strided", "zeros at the top left", "the *last* ones"),
+    ("input_gradient_strided", "not spread", "the positions the stride skipped are missing"),
+    ("input_gradient_strided", "tensorflow conv2d_transpose",
+     "calls `gen_nn_ops.conv2d_backprop_input`"),
+])
+def test_the_hint_names_the_mistake(checker, kind, words, capsys):
+    assert not getattr(lesson04, checker)(wrong(checker, kind))
+    line = capsys.readouterr().out
+    assert words in line, line
+
+
+# ---------------------------------------------------------------- 4.3: ties
+
+
+@pytest.mark.parametrize("answer", [last_tie, column_major_tie],
+                         ids=["last tie", "column by column"])
+def test_a_tie_given_to_another_maximum_is_called_a_maximum(answer, capsys):
+    """The statement gives a tie to the first tied cell in reading order: a cell that holds an
+    equal maximum is not told that it "does not hold that window's maximum"."""
+    assert not lesson04.max_pool_backward(answer)
+    line = capsys.readouterr().out
+    assert "which holds the window's maximum, but so does cell" in line, line
+    assert "does not hold" not in line and "first in reading order" in line, line
+
+
+def test_a_tie_on_the_diagonal_goes_to_the_top_row_first(capsys):
+    x, g = np.array([[0., 7], [7, 0]]), np.array([[3.0]])
+    expected = np.array([[0., 3], [0, 0]])  # (0, 1) comes before (1, 0) in reading order
+    assert np.array_equal(max_pool_backward(x, g), expected)
+    assert np.array_equal(ops.pool2d_backward(x, g, 2), expected)  # the reference agrees
+    assert not lesson04.max_pool_backward(column_major_tie)
+    assert "reading order goes row by row" in capsys.readouterr().out
+
+
+def test_the_lesson_reference_and_tensorflow_agree_on_ties():
+    x = np.array([[1., 1, 0, 2], [0, 0, 2, 2], [3, 1, 5, 5], [3, 0, 5, 1]])
+    g = np.array([[1., 2], [3, 4]])
+    assert np.array_equal(max_by_tape(x, g), max_pool_backward(x, g))
+
+
+def test_the_checker_module_holds_no_reference_gradient():
+    assert not hasattr(lesson04, "_scatter_input_gradient") and not hasattr(lesson04,
+                                                                            "_scatter")
