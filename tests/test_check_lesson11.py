@@ -1,12 +1,24 @@
-"""The checkers of lesson 11: right answers pass, stubs and typical mistakes get their hints."""
+"""The checkers of lesson 11: right answers pass, stubs and typical mistakes get their hints,
+and (issue 26, item 8) every checker meets wrong answers of every kind: a plausible mistake,
+a shortcut through the course or Keras, a table of the old checker's fixed cases, an
+always-equal object and a type slip, each refused on fresh draws with a hint that holds no
+line of the solution."""
 
 import re
+import tempfile
+from pathlib import Path
 
 import keras
+import nbformat
 import numpy as np
 import pytest
 
+from course import monitor
 from course.check import lesson11
+from course.runtime.paths import NOTEBOOKS
+from course.tools.exercises import exercises
+
+LESSON = NOTEBOOKS / "11_watching_training.ipynb"
 
 
 def stub(*args, **kwargs):
@@ -133,12 +145,12 @@ def test_a_near_miss_gets_a_hint(checker, answer, capsys):
     (lesson11.exponential_lrs, linear_lrs, "equal *differences*"),
     (lesson11.exponential_lrs, lrs_off_by_one, "the last learning rate is"),
     (lesson11.exponential_lrs, lambda a, b, n: [a] * (n - 1), "one learning rate per step"),
-    (lesson11.pick_lr, pick_lr_with_nan, "ignoring the nans"),
+    (lesson11.pick_lr, pick_lr_with_nan, "the numbers that are not nan"),
     (lesson11.pick_lr, pick_lr_at_minimum, "the lowest loss itself"),
     (lesson11.pick_lr, lambda lrs, losses: lrs[np.nanargmin(losses)] * 10, "*below*"),
     (lesson11.epochs_trained, epochs_trained_ties_improve, "strictly below"),
     (lesson11.epochs_trained, stop_index, "counting from 0"),
-    (lesson11.epochs_trained, lambda ls, p: float(len(ls)), "an int"),
+    (lesson11.epochs_trained, lambda ls, p: float(len(ls)), "whole numbers"),
     (lesson11.resume_epoch, resume_from_last_name, "no particular order"),
     (lesson11.resume_epoch, resume_sorted_as_text, "as text"),
     (lesson11.resume_epoch, resume_next_epoch, "off by one"),
@@ -150,24 +162,310 @@ def test_typical_mistake_gets_its_hint(checker, answer, hint, capsys):
 
 
 def test_hints_never_print_the_expected_values(capsys):
-    lesson11.pick_lr(lambda lrs, losses: 0.123)
-    out = capsys.readouterr().out
-    for _, lrs, losses in lesson11._pick_cases():
-        assert f"{lrs[np.nanargmin(losses)] / 10:g}" not in out
+    seen = []
+
+    def constant(lrs, losses):
+        seen.append((lrs.copy(), losses.copy()))
+        return 0.123
+
+    for _ in range(3):
+        lesson11.pick_lr(constant)
+        out = capsys.readouterr().out
+        lrs, losses = seen[-1]
+        assert "not yet" in out and f"{lrs[np.nanargmin(losses)] / 10:g}" not in out
 
 
-@pytest.mark.parametrize("losses, patience", lesson11.STOP_CASES)
-def test_early_stopping_reference_matches_keras(losses, patience):
-    class Model:
-        stop_training = False
+class ScriptedLosses(keras.callbacks.Callback):
+    """Sets each epoch's val_loss from a list, and the weight to the epoch's number."""
 
-    callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience)
-    callback.set_model(Model())
-    callback.on_train_begin()
-    ran = 0
-    for epoch, loss in enumerate(losses):
-        ran += 1
-        callback.on_epoch_end(epoch, {"val_loss": loss})
-        if callback.model.stop_training:
-            break
-    assert lesson11._epochs_trained(losses, patience) == ran
+    def __init__(self, losses):
+        super().__init__()
+        self.losses = losses
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.set_weights([np.full((1, 1), epoch + 1.0)])
+        logs["val_loss"] = self.losses[epoch]
+
+
+def fit_with_early_stopping(losses, **settings):
+    """(epochs run, epoch whose weights the model holds) when ``fit`` plays ``losses``."""
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    stopper = keras.callbacks.EarlyStopping(monitor="val_loss", **settings)
+    history = model.fit(np.zeros((1, 1)), np.zeros((1, 1)), epochs=len(losses), verbose=0,
+                        callbacks=[ScriptedLosses(losses), stopper])
+    return len(history.history["loss"]), int(model.get_weights()[0][0, 0])
+
+
+@pytest.mark.parametrize("losses, patience",
+                         lesson11._stop_cases(np.random.default_rng(0))[:15:2])
+def test_the_checker_plays_the_losses_as_fit_does(losses, patience):
+    """The checker's expectation comes from Keras' own EarlyStopping, played as fit plays it."""
+    for settings in ({"patience": patience},
+                     {"patience": patience, "min_delta": 0.05, "restore_best_weights": True}):
+        played = lesson11._play(keras.callbacks.EarlyStopping(monitor="val_loss", **settings),
+                                losses)
+        assert played == fit_with_early_stopping(losses, **settings)
+
+
+# --- wrong answers of every kind (issue 26, item 8) ---------------------------------------
+
+
+def solution_lines(checker: str) -> list[str]:
+    """The instructor solution's code lines for ``checker``'s exercise."""
+    nb = nbformat.read(LESSON, as_version=4)
+    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
+    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
+    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+
+def table(cases, fallback):
+    """An answer that looks its inputs up in a table of the old checker's fixed ones."""
+    def answer(*args):
+        key = repr([np.asarray(a).round(8).tolist() if isinstance(a, np.ndarray) else a
+                    for a in args])
+        return cases.get(key, fallback(*args))
+    return answer
+
+
+def key(*args):
+    return repr([np.asarray(a).round(8).tolist() if isinstance(a, np.ndarray) else a
+                 for a in args])
+
+
+OLD_LRS = np.geomspace(1e-5, 1.0, 11)
+OLD_PICKS = [
+    np.array([2.30, 2.29, 2.25, 2.10, 1.80, 1.20, 0.70, 0.55, 0.90, 2.60, 9.0]),
+    np.array([2.30, 2.28, 2.20, 1.90, 1.10, 0.95, 0.80, 3.00, 40.0, np.nan, np.nan]),
+    np.array([2.31, 2.30, 2.20, 1.60, 1.05, 1.30, 2.00, 6.00, 30.0, np.nan, np.nan]),
+]
+OLD_STOPS = [([1.0, 0.8, 0.9, 0.85, 0.7, 0.75, 0.76, 0.8], 2),
+             ([1.0, 0.8, 0.9, 0.85, 0.7, 0.75, 0.76, 0.8, 0.9], 3),
+             ([0.5, 0.5, 0.5, 0.4, 0.3], 2), ([1.0, 0.9, 0.8, 0.7], 1), ([0.9, 1.0, 0.8], 1),
+             ([1.0, 1.2, 1.1, 1.05, 1.02, 0.9], 3)]
+OLD_RESUMES = [["ckpt-01.keras", "ckpt-02.keras", "ckpt-03.keras"],
+               ["ckpt-03.keras", "ckpt-01.keras", "ckpt-02.keras"],
+               ["ckpt-9.keras", "ckpt-10.keras", "ckpt-8.keras"],
+               ["run2-epoch-07.keras", "run2-epoch-12.keras", "run2-epoch-11.keras"], []]
+
+
+def pick_two_places_back(lrs, losses):
+    """Passed the old checker, whose every grid was geomspace(1e-5, 1, 11)."""
+    return float(lrs[np.nanargmin(losses) - 2])
+
+
+def pick_clears_the_nans(lrs, losses):
+    losses[np.isnan(losses)] = np.inf
+    return float(lrs[np.argmin(losses)] / 10)
+
+
+def stop_against_previous(val_losses, patience):
+    previous, wait = float("inf"), 0
+    for epoch, loss in enumerate(val_losses):
+        wait = 0 if loss < previous else wait + 1
+        if wait >= patience and loss >= previous:
+            return epoch + 1
+        previous = loss
+    return len(val_losses)
+
+
+def stop_one_epoch_late(val_losses, patience):
+    best, wait = float("inf"), 0
+    for epoch, loss in enumerate(val_losses):
+        if loss < best:
+            best, wait = loss, 0
+        else:
+            wait += 1
+            if wait > patience:
+                return epoch + 1
+    return len(val_losses)
+
+
+def stop_by_keras(val_losses, patience):
+    return lesson11._play(keras.callbacks.EarlyStopping(patience=patience), val_losses)[0]
+
+
+def stop_pops_the_list(val_losses, patience):
+    answer = epochs_trained(val_losses, patience)
+    val_losses.clear()
+    return answer
+
+
+def resume_two_digits(names):
+    """Passed the old checker: two digits before `.keras` (-1 for ckpt-1.keras)."""
+    return max((int(name[-8:-6]) for name in names), default=0)
+
+
+def resume_sorts_in_place(names):
+    names.sort()
+    return resume_epoch(names)
+
+
+def resume_by_latest_checkpoint(names):
+    with tempfile.TemporaryDirectory() as folder:
+        for name in names:
+            (Path(folder) / name).write_text("")
+        return monitor.latest_checkpoint(folder)[1]
+
+
+WRONG = {
+    "exponential_lrs": [
+        ("linear", linear_lrs),
+        ("off by one", lrs_off_by_one),
+        ("logspace of the rates", lambda start, stop, steps: np.logspace(start, stop, steps)),
+        ("one value short", lambda start, stop, steps: exponential_lrs(start, stop, steps)[:-1]),
+        ("course shortcut", lambda start, stop, steps: monitor.lr_schedule(start, stop, steps)),
+        ("keras shortcut", lambda start, stop, steps: np.asarray(
+            keras.ops.geomspace(start, stop, steps))),
+        ("table", table({key(*c): exponential_lrs(*c) for c in
+                         [(1e-5, 1.0, 6), (1e-3, 10.0, 5), (0.01, 0.1, 2)]},
+                        lambda start, stop, steps: np.zeros(steps))),
+        ("always equal", lambda start, stop, steps: AlwaysEqual()),
+        ("a column", lambda start, stop, steps: exponential_lrs(start, stop, steps)[:, None]),
+        ("strings", lambda start, stop, steps: [str(v) for v in exponential_lrs(start, stop,
+                                                                               steps)]),
+    ],
+    "pick_lr": [
+        ("argmin with the nans", pick_lr_with_nan),
+        ("at the minimum", pick_lr_at_minimum),
+        ("above the minimum", lambda lrs, losses: lrs[np.nanargmin(losses)] * 10),
+        ("two places back", pick_two_places_back),
+        ("from the highest loss", lambda lrs, losses: lrs[np.nanargmax(losses)] / 10),
+        ("course shortcut", lambda lrs, losses: monitor.suggest_lr(lrs, losses)),
+        ("table", table({key(OLD_LRS, losses): pick_lr(OLD_LRS, losses) for losses in OLD_PICKS},
+                        lambda lrs, losses: 1e-3)),
+        ("always equal", lambda lrs, losses: AlwaysEqual()),
+        ("an array of one", lambda lrs, losses: np.array([pick_lr(lrs, losses)])),
+        ("a string", lambda lrs, losses: f"{pick_lr(lrs, losses):g}"),
+        ("changes the losses", pick_clears_the_nans),
+    ],
+    "epochs_trained": [
+        ("ties improve", epochs_trained_ties_improve),
+        ("index from 0", stop_index),
+        ("against the previous epoch", stop_against_previous),
+        ("one epoch late", stop_one_epoch_late),
+        ("patience from the lowest loss", lambda ls, p: min(int(np.argmin(ls)) + p + 1, len(ls))),
+        ("keras shortcut", stop_by_keras),
+        ("table", table({key(ls, p): epochs_trained(ls, p) for ls, p in OLD_STOPS},
+                        lambda ls, p: len(ls))),
+        ("always equal", lambda ls, p: AlwaysEqual()),
+        ("a float", lambda ls, p: float(epochs_trained(ls, p))),
+        ("a list", lambda ls, p: [epochs_trained(ls, p)]),
+        ("changes the list", stop_pops_the_list),
+    ],
+    "resume_epoch": [
+        ("two digits before .keras", resume_two_digits),
+        ("the last name", resume_from_last_name),
+        ("sorted as text", resume_sorted_as_text),
+        ("the next epoch", resume_next_epoch),
+        ("crashes on no checkpoint", resume_crashes_on_empty),
+        ("counts the names", lambda names: len(names)),
+        ("the first number", lambda names: max((int(re.findall(r"\d+", n)[0]) for n in names),
+                                               default=0)),
+        ("course shortcut", resume_by_latest_checkpoint),
+        ("table", table({key(names): resume_epoch(names) for names in OLD_RESUMES},
+                        lambda names: 1)),
+        ("always equal", lambda names: AlwaysEqual()),
+        ("a string", lambda names: str(resume_epoch(names))),
+        ("a float", lambda names: float(resume_epoch(names))),
+        ("sorts the list", resume_sorts_in_place),
+    ],
+}
+
+
+def pick_lr_cut_at_the_nans(lrs, losses):
+    """Right too: the statement says a diverged run *ends* in nans."""
+    finite = len(losses) if not np.isnan(losses).any() else int(np.argmax(np.isnan(losses)))
+    return lrs[:finite][np.argmin(losses[:finite])] / 10
+
+
+RIGHT = {
+    "exponential_lrs": [exponential_lrs, lambda start, stop, steps: np.geomspace(
+        start, stop, steps), lambda start, stop, steps: [
+        start * (stop / start) ** (i / (steps - 1)) for i in range(steps)]],
+    "pick_lr": [pick_lr, pick_lr_cut_at_the_nans],
+    "epochs_trained": [epochs_trained],
+    "resume_epoch": [resume_epoch, lambda names: max(
+        [int(re.search(r"(\d+)\D*$", n).group(1)) for n in names] or [0])],
+}
+
+
+@pytest.mark.parametrize("checker, kind, answer",
+                         [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
+    for _ in range(3):  # fresh cases each time: refused on every draw
+        assert not getattr(lesson11, checker)(answer)
+        line = capsys.readouterr().out.strip()
+        assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
+        assert "your code raised" not in line, f"{kind}: {line}"
+        for solution in solution_lines(checker):
+            assert solution not in line, f"{kind}: the hint shows the solution: {line}"
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_the_right_answer_passes_every_draw(checker, capsys):
+    for answer in RIGHT[checker]:
+        for _ in range(20):
+            assert getattr(lesson11, checker)(answer), capsys.readouterr().out
+
+
+def test_every_checker_of_the_lesson_meets_five_kinds_of_wrong_answer():
+    checkers = {e.checker for e in exercises(LESSON)} - {"early_stopping_prediction"}
+    assert checkers == set(WRONG)  # the prediction: below
+    assert all(len(wrongs) >= 5 for wrongs in WRONG.values())
+
+
+def test_no_answer_can_be_imported_from_the_checker_module():
+    for name in ("_reference_lrs", "keras_early_stopping", "_epochs_trained", "_epoch_of"):
+        assert not hasattr(lesson11, name), name
+
+
+def test_the_keras_shortcut_is_named(capsys):
+    lesson11.epochs_trained(stop_by_keras)
+    assert "EarlyStopping.on_epoch_end" in capsys.readouterr().out
+
+
+# --- 11.5: a prediction with few tries ---------------------------------------------------
+
+
+def tries(check) -> set:
+    """The different wrong answers ``check`` has counted in this process."""
+    cells = dict(zip(check.__code__.co_freevars, check.__closure__, strict=True))
+    return cells["tried"].cell_contents
+
+
+@pytest.fixture(autouse=True)
+def fresh_tries():
+    tries(lesson11.early_stopping_prediction).clear()
+    yield
+    tries(lesson11.early_stopping_prediction).clear()
+
+
+def test_wrong_predictions_do_not_reveal_the_answer(capsys):
+    for stop in range(1, 13):
+        tries(lesson11.early_stopping_prediction).clear()
+        for restored in range(1, 13):
+            if (stop, restored) != (9, 6):
+                assert not lesson11.early_stopping_prediction((stop, restored))
+                line = capsys.readouterr().out
+                assert "not yet - " in line
+                assert not re.search(r"\b9 epochs|stop=9\b|epoch 6\b|restored=6\b", line), line
+
+
+def test_a_loop_over_the_pairs_runs_out_of_hints(capsys):
+    pairs = [(s, r) for s in range(1, 13) for r in range(1, 13) if (s, r) != (9, 6)]
+    for pair in pairs[:4]:
+        assert not lesson11.early_stopping_prediction(pair)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert "hints stop" not in "".join(out[:3])
+    assert "4 different answers tried (hints stop after 3)" in out[3]
+    assert lesson11.early_stopping_prediction((9, 6))
