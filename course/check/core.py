@@ -147,8 +147,8 @@ def _watching(names):
     each mapped to its name; names not importable here are left out."""
     targets = {}
     for name in names:
-        try:
-            targets[name] = _resolve(name)
+        try:  # a decorated function (TensorFlow's): its own code, not the shared wrapper's
+            targets[name] = inspect.unwrap(_resolve(name))
         except (ImportError, AttributeError):  # not installed here: nothing to call
             continue
     codes = {_signature(f.__code__): n for n, f in targets.items() if hasattr(f, "__code__")}

@@ -1,138 +1,318 @@
-"""Checkers for lesson 05 (first CNNs)."""
+"""Checkers for lesson 05 (first CNNs).
+
+Each checker of 5.1-5.4 runs the answer on the edge cases a teacher would probe, then on
+cases drawn fresh on every call, so that a table of the checker's inputs cannot pass.
+"""
 
 import numpy as np
 
-from course.check.core import Hint, checker
+from course import ops
+from course.check.core import Hint, checker, numbers, whole
+
+# Keras' shape inference and the course's own formula answer 5.1 for the student
+SHAPE_SHORTCUTS = ("course.ops.output_size", "keras.layers.Conv2D.compute_output_shape",
+                   "keras.layers.MaxPooling2D.compute_output_shape",
+                   "keras.layers.Flatten.compute_output_shape",
+                   "keras.src.ops.operation_utils.compute_conv_output_shape",
+                   "keras.src.ops.operation_utils.compute_pooling_output_shape",
+                   "keras.ops.conv", "keras.ops.max_pool")
+# Keras counts the parameters of a network it builds
+PARAM_SHORTCUTS = ("keras.layers.Layer.count_params", "keras.layers.Dense.build",
+                   "keras.src.utils.summary_utils.count_params")
+# TensorFlow's public functions share one wrapper: watch the function inside it
+CONFUSION_SHORTCUTS = ("sklearn.metrics.confusion_matrix",
+                       "tensorflow.math.confusion_matrix.__wrapped__",
+                       "keras.src.metrics.metrics_utils.confusion_matrix",
+                       "course.train.evaluate")
 
 
-def _keras_flatten_size(input_size, convs):
-    """What Keras builds: each (filters, kernel, padding) conv is followed by a 2x2 max-pool."""
-    import keras
-    from keras import layers
+def _likely(mistakes, answers):
+    """The note of the first mistake that explains every one of ``answers`` ((args, got),
+    the first wrong one first), else of the first that explains that one; None if none
+    does. ``mistakes``: (function of args, note) pairs."""
+    def explains(wrong, args, got):
+        try:
+            return wrong(*args) == got
+        except (ValueError, IndexError):  # the mistake cannot even build this case
+            return False
 
-    model = keras.Sequential([keras.Input((input_size, input_size, 1))])
-    for filters, kernel, padding in convs:
-        model.add(layers.Conv2D(filters, kernel, padding=padding))
-        model.add(layers.MaxPooling2D(2))
-    model.add(layers.Flatten())
-    return model.output_shape[-1]
+    for seen in (answers, answers[:1]):
+        for wrong, note in mistakes:
+            if all(explains(wrong, args, got) for args, got in seen):
+                return note
+    return None
 
 
-@checker(without=("course.ops.output_size",))
+def _first_wrong(answers, expected):
+    """``answers`` ((args, got) pairs) with the first whose got is not ``expected(*args)``
+    moved to the front, or None when all are right."""
+    wrong = next((i for i, (args, got) in enumerate(answers) if got != expected(*args)), None)
+    return None if wrong is None else [answers[wrong], *answers[:wrong], *answers[wrong + 1:]]
+
+
+@checker(without=SHAPE_SHORTCUTS)
 def flatten_size(answer):
-    """``answer(input_size, convs)``: features after the last conv + 2x2 pool is flattened."""
-    cases = [(28, [(32, 3, "same"), (64, 3, "same")]),
-             (28, [(32, 3, "same"), (64, 3, "valid")]),
+    """``answer(input_size, convs)``: the features Flatten gives for a square image passed
+    through ``convs``, each (filters, kernel, padding) and each followed by a 2x2 max-pool."""
+
+    def features(n, convs, conv=None, pool=None, channels=None):
+        """Flatten's size; ``conv``, ``pool``, ``channels``: a mistake to follow instead."""
+        for _, kernel, padding in convs:
+            n = conv(n, kernel, padding) if conv else ops.output_size(n, kernel, 1, padding)
+            n = pool(n) if pool else ops.output_size(n, 2, 2)
+        return n * n * (channels(convs) if channels else convs[-1][0])
+
+    def drawn(rng):
+        cases = []
+        while len(cases) < 12:
+            convs = [(int(rng.integers(1, 257)), int(rng.integers(1, 8)),
+                      str(rng.choice(["same", "valid"]))) for _ in range(rng.integers(1, 5))]
+            n = int(rng.integers(6, 97))
+            try:  # a kernel or a pool that no longer fits: Keras refuses the stack
+                features(n, convs)
+            except ValueError:
+                continue
+            cases.append((n, convs))
+        return cases
+
+    edges = [(28, [(32, 3, "same"), (64, 3, "same")]),  # the statement's MNIST CNN
+             (28, [(32, 3, "same"), (64, 3, "valid")]),  # lesson 05's FashionCNN: 2304
              (32, [(16, 5, "valid"), (8, 3, "same")]),
-             (28, [(8, 3, "valid"), (16, 3, "valid")]),
-             (64, [(4, 3, "same"), (8, 3, "same"), (16, 3, "valid")])]
-    for input_size, convs in cases:
-        got = answer(input_size, convs)
-        expected = _keras_flatten_size(input_size, convs)
-        if got == expected:
-            continue
-        where = f"for a {input_size}x{input_size} input and convs {convs} you return {got}"
-        last = convs[-1][0]
-        if not isinstance(got, (int, np.integer)):
-            raise Hint(f"{where}: return an int, the number of features")
-        if got % last:
-            raise Hint(f"{where}, which is not a multiple of the last layer's {last} channels: "
-                       "flatten multiplies height x width x channels")
-        if got > expected:
-            raise Hint(f"{where}, too many: a 'valid' convolution with a k x k kernel takes "
-                       "k - 1 pixels off, and a 2x2 pool halves the size rounding down")
-        raise Hint(f"{where}, too few: 'same' padding keeps the size, and a 2x2 pool of an odd "
-                   "size n gives n // 2")
-    return f"right on {len(cases)} stacks, 3136 and 2304 included"
+             (27, [(6, 3, "same"), (10, 3, "same")]),  # odd sizes pooled
+             (29, [(6, 4, "valid"), (10, 3, "same")]),  # an even kernel
+             (30, [(12, 4, "same"), (5, 7, "valid")]),
+             (64, [(4, 3, "same"), (8, 3, "same"), (16, 3, "valid")]),
+             (9, [(128, 1, "valid")]),  # one 1x1 convolution, many channels
+             (6, [(3, 5, "valid")])]  # down to a single pixel
+    cases = edges + drawn(np.random.default_rng())
+    answers = []
+    for n, convs in cases:
+        given = list(convs)
+        got = answer(n, given)
+        if given != convs:
+            raise Hint("your function changed the list `convs` it was given: read it, leave "
+                       "it as it is")
+        answers.append(((n, convs), whole(got, "the number of features",
+                                          f"a {n}x{n} input and convs={convs}")))
+    if wrong := _first_wrong(answers, features):
+        raise Hint(_flatten_hint(wrong, features))
+    return (f"right on {len(cases)} stacks ({len(edges)} edge cases, the rest drawn at random), "
+            "odd sizes, 1x1 and even kernels included")
 
 
-@checker
+def _flatten_hint(answers, features):
+    """What the likely mistake is; ``answers[0]`` is the first wrong one."""
+    (n, convs), got = answers[0]
+    expected = features(n, convs)
+
+    def follows(conv=lambda m, k, p: m - k + 1 if p == "valid" else m, pool=lambda m: m // 2,
+                channels=lambda convs: convs[-1][0]):  # one step done wrong, the rest right
+        return lambda n, convs: features(n, convs, conv, pool, channels)
+
+    mistakes = [
+        (follows(conv=lambda m, k, p: m), "you treated every convolution as 'same': a 'valid' "
+         "convolution has no padding, so the map shrinks"),
+        (follows(conv=lambda m, k, p: m - k + 1), "you treated every convolution as 'valid': a "
+         "'same' convolution pads its input, so the map keeps its size"),
+        (follows(conv=lambda m, k, p: m - k if p == "valid" else m), "one pixel off for each "
+         "'valid' convolution: count the positions a k x k window can take in n pixels (try "
+         "n = k)"),
+        (follows(pool=lambda m: -(-m // 2)), "a 2x2 pool of an odd size drops the last row and "
+         "column: it rounds down"),
+        (follows(pool=lambda m: m), "each convolution is followed by a 2x2 max-pool, which "
+         "halves the size"),
+        (follows(pool=lambda m: m - 1), "the 2x2 pool moves 2 pixels at a time, not 1"),
+        (follows(channels=lambda convs: 1), "that counts the positions of the last map: "
+         "Flatten also lays out every channel of every position"),
+        (follows(channels=lambda convs: convs[0][0]), "the channels that are flattened are "
+         "those of the last convolution"),
+    ]
+    why = _likely(mistakes, answers) or (
+        f"{'more' if got > expected else 'fewer'} than Flatten gives: follow the size "
+        "convolution by convolution and pool by pool, then multiply by the channels")
+    return f"for a {n}x{n} input and convs={convs} you return {got:,}: {why}"
+
+
+@checker(without=PARAM_SHORTCUTS)
 def dense_params(answer):
     """``answer(sizes)``: trainable parameters of a dense network with those layer sizes."""
-    import keras
-    from keras import layers
 
-    cases = [[784, 256, 128, 10], [784, 10], [2, 3, 1], [2304, 600, 120, 10]]
-    for sizes in cases:
-        got = answer(sizes)
-        model = keras.Sequential([keras.Input((sizes[0],))]
-                                 + [layers.Dense(n) for n in sizes[1:]])
-        expected = model.count_params()
-        if got == expected:
-            continue
-        weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-        where = f"for sizes {sizes} you return {got}"
-        if got == weights:
-            raise Hint(f"{where}: that counts the weights only; every unit also has a bias")
-        if got > expected:
-            raise Hint(f"{where}, more than Keras counts: the input layer has no parameters, "
-                       "and each layer has (inputs + 1) x outputs")
-        raise Hint(f"{where}, fewer than Keras counts: a layer with n inputs and m outputs has "
-                   "an n x m weight matrix and m biases")
-    return f"right on {len(cases)} networks, the FashionDNN's 784-256-128-10 included"
+    def count(sizes, weights=True, biases=lambda sizes: sizes[1:]):
+        """The count; ``weights``, ``biases``: a mistake to follow instead."""
+        pairs = list(zip(sizes[:-1], sizes[1:], strict=True))
+        return weights * sum(a * b for a, b in pairs) + sum(biases(sizes))
+
+    rng = np.random.default_rng()
+    edges = [[2, 3, 1], [784, 10], [784, 256, 128, 10], [1, 1], [5, 1, 7, 1, 3],
+             [2304, 600, 120, 10], [10, 10, 10, 10, 10, 10]]
+    drawn = [[int(v) for v in rng.integers(1, 3000, rng.integers(2, 8))] for _ in range(12)]
+    answers = []
+    for sizes in edges + drawn:
+        given = list(sizes)
+        got = answer(given)
+        if given != sizes:
+            raise Hint("your function changed the list `sizes` it was given: read it, leave it "
+                       "as it is")
+        answers.append(((sizes,), whole(got, "the count", f"sizes={sizes}")))
+    if not (wrong := _first_wrong(answers, count)):
+        return (f"right on {len(answers)} networks ({len(edges)} edge cases, the rest drawn at "
+                "random), single layers and deep stacks included")
+    (sizes,), got = wrong[0]
+    mistakes = [
+        (lambda s: count(s, biases=lambda s: ()), "that counts the weights only; every unit "
+         "also has a bias"),
+        (lambda s: count(s, biases=lambda s: s), "you gave the input units biases too, but the "
+         "input is data, not a layer"),
+        (lambda s: count(s, biases=lambda s: s[:-1]), "a bias belongs to the unit that "
+         "receives the weighted sum, so to a layer's outputs, not its inputs"),
+        (lambda s: count(s, biases=lambda s: [1] * (len(s) - 1)), "there is one bias per "
+         "unit, not one per layer"),
+        (lambda s: count(s, biases=lambda s: [a + b + 1 for a, b in zip(s, s[1:], strict=False)]),
+         "you counted a bias on both sides of each layer"),
+        (lambda s: count(s[:2]), "you counted only the first layer; every pair of neighbouring "
+         "sizes is one"),
+        (lambda s: count(s[:-1]) if len(s) > 2 else 0, "you left out the last layer"),
+    ]
+    why = _likely(mistakes, wrong) or (
+        f"{'more' if got > count(sizes) else 'fewer'} than the network has: count each layer's "
+        "weights and biases, then add up the layers")
+    raise Hint(f"for sizes={sizes} you return {got:,}: {why}")
 
 
-@checker(without=(
-    "course.train.evaluate",
-    "tensorflow.math.confusion_matrix",
-    "sklearn.metrics.confusion_matrix",
-))
+@checker(without=CONFUSION_SHORTCUTS)
 def confusion_matrix(answer):
-    """``answer(y_true, y_pred, classes)``: a (classes, classes) array of [true, predicted]."""
-    rng = np.random.default_rng(5)
-    cases = [(np.array([0, 1, 2, 2]), np.array([0, 2, 2, 1]), 3),
-             (np.array([1, 1, 1]), np.array([0, 0, 1]), 4),
-             (rng.integers(0, 10, 200), rng.integers(0, 10, 200), 10)]
+    """``answer(y_true, y_pred, classes)``: a (classes, classes) integer array whose
+    [t, p] counts the examples labelled t and predicted as p."""
+    rng = np.random.default_rng()
+
+    def labels(*values):
+        return np.array(values, np.int64)
+
+    def drawn():
+        classes = int(rng.integers(1, 16))
+        seen = rng.choice(classes, int(rng.integers(1, classes + 1)), replace=False)
+        n = int(rng.integers(1, 300))
+        dtype = (np.int64, np.int32, np.uint8)[rng.integers(3)]
+        return (rng.choice(seen, n).astype(dtype), rng.integers(0, classes, n).astype(dtype),
+                classes)
+
+    edges = [(labels(0, 1, 2, 2), labels(0, 2, 2, 1), 3),
+             (labels(1, 1, 1, 0), labels(0, 0, 0, 0), 2),  # one pair three times
+             (labels(0, 0, 1), labels(1, 0, 1), 5),  # classes 2-4 never occur
+             (labels(0, 0, 0, 2), labels(3, 1, 0, 2), 4),  # 1 and 3 predicted, never true
+             (labels(3, 3), labels(3, 0), 4),
+             (labels(0, 0, 0), labels(0, 0, 0), 1),  # a single class
+             (rng.integers(0, 10, 60).astype(np.uint8), rng.integers(0, 10, 60).astype(
+                 np.uint8), 10),  # the datasets' uint8 labels
+             (rng.integers(0, 12, 80), rng.integers(0, 12, 80), 12),  # two-digit classes
+             (labels(), labels(), 3)]  # no examples: nothing to count
+    cases = edges + [drawn() for _ in range(12)]
     for y_true, y_pred, classes in cases:
-        got = np.asarray(answer(y_true, y_pred, classes))
-        expected = np.zeros((classes, classes), int)
-        np.add.at(expected, (y_true, y_pred), 1)
-        where = f"for {len(y_true)} labels and {classes} classes"
-        if got.shape != expected.shape:
-            raise Hint(f"{where} your matrix has shape {got.shape}; it needs one row per true "
-                       "class and one column per predicted class, even for classes never seen")
-        if np.array_equal(got, expected):
-            continue
-        if np.array_equal(got, expected.T):
-            raise Hint(f"{where} your matrix is transposed: rows are the true class, columns "
-                       "the prediction")
-        i, j = np.argwhere(got != expected)[0]
-        raise Hint(f"{where} cell [true={i}, predicted={j}] holds {got[i, j]}; it should count "
-                   f"the examples labelled {i} that were predicted as {j}")
-    return f"right on {len(cases)} cases"
+        expected = np.zeros((classes, classes), np.int64)
+        np.add.at(expected, (y_true.astype(np.int64), y_pred.astype(np.int64)), 1)
+        given = y_true.copy(), y_pred.copy()
+        got = answer(*given, classes)
+        if not (np.array_equal(given[0], y_true) and np.array_equal(given[1], y_pred)):
+            raise Hint("your function changed the labels it was given: read them, leave them "
+                       "as they are")
+        shown = f"y_true={y_true.tolist()}, y_pred={y_pred.tolist()}" if len(y_true) <= 6 else (
+            f"{len(y_true)} labels")
+        _confusion_hint(got, expected, f"{shown} and classes={classes}", y_true, y_pred)
+    return (f"right on {len(cases)} cases ({len(edges)} edge cases: classes never seen, pairs "
+            "that repeat, no examples; the rest drawn at random), an integer array each time")
+
+
+def _confusion_hint(got, expected, case, y_true, y_pred):
+    """A hint unless ``got`` is ``expected``: shape, dtype, then the values."""
+    classes = len(expected)
+    if not isinstance(got, np.ndarray):
+        raise Hint(f"for {case} you returned {type(got).__name__}; return a NumPy array")
+    if got.shape != expected.shape:
+        seen = int(max(y_true.max(initial=-1), y_pred.max(initial=-1))) + 1
+        why = (f"one row per true class and one column per predicted class, {classes} of each, "
+               "even for classes that never occur")
+        if got.shape == (seen, seen):
+            why = f"you sized it by the labels that occur; it needs {why}"
+        raise Hint(f"for {case} your matrix has shape {got.shape}; {why}")
+    if not np.issubdtype(got.dtype, np.integer):
+        raise Hint(f"for {case} your matrix is {got.dtype}; the statement asks for an integer "
+                   "array: counts are whole numbers")
+    if np.array_equal(got, expected):
+        return
+    if np.array_equal(got, expected.T):
+        raise Hint(f"for {case} your matrix is transposed: rows are the true class, columns "
+                   "the prediction")
+    if np.array_equal(got, np.minimum(expected, 1)):
+        raise Hint(f"for {case} a pair that occurs several times counts once in yours: NumPy's "
+                   "`+=` on an array of indices adds once per distinct cell, however often it "
+                   "repeats")
+    i, j = np.argwhere(got != expected)[0]
+    raise Hint(f"for {case} cell [true={i}, predicted={j}] holds {got[i, j]}; it should count "
+               f"the examples labelled {i} that were predicted as {j}")
 
 
 @checker
 def most_confused(answer):
-    """``answer(confusion)``: the (true, predicted) pair of the largest off-diagonal count."""
-    rng = np.random.default_rng(7)
-    big = rng.integers(0, 20, (10, 10)) + np.diag(np.full(10, 500))
-    big[6, 0] = 90
-    cases = [np.array([[9, 1, 0], [4, 8, 0], [0, 2, 7]]),
+    """``answer(confusion)``: the (true, predicted) pair of the largest off-diagonal count;
+    with a tie, any of the tied pairs."""
+    rng = np.random.default_rng()
+
+    def drawn():
+        n = int(rng.integers(2, 13))
+        m = rng.integers(0, 31, (n, n)) + np.diag(rng.integers(0, 201, n))
+        i, j = rng.choice(n, 2, replace=False)
+        m[i, j] = rng.integers(1, 40)  # a mistake at least
+        if rng.random() < 0.4:  # a tie
+            off = m - np.diag(np.diag(m))
+            k, t = rng.choice(n, 2, replace=False)
+            m[k, t] = off.max()
+        return m
+
+    twelve = np.diag(np.full(12, 300)) + np.eye(12, k=1, dtype=int)
+    twelve[11, 10] = 9
+    edges = [np.array([[9, 1, 0], [4, 8, 0], [0, 2, 7]]),
              np.array([[1, 0], [3, 0]]),
-             big]
+             np.array([[50, 2, 1], [0, 60, 7], [3, 0, 40]]),  # above the diagonal
+             np.array([[0, 9], [2, 1]]),  # a mistake larger than every diagonal count
+             np.array([[5, 0, 0, 1], [0, 5, 0, 0], [0, 0, 5, 0], [0, 0, 6, 5]]),  # last row
+             np.array([[5, 3, 0], [0, 5, 3], [3, 0, 5]]),  # a three-way tie
+             np.array([[20, 4, 4, 4], [6, 20, 0, 0], [0, 0, 20, 0], [0, 0, 0, 20]]),  # the row
+             # with the most mistakes does not hold the largest
+             twelve]  # two-digit classes
+    cases = edges + [drawn() for _ in range(12)]
+    answers = []  # (where, off-diagonal counts, tied largest pairs, got) for each matrix
     for confusion in cases:
-        got = answer(confusion)
-        off = confusion - np.diag(np.diag(confusion))
-        expected = tuple(int(v) for v in np.unravel_index(np.argmax(off), off.shape))
-        try:
-            got = tuple(int(v) for v in got)
-        except (TypeError, ValueError):
-            raise Hint(f"you return {got!r}; return a pair (true class, predicted class)") from None
-        if got == expected:
-            continue
-        where = f"for the {len(confusion)}x{len(confusion)} matrix {confusion.tolist()}"
+        given = confusion.copy()
+        got = answer(given)
+        if not np.array_equal(given, confusion):
+            raise Hint("your function changed the matrix it was given (setting its diagonal, "
+                       "say): work on a copy, the notebook still needs the counts")
+        n = len(confusion)
+        where = f"for the {n}x{n} matrix {confusion.tolist()}" if n <= 4 else (
+            f"for a {n}x{n} matrix")
+        got = numbers(got.tolist() if isinstance(got, np.ndarray) else got,
+                      "a pair (true class, predicted class)")
         if len(got) != 2:
-            raise Hint(f"{where} you return {got}; return a pair (true class, predicted class)")
-        if got[0] == got[1]:
-            raise Hint(f"{where} you return {got}, a cell on the diagonal: those are the correct "
-                       "predictions; look only at cells where true != predicted")
-        if got[::-1] == expected:
-            raise Hint(f"{where} you return {got}: the order is (row, column) = (true, "
-                       "predicted)")
-        raise Hint(f"{where} you return {got}, which holds {off[got]} mistakes; another "
-                   "off-diagonal cell holds more")
-    return f"right on {len(cases)} matrices"
+            raise Hint(f"{where} you return {len(got)} value(s); return a pair (true class, "
+                       "predicted class)")
+        got = tuple(whole(v, "a class", where.removeprefix("for ")) for v in got)
+        if not all(0 <= v < n for v in got):
+            raise Hint(f"{where} you return {got}: the classes are 0 to {n - 1}")
+        off = confusion - np.diag(np.diag(confusion))
+        tied = {(int(i), int(j)) for i, j in np.argwhere(off == off.max())}
+        answers.append((where, off, tied, got))
+    wrong = [(where, off, got) for where, off, tied, got in answers if got not in tied]
+    if not wrong:
+        return (f"right on {len(cases)} matrices ({len(edges)} edge cases, the rest drawn at "
+                "random); with a tie any of the tied pairs counts")
+    where, off, got = wrong[0]
+    if got[0] == got[1]:
+        raise Hint(f"{where} you return {got}, a cell on the diagonal: those are the correct "
+                   "predictions; look only at cells where true != predicted")
+    if all(got[::-1] in tied for _, _, tied, got in answers):
+        raise Hint(f"{where} you return {got}: the order is (row, column) = (true, predicted)")
+    raise Hint(f"{where} you return {got}, which holds {off[got]} mistakes; another "
+               "off-diagonal cell holds more")
 
 
 # Exercise 5.5: what the checker trains a small CNN with, and the test accuracy it must reach.
@@ -149,10 +329,54 @@ def _layers(model):
         yield from _layers(layer) if isinstance(layer, keras.Model) else (layer,)
 
 
+def _activation(layer):
+    """'relu', 'softmax', 'linear', ... of a layer that has one, else None."""
+    from keras import layers
+
+    if isinstance(layer, layers.Softmax):
+        return "softmax"
+    if isinstance(layer, layers.ReLU):
+        return "relu"
+    name = getattr(getattr(layer, "activation", None), "__name__", None)
+    return "softmax" if name and name.startswith("softmax") else name
+
+
 def _from_logits(model):
     """Whether the model was compiled with a loss that takes logits."""
     config = getattr(model.loss, "get_config", lambda: {})()
     return bool(model.compiled and isinstance(config, dict) and config.get("from_logits"))
+
+
+def _slides(conv):
+    """Whether ``conv`` has more than one position on its input (a kernel as large as the
+    map is a dense layer in disguise)."""
+    try:
+        return int(np.prod(conv.output.shape[1:3])) > 1
+    except (AttributeError, ValueError, TypeError):  # a layer used twice: no one shape
+        return True
+
+
+def _sees_neighbours(layers):
+    """None if a convolution with a kernel larger than 1x1 slides over the image before any
+    layer that flattens it or mixes all of it; else a hint saying what the model does."""
+    import keras
+
+    whole_map = (keras.layers.Flatten, keras.layers.Dense, keras.layers.GlobalAveragePooling2D,
+                 keras.layers.GlobalMaxPooling2D)
+    stop = next((i for i, la in enumerate(layers) if isinstance(la, whole_map)), len(layers))
+    convs = [la for la in layers[:stop] if isinstance(la, keras.layers.Conv2D)]
+    spatial = [conv for conv in convs if max(conv.kernel_size) > 1]
+    if any(_slides(conv) for conv in spatial):
+        return None
+    if spatial:
+        return (f"your convolution '{spatial[0].name}' covers the whole map at once: that is a "
+                "dense layer in disguise; a CNN slides a small kernel over the image")
+    if convs:
+        return ("your convolutions are 1x1: a 1x1 kernel mixes the channels of each pixel but "
+                "never looks at its neighbours, so the network reads the image pixel by "
+                "pixel, like a dense one")
+    return (f"your model reaches '{layers[stop].name}' before any convolution has looked at the "
+            "image: a CNN's convolutions read the image itself, before anything flattens it")
 
 
 def _mnist_for_small_cnn(profile):
@@ -177,17 +401,11 @@ def _gist(error):
     return (said[-1] if said else type(error).__name__)[:200]
 
 
-@checker
-def small_cnn(answer):
-    """``answer()``: a CNN for MNIST with at most SMALL_CNN_PARAMS parameters that reaches
-    the profile's SMALL_CNN_TARGET test accuracy after SMALL_CNN_EPOCHS epochs."""
+def _small_cnn_shape(model):
+    """A hint unless ``model`` is a CNN as the statement asks: 28x28x1 in, a 10-way softmax
+    out, a convolution that looks at neighbouring pixels, at most SMALL_CNN_PARAMS."""
     import keras
 
-    from course import train
-    from course.runtime.profiles import resolve_profile
-
-    keras.utils.set_random_seed(0)  # the same initial weights every time
-    model = answer()
     if not isinstance(model, keras.Model):
         raise Hint(f"small_cnn() returned {type(model).__name__}; return a Keras model, e.g. "
                    "keras.Sequential([...])")
@@ -201,28 +419,53 @@ def small_cnn(answer):
                    "28x28 with one channel: start with keras.Input((28, 28, 1))")
     if shapes[1] != (None, 10):
         raise Hint(f"your model outputs shape {model.output_shape}; it should give one "
-                   "probability per digit, (None, 10): end with Dense(10, activation='softmax')")
-    if not any(isinstance(layer, keras.layers.Conv2D) for layer in _layers(model)):
+                   "probability per digit, (None, 10)")
+    layers = list(_layers(model))
+    if not any(isinstance(layer, keras.layers.Conv2D) for layer in layers):
         raise Hint("your model has no Conv2D layer: this exercise asks for a CNN (a dense "
                    "network this small stays near 90% on MNIST)")
+    if why := _sees_neighbours(layers):
+        raise Hint(why)
+    if (last := _activation(layers[-1])) != "softmax":
+        raise Hint(f"your model's last layer '{layers[-1].name}' has "
+                   f"{'no' if last in (None, 'linear') else f'a {last}'} activation, so its "
+                   "outputs are not probabilities: the statement asks for a model that ends in "
+                   "a 10-way softmax")
     params = model.count_params()
     if params > SMALL_CNN_PARAMS:
-        biggest = max(_layers(model), key=lambda layer: layer.count_params())
+        biggest = max(layers, key=lambda layer: layer.count_params())
         raise Hint(f"your model has {params:,} parameters, more than {SMALL_CNN_PARAMS:,}; "
                    f"{biggest.count_params():,} of them sit in layer '{biggest.name}'. Like "
                    "the MNIST CNN's, most are usually in the dense layer after Flatten: fewer "
                    "filters in the last convolution, or more pooling, shrinks it")
+    if _from_logits(model):
+        raise Hint("your model ends in a softmax, but you compiled it with a loss told to "
+                   "expect logits (from_logits=True): it would apply a second softmax")
+    return params
+
+
+@checker
+def small_cnn(answer):
+    """``answer()``: a CNN for MNIST with at most SMALL_CNN_PARAMS parameters, ending in a
+    10-way softmax, that reaches the profile's SMALL_CNN_TARGET test accuracy after
+    SMALL_CNN_EPOCHS epochs."""
+    import keras
+
+    from course import train
+    from course.runtime.profiles import resolve_profile
+
+    keras.utils.set_random_seed(0)  # the same initial weights every time
+    model = answer()
+    params = _small_cnn_shape(model)
     sample = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
     try:
         out = np.asarray(model(sample, training=False), dtype=np.float64)
     except Exception as error:  # the student's layers failed on a batch of images
         raise Hint(f"your model raised {type(error).__name__} on a batch of four 28x28x1 "
                    f"images ({_gist(error)})") from None
-    if not _from_logits(model) and not (np.all(out >= 0) and np.allclose(out.sum(axis=1), 1,
-                                                                             atol=1e-3)):
-        raise Hint("your model's outputs are not probabilities (they do not add up to 1), and "
-                   "it is trained with sparse_categorical_crossentropy, which expects them: end "
-                   "with Dense(10, activation='softmax')")
+    if not (np.all(out >= 0) and np.allclose(out.sum(axis=1), 1, atol=1e-3)):
+        raise Hint("your model's outputs are not probabilities (they do not add up to 1 for "
+                   "each image): the softmax must turn each image's 10 scores into them")
     profile = resolve_profile()
     epochs, target = SMALL_CNN_EPOCHS[profile.name], SMALL_CNN_TARGET[profile.name]
     x_train, y_train, x_test, y_test = _mnist_for_small_cnn(profile)
@@ -234,8 +477,9 @@ def small_cnn(answer):
                    "check the loss you compiled it with") from None
     accuracy = train.evaluate(model, x_test, y_test).accuracy
     if accuracy >= target:
-        return (f"{params:,} parameters (at most {SMALL_CNN_PARAMS:,}), and it reached this "
-                "profile's target test accuracy")
+        return (f"{params:,} parameters (at most {SMALL_CNN_PARAMS:,}), a convolution over "
+                "neighbouring pixels, a softmax at the end, and it reached this profile's "
+                "target test accuracy")
     trained = (f"trained {epochs} epochs on {len(y_train):,} images, it got {accuracy:.2%} of "
                f"the {len(y_test):,} test images right; the target here is {target:.1%}")
     losses = run.history.get("loss", [])

@@ -1,202 +1,368 @@
-"""Checkers for lesson 06 (classic architectures)."""
+"""Checkers for lesson 06 (classic architectures).
 
-from course.check.core import Hint, checker, keras_model, numbers
+6.1 and 6.3 run the answer on the edge cases a teacher would probe, then on cases drawn
+fresh on every call, so that a table of the checker's inputs cannot pass; 6.2 compares
+every layer's settings with the notes' table; 6.4 is a prediction.
+"""
 
-# AlexNet's convolution and pooling rows in the notes' table: (name, kernel, stride, padding).
-ALEXNET_ROWS = [("conv1", 11, 4, "valid"), ("pool1", 3, 2, "valid"), ("conv2", 5, 1, "same"),
-                ("pool2", 3, 2, "valid"), ("conv3", 3, 1, "same"), ("conv4", 3, 1, "same"),
-                ("conv5", 3, 1, "same"), ("pool5", 3, 2, "valid")]
-# The notes' table, one (kind, output shape) per row after the input.
-ALEXNET_TABLE = [("conv1", "Conv2D", (55, 55, 96)), ("pool1", "MaxPooling2D", (27, 27, 96)),
-                 ("conv2", "Conv2D", (27, 27, 256)), ("pool2", "MaxPooling2D", (13, 13, 256)),
-                 ("conv3", "Conv2D", (13, 13, 384)), ("conv4", "Conv2D", (13, 13, 384)),
-                 ("conv5", "Conv2D", (13, 13, 256)), ("pool5", "MaxPooling2D", (6, 6, 256)),
-                 ("flatten", "Flatten", (9216,)), ("fc6", "Dense", (4096,)),
-                 ("fc7", "Dense", (4096,))]
+import numpy as np
+
+from course import ops
+from course.check.core import Hint, checker, numbers, whole
+
+# Keras' shape inference, the course's formula and its AlexNet answer 6.1 for the student
+SHAPE_SHORTCUTS = ("course.ops.output_size", "course.models.alexnet",
+                   "keras.layers.Conv2D.compute_output_shape",
+                   "keras.layers.MaxPooling2D.compute_output_shape",
+                   "keras.src.ops.operation_utils.compute_conv_output_shape",
+                   "keras.src.ops.operation_utils.compute_pooling_output_shape",
+                   "keras.ops.conv", "keras.ops.max_pool")
+# the course's inception module, and Keras counting the parameters of what it builds
+PARAM_SHORTCUTS = ("course.models.inception_module", "keras.layers.Layer.count_params",
+                   "keras.layers.Conv2D.build", "keras.src.utils.summary_utils.count_params")
 
 
-def _sizes(n):
-    sizes = []
-    for _, kernel, stride, padding in ALEXNET_ROWS:
-        n = -(-n // stride) if padding == "same" else (n - kernel) // stride + 1
-        sizes.append(n)
-    return sizes
-
-
-@checker(without=("course.ops.output_size",))
+@checker(without=SHAPE_SHORTCUTS)
 def alexnet_sizes(answer):
     """``answer(n)``: height of AlexNet's output after each conv and pool, for an n x n input."""
-    cases = [227, 224, 235, 259, 320]
+    rows = [("conv1", 11, 4, "valid"), ("pool1", 3, 2, "valid"), ("conv2", 5, 1, "same"),
+            ("pool2", 3, 2, "valid"), ("conv3", 3, 1, "same"), ("conv4", 3, 1, "same"),
+            ("conv5", 3, 1, "same"), ("pool5", 3, 2, "valid")]
+    # 67 is the smallest input pool5 still fits; the others leave remainders at each stride
+    edges = [227, 224, 67, 68, 70, 228, 229, 230, 235, 259, 320]
+    cases = edges + [int(n) for n in np.random.default_rng().integers(67, 600, 12)]
     for n in cases:
-        got = list(numbers(answer(n), "a list of the eight output sizes"))
-        expected = _sizes(n)
-        if len(got) != len(expected):
+        got = answer(n)
+        got = numbers(got.tolist() if isinstance(got, np.ndarray) else got,
+                      "a list of the eight output sizes")
+        if len(got) != len(rows):
             raise Hint(f"for n={n} you return {len(got)} sizes; return one per row of the table "
-                       f"from conv1 to pool5 ({', '.join(r[0] for r in ALEXNET_ROWS)})")
-        for (name, kernel, stride, padding), g, e in zip(ALEXNET_ROWS, got, expected,
-                                                         strict=True):
-            if g != e:
-                raise Hint(f"for n={n}, {name} ({kernel}x{kernel}, stride {stride}, padding "
-                           f"'{padding}') gives {g} in your list, which is not what Keras "
-                           "builds: 'valid' is (n - k) // s + 1, rounded down as Keras does; "
-                           "'same' with stride 1 keeps n")
-    return f"right for inputs {', '.join(map(str, cases))}"
+                       f"from conv1 to pool5 ({', '.join(r[0] for r in rows)})")
+        got = [whole(v, "a size", f"n={n}") for v in got]
+        size, expected = n, []
+        for _, kernel, stride, padding in rows:
+            size = ops.output_size(size, kernel, stride, padding, strict=False)
+            expected.append(size)
+        if got != expected:
+            i = next(i for i, (g, e) in enumerate(zip(got, expected, strict=True)) if g != e)
+            raise Hint(_size_hint(n, rows[i], n if i == 0 else expected[i - 1], got[i]))
+    return (f"right for {len(cases)} input sizes ({len(edges)} edge cases, the rest drawn at "
+            "random), strides that leave a remainder included")
+
+
+def _size_hint(n, row, before, got):
+    """The hint for the first row of AlexNet whose size ``got`` is wrong."""
+    name, kernel, stride, padding = row
+    case = (f"for n={n}, {name} ({kernel}x{kernel}, stride {stride}, '{padding}') on its "
+            f"{before}x{before} input gives {got} in your list")
+    if padding == "same":
+        return (f"{case}: it is padded ('same') and moves one pixel at a time; what does that "
+                "padding do to the size?")
+    span = before - kernel
+    if got == before:
+        return f"{case}: it is not padded, so it cannot keep its input size"
+    # a 2x2 pool gives what a 3x3 one rounded up gives; a student who rounds up has
+    # already failed at conv1 for n=224, before any pool
+    if got == (before - 2) // 2 + 1 and name.startswith("pool"):
+        return f"{case}: the table pools 3x3 windows, not 2x2 ones"
+    if span % stride and got == -(-span // stride) + 1:
+        return (f"{case}: you rounded up; the window that would stick out past the edge is "
+                "dropped, so Keras rounds down")
+    if got == span // stride:
+        return f"{case}, one short: count the window's first position too"
+    if got == before // stride:
+        return (f"{case}: dividing by the stride alone overcounts; the {kernel}x{kernel} window "
+                "has to fit inside the input at every position")
+    return f"{case}, which is not what Keras builds"
+
+
+def _settings(layer):
+    """What the table fixes of ``layer``: its window, stride, padding and width, and the
+    settings that would change it (dilation, groups, biases)."""
+    config = layer.get_config()
+    keys = ("filters", "units", "kernel_size", "pool_size", "strides", "padding",
+            "dilation_rate", "groups", "use_bias")
+    return {key: tuple(config[key]) if isinstance(config[key], list) else config[key]
+            for key in keys if key in config}
 
 
 def _activation(layer):
-    """'relu', 'softmax', 'linear', ... for Dense/Conv2D/Activation/ReLU/Softmax, else None."""
+    """'relu', 'softmax', 'linear', ... for a layer that has an activation, else None."""
     from keras import layers
 
-    if isinstance(layer, layers.ReLU):
-        return "relu"
     if isinstance(layer, layers.Softmax):
         return "softmax"
-    return getattr(getattr(layer, "activation", None), "__name__", None)
+    if isinstance(layer, layers.ReLU):
+        config = layer.get_config()
+        plain = not config.get("negative_slope") and config.get("max_value") is None
+        return "relu" if plain and not config.get("threshold") else "a modified ReLU"
+    name = getattr(getattr(layer, "activation", None), "__name__", None)
+    return "softmax" if name and name.startswith("softmax") else name
+
+
+def _rows(model):
+    """``model``'s layers as the table's rows: each layer that computes something, with the
+    activations and dropouts that follow it."""
+    from keras import layers
+
+    extras = (layers.Activation, layers.ReLU, layers.Softmax, layers.Dropout)
+    rows = []
+    for layer in model.layers:
+        if isinstance(layer, layers.InputLayer):
+            continue
+        if not isinstance(layer, extras):
+            rows.append({"layer": layer, "activations": [], "dropouts": []})
+        elif not rows:
+            raise Hint(f"your model starts with '{layer.name}', a {type(layer).__name__}; the "
+                       "table's first row is conv1")
+        elif isinstance(layer, layers.Dropout):
+            rows[-1]["dropouts"].append(layer.rate)
+        else:
+            rows[-1]["activations"].append(layer)
+    for row in rows:  # the layer's own activation first, then those of the layers after it
+        found = map(_activation, [row["layer"], *row["activations"]])
+        row["activations"] = [a for a in found if a not in (None, "linear")]
+    return rows
 
 
 @checker(without=("course.models.alexnet",))
 def notes_alexnet_fixed(answer):
-    """``answer()``: the notes' Sequential AlexNet, fixed: the table's shapes, 17 classes."""
-    from keras import layers
-
-    model = keras_model(answer(), "a keras.Sequential model")
-    if tuple(model.input_shape[1:]) != (227, 227, 3):
-        raise Hint(f"your model's input is {tuple(model.input_shape[1:])}; the table's is "
-                   "227 x 227 x 3 (with 224, conv1's (224 - 11) / 4 + 1 is not a whole number)")
-    extras = (layers.InputLayer, layers.Dropout, layers.Activation, layers.ReLU, layers.Softmax)
-    body = [layer for layer in model.layers if not isinstance(layer, extras)]
-    for i, (row, kind, shape) in enumerate(ALEXNET_TABLE):
-        if i >= len(body):
-            raise Hint(f"your model ends after {len(body)} layers; the table goes on with "
-                       f"{row} ({kind}, {shape})")
-        layer = body[i]
-        got = tuple(layer.output.shape[1:])
-        if type(layer).__name__ != kind:
-            raise Hint(f"the table's row {row} is a {kind}, but your layer {i + 1} "
-                       f"('{layer.name}') is a {type(layer).__name__}")
-        if got != shape:
-            raise Hint(f"the table's row {row} is {' x '.join(map(str, shape))}, but your "
-                       f"layer '{layer.name}' outputs {' x '.join(map(str, got))}: check its "
-                       "kernel size, stride and padding against the table")
-    rest = body[len(ALEXNET_TABLE):]
-    if len(rest) != 1 or not isinstance(rest[0], layers.Dense):
-        names = ", ".join(f"'{layer.name}'" for layer in rest) or "nothing"
-        raise Hint(f"after fc7 the table has one output layer, but your model has {names}: "
-                   "a 1000-way layer followed by a 17-way one classifies twice")
-    if rest[0].units != 17:
-        raise Hint(f"your output layer has {rest[0].units} units; the flowers dataset the "
-                   "notes used has 17 classes")
-    tail = model.layers[model.layers.index(rest[0]):]
-    activations = [a for a in map(_activation, tail) if a not in (None, "linear")]
-    if "relu" in activations:
-        raise Hint("your output goes through a ReLU before the softmax: every negative score "
-                   "becomes 0, so the model cannot push a wrong class below the others")
-    if activations != ["softmax"]:
-        raise Hint("your model should end in one softmax, so that it outputs probabilities")
-    for layer in body[:-1]:
-        if not isinstance(layer, (layers.Conv2D, layers.Dense)) or _activation(layer) == "relu":
-            continue
-        after = model.layers[model.layers.index(layer) + 1:]
-        following = next((a for a in after if not isinstance(a, layers.Dropout)), None)
-        if following is None or _activation(following) != "relu":
-            raise Hint(f"layer '{layer.name}' has no ReLU after it: without a non-linearity "
-                       "two layers collapse into one linear map")
-    return "every row matches the table, 17 classes, one softmax at the end"
-
-
-@checker(without=("course.models.inception_module",))
-def inception_params(answer):
-    """``answer(c_in, c1, c3_reduce, c3, c5_reduce, c5, pool_proj)``: the module's parameters."""
+    """``answer()``: the notes' Sequential AlexNet, fixed: every row of the table (kernel,
+    stride, padding, width, activation), their dropout of 0.4 after fc6 and fc7, 17 classes."""
     import keras
 
-    from course.models import inception_module
+    conv = {"dilation_rate": (1, 1), "groups": 1, "use_bias": True}
+    pool = {"pool_size": (3, 3), "strides": (2, 2), "padding": "valid"}
+    table = [  # (row, kind, settings, activation, dropout)
+        ("conv1", "Conv2D", {"filters": 96, "kernel_size": (11, 11), "strides": (4, 4),
+                             "padding": "valid", **conv}, "relu", None),
+        ("pool1", "MaxPooling2D", pool, None, None),
+        ("conv2", "Conv2D", {"filters": 256, "kernel_size": (5, 5), "strides": (1, 1),
+                             "padding": "same", **conv}, "relu", None),
+        ("pool2", "MaxPooling2D", pool, None, None),
+        *[(f"conv{i}", "Conv2D", {"filters": filters, "kernel_size": (3, 3), "strides": (1, 1),
+                                  "padding": "same", **conv}, "relu", None)
+          for i, filters in ((3, 384), (4, 384), (5, 256))],
+        ("pool5", "MaxPooling2D", pool, None, None),
+        ("flatten", "Flatten", {}, None, None),
+        ("fc6", "Dense", {"units": 4096, "use_bias": True}, "relu", 0.4),
+        ("fc7", "Dense", {"units": 4096, "use_bias": True}, "relu", 0.4),
+        ("output", "Dense", {"units": 17, "use_bias": True}, "softmax", None),
+    ]
+    model = answer()
+    if not isinstance(model, keras.Sequential):
+        kind = "a functional keras.Model" if isinstance(model, keras.Model) else type(
+            model).__name__
+        raise Hint(f"you returned {kind}; the exercise asks for a keras.Sequential model in the "
+                   "notes' style")
+    try:
+        shape = tuple(model.input_shape[1:])
+    except (AttributeError, ValueError):  # a Sequential model without keras.Input
+        raise Hint("your model is not built yet, so it has no input shape: start it with "
+                   "keras.Input") from None
+    if shape != (227, 227, 3):
+        raise Hint(f"your model's input is {shape}; the table's is 227 x 227 x 3 (with 224, "
+                   "conv1's (224 - 11) / 4 + 1 is not a whole number)")
+    rows = _rows(model)
+    _same_rows(rows, table)
+    for row, (name, _, settings, activation, dropout) in zip(rows, table, strict=True):
+        _same_settings(row["layer"], name, settings)
+        _same_activation(row, name, activation)
+        _same_dropout(row, name, dropout)
+    return ("every row matches the table (kernel, stride, padding, width, activation), the "
+            "notes' dropout after fc6 and fc7, 17 classes and one softmax at the end")
 
-    cases = [(192, 64, 96, 128, 16, 32, 32),  # GoogLeNet's 3a
+
+def _same_rows(rows, table):
+    """A hint unless ``rows`` are the table's rows, kind by kind."""
+    for i, (name, kind, *_) in enumerate(table):
+        if i >= len(rows):
+            raise Hint(f"your model ends after {len(rows)} layers; the table goes on with "
+                       f"{name} (a {kind})")
+        layer = rows[i]["layer"]
+        if type(layer).__name__ == "ZeroPadding2D":
+            raise Hint(f"your layer '{layer.name}' is a ZeroPadding2D, a row the table does "
+                       "not have: in the notes' style a convolution pads its own input")
+        if (got := type(layer).__name__) != kind:
+            raise Hint(f"the table's row {name} is a {kind}, but your layer {i + 1} "
+                       f"('{layer.name}') is {'an' if got[0] in 'AEIOU' else 'a'} {got}")
+    if len(rows) > len(table):
+        tail = [row["layer"] for row in rows[len(table) - 1:]]
+        shown = ", then ".join(f"'{layer.name}' ({type(layer).__name__})" for layer in tail)
+        raise Hint(f"after fc7 the table has one output layer, but your model has {len(tail)} "
+                   f"there: {shown}; a classifier stacked on another (ImageNet's 1000 classes, "
+                   "then the flowers' 17) classifies twice")
+
+
+def _same_settings(layer, name, settings):
+    """A hint naming the first setting of ``layer`` that differs from the table's row."""
+    got = _settings(layer)
+    for key, expected in settings.items():
+        value = got.get(key)
+        if value == expected:
+            continue
+        where = f"your layer '{layer.name}' (the table's {name})"
+        if name == "output" and key == "units":
+            raise Hint(f"your output layer has {value} units; the flowers dataset the notes "
+                       "used has 17 classes")
+        if key in ("kernel_size", "pool_size"):
+            raise Hint(f"{where} has a {value[0]}x{value[1]} window; the table's is "
+                       f"{expected[0]}x{expected[1]}")
+        if key == "strides":
+            raise Hint(f"{where} has stride {value[0]}; the table's is {expected[0]}")
+        if key == "padding" and expected == "same":
+            raise Hint(f"{where} is '{value}': the table keeps its input size on that row, "
+                       "which takes padding")
+        if key == "padding":
+            raise Hint(f"{where} pads ('{value}'); the table's sizes on that row come from an "
+                       "unpadded window")
+        if key in ("filters", "units"):
+            raise Hint(f"{where} has {value} {key}; the table's row has {expected}")
+        raise Hint(f"{where} sets {key}={value!r}, which the table does not: leave it at "
+                   "Keras' default")
+
+
+def _same_activation(row, name, expected):
+    """A hint unless the row's activations are the table's."""
+    got, layer = row["activations"], row["layer"]
+    if name == "output":
+        if "relu" in got:
+            raise Hint("your output goes through a ReLU before the softmax: every negative "
+                       "score becomes 0, so the model cannot push a wrong class below the "
+                       "others")
+        if got != ["softmax"]:
+            raise Hint("your model should end in one softmax, so that it outputs probabilities")
+    elif expected == "relu" and got != ["relu"]:
+        if not got:
+            raise Hint(f"layer '{layer.name}' ({name}) has no ReLU after it: without a "
+                       "non-linearity two layers collapse into one linear map")
+        raise Hint(f"layer '{layer.name}' ({name}) uses {', then '.join(map(str, got))}; the "
+                   "table's activation on that row is relu")
+    elif expected is None and set(got) - {"relu"}:
+        raise Hint(f"layer '{layer.name}' ({name}) is followed by {', '.join(map(str, got))}; "
+                   "that row of the table has no activation of its own")
+
+
+def _same_dropout(row, name, expected):
+    """A hint unless the row has the notes' dropout (fc6 and fc7) or none (the others)."""
+    got, layer = row["dropouts"], row["layer"]
+    if expected is None and got:
+        raise Hint(f"your model has a dropout after '{layer.name}' ({name}); the notes keep "
+                   "dropout only after the first two dense layers")
+    if expected is not None and not got:
+        raise Hint(f"your model has no dropout after '{layer.name}' ({name}); the statement "
+                   "asks to keep the notes' dropout there")
+    if expected is not None and got != [expected]:
+        raise Hint(f"the dropout after '{layer.name}' ({name}) has rate "
+                   f"{', '.join(map(str, got))}; keep the notes' rate")
+
+
+@checker(without=PARAM_SHORTCUTS)
+def inception_params(answer):
+    """``answer(c_in, c1, c3_reduce, c3, c5_reduce, c5, pool_proj)``: the module's parameters."""
+    names = ("c_in", "c1", "c3_reduce", "c3", "c5_reduce", "c5", "pool_proj")
+    edges = [(192, 64, 96, 128, 16, 32, 32),  # GoogLeNet's 3a
              (256, 128, 128, 192, 32, 96, 64),  # 3b
              (480, 192, 96, 208, 16, 48, 64),  # 4a
-             (3, 2, 1, 2, 1, 2, 1)]
+             (832, 384, 192, 384, 48, 128, 128),  # 5b
+             (3, 2, 1, 2, 1, 2, 1), (1, 1, 1, 1, 1, 1, 1),
+             (7, 11, 13, 17, 19, 23, 29)]  # all different: each argument counts in its place
+    rng = np.random.default_rng()
+    cases = edges + [tuple(int(v) for v in rng.choice(np.arange(1, 513), 7, replace=False))
+                     for _ in range(12)]
     for case in cases:
-        got = answer(*case)
-        inputs = keras.Input((8, 8, case[0]))
-        expected = keras.Model(inputs, inception_module(inputs, *case[1:])).count_params()
-        if got == expected:
-            continue
         c_in, c1, c3r, c3, c5r, c5, pp = case
-        weights_only = c_in * c1 + c_in * c3r + 9 * c3r * c3 + c_in * c5r + 25 * c5r * c5 \
-            + c_in * pp
-        where = f"for {case} you return {got}"
-        if got == weights_only:
-            raise Hint(f"{where}: those are the weights; each of the six convolutions also has "
-                       "one bias per output channel")
-        raise Hint(f"{where}, {'more' if got > expected else 'fewer'} than Keras counts: add up "
-                   "the six convolutions, each k x k x (its input channels) x (its filters) + "
-                   "filters; the 3x3 and 5x5 see the reductions' channels, and the max-pool "
-                   "has no parameters")
-    return f"right on {len(cases)} modules, GoogLeNet's 3a, 3b and 4a included"
+        convs = {  # each convolution: (kernel, channels in, filters)
+            "1x1": (1, c_in, c1), "3x3 reduction": (1, c_in, c3r), "3x3": (3, c3r, c3),
+            "5x5 reduction": (1, c_in, c5r), "5x5": (5, c5r, c5), "pool projection": (1, c_in, pp)}
+        counts = {name: k * k * a * b + b for name, (k, a, b) in convs.items()}
+        shown = ", ".join(f"{name}={v}" for name, v in zip(names, case, strict=True))
+        got = whole(answer(*case), "the count", shown)
+        expected = sum(counts.values())
+        if got != expected:
+            raise Hint(f"for {shown} you return {got:,}"
+                       + _inception_hint(got, expected, convs, counts))
+    return (f"right on {len(cases)} modules ({len(edges)} edge cases, GoogLeNet's 3a, 3b, 4a "
+            "and 5b among them; the rest drawn at random)")
+
+
+def _inception_hint(got, expected, convs, counts):
+    """The rest of the hint for a wrong count ``got``."""
+    filters = sum(b for _, _, b in convs.values())
+    (_, c_in, _), (_, c3r, c3), (_, c5r, c5) = (convs[n] for n in ("1x1", "3x3", "5x5"))
+    if got == expected - filters:
+        return ": those are the weights; each convolution also has one bias per filter"
+    if got == expected - filters + len(convs):
+        return ": there is one bias per filter, not one per convolution"
+    missing = [name for name, count in counts.items() if got == expected - count]
+    if missing:
+        return f": you left out the {missing[0]} convolution"
+    wide = {"3x3": 9 * (c_in - c3r) * c3, "5x5": 25 * (c_in - c5r) * c5}
+    if got in (expected + wide["3x3"], expected + wide["5x5"], expected + sum(wide.values())):
+        return (": the 3x3 and 5x5 convolutions read the output of their 1x1 reductions, not "
+                "the module's input")
+    if got == expected + 8 * c_in * convs["pool projection"][2]:
+        return ": the max-pool has no weights, and the projection after it is 1x1"
+    return (f", {'more' if got > expected else 'fewer'} than the module has: count its six "
+            "convolutions one by one (the max-pool has no weights)")
 
 
 def _pair_of_counts(answer, name, what):
     """``answer`` as two whole numbers, else a hint saying what to assign."""
-    import numpy as np
-
     if (not isinstance(answer, (tuple, list)) or len(answer) != 2
             or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                        for v in answer)):
-        raise Hint(f"assign two whole numbers, {name} = ({what}); you assigned {answer!r}")
+        raise Hint(f"assign two whole numbers, {name} = ({what}); you assigned {answer!r:.60}")
     return tuple(int(v) for v in answer)
-
-
-NAIVE = (64, 0, 128, 0, 32, 0)  # the naive module of section 4: no 1x1 reductions
 
 
 @checker(prediction=True)
 def naive_stack(answer):
     """``answer = (channels, params)``: what the third of three stacked naive modules outputs,
-    and its parameters; measured by building the stack."""
+    and its parameters; measured by building the stack. The hints name a recognised mistake
+    in either number, or say that the pair is wrong, never which one of the two is right."""
     import keras
 
     from course.models import inception_module
 
+    naive = (64, 0, 128, 0, 32, 0)  # the naive module of section 4: no 1x1 reductions
     channels, params = _pair_of_counts(answer, "naive_stack", "channels, parameters")
     x = keras.Input((28, 28, 192))
     widths, counts = [192], []
     for i in range(3):
-        y = inception_module(x, *NAIVE, name=f"naive{i + 1}")
+        y = inception_module(x, *naive, name=f"naive{i + 1}")
         widths.append(int(y.shape[-1]))
         counts.append(keras.Model(x, y).count_params())
         x = y
-    convolutions = NAIVE[0] + NAIVE[2] + NAIVE[4]  # what the three convolutions output
-    per_channel = NAIVE[0] + 9 * NAIVE[2] + 25 * NAIVE[4]  # weights per input channel
-    if channels != widths[3]:
-        if channels == widths[1]:
-            raise Hint(f"{channels} channels is what the first module outputs (section 4 "
-                       "printed it); the second and the third each concatenate their own "
-                       "branches onto what they receive")
-        if channels == widths[2]:
-            raise Hint(f"{channels} channels is what the second module outputs, the input of "
-                       "the third: add what the third module's branches produce")
-        if channels == convolutions:
-            raise Hint(f"{channels} channels is what the three convolutions produce; the pool "
-                       "branch is concatenated too, and without a 1x1 projection it passes on "
-                       "every channel of its input")
-        raise Hint(f"the third module does not output {channels} channels: each naive module "
-                   "concatenates 64 + 128 + 32 channels from its convolutions with every "
-                   "channel of its input, passed on by the pool branch")
-    if params != counts[2]:
-        if params == counts[0]:
-            raise Hint(f"{params:,} parameters is the first module's count; a convolution's "
-                       "weights grow with the number of channels it reads, and the third module "
-                       "reads more than 192")
-        if params == counts[1]:
-            raise Hint(f"{params:,} parameters is the second module's count; the third reads "
-                       "the second's output")
-        if params == counts[2] - convolutions:
-            raise Hint(f"{params:,} is the number of weights; each convolution also has one "
-                       "bias per filter")
-        if params == per_channel * widths[3] + convolutions:
-            raise Hint(f"for {params:,} you counted the channels the third module outputs; its "
-                       "convolutions read the channels of its input")
-        raise Hint(f"the third module does not have {params:,} parameters: add up its three "
-                   "convolutions, each k x k x (the channels of the module's input) x filters "
-                   "+ filters; the max-pool has none")
-    return "the third naive module's width and its parameters, as Keras builds it"
+    if (channels, params) == (widths[3], counts[2]):
+        return "the third naive module's width and its parameters, as Keras builds it"
+    convolutions = naive[0] + naive[2] + naive[4]  # what the three convolutions output
+    per_channel = naive[0] + 9 * naive[2] + 25 * naive[4]  # weights per input channel
+    wrong_channels = {
+        widths[1]: "is what the first module outputs (section 4 printed it); the second and "
+                   "the third each concatenate their own branches onto what they receive",
+        widths[2]: "is what the second module outputs; the exercise asks for the third's",
+        convolutions: "is what the three convolutions produce; the pool branch is "
+                      "concatenated too, and without a 1x1 projection it passes on every "
+                      "channel of its input",
+        3 * convolutions: "is what the convolutions of the three modules produce; the pool "
+                          "branches pass the stack's 192 input channels on as well",
+    }
+    wrong_params = {
+        counts[0]: "is the first module's count; a convolution's weights grow with the "
+                   "number of channels it reads, and the third module reads more than 192",
+        counts[1]: "is the second module's count; the third reads the second's output",
+        counts[2] - convolutions: "leaves out the biases: the statement says every "
+                                  "convolution has them",
+        per_channel * widths[3] + convolutions: "counts the channels the third module "
+                                                "outputs; its convolutions read the channels "
+                                                "of its input",
+    }
+    if channels in wrong_channels:
+        raise Hint(f"{channels} channels {wrong_channels[channels]}")
+    if params in wrong_params:
+        raise Hint(f"{params:,} parameters {wrong_params[params]}")
+    raise Hint(f"({channels}, {params:,}) is not what the third module has: follow the width "
+               "module by module (each concatenates its branches), then count the third "
+               "module's convolutions over the channels it reads, biases included; the "
+               "max-pool has no weights")

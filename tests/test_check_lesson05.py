@@ -1,0 +1,346 @@
+"""Lesson 05's checkers against wrong answers of every kind (issue 26, item 8): a plausible
+mistake, a shortcut through the course, Keras or TensorFlow, a table of the checker's old
+fixed cases, an always-equal object and a type slip. Each must get "not yet" with a hint
+that holds no line of the solution; the right answer must pass every time (cases are drawn
+afresh)."""
+
+import keras
+import nbformat
+import numpy as np
+import pytest
+from keras import layers
+
+from course import models, ops
+from course.check import lesson05
+from course.runtime.paths import NOTEBOOKS
+from course.tools.exercises import exercises
+
+LESSON = NOTEBOOKS / "05_first_cnns.ipynb"
+
+
+def solution_lines(checker: str) -> list[str]:
+    """The instructor solution's code lines for ``checker``'s exercise."""
+    nb = nbformat.read(LESSON, as_version=4)
+    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
+    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
+    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __iter__(self):
+        return iter((AlwaysEqual(), AlwaysEqual()))
+
+    def __len__(self):
+        return 2
+
+
+def always_equal(*args, **kwargs):
+    return AlwaysEqual()
+
+
+# --- 5.1 flatten_size -------------------------------------------------------------------
+
+def flatten_size(n, convs, conv=lambda n, k, p: n - k + 1 if p == "valid" else n,
+                 pool=lambda n: n // 2, channels=lambda convs: convs[-1][0]):
+    for _, k, padding in convs:
+        n = pool(conv(n, k, padding))
+    return n * n * channels(convs)
+
+
+def flatten_by_keras(n, convs):
+    model = keras.Sequential([keras.Input((n, n, 1))])
+    for filters, k, padding in convs:
+        model.add(layers.Conv2D(filters, k, padding=padding))
+        model.add(layers.MaxPooling2D(2))
+    model.add(layers.Flatten())
+    return model.output_shape[-1]
+
+
+def flatten_by_ops(n, convs):
+    for _, k, padding in convs:
+        n = ops.output_size(ops.output_size(n, k, padding=padding), 2, 2)
+    return n * n * convs[-1][0]
+
+
+OLD_FLATTEN = [(28, [(32, 3, "same"), (64, 3, "same")]), (28, [(32, 3, "same"), (64, 3, "valid")]),
+               (32, [(16, 5, "valid"), (8, 3, "same")]), (28, [(8, 3, "valid"), (16, 3, "valid")]),
+               (64, [(4, 3, "same"), (8, 3, "same"), (16, 3, "valid")])]
+FLATTEN_TABLE = {(n, tuple(convs)): flatten_size(n, convs) for n, convs in OLD_FLATTEN}
+
+
+def flatten_mutates(n, convs):
+    size = flatten_size(n, convs)
+    convs.clear()
+    return size
+
+
+# --- 5.2 dense_params -------------------------------------------------------------------
+
+def dense_params(sizes):
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def dense_weights(sizes):
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def dense_by_keras(sizes):
+    model = keras.Sequential([keras.Input((sizes[0],))] + [layers.Dense(n) for n in sizes[1:]])
+    return model.count_params()
+
+
+OLD_DENSE = [[784, 256, 128, 10], [784, 10], [2, 3, 1], [2304, 600, 120, 10]]
+DENSE_TABLE = {tuple(s): dense_params(s) for s in OLD_DENSE}
+
+
+def dense_mutates(sizes):
+    count = dense_params(sizes)
+    sizes.reverse()
+    return count
+
+
+# --- 5.3 confusion_matrix ---------------------------------------------------------------
+
+def confusion(y_true, y_pred, classes):
+    counts = np.zeros((classes, classes), int)
+    for t, p in zip(y_true, y_pred, strict=True):
+        counts[t, p] += 1
+    return counts
+
+
+def confusion_fancy_add(y_true, y_pred, classes):
+    counts = np.zeros((classes, classes), int)
+    counts[y_true, y_pred] += 1  # a repeated pair adds once
+    return counts
+
+
+def confusion_by_labels_seen(y_true, y_pred, classes):
+    return confusion(y_true, y_pred, int(max(y_true.max(), y_pred.max())) + 1)
+
+
+def confusion_histogram(y_true, y_pred, classes):
+    return np.histogram2d(y_true, y_pred, bins=classes, range=[[0, classes], [0, classes]])[0]
+
+
+def confusion_by_tensorflow(y_true, y_pred, classes):
+    import tensorflow as tf
+
+    return tf.math.confusion_matrix(y_true, y_pred, classes).numpy()
+
+
+def confusion_sorts(y_true, y_pred, classes):
+    counts = confusion(y_true, y_pred, classes)
+    y_true.sort()
+    return counts
+
+
+OLD_CONFUSION = {((0, 1, 2, 2), (0, 2, 2, 1), 3): confusion([0, 1, 2, 2], [0, 2, 2, 1], 3),
+                 ((1, 1, 1), (0, 0, 1), 4): confusion([1, 1, 1], [0, 0, 1], 4)}
+
+
+def confusion_table(y_true, y_pred, classes):
+    key = (tuple(y_true.tolist()), tuple(y_pred.tolist()), classes)
+    return OLD_CONFUSION.get(key, np.zeros((classes, classes), int))
+
+
+# --- 5.4 most_confused ------------------------------------------------------------------
+
+def most_confused(m):
+    off = m - np.diag(np.diag(m))
+    return tuple(int(v) for v in np.unravel_index(np.argmax(off), m.shape))
+
+
+def confused_in_place(m):
+    np.fill_diagonal(m, 0)
+    return tuple(int(v) for v in np.unravel_index(np.argmax(m), m.shape))
+
+
+def confused_upper_only(m):
+    upper = np.triu(m, 1)
+    return tuple(int(v) for v in np.unravel_index(np.argmax(upper), m.shape))
+
+
+def confused_worst_row(m):
+    off = m - np.diag(np.diag(m))
+    row = int(np.argmax(off.sum(axis=1)))
+    return row, int(np.argmax(off[row]))
+
+
+OLD_CONFUSED = {((9, 1, 0), (4, 8, 0), (0, 2, 7)): (1, 0), ((1, 0), (3, 0)): (1, 0)}
+
+
+# --- 5.5 small_cnn ----------------------------------------------------------------------
+
+def small_cnn():
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(8, 3, padding="same", activation="relu"), layers.MaxPooling2D(2),
+        layers.Conv2D(16, 3, padding="same", activation="relu"), layers.MaxPooling2D(2),
+        layers.Flatten(), layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def linear_behind_a_1x1_conv():
+    return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(4, 1),
+                             layers.Flatten(), layers.Dense(10, activation="softmax")])
+
+
+def logits():
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)), layers.Conv2D(8, 3, activation="relu"), layers.MaxPooling2D(2),
+        layers.Flatten(), layers.Dense(10)])
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def a_dense_layer_in_disguise():  # a 28x28 kernel: one position, a linear classifier
+    return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(10, 28), layers.Flatten(),
+                             layers.Softmax()])
+
+
+def sigmoid_output():
+    return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(4, 3), layers.MaxPooling2D(4),
+                             layers.Flatten(), layers.Dense(10, activation="sigmoid")])
+
+
+WRONG = {
+    "flatten_size": [
+        ("'valid' ignored", lambda n, convs: flatten_size(n, convs, conv=lambda n, k, p: n)),
+        ("'valid' takes k off", lambda n, convs: flatten_size(
+            n, convs, conv=lambda n, k, p: n - k if p == "valid" else n)),
+        ("pool rounds up", lambda n, convs: flatten_size(n, convs, pool=lambda n: -(-n // 2))),
+        ("first conv's channels", lambda n, convs: flatten_size(
+            n, convs, channels=lambda convs: convs[0][0])),
+        ("no channels", lambda n, convs: flatten_size(n, convs, channels=lambda convs: 1)),
+        ("course shortcut", flatten_by_ops),
+        ("keras shortcut", flatten_by_keras),
+        ("table", lambda n, convs: FLATTEN_TABLE.get((n, tuple(convs)), 3136)),
+        ("always equal", always_equal),
+        ("a list", lambda n, convs: [flatten_size(n, convs)]),
+        ("a float", lambda n, convs: flatten_size(n, convs) / 1),
+        ("changes convs", flatten_mutates),
+    ],
+    "dense_params": [
+        ("weights only", dense_weights),
+        ("biases on the input", lambda s: dense_weights(s) + sum(s)),
+        ("one bias per layer", lambda s: dense_weights(s) + len(s) - 1),
+        ("first layer only", lambda s: s[0] * s[1] + s[1]),
+        ("keras shortcut", dense_by_keras),
+        ("table", lambda s: DENSE_TABLE.get(tuple(s), 0)),
+        ("always equal", always_equal),
+        ("a list", lambda s: [dense_params(s)]),
+        ("a float", lambda s: float(dense_params(s))),
+        ("changes sizes", dense_mutates),
+    ],
+    "confusion_matrix": [
+        ("transposed", lambda t, p, c: confusion(t, p, c).T),
+        ("fancy +=", confusion_fancy_add),
+        ("sized by the labels seen", confusion_by_labels_seen),
+        ("histogram2d's floats", confusion_histogram),
+        ("rows normalized", lambda t, p, c: confusion(t, p, c) // np.maximum(
+            confusion(t, p, c).sum(axis=1, keepdims=True), 1)),
+        ("tensorflow shortcut", confusion_by_tensorflow),
+        ("table", confusion_table),
+        ("always equal", always_equal),
+        ("nested lists", lambda t, p, c: confusion(t, p, c).tolist()),
+        ("changes y_true", confusion_sorts),
+    ],
+    "most_confused": [
+        ("reversed", lambda m: most_confused(m)[::-1]),
+        ("diagonal included", lambda m: tuple(
+            int(v) for v in np.unravel_index(np.argmax(m), m.shape))),
+        ("upper triangle only", confused_upper_only),
+        ("the worst row", confused_worst_row),
+        ("fills the diagonal in place", confused_in_place),
+        ("table", lambda m: OLD_CONFUSED.get(tuple(map(tuple, m.tolist())), (1, 0))),
+        ("always equal", always_equal),
+        ("a flat index", lambda m: int(np.argmax(m - np.diag(np.diag(m))))),
+        ("floats", lambda m: tuple(float(v) for v in most_confused(m))),
+    ],
+    "small_cnn": [
+        ("linear classifier behind a 1x1 conv", linear_behind_a_1x1_conv),
+        ("logits", logits),
+        ("a dense layer in disguise", a_dense_layer_in_disguise),
+        ("sigmoid", sigmoid_output),
+        ("the course's MNIST CNN", models.mnist_cnn),
+        ("always equal", always_equal),
+        ("a list of layers", lambda: [layers.Conv2D(8, 3), layers.Dense(10)]),
+        ("a colour input", lambda: keras.Sequential([
+            keras.Input((28, 28, 3)), layers.Conv2D(4, 3), layers.GlobalMaxPooling2D(),
+            layers.Dense(10, activation="softmax")])),
+    ],
+}
+RIGHT = {
+    "flatten_size": flatten_size,
+    "dense_params": dense_params,
+    "confusion_matrix": confusion,
+    "most_confused": most_confused,
+}
+
+
+@pytest.mark.parametrize("checker, kind, answer",
+                         [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
+    for _ in range(3):  # fresh cases each time: refused on every draw
+        assert not getattr(lesson05, checker)(answer)
+        line = capsys.readouterr().out.strip()
+        assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
+        assert "raised" not in line, f"{kind}: {line}"
+        for solution in solution_lines(checker):
+            assert solution not in line, f"{kind}: the hint shows the solution: {line}"
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_the_right_answer_passes_every_draw(checker, capsys):
+    for _ in range(20):
+        assert getattr(lesson05, checker)(RIGHT[checker]), capsys.readouterr().out
+
+
+def test_a_tie_accepts_any_of_the_tied_pairs(capsys):
+    def last_of_the_largest(m):  # the last tied cell, where argmax gives the first
+        off = m - np.diag(np.diag(m))
+        i, j = np.argwhere(off == off.max())[-1]
+        return int(i), int(j)
+
+    for _ in range(5):
+        assert lesson05.most_confused(last_of_the_largest), capsys.readouterr().out
+
+
+def test_a_sum_of_one_hot_products_is_not_a_shortcut(capsys):
+    def one_hot(y_true, y_pred, classes):
+        eye = np.eye(classes, dtype=int)
+        return eye[y_true].T @ eye[y_pred]
+
+    assert lesson05.confusion_matrix(one_hot), capsys.readouterr().out
+
+
+def test_the_right_small_cnn_meets_the_target(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    for _ in range(2):  # seeded training, no random cases: the same run each time
+        assert lesson05.small_cnn(small_cnn), capsys.readouterr().out
+
+
+def test_every_checker_of_the_lesson_meets_five_kinds_of_wrong_answer():
+    assert {e.checker for e in exercises(LESSON)} == set(WRONG)
+    assert all(len(wrongs) >= 5 for wrongs in WRONG.values())
+
+
+def test_every_shortcut_the_checkers_refuse_can_be_found():
+    from course.check.core import _resolve
+
+    installed = [name for name in (*lesson05.SHAPE_SHORTCUTS, *lesson05.PARAM_SHORTCUTS,
+                                   *lesson05.CONFUSION_SHORTCUTS)
+                 if not name.startswith("sklearn.")]  # not installed here
+    for name in installed:
+        assert callable(_resolve(name)), name

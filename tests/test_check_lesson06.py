@@ -1,0 +1,315 @@
+"""Lesson 06's checkers against wrong answers of every kind (issue 26, item 8): a plausible
+mistake, a shortcut through the course or Keras, a table of the checker's old fixed cases
+(for 6.2, models the old checker passed: it compared only layer types and output shapes),
+an always-equal object and a type slip. Each must get "not yet" with a hint that holds no
+line of the solution; the right answer must pass every time. 6.4 is a prediction: its
+values are tested directly, and no hint may give its answer away."""
+
+import re
+
+import keras
+import nbformat
+import numpy as np
+import pytest
+from keras import layers
+
+from course import models, ops
+from course.check import lesson06
+from course.runtime.paths import NOTEBOOKS
+from course.tools.exercises import exercises
+
+LESSON = NOTEBOOKS / "06_classic_architectures.ipynb"
+
+
+def solution_lines(checker: str) -> list[str]:
+    """The instructor solution's code lines for ``checker``'s exercise."""
+    nb = nbformat.read(LESSON, as_version=4)
+    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
+    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
+    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __iter__(self):
+        return iter([AlwaysEqual()] * 8)
+
+    def __len__(self):
+        return 8
+
+
+def always_equal(*args, **kwargs):
+    return AlwaysEqual()
+
+
+# --- 6.1 alexnet_sizes ------------------------------------------------------------------
+
+ROWS = [(11, 4, "valid"), (3, 2, "valid"), (5, 1, "same"), (3, 2, "valid"), (3, 1, "same"),
+        (3, 1, "same"), (3, 1, "same"), (3, 2, "valid")]
+
+
+def alexnet_sizes(n, valid=lambda n, k, s: (n - k) // s + 1, same=lambda n, k, s: n,
+                  rows=ROWS):
+    sizes = []
+    for kernel, stride, padding in rows:
+        n = (same if padding == "same" else valid)(n, kernel, stride)
+        sizes.append(n)
+    return sizes
+
+
+def sizes_by_keras(n):
+    x = keras.Input((n, n, 3))
+    sizes = []
+    for kernel, stride, padding in ROWS:
+        layer = (layers.Conv2D(8, kernel, strides=stride, padding=padding) if padding == "same"
+                 or kernel == 11 else layers.MaxPooling2D(kernel, stride))
+        x = layer(x)
+        sizes.append(x.shape[1])
+    return sizes
+
+
+def sizes_by_course_alexnet(n):
+    model = models.alexnet(input_shape=(n, n, 3))
+    return [layer.output.shape[1] for layer in model.layers[1:9]]
+
+
+OLD_SIZES = {n: alexnet_sizes(n) for n in (227, 224, 235, 259, 320)}
+
+# --- 6.2 notes_alexnet_fixed ------------------------------------------------------------
+
+
+def alexnet(conv1=11, pool=3, dropout=0.4, conv3_padding="same", output=17, head=(),
+            relu_in_output=False, input_size=227, sequential=True, pooling=layers.MaxPooling2D):
+    stack = [
+        layers.Conv2D(96, conv1, strides=4, activation="relu"),
+        pooling(pool, strides=2),
+        layers.Conv2D(256, 5, padding="same", activation="relu"),
+        pooling(pool, strides=2),
+        layers.Conv2D(384, 3, padding=conv3_padding, activation="relu"),
+        layers.Conv2D(384, 3, padding="same", activation="relu"),
+        layers.Conv2D(256, 3, padding="same", activation="relu"),
+        pooling(3, strides=2),
+        layers.Flatten(),
+        layers.Dense(4096, activation="relu"),
+        *([layers.Dropout(dropout)] if dropout else []),
+        layers.Dense(4096, activation="relu"),
+        *([layers.Dropout(dropout)] if dropout else []),
+        *head,
+        layers.Dense(output, activation="relu" if relu_in_output else None),
+        layers.Activation("softmax"),
+    ]
+    if sequential:
+        return keras.Sequential([keras.Input((input_size, input_size, 3)), *stack])
+    x = inputs = keras.Input((input_size, input_size, 3))
+    for layer in stack:
+        x = layer(x)
+    return keras.Model(inputs, x)
+
+
+def alexnet_conv3_padded_by_hand():
+    fresh = [type(layer).from_config(layer.get_config())
+             for layer in alexnet(conv3_padding="valid").layers]
+    return keras.Sequential([keras.Input((227, 227, 3)), *fresh[:4], layers.ZeroPadding2D(1),
+                             *fresh[4:]])
+
+
+# --- 6.3 inception_params ---------------------------------------------------------------
+
+def conv(k, a, b):
+    return k * k * a * b + b
+
+
+def inception(c_in, c1, c3r, c3, c5r, c5, pp):
+    return (conv(1, c_in, c1) + conv(1, c_in, c3r) + conv(3, c3r, c3) + conv(1, c_in, c5r)
+            + conv(5, c5r, c5) + conv(1, c_in, pp))
+
+
+def inception_by_keras(c_in, c1, c3r, c3, c5r, c5, pp):
+    x = keras.Input((8, 8, c_in))
+    branches = [layers.Conv2D(c1, 1)(x), layers.Conv2D(c3, 3)(layers.Conv2D(c3r, 1)(x)),
+                layers.Conv2D(c5, 5, padding="same")(layers.Conv2D(c5r, 1)(x)),
+                layers.Conv2D(pp, 1)(x)]
+    return sum(keras.Model(x, b).count_params() for b in branches)
+
+
+def inception_by_module(c_in, *rest):
+    x = keras.Input((8, 8, c_in))
+    return keras.Model(x, models.inception_module(x, *rest)).count_params()
+
+
+OLD_INCEPTION = {case: inception(*case) for case in [
+    (192, 64, 96, 128, 16, 32, 32), (256, 128, 128, 192, 32, 96, 64),
+    (480, 192, 96, 208, 16, 48, 64), (3, 2, 1, 2, 1, 2, 1)]}
+
+
+WRONG = {
+    "alexnet_sizes": [
+        ("rounds up", lambda n: alexnet_sizes(n, valid=lambda n, k, s: -(-(n - k) // s) + 1)),
+        ("'same' treated as 'valid'", lambda n: alexnet_sizes(
+            n, same=lambda n, k, s: (n - k) // s + 1)),
+        ("the notes' 2x2 pools", lambda n: alexnet_sizes(n, rows=[
+            (2, 2, p) if k == 3 and s == 2 else (k, s, p) for k, s, p in ROWS])),
+        ("no + 1", lambda n: alexnet_sizes(n, valid=lambda n, k, s: (n - k) // s)),
+        ("n // stride", lambda n: alexnet_sizes(n, valid=lambda n, k, s: n // s)),
+        ("seven rows", lambda n: alexnet_sizes(n)[:-1]),
+        ("course shortcut", lambda n: [n := ops.output_size(n, k, s, p, strict=False)
+                                       for k, s, p in ROWS]),
+        ("keras shortcut", sizes_by_keras),
+        ("the course's AlexNet", sizes_by_course_alexnet),
+        ("table", lambda n: OLD_SIZES.get(n, [1] * 8)),
+        ("always equal", always_equal),
+        ("floats", lambda n: [float(v) for v in alexnet_sizes(n)]),
+        ("a number", lambda n: alexnet_sizes(n)[-1]),
+    ],
+    "notes_alexnet_fixed": [  # conv1 9x9, 2x2 pools and no dropout passed the old checker
+        ("conv1 9x9", lambda: alexnet(conv1=9)),
+        ("2x2 pools", lambda: alexnet(pool=2)),
+        ("no dropout", lambda: alexnet(dropout=0)),
+        ("dropout 0.5", lambda: alexnet(dropout=0.5)),
+        ("average pooling", lambda: alexnet(pooling=layers.AveragePooling2D)),
+        ("padded by hand", alexnet_conv3_padded_by_hand),
+        ("ReLU before softmax", lambda: alexnet(relu_in_output=True)),
+        ("1000 then 17", lambda: alexnet(head=[layers.Dense(1000, activation="relu")])),
+        ("input 224", lambda: alexnet(input_size=224)),
+        ("the course's AlexNet", lambda: models.alexnet(17)),
+        ("functional", lambda: alexnet(sequential=False)),
+        ("always equal", always_equal),
+        ("a list of layers", lambda: alexnet().layers),
+    ],
+    "inception_params": [
+        ("weights only", lambda *c: inception(*c) - sum(c[1:])),
+        ("3x3 and 5x5 read c_in", lambda c_in, c1, c3r, c3, c5r, c5, pp: inception(
+            c_in, c1, c3r, c3, c5r, c5, pp) - conv(3, c3r, c3) - conv(5, c5r, c5)
+            + conv(3, c_in, c3) + conv(5, c_in, c5)),
+        ("3x3 pool projection", lambda c_in, c1, c3r, c3, c5r, c5, pp: inception(
+            c_in, c1, c3r, c3, c5r, c5, pp) + 8 * c_in * pp),
+        ("no pool projection", lambda c_in, c1, c3r, c3, c5r, c5, pp: inception(
+            c_in, c1, c3r, c3, c5r, c5, pp) - conv(1, c_in, pp)),
+        ("reductions swapped", lambda c_in, c1, c3r, c3, c5r, c5, pp: inception(
+            c_in, c1, c3, c3r, c5, c5r, pp)),
+        ("keras shortcut", inception_by_keras),
+        ("course shortcut", inception_by_module),
+        ("table", lambda *c: OLD_INCEPTION.get(c, 0)),
+        ("always equal", always_equal),
+        ("a list", lambda *c: [inception(*c)]),
+        ("a float", lambda *c: inception(*c) / 1),
+    ],
+}
+RIGHT = {
+    "alexnet_sizes": alexnet_sizes,
+    "notes_alexnet_fixed": alexnet,
+    "inception_params": inception,
+}
+
+
+@pytest.mark.parametrize("checker, kind, answer",
+                         [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
+    for _ in range(3):  # fresh cases each time: refused on every draw
+        assert not getattr(lesson06, checker)(answer)
+        line = capsys.readouterr().out.strip()
+        assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
+        assert "raised" not in line, f"{kind}: {line}"
+        for solution in solution_lines(checker):
+            assert solution not in line, f"{kind}: the hint shows the solution: {line}"
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_the_right_answer_passes_every_draw(checker, capsys):
+    # 6.2 draws nothing at random (it builds one model): three calls say as much as twenty
+    for _ in range(3 if checker == "notes_alexnet_fixed" else 20):
+        assert getattr(lesson06, checker)(RIGHT[checker]), capsys.readouterr().out
+
+
+def test_the_notes_style_with_separate_activation_layers_passes(capsys):
+    def notes_style():
+        model = keras.Sequential([keras.Input((227, 227, 3))])
+        for layer in alexnet().layers:
+            config = layer.get_config()
+            own = isinstance(layer, layers.Conv2D | layers.Dense)
+            activation = config.pop("activation") if own else None
+            model.add(type(layer).from_config({**config, "name": None}))
+            if activation not in (None, "linear"):
+                model.add(layers.Activation(activation))
+        return model
+
+    assert lesson06.notes_alexnet_fixed(notes_style), capsys.readouterr().out
+
+
+# --- 6.4 naive_stack: a prediction ------------------------------------------------------
+
+NAIVE_THIRD = (864, 1_290_464)
+NAIVE_WRONG = [
+    (416, 387_296),  # the first module, printed in section 4
+    (640, 838_880),  # the second module
+    (224, 1_290_464),  # the convolutions' channels only
+    (672, 1_290_464),  # the three modules' convolutions, without the input
+    (864, 1_290_464 - 224),  # no biases
+    (864, 2016 * 864 + 224),  # the output's channels read
+    (865, 1), (1, 1_290_465),  # far off
+]
+
+
+@pytest.mark.parametrize("wrong", NAIVE_WRONG, ids=str)
+def test_a_wrong_prediction_is_refused_without_the_answer(wrong, capsys):
+    assert not lesson06.naive_stack(wrong)
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("naive_stack: not yet - "), line
+    for number, given in zip(NAIVE_THIRD, wrong, strict=True):
+        if number != given:  # a student's own number may be quoted back
+            assert f"{number:,}" not in line and str(number) not in line, line
+    for solution in solution_lines("naive_stack"):
+        assert solution not in line
+
+
+@pytest.mark.parametrize("slip", [864, "864, 1290464", (864.0, 1_290_464), (864,),
+                                  np.array(NAIVE_THIRD), AlwaysEqual(), None],
+                         ids=["a number", "a string", "a float", "one value", "an array",
+                              "always equal", "None"])
+def test_a_prediction_that_is_not_two_whole_numbers_is_refused(slip, capsys):
+    assert not lesson06.naive_stack(slip)
+    assert "naive_stack: not yet - assign two whole numbers" in capsys.readouterr().out
+
+
+def test_a_prediction_says_not_which_of_its_two_numbers_is_right(capsys):
+    """No oracle: with one number right and the other wrong, the hint reads as with both
+    wrong, so a loop cannot find one number at a time."""
+    pairs = [(864, 5), (865, 5), (863, 1_290_464), (1, 1_290_464), (864, 838_880),
+             (865, 838_880)]
+    for pair in pairs:
+        lesson06.naive_stack(pair)
+    lines = [re.sub(r"\(\d+, [\d,]+\)", "(C, P)", line.split(" - ", 1)[1])
+             for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == len(pairs)
+    assert lines[0] == lines[1] == lines[2] == lines[3]
+    assert lines[4] == lines[5]
+
+
+def test_the_right_prediction_passes(capsys):
+    assert lesson06.naive_stack(NAIVE_THIRD)
+    assert lesson06.naive_stack(list(NAIVE_THIRD))
+    assert lesson06.naive_stack(tuple(np.int64(v) for v in NAIVE_THIRD))
+    assert capsys.readouterr().out.count("naive_stack: correct - ") == 3
+
+
+def test_every_checker_of_the_lesson_meets_five_kinds_of_wrong_answer():
+    assert {e.checker for e in exercises(LESSON)} == {*WRONG, "naive_stack"}
+    assert all(len(wrongs) >= 5 for wrongs in WRONG.values())
+
+
+def test_the_module_holds_no_answer_to_import():
+    public = {name for name in vars(lesson06) if not name.startswith("__")}
+    assert not {"_sizes", "ALEXNET_ROWS", "ALEXNET_TABLE", "NAIVE"} & public
+
+
+def test_every_shortcut_the_checkers_refuse_can_be_found():
+    from course.check.core import _resolve
+
+    for name in (*lesson06.SHAPE_SHORTCUTS, *lesson06.PARAM_SHORTCUTS):
+        assert callable(_resolve(name)), name
