@@ -31,6 +31,10 @@ def unfreeze_only(base, prefix):  # forgets to freeze the rest
             layer.trainable = True
 
 
+def to_range(images):  # float32, as the statement says
+    return images.astype(np.float32) / 127.5 - 1
+
+
 def last_conv(model):
     return [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)][-1]
 
@@ -42,14 +46,14 @@ def cam(features, weights):
 
 CASES = [
     # (checker, right answer, typical wrong answer, words its hint must contain)
-    (lesson08.count_trainable, right_count, lambda m: m.count_params(), "trainable_weights"),
+    (lesson08.count_trainable, right_count, lambda m: m.count_params(), "do not train"),
     (lesson08.count_trainable, right_count, lambda m: len(m.trainable_weights),
      "weight tensors"),
     (lesson08.unfreeze_top, right_unfreeze, unfreeze_with_bn, "BatchNormalization"),
     (lesson08.unfreeze_top, right_unfreeze, unfreeze_only, "freeze every other layer"),
-    (lesson08.to_mobilenet_range, lambda x: x / 127.5 - 1, lambda x: x / 255, "[0, 1]"),
-    (lesson08.to_mobilenet_range, lambda x: x / 127.5 - 1, lambda x: x - 128,
-     "uint8 overflow"),
+    (lesson08.to_mobilenet_range, to_range, lambda x: x / 255, "[0, 1]"),
+    (lesson08.to_mobilenet_range, to_range, lambda x: x - 128, "uint8 overflow"),
+    (lesson08.to_mobilenet_range, to_range, lambda x: x / 127.5 - 1, "float32"),
     (lesson09.last_conv_layer, last_conv,
      lambda m: [la.name for la in m.layers if isinstance(la, keras.layers.Conv2D)][0],
      "first Conv2D"),

@@ -44,8 +44,24 @@ def stride_on_second(x, filters, strides):
     return layers.ReLU()(layers.Add()([shortcut, fx]))
 
 
+def conv_bn(x, filters, kernel_size=3, strides=1, name="conv"):
+    """The student's own conv + BN helper, with momentum 0.9 as the course's."""
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False,
+                      name=name)(x)
+    return layers.BatchNormalization(momentum=0.9, name=f"{name}_norm")(x)
+
+
+def with_other_layers(x, filters, strides):
+    """Right, written with a helper of one's own, Activation layers and other names."""
+    fx = layers.Activation("relu")(conv_bn(x, filters, strides=strides, name="a"))
+    fx = conv_bn(fx, filters, name="b")
+    shortcut = x if strides == 1 and x.shape[-1] == filters else conv_bn(
+        x, filters, 1, strides, name="c")
+    return layers.Activation("relu")(layers.Add()([fx, shortcut]))
+
+
 def with_course_layers(x, filters, strides):
-    """Right, written with course.models.conv_bn (allowed) and other layer names."""
+    """Written with course.models.conv_bn: half the block is the course's."""
     fx = layers.Activation("relu")(models.conv_bn(x, filters, strides=strides, name="a"))
     fx = models.conv_bn(fx, filters, name="b")
     shortcut = x if strides == 1 and x.shape[-1] == filters else models.conv_bn(
@@ -70,8 +86,13 @@ def test_residual_block_finds_a_misplaced_stride(verify_checker):
 
 
 def test_residual_block_accepts_other_layers_and_names(capsys):
-    assert lesson07.residual_block(with_course_layers)
+    assert lesson07.residual_block(with_other_layers)
     assert "correct - " in capsys.readouterr().out
+
+
+def test_residual_block_refuses_the_course_conv_bn(capsys):
+    assert not lesson07.residual_block(with_course_layers)
+    assert "calls `models.conv_bn`" in capsys.readouterr().out
 
 
 def test_residual_block_judges_outputs_not_layers(capsys):
@@ -123,7 +144,7 @@ VALUE_CASES = [
     (lesson07.shortcut_params, (2752, 2752), "moving mean and variance"),
     (lesson07.shortcut_params, (3040, 3040), "bias-free"),
     (lesson07.shortcut_params, (3264, 3264), "identity blocks"),
-    (lesson07.shortcut_params, (2944, 3 * 2944), "grow with the depth"),
+    (lesson07.shortcut_params, (2944, 3 * 2944), "blocks of resnet_stack(56)"),
     (lesson07.shortcut_params, (2944.0, 2944.0), "two whole numbers"),
     (lesson08.s3_trainable, (221_184, S3[1]), "the head trains too"),
     (lesson08.s3_trainable, (S3[0] + 256, S3[1]), "bias-free"),

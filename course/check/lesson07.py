@@ -1,12 +1,24 @@
-"""Checkers for lesson 07 (plain vs residual)."""
+"""Checkers for lesson 07 (plain vs residual).
 
-import functools
+Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
+call, so that a table of answers cannot pass.
+"""
+
 import math
 import zlib
 
 import numpy as np
 
-from course.check.core import Hint, checker
+from course.check.core import Hint, checker, whole
+
+# The course's own blocks (and their #@save copies in the lesson) answer exercise 7.1
+BLOCK_SHORTCUTS = ("course.models.identity_block", "course.models.conv_block",
+                   "course.models.residual_branch", "course.models.plain_block",
+                   "course.models.residual_add", "course.models.conv_bn")
+# Building the network and letting Keras count answers exercise 7.2
+PLAIN_SHORTCUTS = ("course.models.cifar_plain", "keras.layers.Layer.count_params",
+                   "keras.layers.Conv2D.build", "keras.layers.Dense.build",
+                   "keras.src.utils.summary_utils.count_params")
 
 
 def _reads(layer, block_input):
@@ -26,27 +38,26 @@ def _convolutions(model):
                   for layer in model.layers if isinstance(layer, layers.Conv2D))
 
 
-def _same_weights(model):
+def _same_weights(model, salt, norm):
     """Weights that do not depend on the order of the layers: each Conv2D's kernel is drawn
-    from a seed made of its shape and of whether it reads the block's input directly; every
-    BatchNormalization gets the same non-trivial scale, shift, moving mean and variance.
-    Returns a hint for a weighted layer that is neither, else None."""
+    from a seed made of ``salt``, its shape and whether it reads the block's input directly;
+    every BatchNormalization gets ``norm`` (scale, shift, moving mean and variance). Returns
+    a hint for a weighted layer that is neither, else None."""
     from keras import layers
 
     for layer in model.layers:
         if isinstance(layer, layers.Conv2D):
             shape = tuple(layer.kernel.shape)
-            key = repr((shape, _reads(layer, model.inputs[0])))
+            key = repr((salt, shape, _reads(layer, model.inputs[0])))
             rng = np.random.default_rng(zlib.crc32(key.encode()))
             layer.kernel.assign(rng.normal(0, 1 / np.sqrt(np.prod(shape[:-1])), shape))
             if layer.use_bias:
                 layer.bias.assign(np.zeros(layer.bias.shape))
         elif isinstance(layer, layers.BatchNormalization):
-            channel = np.arange(layer.moving_mean.shape[0])
-            values = {"gamma": 0.8 + 0.2 * (channel % 3), "beta": 0.1 * (channel % 5 - 2),
-                      "moving_mean": 0.05 * (channel % 4 - 1.5),
-                      "moving_variance": 0.5 + 0.25 * (channel % 3)}
-            for name, value in values.items():
+            if layer.moving_mean.shape[0] != len(norm["moving_mean"]):
+                return (f"your block has a BatchNormalization over {layer.moving_mean.shape[0]} "
+                        "channels: every one in the block normalizes `filters` channels")
+            for name, value in norm.items():
                 if getattr(layer, name, None) is not None:
                     getattr(layer, name).assign(value)
         elif layer.weights:
@@ -55,34 +66,53 @@ def _same_weights(model):
     return None
 
 
-@checker(without=(
-    "course.models.identity_block",
-    "course.models.conv_block",
-    "course.models.residual_branch",
-    "course.models.residual_add",
-))
+@checker(without=BLOCK_SHORTCUTS)
 def residual_block(answer):
     """``answer(x, filters, strides)``: ReLU(shortcut + F(x)), a 1x1 shortcut only if needed.
 
     Beyond the shape and the parameter count, the block must compute what the reference
-    computes: both get the same weights (:func:`_same_weights`) and run in inference mode.
+    computes: both get the same weights (:func:`_same_weights`, drawn afresh) and run in
+    inference mode on a random input.
     """
     import keras
 
-    cases = [((16, 16, 32), 32, 1), ((16, 16, 32), 64, 2), ((16, 16, 16), 32, 1),
-             ((15, 15, 8), 8, 2)]
+    rng = np.random.default_rng()
+    edges = [((16, 16, 32), 32, 1), ((16, 16, 32), 64, 2), ((16, 16, 16), 32, 1),
+             ((15, 15, 8), 8, 2), ((9, 14, 6), 6, 3), ((7, 10, 12), 4, 1)]
+    drawn = []
+    for _ in range(3):
+        h, w, c = (int(v) for v in rng.integers(3, 17, 3))
+        filters = c if rng.random() < 0.4 else int(rng.integers(1, 17))
+        drawn.append(((h, w, c), filters, int(rng.choice([1, 1, 2, 3]))))
     policy = keras.mixed_precision.global_policy().name
     keras.mixed_precision.set_global_policy("float32")  # compare in float32 on any machine
     try:
-        for case in cases:
-            _check_block(answer, *case)
+        for case in edges + drawn:
+            _check_block(answer, *case, rng)
     finally:
         keras.mixed_precision.set_global_policy(policy)
-    return (f"right on {len(cases)} inputs, identity and convolution blocks: given the same "
-            "weights, your block computes ReLU(shortcut + F(x))")
+    return (f"right on {len(edges)} edge cases and {len(drawn)} blocks drawn at random "
+            "(identity and convolution blocks, strides 1 to 3, non-square inputs): given the "
+            "same weights, your block computes ReLU(shortcut + F(x))")
 
 
-def _check_block(answer, shape, filters, strides):
+def _built(answer, shape, filters, strides, where):
+    """The student's block on a fresh input, as a model, or a hint."""
+    import keras
+
+    inputs = keras.Input(shape)
+    outputs = answer(inputs, filters, strides)
+    if isinstance(outputs, keras.Model) or not keras.backend.is_keras_tensor(outputs):
+        raise Hint(f"{where} you returned {type(outputs).__name__}; return the block's output "
+                   "tensor, ReLU(shortcut + F(x)), built from x with layers")
+    try:
+        return keras.Model(inputs, outputs)
+    except ValueError:
+        raise Hint(f"{where} the tensor you returned is not computed from x, the input you "
+                   "were given") from None
+
+
+def _check_block(answer, shape, filters, strides, rng):
     """One case of :func:`residual_block`: the structure first (its hints are the most
     specific), then what the block computes."""
     import keras
@@ -91,15 +121,10 @@ def _check_block(answer, shape, filters, strides):
     from course.models import conv_block, identity_block
 
     where = f"for an input of shape {shape}, filters={filters}, strides={strides}"
-    inputs = keras.Input(shape)
-    outputs = answer(inputs, filters, strides)
-    if not keras.backend.is_keras_tensor(outputs):
-        raise Hint(f"you returned {type(outputs).__name__}; return the block's output tensor, "
-                   "ReLU(shortcut + F(x)), built from x with layers")
-    model = keras.Model(inputs, outputs)
-    size = -(-shape[0] // strides)
+    model = _built(answer, shape, filters, strides, where)
+    size = (-(-shape[0] // strides), -(-shape[1] // strides), filters)
     got = tuple(model.output_shape[1:])
-    if got != (size, size, filters):
+    if got != size:
         raise Hint(f"{where} your block outputs {got}: the first convolution should carry "
                    "the stride (with 'same' padding) and both should have `filters` "
                    "channels")
@@ -119,17 +144,22 @@ def _check_block(answer, shape, filters, strides):
             raise Hint(f"{where} x and F(x) have the same shape: the shortcut should be x "
                        "itself (an identity block), without a convolution")
         raise Hint(f"{where} your block has {params:,} parameters, which is not what "
-                   "conv-BN-ReLU-conv-BN plus the shortcut has: use bias-free 3x3 "
-                   "convolutions, each followed by BatchNormalization")
-    if (problem := _same_weights(model)) is not None:
+                   "conv-BN-ReLU-conv-BN plus the shortcut has: use bias-free convolutions "
+                   "(3x3 in F(x), 1x1 in a shortcut), each followed by BatchNormalization")
+    salt = int(rng.integers(2**31))
+    channel = np.arange(filters)
+    norm = {"gamma": rng.uniform(0.6, 1.4, filters), "beta": rng.uniform(-0.3, 0.3, filters),
+            "moving_mean": 0.05 * (channel % 4 - 1.5) + rng.uniform(-0.1, 0.1, filters),
+            "moving_variance": rng.uniform(0.4, 1.2, filters)}
+    if (problem := _same_weights(model, salt, norm)) is not None:
         raise Hint(f"{where} {problem}")
-    _same_weights(reference)
+    _same_weights(reference, salt, norm)
     if _convolutions(model) != _convolutions(reference):
         shortcut = (", and the shortcut a 1x1 convolution of x with the same stride"
                     if needs_projection else "; the shortcut is x itself")
         raise Hint(f"{where} your convolutions are not the block's: F(x) starts with a 3x3 "
                    f"convolution of x that carries the stride, then a 3x3 with stride 1{shortcut}")
-    x = np.random.default_rng(7).normal(size=(2, *shape)).astype("float32")
+    x = rng.normal(size=(2, *shape)).astype("float32")
     got, want = (np.asarray(m(x, training=False)) for m in (model, reference))
     if np.allclose(got, want, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(want).max())):
         return
@@ -143,106 +173,179 @@ def _check_block(answer, shape, filters, strides):
                "then ReLU")
 
 
-@checker(without=("course.models.cifar_plain",))
+@checker(without=PLAIN_SHORTCUTS)
 def plain_params(answer):
-    """``answer(width)``: parameters of the notes' plain CIFAR-10 network at that width."""
-    from course.models import cifar_plain
+    """``answer(width)``: parameters of the notes' plain CIFAR-10 network at that width
+    (seven valid 3x3 convolutions of ``width`` channels on 32x32x3, a 2x2 max-pool, dense
+    128-128-10), counted here layer by layer."""
+    def count(width, side=9, first=3, convs=7, dense=(128, 128, 10), bias=1):
+        weights = (9 * first + bias) * width + (convs - 1) * (9 * width + bias) * width
+        sizes = (side * side * width, *dense)
+        return weights + sum((a + bias) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
 
-    cases = [128, 32, 16, 5]
+    rng = np.random.default_rng()
+    edges = [128, 1, 2, 3, 5, 16, 32, 64]
+    cases = edges + [int(v) for v in rng.integers(4, 300, 6)]
     for width in cases:
-        got = answer(width)
-        expected = cifar_plain(width).count_params()
+        got = whole(answer(width), "the parameter count", f"width {width}")
+        expected = count(width)
         if got == expected:
             continue
         where = f"for width {width} you return {got:,}"
-        same = 16 * 16 * width  # what the head would see with 'same' padding
-        convs = 3 * 9 * width + width + 6 * (9 * width * width + width)
-        head = 128 + 128 * 128 + 128 + 128 * 10 + 10
-        if got == convs + same * 128 + head:
-            raise Hint(f"{where}: the convolutions are 'valid', so each takes 2 pixels off "
-                       "(32 -> 30 -> ... ) before the pool; the first dense layer sees fewer "
-                       "features than 16 x 16 x width")
+        mistakes = [
+            (count(width, side=16), "the convolutions are 'valid', so each takes 2 pixels "
+                                    "off (one on each side) before the pool; the first dense "
+                                    "layer sees fewer features than 16 x 16 x width"),
+            (count(width, side=18), "the 2x2 max-pool halves the height and the width before "
+                                    "Flatten"),
+            (count(width, side=(32 - 7) // 2), "a valid 3x3 convolution takes a pixel off "
+                                               "each side, two per convolution"),
+            (count(width, bias=0), "every Conv2D and Dense layer has a bias for each of its "
+                                   "filters or units"),
+            (count(width, first=width), "the first convolution reads the image's 3 "
+                                        "channels, not `width`"),
+            (count(width, convs=6), "the network has seven convolutions"),
+            (count(width, dense=(128, 10)), "there are three dense layers, 128, 128 and 10 "
+                                            "units"),
+            (count(width, dense=(128, 128)), "there are three dense layers, 128, 128 and 10 "
+                                             "units"),
+        ]
+        for value, hint in mistakes:
+            if got == value:
+                raise Hint(f"{where}: {hint}")
         if got < expected:
             raise Hint(f"{where}, fewer than Keras counts: did you count the first convolution "
                        "(3 input channels), all seven, every bias, and all three dense layers?")
         raise Hint(f"{where}, more than Keras counts: trace the size through the seven "
                    "'valid' 3x3 convolutions and the 2x2 pool before the first dense layer")
-    return f"right for widths {', '.join(map(str, cases))}"
+    return (f"right for {len(cases)} widths ({len(edges)} chosen, width 1 among them, and "
+            f"{len(cases) - len(edges)} drawn at random)")
+
+
+def _real(value, case):
+    """A student's returned gradient as a float, or a hint naming what came instead."""
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
+                 else f"a {type(value).__name__}")
+        raise Hint(f"for {case} you returned {shown}; return one number, the gradient "
+                   "d(output)/d(input)")
+    if math.isnan(value):
+        raise Hint(f"for {case} you returned nan; return the gradient, a number")
+    return float(value)
+
+
+def _chain_cases(rng):
+    """Chains a teacher would try, then chains drawn at random: (local_grads, residual)."""
+    edges = [([], False), ([], True), ([0.5] * 10, False), ([0.5] * 10, True),
+             ([2.0, 0.1, 0.3], False), ([2.0, 0.1, 0.3], True), ([0.0, 0.7], False),
+             ([0.0, 0.7], True), ([-1.0, 0.3], True), ([-0.2, 0.4], True),
+             ([-0.5] * 55, False), ([-0.5] * 56, True), ([0.5] * 56, True), ([3.0], False)]
+    drawn = []
+    for _ in range(10):
+        grads = rng.uniform(-1.5, 1.5, int(rng.integers(1, 60))).round(4)
+        form = rng.choice(["list", "array", "tuple"])
+        grads = (grads if form == "array" else tuple(grads.tolist()) if form == "tuple"
+                 else grads.tolist())
+        drawn.append((grads, bool(rng.random() < 0.5)))
+    return edges, drawn
 
 
 @checker
 def chain_gradient(answer):
     """``answer(local_grads, residual)``: d(output)/d(input) through a chain of layers."""
-    cases = [([0.5] * 10, False), ([0.5] * 10, True), ([2.0, 0.1, 0.3], False),
-             ([2.0, 0.1, 0.3], True), ([], False), ([-0.2, 0.4], True)]
-    for grads, residual in cases:
-        got = answer(grads, residual)
-        expected = math.prod((1 + g) if residual else g for g in grads)
-        if math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12):
+    edges, drawn = _chain_cases(np.random.default_rng())
+    for grads, residual in edges + drawn:
+        values = [float(g) for g in grads]
+        shown = f"[{', '.join(f'{g:g}' for g in values[:4])}{', ...' if len(values) > 4 else ''}]"
+        case = f"local gradients {shown} ({len(values)} layers) with residual={residual}"
+        given = grads.copy() if isinstance(grads, np.ndarray | list) else grads
+        got = _real(answer(given, residual), case)
+        if not np.array_equal(np.asarray(given, dtype=float), np.asarray(values)):
+            raise Hint("your function changed the list of local gradients it was given; "
+                       "read it without changing it")
+        expected = math.prod((1 + g) if residual else g for g in values)
+        if math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-300):
             continue
-        where = f"for local gradients {grads} with residual={residual} you return {got:.6g}"
-        if residual and math.isclose(got, math.prod(grads), rel_tol=1e-9, abs_tol=1e-12):
-            raise Hint(f"{where}, the plain chain's value: a residual layer computes "
-                       "x + F(x), so its local gradient is 1 + F'(x)")
-        if not grads:
-            raise Hint(f"{where}: a chain of no layers passes the gradient through unchanged")
-        raise Hint(f"{where}: by the chain rule the gradients of the layers multiply")
-    return f"right on {len(cases)} chains"
+        _chain_hint(got, values, residual, f"for {case} you return {got:.6g}")
+    return (f"right on {len(edges)} edge cases (no layers, zero and negative derivatives, 56 "
+            f"layers) and {len(drawn)} chains drawn at random")
 
 
-@functools.cache
-def _shortcut_counts(depth):
-    """What the shortcuts add to ``resnet_stack(depth)``, measured: (parameters, of which
-    1x1 kernels, the projections' filters)."""
-    from keras import layers
+def _chain_hint(got, values, residual, where):
+    """The hint for a wrong chain gradient."""
+    def near(value):
+        return math.isclose(got, value, rel_tol=1e-9, abs_tol=1e-300)
 
-    from course.models import resnet_stack
-
-    residual = resnet_stack(depth)
-    extra = residual.count_params() - resnet_stack(depth, residual=False).count_params()
-    projections = [layer for layer in residual.layers
-                   if "shortcut" in layer.name and isinstance(layer, layers.Conv2D)]
-    return (extra, sum(layer.count_params() for layer in projections),
-            sum(layer.filters for layer in projections))
+    plain, with_identity = math.prod(values), math.prod(1 + g for g in values)
+    expected = with_identity if residual else plain
+    if not values:
+        raise Hint(f"{where}: with no layers between them, how much does the output move "
+                   "when the input moves by 1?")
+    if expected < 0 and near(-expected):
+        raise Hint(f"{where}: the sign is lost; a negative local derivative flips the sign "
+                   "of the gradient, keep it")
+    if residual and near(plain):
+        raise Hint(f"{where}, the plain chain's value: a residual layer computes F(x) + x; "
+                   "what is the derivative of that sum?")
+    if not residual and near(with_identity):
+        raise Hint(f"{where}: with residual=False each layer is F alone, there is no "
+                   "identity path")
+    if residual and near(1 + plain):
+        raise Hint(f"{where}: the identity path is part of every residual layer, not added "
+                   "once to the whole chain")
+    if near(sum(values)) or (residual and near(sum(1 + g for g in values))):
+        raise Hint(f"{where}: you added the local derivatives; by the chain rule they "
+                   "multiply")
+    raise Hint(f"{where}: by the chain rule the local derivatives of the layers multiply, one "
+               "factor per layer")
 
 
 @checker(prediction=True)
 def shortcut_params(answer):
     """``answer = (extra at depth 20, extra at depth 56)``: how many more parameters
     ``resnet_stack(depth)`` has than ``resnet_stack(depth, residual=False)``; measured."""
+    from keras import layers
+
+    from course.models import resnet_stack
+
     depths = (20, 56)
     if (not isinstance(answer, (tuple, list)) or len(answer) != 2
             or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                        for v in answer)):
         raise Hint("assign two whole numbers, shortcut_params = (for depth 20, for depth 56); "
-                   f"you assigned {answer!r}")
+                   f"you assigned {answer!r:.60}")
     for depth, got in zip(depths, answer, strict=True):
-        expected, kernels, biases = _shortcut_counts(depth)
+        residual = resnet_stack(depth)
+        expected = residual.count_params() - resnet_stack(depth, residual=False).count_params()
         if got == expected:
             continue
+        projections = [layer for layer in residual.layers
+                       if "shortcut" in layer.name and isinstance(layer, layers.Conv2D)]
+        kernels = sum(layer.count_params() for layer in projections)
+        biases = sum(layer.filters for layer in projections)
         norms = expected - kernels  # 4 numbers per channel: 2 trained, 2 moving statistics
         stage1 = 16 * 16 + 4 * 16  # a 1x1 projection on a stage-1 block, which needs none
         where = f"for depth {depth} you predict {got:,}"
-        if got == 0:
-            raise Hint(f"{where}: an Add has no weights, but where a block changes the shape "
-                       "(more channels, stride 2) its shortcut is not x itself")
-        if got == kernels:
-            raise Hint(f"{where}, the 1x1 kernels alone; each projection shortcut also has "
-                       "batch normalization, and count_params() counts 4 numbers per channel")
-        if got == kernels + norms // 2:
-            raise Hint(f"{where}: batch normalization has 4 numbers per channel, a trained "
-                       "scale and shift and a moving mean and variance; count_params() counts "
-                       "all four")
-        if got == expected + biases:
-            raise Hint(f"{where}: the shortcut's 1x1 convolution is bias-free (conv_bn); the "
-                       "batch normalization after it provides the shift")
-        if got == expected + stage1:
-            raise Hint(f"{where}: stage 1 keeps the stem's 16 channels and 16 x 16 size, so "
-                       "all its blocks are identity blocks")
-        if depth != depths[0] and answer[0] != got:
-            raise Hint(f"{where}, not what you predict for depth {depths[0]}: does the number "
-                       "of blocks that change the shape grow with the depth?")
-        raise Hint(f"{where}: the difference is the projection shortcuts, a bias-free 1x1 "
-                   "convolution (channels in x channels out) and a batch normalization (4 per "
-                   "channel) in each block that changes the shape; which blocks are those?")
+        mistakes = [
+            (0, "an Add has no weights, but where a block changes the shape (more channels, "
+                "stride 2) its shortcut is not x itself"),
+            (kernels, "the 1x1 kernels alone; each projection shortcut also has batch "
+                      "normalization, and count_params() counts its numbers too"),
+            (kernels + norms // 2, "batch normalization holds a trained scale and shift and "
+                                   "a moving mean and variance; count_params() counts all of "
+                                   "them"),
+            (expected + biases, "the shortcut's 1x1 convolution is bias-free (conv_bn); the "
+                                "batch normalization after it provides the shift"),
+            (expected + stage1, "stage 1 keeps the stem's 16 channels and 16 x 16 size, so "
+                                "all its blocks are identity blocks"),
+        ]
+        for value, hint in mistakes:
+            if got == value:
+                raise Hint(f"{where}: {hint}")
+        raise Hint(f"{where}: the difference is what the shortcuts hold. List the blocks of "
+                   f"resnet_stack({depth}) whose output shape differs from their input's (more "
+                   "channels, or stride 2): only their shortcuts have layers with weights. "
+                   "What does count_params() count in those layers?")
     return f"the projection shortcuts' parameters at depths {' and '.join(map(str, depths))}"

@@ -1,16 +1,28 @@
-"""Checkers for lesson 08 (transfer learning)."""
+"""Checkers for lesson 08 (transfer learning).
+
+Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
+call, so that a table of answers cannot pass.
+"""
 
 import keras
 import numpy as np
 
 from course.check.core import Hint, checker
 
+# Keras' own preprocessing answers exercise 8.3
+RANGE_SHORTCUTS = ("keras.applications.mobilenet_v2.preprocess_input",
+                   "keras.applications.imagenet_utils.preprocess_input",
+                   "keras.src.applications.imagenet_utils._preprocess_numpy_input",
+                   "keras.layers.Rescaling.call", "keras.layers.Normalization.call")
 
-def _small_model(bn=True, name="net"):
-    """conv(-BN) x 3 + GAP + dense: a base in miniature, with BN's non-trainable statistics."""
-    inputs = keras.Input((8, 8, 3))
+
+def _network(rng=None, bn=True, name="net", blocks=3, size=8):
+    """conv(-BN)-ReLU blocks named block1, block2, ..., GAP and a dense head: a base in
+    miniature, with BN's non-trainable statistics. ``rng`` draws the widths."""
+    inputs = keras.Input((size, size, 3))
     x = inputs
-    for b, filters in enumerate((4, 6, 8), 1):
+    for b in range(1, blocks + 1):
+        filters = int(rng.integers(1, 9)) if rng is not None else 2 + 2 * b
         x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=not bn,
                                 name=f"block{b}_conv")(x)
         if bn:
@@ -20,160 +32,317 @@ def _small_model(bn=True, name="net"):
     return keras.Model(inputs, keras.layers.Dense(2, name="head")(x), name=name)
 
 
-def _frozen_base_with_head():
-    base = _small_model(name="base")
-    base.trainable = False
-    inputs = keras.Input((8, 8, 3))
-    x = keras.layers.Dense(5, name="new_hidden")(base(inputs, training=False))
-    return keras.Model(inputs, keras.layers.Dense(2, name="new_head")(x))
+def _with_head(base, name="model", units=5):
+    """``base`` nested in a model with a new two-layer head."""
+    inputs = keras.Input(base.input.shape[1:])
+    x = keras.layers.Dense(units, name="new_hidden")(base(inputs, training=False))
+    return keras.Model(inputs, keras.layers.Dense(2, name="new_head")(x), name=name)
 
 
-def _count(weights):
-    return int(sum(np.prod(w.shape) for w in weights))
+def _count_cases(rng):
+    """(what, model) pairs: the edge cases, then two networks drawn at random."""
+    frozen = _network(name="base")
+    frozen.trainable = False
+    partly = _network(name="base")
+    partly.get_layer("block1_conv").trainable = False
+    partly.get_layer("block3_bn").trainable = False
+    switched = _network(name="base")
+    switched.trainable = False  # then its layers switched back on, one by one: still frozen
+    for layer in switched.layers:
+        layer.trainable = True
+    everything = _network()
+    everything.trainable = False
+    cases = [("a conv network without BatchNormalization", _network(bn=False)),
+             ("a conv-BN network", _network()),
+             ("a frozen base with a new two-layer head", _with_head(frozen)),
+             ("a nested base with two of its layers frozen", _with_head(partly)),
+             ("a frozen base whose layers were then set trainable one by one (the base "
+              "itself still frozen)", switched),
+             ("a network frozen whole", everything)]
+    for i in range(2):
+        base = _network(rng, bn=bool(rng.random() < 0.7), blocks=int(rng.integers(1, 5)),
+                        name="base")
+        for layer in base.layers:
+            layer.trainable = bool(rng.random() < 0.6)
+        base.trainable = bool(rng.random() < 0.7) and base.trainable
+        model = _with_head(base, units=int(rng.integers(1, 9))) if rng.random() < 0.6 else base
+        cases.append((f"random network {i + 1}, some layers frozen", model))
+    return cases
+
+
+def _flags(model):
+    """Every trainable flag in ``model``: its own, its layers' (nested ones too), its
+    variables'."""
+    layers, stack = [], [model]
+    while stack:
+        layer = stack.pop()
+        layers.append((layer.name, layer.trainable))
+        stack += getattr(layer, "layers", [])
+    return layers, [v.trainable for v in model.weights]
+
+
+def _count_value(got, what):
+    """The returned count as an int, or a hint naming what came instead."""
+    if isinstance(got, float) and got.is_integer():
+        raise Hint(f"for {what} you returned the float {got!r}; a count of parameters is a "
+                   "whole number, an int (np.sum of an empty list, for one, is the float 0.0)")
+    if isinstance(got, bool) or not isinstance(got, int):
+        shown = (f"an array of shape {got.shape}" if isinstance(got, np.ndarray)
+                 else f"{type(got).__name__} {got!r:.40}")
+        raise Hint(f"for {what} you returned {shown}: return one whole number of parameters")
+    return got
 
 
 @checker
 def count_trainable(answer):
     """``answer(model)``: the number of parameters that training will change."""
-    cases = [("a conv network without BatchNormalization", _small_model(bn=False)),
-             ("a conv-BN network", _small_model()),
-             ("a frozen base with a new two-layer head", _frozen_base_with_head())]
+    def size(weights):
+        return int(sum(np.prod(w.shape) for w in weights))
+
+    cases = _count_cases(np.random.default_rng())
     for what, model in cases:
-        got, expected = answer(model), _count(model.trainable_weights)
-        if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
-            raise Hint(f"for {what} you returned {got!r}: return a whole number of parameters")
+        before = _flags(model)
+        got = _count_value(answer(model), what)
+        if _flags(model) != before:
+            raise Hint(f"for {what} your function changed the trainable flags of the model; "
+                       "count without changing anything")
+        expected = size(model.trainable_weights)
         if got == expected:
             continue
+        flagged = size(v for v in model.weights if v.trainable)
         if got == model.count_params():
-            raise Hint(f"for {what} you counted every parameter (model.count_params()); "
-                       "count only those in model.trainable_weights: frozen layers and "
+            raise Hint(f"for {what} you counted every parameter; frozen layers and "
                        "BatchNormalization's moving mean and variance do not train")
         if got == len(model.trainable_weights):
             raise Hint(f"for {what} you counted weight tensors, not parameters: add up the "
                        "number of entries of each tensor (np.prod of its shape)")
-        raise Hint(f"for {what} you returned {got}, which is not the number of entries in "
-                   "model.trainable_weights")
-    return "trainable parameters of a plain, a BatchNorm and a partly frozen network"
+        if got == flagged:
+            raise Hint(f"for {what} you counted the weights whose own flag says trainable; "
+                       "inside a frozen model nothing trains, whatever its layers' flags say")
+        raise Hint(f"for {what} you returned {got:,}, which is not what training changes: "
+                   "frozen layers (a frozen model's included) and BatchNormalization's moving "
+                   "statistics do not count")
+    return (f"trainable parameters of {len(cases)} networks: plain, BatchNorm, frozen and "
+            "partly frozen bases (nested or not), one frozen whole, and 2 drawn at random")
+
+
+def _unfreeze_cases(rng):
+    """(prefix, how the base starts, base): the edge cases, then two drawn at random."""
+    def nested(name, parts):
+        inputs = keras.Input((8, 8, 3))
+        x = inputs
+        for kind, part in parts:
+            x = (keras.layers.Conv2D(3, 3, padding="same", name=f"{name}_{part}")
+                 if kind == "conv" else keras.layers.BatchNormalization(name=f"{name}_{part}"))(x)
+        return keras.Model(inputs, x, name=name)
+
+    inputs = keras.Input((8, 8, 3))
+    x = nested("side", [("conv", "conv"), ("bn", "bn")])(inputs)
+    x = keras.layers.Conv2D(3, 3, padding="same", name="block3_conv")(x)
+    x = keras.layers.BatchNormalization(name="block3_bn")(x)
+    x = nested("block3_extra", [("conv", "conv1"), ("conv", "conv2")])(x)
+    x = keras.layers.Conv2D(3, 1, name="head_block3")(x)  # "block3" inside, not at the start
+    with_nested = keras.Model(inputs, x, name="base")
+    trainable, frozen, mixed = ("the base trainable", "the base frozen",
+                                "some layers frozen")
+    cases = [("block3", trainable, _network()), ("block2", frozen, _network()),
+             ("block1", frozen, _network(blocks=12)),  # block10 to block12 start with it too
+             ("block9", trainable, _network()),  # matches nothing: everything frozen
+             ("block3", frozen, with_nested)]
+    for _ in range(2):
+        blocks = int(rng.integers(2, 13))
+        prefix = f"block{int(rng.integers(1, blocks + 2))}"
+        start = [trainable, frozen, mixed][int(rng.integers(3))]
+        cases.append((prefix, start, _network(rng, bn=bool(rng.random() < 0.7),
+                                              blocks=blocks)))
+    for _, start, base in cases:
+        base.trainable = start != frozen
+        if start == mixed:
+            for layer in base.layers:
+                layer.trainable = bool(rng.random() < 0.5)
+    return cases
 
 
 @checker(returns=False)
 def unfreeze_top(answer):
     """``answer(base, prefix)``: only the non-BN layers whose name starts with ``prefix``
-    end up trainable."""
-    for prefix in ("block3", "block2"):
-        base = _small_model()
+    end up trainable (judged by what will train: ``base.trainable_weights``)."""
+    def trainable(layer):  # all its weights but BatchNormalization's moving statistics
+        moving, stack = set(), [layer]
+        while stack:
+            sub = stack.pop()
+            stack += getattr(sub, "layers", [])
+            if isinstance(sub, keras.layers.BatchNormalization):
+                moving |= {id(sub.moving_mean), id(sub.moving_variance)}
+        return sum(id(v) not in moving for v in layer.weights)
+
+    cases = _unfreeze_cases(np.random.default_rng())
+    for prefix, start, base in cases:
+        expected = [trainable(layer) if layer.name.startswith(prefix) and not isinstance(
+            layer, keras.layers.BatchNormalization) else 0 for layer in base.layers]
         result = answer(base, prefix)
         if result is not None and result is not base:
-            raise Hint("change the layers of `base` in place (layer.trainable = ...); "
-                       "you returned a different object")
-        if not base.trainable:
-            raise Hint(f"unfreeze_top(base, {prefix!r}) left base.trainable = False: then no "
-                       "layer inside trains, whatever its own flag says. Set base.trainable "
-                       "= True first, then freeze layer by layer")
-        for layer in base.layers:
-            if not layer.weights:
-                continue
-            wanted = (layer.name.startswith(prefix)
-                      and not isinstance(layer, keras.layers.BatchNormalization))
-            if layer.trainable == wanted:
-                continue
-            if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable:
-                raise Hint(f"{layer.name} is trainable: keep BatchNormalization layers frozen "
-                           "when fine-tuning, so a few hundred images do not upset the "
-                           "statistics the base was trained with")
-            if layer.trainable:
-                raise Hint(f"with prefix {prefix!r}, {layer.name} is trainable but it does not "
-                           "belong to the top block: freeze every other layer")
-            raise Hint(f"with prefix {prefix!r}, {layer.name} is still frozen: it belongs to "
-                       "the block you are unfreezing")
-    return "the top block's conv layers train; BatchNorm and the lower blocks stay frozen"
+            raise Hint(f"unfreeze_top should change `base` in place (layer.trainable = ...) "
+                       f"and return nothing; you returned {type(result).__name__}")
+        trained = {id(v) for v in base.trainable_weights}
+        got = [sum(id(v) in trained for v in layer.weights) for layer in base.layers]
+        _compare_trains(base, prefix, start, got, expected)
+    return (f"right on {len(cases) - 2} edge cases (a base frozen or not beforehand, block1 "
+            "beside block10, a prefix that matches nothing, nested models) and 2 bases drawn "
+            "at random: the matching layers train, BatchNorm and the rest stay frozen")
 
 
-@checker(without=("keras.applications.mobilenet_v2.preprocess_input",))
+def _compare_trains(base, prefix, start, got, expected):
+    """A hint at the first layer that trains when it should not, or the other way round."""
+    if got == expected:
+        return
+    if not base.trainable and any(expected):
+        raise Hint(f"unfreeze_top(base, {prefix!r}) left the base itself frozen: while "
+                   "base.trainable is False, base.trainable_weights is empty whatever its "
+                   "layers' own flags say (a model's flag comes before its layers')")
+    for layer, trains, wanted in zip(base.layers, got, expected, strict=True):
+        if trains == wanted:
+            continue
+        where = f"with prefix {prefix!r} ({start} beforehand), {layer.name}"
+        if isinstance(layer, keras.layers.BatchNormalization):
+            raise Hint(f"{where} is trainable: keep BatchNormalization layers frozen when "
+                       "fine-tuning, so a few hundred images do not upset the statistics the "
+                       "base was trained with")
+        if trains and prefix in layer.name:
+            raise Hint(f"{where} is trainable, but its name only contains {prefix!r}; the "
+                       "layers to unfreeze are those whose name starts with it")
+        if trains:
+            raise Hint(f"{where} is trainable but its name does not start with {prefix!r}: "
+                       "freeze every other layer")
+        raise Hint(f"{where} is still frozen: its name starts with {prefix!r}, so it belongs "
+                   "to the block you are unfreezing")
+
+
+def _pixels(value, case):
+    """A returned batch of pixels as an array, or a hint."""
+    if not isinstance(value, np.ndarray):
+        raise Hint(f"for {case} you returned {type(value).__name__}; return a NumPy array of "
+                   "the same shape")
+    if value.dtype.kind not in "iuf":
+        raise Hint(f"for {case} you returned an array of {value.dtype}; return numbers, "
+                   "float32")
+    return value
+
+
+def _range_cases(rng):
+    """(what, uint8 images): a dark batch, every value 0..255, white and black, no batch
+    axis, then batches drawn at random."""
+    cases = [("a dark batch (pixels 10 to 90)",
+              rng.integers(10, 91, (2, 4, 6, 3)).astype(np.uint8)),
+             ("every pixel value 0..255 (a batch of one 16x16 grey image)",
+              np.arange(256, dtype=np.uint8).reshape(1, 16, 16, 1)),
+             ("a white and a black 3x5 image", np.stack([np.full((3, 5, 3), 255, np.uint8),
+                                                          np.zeros((3, 5, 3), np.uint8)])),
+             ("one 7x4 RGB image, no batch axis", rng.integers(0, 256, (7, 4, 3), np.uint8))]
+    for _ in range(3):
+        shape = (int(rng.integers(1, 5)), *(int(v) for v in rng.integers(1, 20, 2)), 3)
+        cases.append((f"a random batch of shape {shape}", rng.integers(0, 256, shape, np.uint8)))
+    return cases
+
+
+@checker(without=RANGE_SHORTCUTS)
 def to_mobilenet_range(answer):
     """``answer(images)``: uint8 pixels 0..255 scaled to float32 in [-1, 1]."""
-    images = np.array([[0, 51, 127.5, 255]], dtype=np.float32).round().astype(np.uint8)
-    got = np.asarray(answer(images.copy()), dtype=np.float64)
-    expected = images / 127.5 - 1
-    if got.shape != images.shape:
-        raise Hint(f"the shape changed from {images.shape} to {got.shape}; scale each pixel")
-    if np.allclose(got, expected, atol=1e-5):
-        return "0 -> -1, 255 -> 1, linear in between"
-    if np.allclose(got, images / 255, atol=1e-5):
-        raise Hint("your pixels end in [0, 1]; MobileNetV2 was trained on [-1, 1]: "
-                   "stretch and shift them")
-    if np.allclose(got, images, atol=1e-5):
-        raise Hint("the pixels come back unchanged (0..255); MobileNetV2 wants [-1, 1]")
-    if got.min() > -1 + 1e-5 and np.allclose(np.diff(got), np.diff(expected), atol=1e-3):
-        raise Hint("the spacing is right but the range is shifted: pixel 0 should be -1")
-    raise Hint(f"pixel 0 became {got.flat[0]:.4g} and pixel 255 became {got.flat[-1]:.4g}; "
-               "they should be -1 and 1, linear in between (watch uint8 overflow: convert "
-               "to float first)")
+    cases = _range_cases(np.random.default_rng())
+    for what, images in cases:
+        given = images.copy()
+        got = _pixels(answer(given), what)
+        if not np.array_equal(given, images):
+            raise Hint(f"for {what} your function changed the images it was given (an "
+                       "in-place operation on the uint8 array): build a new array")
+        if got.shape != images.shape:
+            raise Hint(f"for {what} the shape changed from {images.shape} to {got.shape}; "
+                       "scale each pixel")
+        if got.dtype.kind in "iu":
+            raise Hint(f"for {what} you returned {got.dtype} values, whole numbers, for a "
+                       "range of fractions: arithmetic on a uint8 array stays uint8 and wraps "
+                       "around at 256 (uint8 overflow); convert to float32 first")
+        values, pixels = got.astype(np.float64), images.astype(np.float64)
+        if got.dtype != np.float32 and (
+                got.dtype.kind == "f" and np.allclose(values, pixels / 127.5 - 1, atol=1e-2)):
+            why = (" (NumPy turns uint8 divided by a Python float into float64)"
+                   if got.dtype == np.float64 else "")
+            raise Hint(f"for {what} your values are right but their dtype is {got.dtype}; the "
+                       f"exercise asks for float32, what the model takes{why}")
+        _range_hint(values, pixels, what)
+        if got.dtype != np.float32:
+            raise Hint(f"for {what} you returned {got.dtype} values; the exercise asks for "
+                       "float32")
+    return (f"right on {len(cases)} batches: 0 -> -1 and 255 -> 1 exactly, linear in "
+            "between, float32, whatever the shape")
 
 
-TAPS = ("stem_relu", "s1c2_relu", "s2c2_relu", "s3c2_relu")  # the lesson's every-stage taps
-
-
-def _every_stage_classifier():
-    """The lesson's `transferred` model rebuilt: the base, every stage's pooled features, a
-    two-way dense head (its standardizing layer has nothing to train, so it is left out)."""
-    from course.transfer import cifar_base
-
-    base = cifar_base()
-    pooled = []
-    for name in TAPS:
-        x = base.get_layer(name).output
-        pooled += [keras.layers.GlobalAveragePooling2D()(x), keras.layers.GlobalMaxPooling2D()(x)]
-    features = keras.layers.Concatenate()(pooled)
-    head = keras.layers.Dense(2, activation="softmax", name="head")(features)
-    return base, keras.Model(base.input, head)
-
-
-def _unfreeze(base, prefixes, batch_norm):
-    base.trainable = True
-    for layer in base.layers:
-        layer.trainable = (layer.name.startswith(prefixes) and (
-            batch_norm or not isinstance(layer, keras.layers.BatchNormalization)))
+def _range_hint(got, pixels, what):
+    """Nothing when ``got`` is ``pixels`` (0..255) mapped linearly onto [-1, 1]; else a hint."""
+    expected = pixels / 127.5 - 1
+    if np.allclose(got, expected, rtol=0, atol=2e-6):
+        return
+    if np.isnan(got).any():
+        raise Hint(f"for {what} your result has nan values: scale with fixed numbers, not "
+                   "with the image's own minimum and maximum")
+    if np.allclose(got, pixels / 255, atol=1e-5):
+        raise Hint(f"for {what} your pixels end in [0, 1]; MobileNetV2 was trained on "
+                   "[-1, 1]: stretch and shift them")
+    if np.allclose(got, pixels, atol=1e-5):
+        raise Hint(f"for {what} the pixels come back unchanged (0..255); MobileNetV2 wants "
+                   "[-1, 1]")
+    if pixels.min() > 0 and abs(got.min() + 1) < 1e-3:
+        raise Hint(f"for {what} the darkest pixel became -1, but only a pixel of 0 should: "
+                   "scale with fixed numbers, not with the image's own minimum and maximum")
+    if np.ptp(pixels):  # a straight line through the pixels, but not the right one?
+        slope, start = np.polyfit(pixels.ravel(), got.ravel(), 1)
+        if np.allclose(got, slope * pixels + start, atol=1e-4):
+            raise Hint(f"for {what} your values lie on a straight line that takes 0 to "
+                       f"{start:.4g} and 255 to {slope * 255 + start:.4g}; it should take 0 "
+                       "to -1 and 255 to 1")
+    i = int(np.argmax(np.abs(got - expected)))
+    raise Hint(f"for {what} pixel {pixels.flat[i]:g} became {got.flat[i]:.4g}; 0 should become "
+               "-1 and 255 should become 1, linear in between (watch uint8 overflow: "
+               "arithmetic on uint8 wraps around at 256, so convert to float first)")
 
 
 @checker(prediction=True)
 def s3_trainable(answer):
     """``answer = (s3 convolutions, s3 convolutions and BatchNormalization)``: the trainable
     parameters of the every-stage classifier with only stage s3 unfrozen; measured."""
+    from course.transfer import cifar_base
+
     if (not isinstance(answer, (tuple, list)) or len(answer) != 2
             or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                        for v in answer)):
         raise Hint("assign two whole numbers, s3_trainable = (convolutions only, convolutions "
-                   f"and BatchNormalization); you assigned {answer!r}")
-    base, model = _every_stage_classifier()
-    head = _count(model.get_layer("head").trainable_weights)
+                   f"and BatchNormalization); you assigned {answer!r:.60}")
+
+    def count(weights):
+        return int(sum(np.prod(w.shape) for w in weights))
+
+    base = cifar_base()  # the lesson's `transferred` rebuilt: every stage's pooled features
+    pooled = []  # and a two-way head (its standardizing layer has nothing to train)
+    for name in ("stem_relu", "s1c2_relu", "s2c2_relu", "s3c2_relu"):
+        x = base.get_layer(name).output
+        pooled += [keras.layers.GlobalAveragePooling2D()(x), keras.layers.GlobalMaxPooling2D()(x)]
+    head = keras.layers.Dense(2, activation="softmax", name="head")
+    model = keras.Model(base.input, head(keras.layers.Concatenate()(pooled)))
     measured = {}
     for key, prefixes, batch_norm in [("s3", "s3", False), ("s3 + bn", "s3", True),
                                       ("s2 + s3", ("s2", "s3"), False)]:
-        _unfreeze(base, prefixes, batch_norm)
-        measured[key] = _count(model.trainable_weights)
-    convs, with_bn = measured["s3"], measured["s3 + bn"]
-    norms = [layer for layer in base.layers if layer.name.startswith("s3")
-             and isinstance(layer, keras.layers.BatchNormalization)]
-    channels = sum(layer.moving_mean.shape[0] for layer in norms)  # over s3's BN layers
+        base.trainable = True
+        for layer in base.layers:
+            layer.trainable = (layer.name.startswith(prefixes) and (
+                batch_norm or not isinstance(layer, keras.layers.BatchNormalization)))
+        measured[key] = count(model.trainable_weights)
+    convs, with_bn, heads = measured["s3"], measured["s3 + bn"], count(head.trainable_weights)
+    channels = sum(layer.moving_mean.shape[0] for layer in base.layers
+                   if layer.name.startswith("s3")
+                   and isinstance(layer, keras.layers.BatchNormalization))
     got, got_bn = (int(v) for v in answer)
     if got != convs:
-        where = f"with s3's convolutions unfrozen you predict {got:,}"
-        if got == convs - head:
-            raise Hint(f"{where}: the head trains too, its {head:,} parameters are part of "
-                       "what trainable_params(transferred) counts")
-        if got == measured["s2 + s3"]:
-            raise Hint(f"{where}, the count for s2 and s3 printed above; this time s2 stays "
-                       "frozen")
-        if got in (convs + channels, convs + channels - head):
-            raise Hint(f"{where}: the convolutions of s3 are bias-free (conv_bn); "
-                       "BatchNormalization provides the shift")
-        if got in (convs + 2 * channels, convs + 4 * channels):
-            raise Hint(f"{where}: in this first case s3's BatchNormalization layers stay "
-                       "frozen; count the convolutions and the head")
-        raise Hint(f"{where}: add the 3x3 kernels of s3c1 (64 -> 128 channels) and s3c2 "
-                   "(128 -> 128), 3 x 3 x channels in x channels out each, and the head's "
-                   "parameters")
+        _s3_hint(got, convs, heads, channels, measured["s2 + s3"])
     if got_bn != with_bn:
         where = f"with s3's BatchNormalization layers trainable too you predict {got_bn:,}"
         if got_bn == convs:
@@ -181,8 +350,26 @@ def s3_trainable(answer):
                        "layer trains its scale and shift (gamma and beta)")
         if got_bn == convs + 4 * channels:
             raise Hint(f"{where}: the moving mean and variance are not trained even when the "
-                       "layer is trainable (they are averaged, not learned); only gamma and "
-                       "beta are")
-        raise Hint(f"{where}: each of s3's two BatchNormalization layers adds a trained scale "
-                   "and shift for each of its channels")
+                       "layer is trainable (they are averaged, not learned)")
+        raise Hint(f"{where}: each of s3's two BatchNormalization layers adds what it trains "
+                   "for each of its channels; what does it train?")
     return "only s3's convolutions and the head train; with its BatchNormalization, 2 per channel"
+
+
+def _s3_hint(got, convs, head, channels, s2_and_s3):
+    """The hint for a wrong first number of :func:`s3_trainable`."""
+    where = f"with s3's convolutions unfrozen you predict {got:,}"
+    if got == convs - head:
+        raise Hint(f"{where}: the head trains too, and trainable_params(transferred) counts "
+                   "its parameters")
+    if got == s2_and_s3:
+        raise Hint(f"{where}, the count for s2 and s3 printed above; this time s2 stays "
+                   "frozen")
+    if got in (convs + channels, convs + channels - head):
+        raise Hint(f"{where}: the convolutions of s3 are bias-free (conv_bn); "
+                   "BatchNormalization provides the shift")
+    if got in (convs + 2 * channels, convs + 4 * channels):
+        raise Hint(f"{where}: in this first case s3's BatchNormalization layers stay "
+                   "frozen; count the convolutions and the head")
+    raise Hint(f"{where}: count the weights of s3's two 3x3 convolutions from the channels "
+               "the exercise gives, then add everything else that trains")

@@ -1,4 +1,8 @@
-"""Checkers for lesson 09 (what the network sees)."""
+"""Checkers for lesson 09 (what the network sees).
+
+Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
+call, so that a table of answers cannot pass.
+"""
 
 import keras
 import numpy as np
@@ -6,171 +10,324 @@ import numpy as np
 from course.check.core import Hint, checker
 
 
-def _models():
-    """Three small networks whose layer names follow no pattern: neither the model's name
-    nor the word "conv" tells which layer is the last Conv2D. One puts a Dense named
-    "conv_head" after it; one puts BatchNormalization and a ReLU named "block3_conv"."""
-    def network(name, layers):
-        inputs = keras.Input((16, 16, 3))
-        x = inputs
-        for layer in layers:
-            x = layer(x)
-        return keras.Model(inputs, x, name=name)
+def _network(name, layers, shape=(16, 16, 3)):
+    inputs = keras.Input(shape)
+    x = inputs
+    for layer in layers:
+        x = layer(x)
+    return keras.Model(inputs, x, name=name)
 
+
+def _models():
+    """Small networks whose layer names follow no pattern: neither the model's name nor
+    the word "conv" tells which layer is the last Conv2D. One puts a Dense named
+    "conv_head" after it; one BatchNormalization and a ReLU named "block3_conv"; one a
+    DepthwiseConv2D and a SeparableConv2D (not Conv2D layers); one a skip connection."""
     L = keras.layers
+    inputs = keras.Input((12, 10, 3))
+    x = L.Conv2D(4, 3, padding="same", name="conv9")(inputs)
+    shortcut = L.Conv2D(6, 1, name="conv11")(x)
+    x = L.Conv2D(6, 3, padding="same", name="conv10")(x)
+    x = L.Add(name="add")([x, shortcut])
+    x = L.Conv2D(5, 3, name="conv2")(x)  # the last one, though not the highest number
+    x = L.GlobalAveragePooling2D(name="gap")(x)
+    skip = keras.Model(inputs, L.Dense(3, name="conv12")(x), name="skip")
     return [
-        network("gamma", [L.Conv2D(4, 3, name="top"), L.MaxPooling2D(name="down"),
-                          L.Conv2D(6, 3, name="stage_b"), L.GlobalMaxPooling2D(name="gmp"),
-                          L.Dense(3, name="conv_head")]),
-        network("alpha", [L.Conv2D(4, 3, name="stem"), L.MaxPooling2D(name="pool"),
-                          L.Conv2D(6, 3, name="mixed7"), L.MaxPooling2D(name="squeeze"),
-                          L.GlobalAveragePooling2D(name="gap"), L.Dense(3, name="features")]),
-        network("net", [L.Conv2D(4, 3, name="block2_conv"), L.MaxPooling2D(name="mixed2"),
-                        L.Conv2D(6, 3, name="features"), L.BatchNormalization(name="bn"),
-                        L.ReLU(name="block3_conv"), L.Flatten(name="flat"),
-                        L.Dense(2, name="top")]),
+        _network("gamma", [L.Conv2D(4, 3, name="top"), L.MaxPooling2D(name="down"),
+                           L.Conv2D(6, 3, name="stage_b"), L.GlobalMaxPooling2D(name="gmp"),
+                           L.Dense(3, name="conv_head")]),
+        _network("alpha", [L.Conv2D(4, 3, name="stem"), L.MaxPooling2D(name="pool"),
+                           L.Conv2D(6, 3, name="mixed7"), L.MaxPooling2D(name="squeeze"),
+                           L.GlobalAveragePooling2D(name="gap"), L.Dense(3, name="features")]),
+        _network("net", [L.Conv2D(4, 3, name="block2_conv"), L.MaxPooling2D(name="mixed2"),
+                         L.Conv2D(6, 3, name="features"), L.BatchNormalization(name="bn"),
+                         L.ReLU(name="block3_conv"), L.Flatten(name="flat"),
+                         L.Dense(2, name="top")]),
+        _network("mobile", [L.Conv2D(4, 3, padding="same", name="block_1"),
+                            L.Conv2D(8, 1, name="block_2"),
+                            L.DepthwiseConv2D(3, name="block_3_depthwise_conv"),
+                            L.SeparableConv2D(8, 3, name="block_4_sepconv"),
+                            L.GlobalAveragePooling2D(name="pool"), L.Dense(2, name="out")],
+                 shape=(9, 11, 3)),
+        skip,
     ]
 
 
-def _conv_names(model):
-    return [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+def _random_model(rng, index):
+    """A network drawn at random: Conv2D and other layers in a random order, names drawn
+    from words that say nothing about the layer and numbers of one to three digits."""
+    L = keras.layers
+    words = ["conv", "block", "mixed", "features", "stage", "top", "layer", "last"]
+    names = iter(f"{w}{n}" for w, n in zip(
+        rng.choice(words, 40), rng.choice(999, 40, replace=False) + 1, strict=True))
+    kinds = ["conv", "conv", "bn", "relu", "pool", "depthwise", "transpose"]
+    chosen = ["conv", *rng.choice(kinds, int(rng.integers(2, 8)))]
+    rng.shuffle(chosen)
+    layers, size = [], 24
+    for kind in chosen:
+        name = next(names)
+        if kind == "conv":
+            layers.append(L.Conv2D(int(rng.integers(1, 6)), 3, padding="same", name=name))
+        elif kind == "bn":
+            layers.append(L.BatchNormalization(name=name))
+        elif kind == "relu":
+            layers.append(L.ReLU(name=name))
+        elif kind == "pool" and size >= 4:
+            layers.append(L.MaxPooling2D(name=name))
+            size //= 2
+        elif kind == "depthwise":
+            layers.append(L.DepthwiseConv2D(3, padding="same", name=name))
+        elif kind == "transpose":
+            layers.append(L.Conv2DTranspose(2, 1, name=name))
+    layers += [L.GlobalAveragePooling2D(name=next(names)), L.Dense(2, name=next(names))]
+    return _network(f"drawn{index}", layers, shape=(24, 24, 3))
 
 
 @checker(without=("course.explain.last_conv_layer",))
 def last_conv_layer(answer):
     """``answer(model)``: the name of the model's last Conv2D layer."""
-    for model in _models():
+    rng = np.random.default_rng()
+    models = _models()
+    cases = models + [_random_model(rng, i) for i in range(3)]
+    for model in cases:
+        names = [layer.name for layer in model.layers]
         got = answer(model)
-        convs = _conv_names(model)
+        if isinstance(got, keras.layers.Layer):
+            raise Hint(f"on model {model.name!r} you returned the layer itself; return its "
+                       "name, a string")
         if not isinstance(got, str):
-            raise Hint(f"you returned {type(got).__name__}; return the layer's name, a string "
-                       "(layer.name)")
+            raise Hint(f"on model {model.name!r} you returned {type(got).__name__}; return "
+                       "the layer's name, a string")
+        if [layer.name for layer in model.layers] != names:
+            raise Hint(f"your function changed model {model.name!r}: read its layers only")
+        convs = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
         if got == convs[-1]:
             continue
+        where = f"on model {model.name!r} you picked {got!r}"
         if got == convs[0]:
-            raise Hint(f"on model {model.name!r} you picked the first Conv2D; Grad-CAM wants the "
-                       "last one, whose maps are the most abstract")
-        names = [layer.name for layer in model.layers]
+            raise Hint(f"{where}, the first Conv2D; Grad-CAM wants the last one, whose maps "
+                       "are the most abstract")
+        if got in convs:
+            raise Hint(f"{where}, a Conv2D but not the last one in the order of model.layers "
+                       "(whatever the numbers in the names say)")
         if got in names:
             kind = type(model.get_layer(got)).__name__
-            raise Hint(f"on model {model.name!r} you picked {got!r}, a {kind} layer; look for "
-                       "the last layer that is a keras.layers.Conv2D (isinstance), whatever "
-                       "its name")
+            raise Hint(f"{where}, a {kind} layer; look for the last layer that is a "
+                       "keras.layers.Conv2D (isinstance), whatever its name")
         raise Hint(f"on model {model.name!r}, {got!r} is not the name of one of its layers")
-    return ("the last Conv2D of three networks whose layer names follow no pattern (before "
-            "pooling, BatchNorm, or a Dense named conv_head)")
+    return (f"the last Conv2D of {len(models)} networks whose layer names follow no pattern "
+            "(before pooling, BatchNorm, depthwise convolutions, a Dense named conv_head, a "
+            f"skip connection) and {len(cases) - len(models)} drawn at random")
 
 
-@checker
+def _array(value, what):
+    """A returned array of numbers as float64, or a hint."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Hint(f"{what} you returned {type(value).__name__}, which is not an array of "
+                   "numbers; return a NumPy array") from None
+    return array
+
+
+def _grads_cases(rng):
+    """Gradients (h, w, K): shapes where the axes can be told apart, shapes where they
+    cannot (h = K, a cube, 1x1 maps, one channel), then shapes drawn at random."""
+    shapes = [(5, 4, 3), (3, 5, 3), (4, 4, 4), (1, 1, 6), (7, 2, 1), (6, 6, 2)]
+    shapes += [tuple(int(v) for v in (*rng.integers(1, 13, 2), rng.integers(1, 17)))
+               for _ in range(4)]
+    return [(rng.normal(0, 10.0 ** rng.integers(-4, 3), shape)
+             .astype([np.float32, np.float64][rng.integers(2)])) for shape in shapes]
+
+
+@checker(without=("keras.layers.GlobalAveragePooling2D.call", "course.explain.grad_cam"))
 def gradcam_weights(answer):
     """``answer(grads)``: (h, w, K) gradients -> (K,) weights, their spatial mean."""
-    grads = np.random.default_rng(9).normal(size=(5, 4, 3))
-    got = np.asarray(answer(grads.copy()), dtype=np.float64)
-    expected = grads.mean(axis=(0, 1))
-    if got.shape != expected.shape:
-        guesses = {(5, 4): "you averaged over the channels; average over the two spatial axes",
-                   (4, 3): "you averaged over the rows only; average over rows and columns",
-                   (5, 3): "you averaged over the columns only; average over rows and columns",
-                   (): "you averaged everything into one number; keep one weight per channel"}
-        raise Hint(f"for gradients of shape (5, 4, 3) you returned shape {got.shape}: "
-                   + guesses.get(got.shape, "there is one weight per channel: shape (3,)"))
-    if np.allclose(got, expected, atol=1e-6):
-        return "one weight per channel: the mean of its gradient over the map"
-    if np.allclose(got, grads.sum(axis=(0, 1)), atol=1e-6):
-        raise Hint("you summed the gradients; Grad-CAM averages them (divide by h * w)")
-    if np.allclose(got, np.abs(grads).mean(axis=(0, 1)), atol=1e-6):
-        raise Hint("you averaged the absolute gradients; keep their signs: a negative weight "
-                   "means the channel speaks against the class")
-    raise Hint(f"the weight of channel 0 is {got[0]:.4f}, which is not the mean of that "
-               "channel's gradients")
+    cases = _grads_cases(np.random.default_rng())
+    for grads in cases:
+        given = grads.copy()
+        where = f"for gradients of shape {grads.shape}"
+        got = _array(answer(given), where)
+        if not np.array_equal(given, grads):
+            raise Hint(f"{where} your function changed the gradients it was given; read "
+                       "them without changing them")
+        g = grads.astype(np.float64)
+        expected = g.mean(axis=(0, 1))
+        scale = np.abs(g).max()
+        if got.shape == expected.shape and np.allclose(got, expected, rtol=1e-5,
+                                                       atol=1e-6 * scale):
+            continue
+        mistakes = [
+            (g.sum(axis=(0, 1)), "you summed the gradients over the map; Grad-CAM averages "
+                                 "them"),
+            (np.abs(g).mean(axis=(0, 1)), "you averaged the absolute gradients; keep their "
+                                          "signs: a negative weight means the channel speaks "
+                                          "against the class"),
+            (np.maximum(g, 0).mean(axis=(0, 1)), "you kept only the positive gradients; "
+                                                 "Grad-CAM averages all of them, signs kept"),
+            (g.max(axis=(0, 1)), "you took each channel's largest gradient; Grad-CAM "
+                                 "averages them over the map"),
+            (g.mean(axis=2), "you averaged over the channels; average over the two spatial "
+                             "axes, rows and columns"),
+            (g.mean(axis=0), "you averaged over the rows only; average over rows and columns"),
+            (g.mean(axis=1), "you averaged over the columns only; average over rows and "
+                             "columns"),
+            (g.mean(axis=(1, 2)), "you averaged over the columns and the channels; average "
+                                  "over rows and columns, one weight per channel"),
+            (g.mean(axis=(0, 2)), "you averaged over the rows and the channels; average over "
+                                  "rows and columns, one weight per channel"),
+            (g.mean(), "you averaged everything into one number; keep one weight per channel"),
+        ]
+        for value, hint in mistakes:
+            if got.shape == np.shape(value) and np.allclose(got, value, rtol=1e-5,
+                                                            atol=1e-6 * scale):
+                raise Hint(f"{where} {hint}")
+        if got.shape != expected.shape:
+            raise Hint(f"{where} you returned shape {got.shape}; there is one weight per "
+                       f"channel: shape ({grads.shape[2]},)")
+        k = int(np.argmax(np.abs(got - expected)))
+        raise Hint(f"{where} the weight of channel {k} is {got[k]:.4g}, which is not the mean "
+                   "of that channel's gradients over the map")
+    return (f"one weight per channel, the mean of its gradient over the map, for {len(cases)} "
+            "gradient shapes (h = K, 1x1 maps, one channel, and 4 drawn at random)")
 
 
-@checker
+def _map_cases(rng):
+    """(what, features, weights): edge cases, then cases drawn at random whose positive
+    maximum, where there is one, is not tiny."""
+    old = rng.random((4, 5, 3))
+    ramp = np.array([[-4.0, 1.0, 0.5], [2.0, -1.0, 0.0]])  # |min| > max
+    cases = [
+        ("(4, 5, 3) maps, weights of both signs", old, np.array([0.8, -1.2, 0.5])),
+        ("a map whose most negative value outweighs its maximum", ramp[..., None],
+         np.array([1.0])),
+        ("two channels, one speaking strongly against the class",
+         np.stack([np.abs(ramp), np.abs(ramp[::-1, ::-1])], axis=-1), np.array([0.7, -2.0])),
+        ("positive maps with negative weights (no sum is positive)", old,
+         np.array([-0.5, -1.0, -0.2])),
+        ("zero weights (every sum is 0)", old, np.zeros(3)),
+        ("one positive pixel", np.where(np.arange(12).reshape(3, 4, 1) == 5, 2.0, -1.0),
+         np.array([0.5])),
+        ("a tie for the maximum", np.array([[3.0, -1.0], [3.0, 1.0]])[..., None],
+         np.array([2.0])),
+        ("a 1x7 map from feature maps with negative values",
+         rng.normal(size=(1, 7, 4)), rng.normal(size=4)),
+    ]
+    while len(cases) < 12:
+        shape = (*(int(v) for v in rng.integers(1, 11, 2)), int(rng.integers(1, 9)))
+        features = rng.random(shape) if rng.random() < 0.6 else rng.normal(size=shape)
+        weights = rng.normal(size=shape[2])
+        peak = (features @ weights).max()
+        if peak <= 0 or peak > 0.05:
+            cases.append((f"random {shape} maps", features, weights))
+    return cases
+
+
+@checker(without=("course.explain.grad_cam",))
 def gradcam_map(answer):
     """``answer(features, weights)``: relu(sum_k w_k A_k), scaled so its maximum is 1; all
     zeros when no weighted sum is positive (nothing speaks for the class)."""
-    rng = np.random.default_rng(10)
-    features = rng.random((4, 5, 3))
-    weights = np.array([0.8, -1.2, 0.5])
-    got = np.asarray(answer(features.copy(), weights.copy()), dtype=np.float64)
-    raw = features @ weights
-    expected = np.maximum(raw, 0) / np.maximum(raw, 0).max()
+    cases = _map_cases(np.random.default_rng())
+    for what, features, weights in cases:
+        given = features.copy(), weights.copy()
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 is the student's to find
+            got = _array(answer(*given), f"for {what}")
+        if not (np.array_equal(given[0], features) and np.array_equal(given[1], weights)):
+            raise Hint(f"for {what} your function changed the feature maps or the weights it "
+                       "was given; build new arrays")
+        _map_hint(got, features @ weights, f"for {what}")
+    return (f"a weighted sum of the maps, negatives cut, peak at 1, on {len(cases)} cases "
+            "(negative values larger than the peak, ties, one pixel, 4 drawn at random); all "
+            "zeros when nothing speaks for the class")
+
+
+def _map_hint(got, raw, where):
+    """Nothing when ``got`` is the Grad-CAM map of the weighted sum ``raw``; else a hint."""
     if got.shape != raw.shape:
-        raise Hint(f"for (4, 5, 3) features you returned shape {got.shape}; the heat map has "
-                   "the feature maps' size (4, 5): sum over the channel axis")
-    if np.allclose(got, expected, atol=1e-6):
-        return _gradcam_map_without_evidence(answer, features)
-    if (got < -1e-9).any():
-        raise Hint("your map has negative values: apply a ReLU, keeping only what speaks "
-                   "for the class")
-    if np.allclose(got, np.maximum(raw, 0), atol=1e-6):
-        raise Hint("right shape and ReLU; now divide by the maximum so the peak is 1")
-    if np.allclose(got, (raw - raw.min()) / (raw.max() - raw.min()), atol=1e-6):
-        raise Hint("you rescaled min..max to 0..1, which keeps the negative evidence; apply "
-                   "a ReLU first, then divide by the maximum")
-    raise Hint(f"pixel (0, 0) is {got[0, 0]:.4f}; compute sum_k w_k A_k, apply the ReLU, "
-               "then divide by the map's maximum")
-
-
-def _gradcam_map_without_evidence(answer, features):
-    """The case where every weighted sum is <= 0: the map is all zeros, not 0 / 0."""
-    weights = np.array([-0.5, -1.0, -0.2])  # positive maps, negative weights: all sums < 0
-    with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 is the student's to find
-        got = np.asarray(answer(features.copy(), weights.copy()), dtype=np.float64)
-    if got.shape != features.shape[:2]:
-        raise Hint(f"when every weighted sum is negative you returned shape {got.shape}; the "
-                   "heat map still has the feature maps' size (4, 5)")
+        raise Hint(f"{where} you returned shape {got.shape}; the heat map has the feature "
+                   f"maps' size {raw.shape}: sum over the channel axis")
+    cut = np.maximum(raw, 0)
+    peak = cut.max()
+    if peak <= 0:
+        if np.isnan(got).any():
+            raise Hint(f"{where} your map is NaN where every weighted sum is <= 0 (nothing "
+                       "speaks for the class): after the ReLU the map is all zeros, and 0 / 0 "
+                       "is NaN; divide by the maximum only when it is > 0, and return the "
+                       "zeros otherwise")
+        if not np.allclose(got, 0, atol=1e-9):
+            raise Hint(f"{where}: every weighted sum is <= 0, so nothing speaks for the "
+                       "class: the map should be all zeros, not a rescaled copy of the "
+                       "negative evidence")
+        return
+    if np.allclose(got, cut / peak, rtol=1e-5, atol=1e-6):
+        return
     if np.isnan(got).any():
-        raise Hint("your map is NaN where every weighted sum is <= 0 (nothing speaks for the "
-                   "class): after the ReLU the map is all zeros, and 0 / 0 is NaN; divide by "
-                   "the maximum only when it is > 0, and return the zeros otherwise")
-    if not np.allclose(got, 0, atol=1e-9):
-        raise Hint("when every weighted sum is <= 0 nothing speaks for the class: the map "
-                   "should be all zeros, not a rescaled copy of the negative evidence")
-    return ("a weighted sum of the maps, negatives cut, peak at 1; all zeros when nothing "
-            "speaks for the class")
+        raise Hint(f"{where} your map has NaN values, though its maximum is positive")
+    if (got < -1e-9).any():
+        raise Hint(f"{where} your map has negative values: apply a ReLU, keeping only what "
+                   "speaks for the class")
+    if np.allclose(got, cut, atol=1e-6):
+        raise Hint(f"{where} right shape and ReLU; now divide by the maximum so the peak "
+                   "is 1")
+    if np.allclose(got, cut / np.abs(raw).max(), atol=1e-6):
+        raise Hint(f"{where} your map peaks at {got.max():.3g}, not 1: you divided by the "
+                   "largest magnitude, which here is a negative value's; the map is divided "
+                   "by its maximum after the ReLU")
+    if raw.max() > raw.min() and np.allclose(got, (raw - raw.min()) / (raw.max() - raw.min()),
+                                             atol=1e-6):
+        raise Hint(f"{where} you rescaled min..max to 0..1, which keeps the negative "
+                   "evidence; apply a ReLU first, then divide by the maximum")
+    i, j = np.unravel_index(np.argmax(np.abs(got - cut / peak)), raw.shape)
+    raise Hint(f"{where} pixel ({i}, {j}) is {got[i, j]:.4f}; compute sum_k w_k A_k, apply "
+               "the ReLU, then divide by the map's maximum")
 
 
 # --- 9.5 Grad-CAM through global average pooling -----------------------------------------
 
-GAP_POSITIONS = 7 * 7  # relu5's maps in xai_net, whatever the width
-
 
 def _number(value, what):
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise Hint(f"{what} is {type(value).__name__}; assign one number (a fraction such as "
                    "1 / 3 is fine)")
+    if not np.isfinite(float(value)):
+        raise Hint(f"{what} is {float(value)}; assign a finite number")
     return float(value)
 
 
 @checker(prediction=True)
 def gradcam_weight_ratio(answer):
-    """``answer``: the predicted w_k / W[k, c] for relu5 -> GAP -> Dense: 1 / 49."""
+    """``answer``: the predicted w_k / W[k, c] for relu5 -> GAP -> Dense in xai_net; the
+    number of positions is read from the model."""
+    from course.models import xai_net
+
     got = _number(answer, "predicted_ratio")
-    expected = 1 / GAP_POSITIONS
+    _, h, w, channels = xai_net().get_layer("relu5").output.shape
+    positions = h * w
 
-    def near(value):
-        return np.isclose(got, value, rtol=0.03, atol=0)
+    def near(value):  # 1/48 and 1/50 are 2% away: they are not the answer
+        return np.isclose(got, value, rtol=0.005, atol=0)
 
-    if near(expected):
-        return ("w_k = W[k, c] / 49 for every channel and image: through global average "
-                "pooling, Grad-CAM is CAM")
+    if near(1 / positions):
+        return (f"w_k = W[k, c] / {positions} for every channel and image: through global "
+                "average pooling, Grad-CAM is CAM")
+    against = ("the pooling averages each channel over its own positions; the number of "
+               "channels does not enter")
     mistakes = [
         (1.0, "the Grad-CAM weight is not the classifier's weight itself: between relu5 and "
-              "`classes` sits a global average pooling, and the mean of 7x7 values changes "
-              "by 1/49 of what one of them does"),
-        (float(GAP_POSITIONS), "upside down: the pooling *averages*, so each position's value "
-                               "enters the logit divided by the number of positions"),
-        (1 / 7, "the pooling averages over both axes, rows and columns: 7x7 positions"),
-        (1 / (30 * 30), "that is relu1's size; Grad-CAM reads relu5, whose maps are 7x7"),
-        (1 / (15 * 15), "that is relu3's size; Grad-CAM reads relu5, whose maps are 7x7"),
-        (1 / (32 * 32), "count the positions of relu5's maps (7x7), not the input's pixels"),
+              "`classes` sits a global average pooling. When one value of a map moves, how "
+              "much does the map's mean move?"),
+        (float(positions), "that would make the Grad-CAM weight larger than the classifier's: "
+                           "can one position of a map move its mean more than the whole map "
+                           "does?"),
+        (1 / h, "the pooling averages over the whole map, rows and columns both"),
+        (1 / (30 * 30), "that is relu1's size; Grad-CAM reads relu5"),
+        (1 / (15 * 15), "that is relu3's size; Grad-CAM reads relu5"),
+        (1 / (32 * 32), "count the positions of relu5's maps, not the input's pixels"),
     ]
-    mistakes += [(1 / k, "the pooling averages each channel over its own positions; the "
-                         "number of channels does not enter") for k in (32, 64, 128, 256)]
-    mistakes += [(1 / (k * GAP_POSITIONS), "the pooling averages each channel over its own "
-                                           "positions; the number of channels does not enter")
-                 for k in (32, 64, 128, 256)]
+    mistakes += [(1 / k, against) for k in (32, 64, 128, channels)]
+    mistakes += [(1 / (k * positions), against) for k in (32, 64, 128, channels)]
     for value, hint in mistakes:
         if near(value):
             raise Hint(hint)

@@ -1,0 +1,335 @@
+"""Lesson 07's checkers against wrong answers of every kind (issue 26, item 8): a plausible
+mistake, a shortcut through the course or Keras, a table of the checker's old fixed cases,
+an always-equal object and a type slip. Each must get "not yet" with a hint that holds no
+line of the solution; the right answer must pass every time (cases are drawn afresh). The
+prediction 7.4 is tested on its values: wrong ones are refused without giving the numbers
+away, and a computed one is refused in a notebook."""
+
+import math
+import types
+
+import keras
+import nbformat
+import numpy as np
+import pytest
+from keras import layers
+
+from course import models
+from course.check import lesson07
+from course.runtime.paths import NOTEBOOKS
+from course.tools.exercises import exercises
+
+LESSON = NOTEBOOKS / "07_plain_vs_residual.ipynb"
+
+
+def solution_lines(checker: str) -> list[str]:
+    """The instructor solution's code lines for ``checker``'s exercise."""
+    nb = nbformat.read(LESSON, as_version=4)
+    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
+    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
+    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
+
+
+def echoed(out, wrong):
+    """``out`` without the student's own values, which it may echo: they are no answer."""
+    for value in [wrong, *(wrong if isinstance(wrong, tuple | list) else [])]:
+        out = out.replace(repr(value), "")
+        if isinstance(value, int):
+            out = out.replace(f"{value:,}", "")
+    return out
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __float__(self):
+        return 1.0
+
+
+def table(cases, right, fallback):
+    """An answer right on the old checker's fixed cases only."""
+    def answer(*args):
+        return (right if tuple(map(_key, args)) in cases else fallback)(*args)
+    return answer
+
+
+def _key(value):
+    if hasattr(value, "shape") and not isinstance(value, np.ndarray):
+        return tuple(value.shape[1:])  # a Keras input: its shape
+    return tuple(value) if isinstance(value, list | np.ndarray) else value
+
+
+# --- 7.1 residual_block -------------------------------------------------------------------
+
+
+def block(x, filters, strides, mistake=None):
+    """The residual block, right or with one of the typical mistakes."""
+    bias = mistake == "biases"
+    fx = layers.Conv2D(filters, 3, strides=1 if mistake == "stride on second" else strides,
+                       padding="same", use_bias=bias)(x)
+    fx = (layers.BatchNormalization()(layers.ReLU()(fx)) if mistake == "relu before bn"
+          else layers.ReLU()(layers.BatchNormalization()(fx)))
+    fx = layers.BatchNormalization()(layers.Conv2D(
+        filters, 3, strides=strides if mistake == "stride on second" else 1, padding="same",
+        use_bias=bias)(fx))
+    if mistake == "relu before add":
+        fx = layers.ReLU()(fx)
+    shortcut = x
+    if strides != 1 or x.shape[-1] != filters or mistake == "always project":
+        shortcut = layers.Conv2D(filters, 1, strides=strides, use_bias=bias)(x)
+        if mistake != "no shortcut bn":
+            shortcut = layers.BatchNormalization()(shortcut)
+    added = layers.Add()([shortcut, fx])
+    return added if mistake in ("no final relu", "relu before add") else layers.ReLU()(added)
+
+
+def by_the_course(x, filters, strides):
+    if strides == 1 and x.shape[-1] == filters:
+        return models.identity_block(x, filters)
+    return models.conv_block(x, filters, strides)
+
+
+def with_conv_bn(x, filters, strides):
+    fx = layers.Activation("relu")(models.conv_bn(x, filters, strides=strides, name="a"))
+    fx = models.conv_bn(fx, filters, name="b")
+    shortcut = x if strides == 1 and x.shape[-1] == filters else models.conv_bn(
+        x, filters, 1, strides, name="c")
+    return layers.Activation("relu")(layers.Add()([fx, shortcut]))
+
+
+def lesson_cell_copy():
+    """The lesson's own #@save cell, run in the notebook's namespace: its blocks."""
+    nb = nbformat.read(LESSON, as_version=4)
+    [source] = [c.source for c in nb.cells if c.source.startswith("#@save models\ndef "
+                                                                   "residual_branch")]
+    namespace = {"layers": layers, "conv_bn": models.conv_bn,
+                 "residual_add": models.residual_add}
+    exec(source, namespace)
+
+    def answer(x, filters, strides):
+        if strides == 1 and x.shape[-1] == filters:
+            return namespace["identity_block"](x, filters)
+        return namespace["conv_block"](x, filters, strides)
+    return answer
+
+
+OLD_BLOCKS = {((16, 16, 32), 32, 1), ((16, 16, 32), 64, 2), ((16, 16, 16), 32, 1),
+              ((15, 15, 8), 8, 2)}
+
+# --- 7.2 plain_params ----------------------------------------------------------------------
+
+
+def plain(width, side=9, first=3, convs=7, bias=1):
+    return ((9 * first + bias) * width + (convs - 1) * (9 * width + bias) * width
+            + (side * side * width + bias) * 128 + (128 + bias) * 128 + (128 + bias) * 10)
+
+
+def by_keras(width):
+    model = keras.Sequential([keras.Input((32, 32, 3)),
+                              *[layers.Conv2D(width, 3) for _ in range(7)],
+                              layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(128),
+                              layers.Dense(128), layers.Dense(10)])
+    return model.count_params()
+
+
+def by_built_layers(width):
+    model = keras.Sequential([keras.Input((32, 32, 3)),
+                              *[layers.Conv2D(width, 3) for _ in range(7)],
+                              layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(128),
+                              layers.Dense(128), layers.Dense(10)])
+    return int(sum(np.prod(w.shape) for w in model.weights))
+
+
+# --- 7.3 chain_gradient --------------------------------------------------------------------
+
+
+def chain(local_grads, residual):
+    return float(np.prod([(1 + g) if residual else g for g in local_grads]))
+
+
+def chain_clearing(local_grads, residual):
+    result = chain(local_grads, residual)
+    if isinstance(local_grads, list):
+        local_grads.clear()
+    return result
+
+
+OLD_CHAINS = {((0.5,) * 10, False), ((0.5,) * 10, True), ((2.0, 0.1, 0.3), False),
+              ((2.0, 0.1, 0.3), True), ((), False), ((-0.2, 0.4), True)}
+
+
+WRONG = {
+    "residual_block": [
+        ("no final relu", lambda x, f, s: block(x, f, s, "no final relu")),
+        ("relu before add", lambda x, f, s: block(x, f, s, "relu before add")),
+        ("relu before bn", lambda x, f, s: block(x, f, s, "relu before bn")),
+        ("stride on the second convolution", lambda x, f, s: block(x, f, s, "stride on second")),
+        ("projects when the shapes match", lambda x, f, s: block(x, f, s, "always project")),
+        ("convolutions with biases", lambda x, f, s: block(x, f, s, "biases")),
+        ("shortcut without batch normalization", lambda x, f, s: block(x, f, s,
+                                                                       "no shortcut bn")),
+        ("course shortcut", by_the_course),
+        ("conv_bn shortcut", with_conv_bn),
+        ("the lesson's own cell", lesson_cell_copy()),
+        ("table", table(OLD_BLOCKS, block, lambda x, f, s: block(x, f, s, "no final relu"))),
+        ("always equal", lambda x, f, s: AlwaysEqual()),
+        ("a model", lambda x, f, s: keras.Model(x, block(x, f, s))),
+        ("a list", lambda x, f, s: [block(x, f, s)]),
+    ],
+    "plain_params": [
+        ("'same' padding", lambda w: plain(w, side=16)),
+        ("no pool", lambda w: plain(w, side=18)),
+        ("no biases", lambda w: plain(w, bias=0)),
+        ("first convolution from width channels", lambda w: plain(w, first=w)),
+        ("six convolutions", lambda w: plain(w, convs=6)),
+        ("head sees the input size", lambda w: plain(w, side=32)),
+        ("a float", lambda w: plain(w) * 1.0),
+        ("course shortcut", lambda w: models.cifar_plain(w).count_params()),
+        ("keras count_params", by_keras),
+        ("keras builds the layers", by_built_layers),
+        ("table", table({128, 32, 16, 5}, plain, lambda w: 0)),
+        ("always equal", lambda w: AlwaysEqual()),
+        ("a list", lambda w: [plain(w)]),
+        ("an array", lambda w: np.array([plain(w)])),
+    ],
+    "chain_gradient": [
+        ("ignores residual", lambda g, r: math.prod(g)),
+        ("residual flag inverted", lambda g, r: chain(g, not r)),
+        ("sums", lambda g, r: float(sum((1 + x) if r else x for x in g))),
+        ("adds 1 once", lambda g, r: 1 + math.prod(g) if r else math.prod(g)),
+        ("loses the sign", lambda g, r: abs(chain(g, r))),
+        ("empty chain is 0", lambda g, r: chain(g, r) if len(g) else 0.0),
+        ("changes its input", chain_clearing),
+        ("table", table(OLD_CHAINS, chain, lambda g, r: 1.0)),
+        ("always equal", lambda g, r: AlwaysEqual()),
+        ("partial products", lambda g, r: list(np.cumprod([(1 + x) if r else x for x in g]))),
+        ("a string", lambda g, r: f"{chain(g, r):.3g}"),
+        ("a one-element array", lambda g, r: np.array([chain(g, r)])),
+    ],
+}
+RIGHT = {
+    "residual_block": block,
+    "plain_params": plain,
+    "chain_gradient": chain,
+}
+
+
+@pytest.mark.parametrize("checker, kind, answer",
+                         [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
+    for _ in range(3):  # fresh cases each time: refused on every draw
+        assert not getattr(lesson07, checker)(answer)
+        line = capsys.readouterr().out.strip()
+        assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
+        assert "raised" not in line, f"{kind}: {line}"
+        for solution in solution_lines(checker):
+            assert solution not in line, f"{kind}: the hint shows the solution: {line}"
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_the_right_answer_passes_every_draw(checker, capsys):
+    for _ in range(20):
+        assert getattr(lesson07, checker)(RIGHT[checker]), capsys.readouterr().out
+
+
+def test_every_checker_of_the_lesson_meets_five_kinds_of_wrong_answer():
+    checkers = {e.checker for e in exercises(LESSON)} - {"shortcut_params"}  # a prediction
+    assert checkers == set(WRONG)
+    assert all(len(wrongs) >= 5 for wrongs in WRONG.values())
+
+
+def test_the_reference_count_is_what_keras_counts():
+    for width in (1, 2, 7, 128, 257):
+        assert plain(width) == models.cifar_plain(width).count_params()
+
+
+def test_chain_gradient_accepts_numpy_scalars_and_arrays_of_gradients(capsys):
+    assert lesson07.chain_gradient(lambda g, r: np.prod([(1 + x) if r else x for x in g]))
+    assert lesson07.chain_gradient(lambda g, r: math.prod((1 + x) if r else x for x in g))
+    capsys.readouterr()
+
+
+def test_chain_gradient_hints_name_the_mistake(capsys):
+    lesson07.chain_gradient(lambda g, r: math.prod(g))
+    assert "F(x) + x" in capsys.readouterr().out
+    lesson07.chain_gradient(lambda g, r: chain(g, r) if len(g) else 0.0)
+    assert "no layers" in capsys.readouterr().out
+    lesson07.chain_gradient(chain_clearing)
+    assert "changed the list" in capsys.readouterr().out
+
+
+def test_plain_params_hints_name_the_mistake(capsys):
+    for wrong, hint in [(lambda w: plain(w, side=16), "'valid'"),
+                        (lambda w: plain(w, side=18), "max-pool"),
+                        (lambda w: plain(w, bias=0), "bias"),
+                        (lambda w: plain(w, first=w), "3 channels"),
+                        (lambda w: plain(w) * 1.0, "whole number")]:
+        lesson07.plain_params(wrong)
+        assert hint in capsys.readouterr().out
+
+
+# --- 7.4 shortcut_params: a prediction ----------------------------------------------------
+
+SHORTCUTS = (2944, 2944)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    ((0, 0), "an Add has no weights"),
+    ((2560, 2560), "1x1 kernels alone"),
+    ((2752, 2752), "moving mean and variance"),
+    ((3040, 3040), "bias-free"),
+    ((3264, 3264), "identity blocks"),
+    ((2944, 3 * 2944), "for depth 56"),
+    ((2944, 2945), "for depth 56"),
+    ((1, 1), "for depth 20"),
+    ((2944.0, 2944.0), "two whole numbers"),
+    ((2944,), "two whole numbers"),
+    ("2944, 2944", "two whole numbers"),
+    ((True, True), "two whole numbers"),
+])
+def test_shortcut_params_refuses_without_giving_the_numbers(wrong, hint, capsys):
+    assert not lesson07.shortcut_params(wrong)  # measured, not drawn: once is enough
+    out = capsys.readouterr().out
+    assert "not yet - " in out and hint in out, out
+    told = echoed(out, wrong)
+    assert "2944" not in told and "2,944" not in told, out
+    for solution in solution_lines("shortcut_params"):
+        assert solution not in out
+
+
+def test_shortcut_params_is_measured_and_passes(capsys):
+    for depth in (20, 56):
+        assert (models.resnet_stack(depth).count_params()
+                - models.resnet_stack(depth, residual=False).count_params()) == 2944
+    assert lesson07.shortcut_params(SHORTCUTS)
+    assert lesson07.shortcut_params(list(SHORTCUTS))
+    assert not lesson07.shortcut_params(...)
+    assert "not attempted yet" in capsys.readouterr().out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("cell", [
+    "shortcut_params = (resnet_stack(20).count_params() - resnet_stack(20, residual=False)"
+    ".count_params(),) * 2",
+    "shortcut_params = ANSWER",
+    "import course\nshortcut_params = (n, n)",
+])
+def test_shortcut_params_computed_instead_of_predicted_is_refused(cell, capsys, monkeypatch):
+    import IPython
+
+    history = ["", cell, "course.check.lesson07.shortcut_params(shortcut_params)"]
+    shell = types.SimpleNamespace(user_ns={"In": history})
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert not lesson07.shortcut_params(SHORTCUTS)
+    assert "a prediction is values you write, not code" in capsys.readouterr().out
+    history[1] = "shortcut_params = (16 * 32 + 4 * 32 + 32 * 64 + 4 * 64,) * 2"
+    assert lesson07.shortcut_params(SHORTCUTS)
+
+
+def test_no_answer_is_importable_from_the_checker_module():
+    public = {name for name in dir(lesson07) if not name.startswith("__")}
+    assert not public & {"_shortcut_counts"}, public

@@ -1,0 +1,322 @@
+"""Lesson 08's checkers against wrong answers of every kind (issue 26, item 8): a plausible
+mistake, a shortcut through Keras, a table of the checker's old fixed cases, an
+always-equal object and a type slip. Each must get "not yet" with a hint that holds no
+line of the solution; the right answer must pass every time (cases are drawn afresh). The
+prediction 8.5 is tested on its values: wrong ones are refused without giving the numbers
+away, and a computed one is refused in a notebook."""
+
+import types
+
+import keras
+import nbformat
+import numpy as np
+import pytest
+
+from course.check import lesson08
+from course.runtime.paths import NOTEBOOKS
+from course.tools.exercises import exercises
+
+LESSON = NOTEBOOKS / "08_transfer_learning.ipynb"
+
+
+def solution_lines(checker: str) -> list[str]:
+    """The instructor solution's code lines for ``checker``'s exercise."""
+    nb = nbformat.read(LESSON, as_version=4)
+    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
+    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
+    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
+
+
+def echoed(out, wrong):
+    """``out`` without the student's own values, which it may echo: they are no answer."""
+    for value in [wrong, *(wrong if isinstance(wrong, tuple | list) else [])]:
+        out = out.replace(repr(value), "")
+        if isinstance(value, int):
+            out = out.replace(f"{value:,}", "")
+    return out
+
+
+class AlwaysEqual:
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+
+# --- 8.1 count_trainable -------------------------------------------------------------------
+
+
+def count(model):
+    return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+
+
+def count_flagged(model):  # trusts each weight's own flag, not a frozen model's
+    return int(sum(np.prod(w.shape) for w in model.weights if w.trainable))
+
+
+def count_trainable_layers(model):  # BatchNormalization's statistics counted
+    return sum(layer.count_params() for layer in model.layers if layer.trainable)
+
+
+def count_by_summing(model):  # np.sum of an empty list is the float 0.0
+    return np.sum([np.prod(w.shape) for w in model.trainable_weights])
+
+
+def count_and_unfreeze(model):
+    model.trainable = True
+    return count(model)
+
+
+def count_table(model):
+    """The old checker's three models, told apart by their number of layers."""
+    return {8: 1086, 11: 548, 4: 27}.get(len(model.layers), 0)
+
+
+# --- 8.2 unfreeze_top ----------------------------------------------------------------------
+
+
+def unfreeze(base, prefix):
+    base.trainable = True
+    for layer in base.layers:
+        layer.trainable = (layer.name.startswith(prefix)
+                           and not isinstance(layer, keras.layers.BatchNormalization))
+
+
+def unfreeze_with_bn(base, prefix):
+    base.trainable = True
+    for layer in base.layers:
+        layer.trainable = layer.name.startswith(prefix)
+
+
+def unfreeze_only(base, prefix):  # forgets to freeze the rest
+    for layer in base.layers:
+        if layer.name.startswith(prefix) and not isinstance(
+                layer, keras.layers.BatchNormalization):
+            layer.trainable = True
+
+
+def unfreeze_layers_only(base, prefix):  # forgets the base's own flag
+    for layer in base.layers:
+        layer.trainable = (layer.name.startswith(prefix)
+                           and not isinstance(layer, keras.layers.BatchNormalization))
+
+
+def unfreeze_by_block(base, prefix):  # block1 is not block10
+    base.trainable = True
+    for layer in base.layers:
+        layer.trainable = (layer.name.split("_")[0] == prefix
+                           and not isinstance(layer, keras.layers.BatchNormalization))
+
+
+def unfreeze_containing(base, prefix):
+    base.trainable = True
+    for layer in base.layers:
+        layer.trainable = (prefix in layer.name
+                           and not isinstance(layer, keras.layers.BatchNormalization))
+
+
+def unfreeze_a_clone(base, prefix):
+    copy = keras.models.clone_model(base)
+    unfreeze(copy, prefix)
+    return copy
+
+
+def unfreeze_table(base, prefix):
+    """Right on the old checker's two cases: the small model, prefixes block3 and block2."""
+    base.trainable = True
+    for layer in base.layers:
+        layer.trainable = layer.name in {f"{prefix}_conv"}
+
+
+def unfreeze_names(base, prefix):  # returns the names instead of changing the base
+    return [layer.name for layer in base.layers if layer.name.startswith(prefix)]
+
+
+# --- 8.3 to_mobilenet_range ----------------------------------------------------------------
+
+
+def to_range(images):
+    return np.asarray(images, dtype="float32") / 127.5 - 1.0
+
+
+def to_range_in_place(images):
+    result = to_range(images)
+    images -= images  # uint8, in place
+    return result
+
+
+def to_range_min_max(images):
+    x = images.astype("float32")
+    return (x - x.min()) / (x.max() - x.min()) * 2 - 1
+
+
+WRONG = {
+    "count_trainable": [
+        ("every parameter", lambda m: m.count_params()),
+        ("weight tensors", lambda m: len(m.trainable_weights)),
+        ("trusts the weights' own flags", count_flagged),
+        ("trainable layers' count_params", count_trainable_layers),
+        ("a float from np.sum", count_by_summing),
+        ("changes the model", count_and_unfreeze),
+        ("table", count_table),
+        ("always equal", lambda m: AlwaysEqual()),
+        ("a list", lambda m: [count(m)]),
+        ("a string", lambda m: f"{count(m):,}"),
+    ],
+    "unfreeze_top": [
+        ("BatchNormalization trainable", unfreeze_with_bn),
+        ("forgets to freeze the rest", unfreeze_only),
+        ("forgets the base's own flag", unfreeze_layers_only),
+        ("block1 is not block10", unfreeze_by_block),
+        ("prefix anywhere in the name", unfreeze_containing),
+        ("returns a changed clone", unfreeze_a_clone),
+        ("table", unfreeze_table),
+        ("always equal", lambda base, prefix: AlwaysEqual()),
+        ("returns names", unfreeze_names),
+    ],
+    "to_mobilenet_range": [
+        ("float64", lambda x: x / 127.5 - 1),
+        ("[0, 1]", lambda x: (x / 255).astype("float32")),
+        ("divides by 128", lambda x: x.astype("float32") / 128 - 1),
+        ("uint8 overflow", lambda x: (x * 2).astype("float32") / 255 - 1),
+        ("min-max scaling", to_range_min_max),
+        ("changes its input", to_range_in_place),
+        ("keras shortcut", lambda x: keras.applications.mobilenet_v2.preprocess_input(
+            x.astype("float32"))),
+        ("Rescaling layer", lambda x: np.asarray(keras.layers.Rescaling(1 / 127.5, -1)(
+            x.astype("float32")))),
+        ("table", lambda x: np.array([[-1.0, -0.6, 0.0, 1.0]], np.float32)),
+        ("always equal", lambda x: AlwaysEqual()),
+        ("a list", lambda x: to_range(x).tolist()),
+        ("int8", lambda x: (x.astype(np.int16) - 128).astype(np.int8)),
+        ("float16", lambda x: x.astype(np.float16) / 127.5 - 1),
+    ],
+}
+RIGHT = {
+    "count_trainable": count,
+    "unfreeze_top": unfreeze,
+    "to_mobilenet_range": to_range,
+}
+
+
+@pytest.mark.parametrize("checker, kind, answer",
+                         [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
+    for _ in range(3):  # fresh cases each time: refused on every draw
+        assert not getattr(lesson08, checker)(answer)
+        line = capsys.readouterr().out.strip()
+        assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
+        assert "raised" not in line, f"{kind}: {line}"
+        for solution in solution_lines(checker):
+            assert solution not in line, f"{kind}: the hint shows the solution: {line}"
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_the_right_answer_passes_every_draw(checker, capsys):
+    for _ in range(20):
+        assert getattr(lesson08, checker)(RIGHT[checker]), capsys.readouterr().out
+
+
+def test_every_checker_of_the_lesson_meets_five_kinds_of_wrong_answer():
+    checkers = {e.checker for e in exercises(LESSON)} - {"s3_trainable"}  # a prediction
+    assert checkers == set(WRONG)
+    assert all(len(wrongs) >= 5 for wrongs in WRONG.values())
+
+
+def test_other_right_answers_pass(capsys):
+    def count_by_layers(model):  # what each top-level layer trains, nested models included
+        return int(sum(np.prod(w.shape) for layer in model.layers
+                       for w in layer.trainable_weights) if model.trainable else 0)
+
+    def unfreeze_with_weights_only(base, prefix):
+        base.trainable = True
+        for layer in base.layers:
+            if layer.weights:
+                layer.trainable = layer.name.startswith(prefix) and not isinstance(
+                    layer, keras.layers.BatchNormalization)
+
+    for _ in range(3):
+        assert lesson08.count_trainable(count_by_layers)
+        assert lesson08.unfreeze_top(unfreeze_with_weights_only)
+        assert lesson08.to_mobilenet_range(lambda x: (x.astype(np.float32) - 127.5) / 127.5)
+        assert lesson08.to_mobilenet_range(lambda x: x.astype(np.float32) * (2 / 255) - 1)
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("checker, wrong, hint", [
+    ("count_trainable", lambda m: m.count_params(), "do not train"),
+    ("count_trainable", count_flagged, "whatever its layers' flags say"),
+    ("count_trainable", count_by_summing, "np.sum of an empty list"),
+    ("count_trainable", count_and_unfreeze, "changed the trainable flags"),
+    ("unfreeze_top", unfreeze_by_block, "block10_conv is still frozen"),
+    ("unfreeze_top", unfreeze_containing, "only contains"),
+    ("unfreeze_top", unfreeze_layers_only, "left the base itself frozen"),
+    ("unfreeze_top", unfreeze_a_clone, "in place"),
+    ("to_mobilenet_range", lambda x: x / 127.5 - 1, "float32"),
+    ("to_mobilenet_range", lambda x: x.astype(np.float16) / 127.5 - 1, "dtype is float16"),
+    ("to_mobilenet_range", to_range_min_max, "fixed numbers"),
+    ("to_mobilenet_range", to_range_in_place, "changed the images"),
+    ("to_mobilenet_range", lambda x: (x * 2).astype("float32") / 255 - 1, "uint8 overflow"),
+])
+def test_hints_name_the_mistake(checker, wrong, hint, capsys):
+    getattr(lesson08, checker)(wrong)
+    out = capsys.readouterr().out
+    assert hint in out, out
+
+
+# --- 8.5 s3_trainable: a prediction -------------------------------------------------------
+
+S3 = (222_210, 222_722)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    ((221_184, S3[1]), "the head trains too"),
+    ((S3[0] + 256, S3[1]), "bias-free"),
+    ((S3[0] + 512, S3[1]), "stay frozen"),
+    ((S3[0], S3[0]), "scale and shift"),
+    ((S3[0], S3[0] + 1024), "moving mean and variance are not trained"),
+    ((277_506, 277_506 + 768), "s2 and s3"),
+    ((1, 1), "count the weights"),
+    ((S3[0], 1), "what does it train"),
+    ((float(S3[0]), float(S3[1])), "two whole numbers"),
+    (S3[0], "two whole numbers"),
+    ((S3[0], S3[1], 0), "two whole numbers"),
+])
+def test_s3_trainable_refuses_without_giving_the_numbers(wrong, hint, capsys):
+    assert not lesson08.s3_trainable(wrong)  # measured, not drawn: once is enough
+    out = capsys.readouterr().out
+    assert "not yet - " in out and hint in out, out
+    told = echoed(out, wrong)
+    for number in (*S3, 514):  # nor the head's parameters, the fix of a forgotten head
+        assert f"{number:,}" not in told and str(number) not in told, out
+    for solution in solution_lines("s3_trainable"):
+        assert solution not in out
+
+
+def test_s3_trainable_passes_and_is_measured(capsys):
+    assert lesson08.s3_trainable(S3) and lesson08.s3_trainable(list(S3))
+    assert not lesson08.s3_trainable(...)
+    assert "not attempted yet" in capsys.readouterr().out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("cell", [
+    "s3_trainable = (trainable_params(transferred), trainable_params(transferred))",
+    "s3_trainable = S3",
+])
+def test_s3_trainable_computed_instead_of_predicted_is_refused(cell, capsys, monkeypatch):
+    import IPython
+
+    history = ["", cell, "course.check.lesson08.s3_trainable(s3_trainable)"]
+    shell = types.SimpleNamespace(user_ns={"In": history})
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert not lesson08.s3_trainable(S3)
+    assert "a prediction is values you write, not code" in capsys.readouterr().out
+    history[1] = f"s3_trainable = ({S3[0]}, {S3[1]})"
+    assert lesson08.s3_trainable(S3)
+
+
+def test_no_answer_is_importable_from_the_checker_module():
+    public = {name for name in dir(lesson08) if not name.startswith("__")}
+    assert not public & {"_count", "_unfreeze", "_every_stage_classifier", "TAPS"}, public
