@@ -6,31 +6,14 @@ line of the solution; the right answer must pass every time (cases are drawn afr
 
 import re
 
-import nbformat
 import numpy as np
 import pytest
+from cheats import AlwaysEqual, solution_lines
 
 from course.check import lesson00
 from course.runtime.paths import NOTEBOOKS
-from course.tools.exercises import exercises
 
 LESSON = NOTEBOOKS / "00_start_here.ipynb"
-
-
-def solution_lines(checker: str) -> list[str]:
-    """The instructor solution's code lines for ``checker``'s exercise."""
-    nb = nbformat.read(LESSON, as_version=4)
-    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
-    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
-    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
-
-
-class AlwaysEqual:
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
 
 
 def right_counts(y):
@@ -119,7 +102,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{answer.__name__}: not yet - "), line
         assert "raised" not in line or "OverflowError" in line, f"{kind}: {line}"
-        for solution in solution_lines(checker):
+        for solution in solution_lines(LESSON, checker):
             assert solution not in line, f"{kind}: the hint shows the solution: {line}"
 
 

@@ -8,10 +8,10 @@ import math
 
 import cv2
 import keras
-import nbformat
 import numpy as np
 import pytest
 import tensorflow as tf
+from cheats import AlwaysEqual, solution_lines
 
 from course import ops
 from course.check import lesson03
@@ -21,27 +21,11 @@ from course.tools.exercises import exercises
 LESSON = NOTEBOOKS / "03_pooling.ipynb"
 
 
-def solution_lines(checker: str) -> list[str]:
-    """The instructor solution's code lines for ``checker``'s exercise."""
-    nb = nbformat.read(LESSON, as_version=4)
-    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
-    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
-    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
-
-
 def forget_tries(check):
     """Start ``check``'s count of different wrong answers afresh (it lives in its closure)."""
     for cell in check.__closure__ or ():
         if isinstance(cell.cell_contents, set):
             cell.cell_contents.clear()
-
-
-class AlwaysEqual:
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
 
 
 class AlwaysEqualArray(np.ndarray):
@@ -259,7 +243,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
         assert "raised" not in line, f"{kind}: {line}"
         assert "{" not in line, f"{kind}: a hint printed a placeholder: {line}"
-        for solution in solution_lines(checker):
+        for solution in solution_lines(LESSON, checker):
             assert solution not in line, f"{kind}: the hint shows the solution: {line}"
 
 

@@ -8,9 +8,9 @@ values are tested directly, and no hint may give its answer away."""
 import re
 
 import keras
-import nbformat
 import numpy as np
 import pytest
+from cheats import solution_lines
 from keras import layers
 
 from course import models, ops
@@ -19,14 +19,6 @@ from course.runtime.paths import NOTEBOOKS
 from course.tools.exercises import exercises
 
 LESSON = NOTEBOOKS / "06_classic_architectures.ipynb"
-
-
-def solution_lines(checker: str) -> list[str]:
-    """The instructor solution's code lines for ``checker``'s exercise."""
-    nb = nbformat.read(LESSON, as_version=4)
-    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
-    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
-    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
 
 
 class AlwaysEqual:
@@ -216,7 +208,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
         assert "raised" not in line, f"{kind}: {line}"
-        for solution in solution_lines(checker):
+        for solution in solution_lines(LESSON, checker):
             assert solution not in line, f"{kind}: the hint shows the solution: {line}"
 
 
@@ -264,7 +256,7 @@ def test_a_wrong_prediction_is_refused_without_the_answer(wrong, capsys):
     for number, given in zip(NAIVE_THIRD, wrong, strict=True):
         if number != given:  # a student's own number may be quoted back
             assert f"{number:,}" not in line and str(number) not in line, line
-    for solution in solution_lines("naive_stack"):
+    for solution in solution_lines(LESSON, "naive_stack"):
         assert solution not in line
 
 

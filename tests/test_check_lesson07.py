@@ -12,6 +12,7 @@ import keras
 import nbformat
 import numpy as np
 import pytest
+from cheats import solution_lines
 from keras import layers
 
 from course import models
@@ -20,14 +21,6 @@ from course.runtime.paths import NOTEBOOKS
 from course.tools.exercises import exercises
 
 LESSON = NOTEBOOKS / "07_plain_vs_residual.ipynb"
-
-
-def solution_lines(checker: str) -> list[str]:
-    """The instructor solution's code lines for ``checker``'s exercise."""
-    nb = nbformat.read(LESSON, as_version=4)
-    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
-    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
-    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
 
 
 def echoed(out, wrong):
@@ -227,7 +220,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
         assert "raised" not in line, f"{kind}: {line}"
-        for solution in solution_lines(checker):
+        for solution in solution_lines(LESSON, checker):
             assert solution not in line, f"{kind}: the hint shows the solution: {line}"
 
 
@@ -298,7 +291,7 @@ def test_shortcut_params_refuses_without_giving_the_numbers(wrong, hint, capsys)
     assert "not yet - " in out and hint in out, out
     told = echoed(out, wrong)
     assert "2944" not in told and "2,944" not in told, out
-    for solution in solution_lines("shortcut_params"):
+    for solution in solution_lines(LESSON, "shortcut_params"):
         assert solution not in out
 
 

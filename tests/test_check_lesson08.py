@@ -8,23 +8,15 @@ away, and a computed one is refused in a notebook."""
 import types
 
 import keras
-import nbformat
 import numpy as np
 import pytest
+from cheats import AlwaysEqual, solution_lines
 
 from course.check import lesson08
 from course.runtime.paths import NOTEBOOKS
 from course.tools.exercises import exercises
 
 LESSON = NOTEBOOKS / "08_transfer_learning.ipynb"
-
-
-def solution_lines(checker: str) -> list[str]:
-    """The instructor solution's code lines for ``checker``'s exercise."""
-    nb = nbformat.read(LESSON, as_version=4)
-    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
-    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
-    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
 
 
 def echoed(out, wrong):
@@ -34,14 +26,6 @@ def echoed(out, wrong):
         if isinstance(value, int):
             out = out.replace(f"{value:,}", "")
     return out
-
-
-class AlwaysEqual:
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
 
 
 # --- 8.1 count_trainable -------------------------------------------------------------------
@@ -209,7 +193,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
         assert "raised" not in line, f"{kind}: {line}"
-        for solution in solution_lines(checker):
+        for solution in solution_lines(LESSON, checker):
             assert solution not in line, f"{kind}: the hint shows the solution: {line}"
 
 
@@ -291,7 +275,7 @@ def test_s3_trainable_refuses_without_giving_the_numbers(wrong, hint, capsys):
     told = echoed(out, wrong)
     for number in (*S3, 514):  # nor the head's parameters, the fix of a forgotten head
         assert f"{number:,}" not in told and str(number) not in told, out
-    for solution in solution_lines("s3_trainable"):
+    for solution in solution_lines(LESSON, "s3_trainable"):
         assert solution not in out
 
 

@@ -7,11 +7,11 @@ no line of the solution."""
 import re
 
 import keras
-import nbformat
 import networkx as nx
 import numpy as np
 import pytest
 import tensorflow as tf
+from cheats import AlwaysEqual, solution_lines
 
 from course import graphs
 from course.check import lesson10
@@ -157,22 +157,6 @@ def test_readout_that_depends_on_node_order(capsys):
 # --- wrong answers of every kind (issue 26, item 8) ---------------------------------------
 
 
-def solution_lines(checker: str) -> list[str]:
-    """The instructor solution's code lines for ``checker``'s exercise."""
-    nb = nbformat.read(LESSON, as_version=4)
-    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
-    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
-    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
-
-
-class AlwaysEqual:
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
-
-
 def key(*args):
     return repr([a.round(6).tolist() if isinstance(a, np.ndarray) else a for a in args])
 
@@ -314,7 +298,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
         assert "raised" not in line, f"{kind}: {line}"
-        for solution in solution_lines(checker):
+        for solution in solution_lines(LESSON, checker):
             assert solution not in line, f"{kind}: the hint shows the solution: {line}"
 
 

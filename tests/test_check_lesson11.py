@@ -9,9 +9,9 @@ import tempfile
 from pathlib import Path
 
 import keras
-import nbformat
 import numpy as np
 import pytest
+from cheats import AlwaysEqual, solution_lines
 
 from course import monitor
 from course.check import lesson11
@@ -211,22 +211,6 @@ def test_the_checker_plays_the_losses_as_fit_does(losses, patience):
 # --- wrong answers of every kind (issue 26, item 8) ---------------------------------------
 
 
-def solution_lines(checker: str) -> list[str]:
-    """The instructor solution's code lines for ``checker``'s exercise."""
-    nb = nbformat.read(LESSON, as_version=4)
-    [ex] = [e for e in exercises(LESSON, nb) if e.checker == checker]
-    lines = [line.split("#")[0].strip() for line in nb.cells[ex.cell].source.splitlines()]
-    return [line for line in lines if len(line) > 12 and not line.startswith(("def ", "###"))]
-
-
-class AlwaysEqual:
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
-
-
 def table(cases, fallback):
     """An answer that looks its inputs up in a table of the old checker's fixed ones."""
     def answer(*args):
@@ -407,7 +391,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
         assert "your code raised" not in line, f"{kind}: {line}"
-        for solution in solution_lines(checker):
+        for solution in solution_lines(LESSON, checker):
             assert solution not in line, f"{kind}: the hint shows the solution: {line}"
 
 
