@@ -173,4 +173,4 @@ def test_a_tensorflow_function_is_watched_by_its_own_code_not_its_wrapper(capsys
 
     assert confusion(lambda t, p: np.asarray(tf.one_hot(t, 2)))  # another TF call: fine
     assert not confusion(lambda t, p: np.asarray(tf.math.confusion_matrix(t, p)))
-    assert "calls `math.confusion_matrix`" in capsys.readouterr().out
+    assert "calls `tf.math.confusion_matrix`" in capsys.readouterr().out

@@ -266,7 +266,7 @@ def test_the_right_answer_passes_every_draw(checker, capsys):
     ("box_kernel", lambda n: np.full((n, n), 1 / n**2), "asks for float32"),
     ("correlate_at", three_by_three_at, "does not have the kernel's shape"),
     ("correlate_at", centred_at, "centred the kernel"),
-    ("correlate_at", keras_at, "calls `ops.conv`"),
+    ("correlate_at", keras_at, "calls `keras.ops.conv`"),
     ("correlate_at", template_at, "calls `cv2.matchTemplate`"),
     ("edge_magnitude", lesson_apply_magnitude, "right inside the image but not on its border"),
     ("edge_magnitude", opencv_sobel_magnitude, "calls `cv2.Sobel`"),
