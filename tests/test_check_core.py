@@ -174,3 +174,23 @@ def test_a_tensorflow_function_is_watched_by_its_own_code_not_its_wrapper(capsys
     assert confusion(lambda t, p: np.asarray(tf.one_hot(t, 2)))  # another TF call: fine
     assert not confusion(lambda t, p: np.asarray(tf.math.confusion_matrix(t, p)))
     assert "calls `tf.math.confusion_matrix`" in capsys.readouterr().out
+
+
+def test_a_checker_with_a_watch_runs_under_cprofile(capsys, monkeypatch):
+    import cProfile
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+
+    @checker(without=("course.ops.output_size",))
+    def size(answer):
+        if answer(28, 5) != 24:
+            raise Hint("not 24")
+        return "right"
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        verdict = size(lambda n, f: n - f + 1)
+    finally:
+        profiler.disable()
+    assert verdict, capsys.readouterr().out

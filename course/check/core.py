@@ -85,7 +85,7 @@ def whole(value, what: str, case: str) -> int:
         raise Hint(f"for {case} you gave {shown} as {what}; give a plain whole number (an int)")
     if isinstance(value, float):
         raise Hint(f"for {case} {what} is the float {value!r}; sizes and counts are whole "
-                   "numbers: `//` divides and rounds down to an int, `/` gives a float")
+                   "numbers, ints (a float often comes from `/`, where `//` keeps an int)")
     return value
 
 
@@ -184,7 +184,8 @@ def _guarded(answer, returns: bool, without=()):
                 called.append(builtins[arg])
 
         previous = sys.getprofile()
-        if without:
+        watch = without and (previous is None or callable(previous))  # not under cProfile,
+        if watch:  # which the watch could not hand its hook back to
             sys.setprofile(profile)
         raised = None
         try:
@@ -194,8 +195,8 @@ def _guarded(answer, returns: bool, without=()):
         except Exception as error:
             raised = error
         finally:
-            switched_off = without and sys.getprofile() is not profile
-            if without:
+            switched_off = watch and sys.getprofile() is not profile
+            if watch:
                 sys.setprofile(previous)
         if switched_off:
             raise Hint(f"{answer.__name__} switches off the checker's watch (sys.setprofile), "
@@ -289,6 +290,7 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = (),
         return verdict
 
     wrapper.prediction = prediction
+    wrapper.forget_tries = tried.clear  # a fresh count, e.g. between tests
     return wrapper
 
 
