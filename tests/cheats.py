@@ -24,3 +24,16 @@ class AlwaysEqual:
 
     def __ne__(self, other):
         return False
+
+
+def refused_every_time(check, answer, capsys, lesson: Path, checker: str, kind: str,
+                       draws: int = 3) -> None:
+    """``answer`` gets "not yet" from ``check`` on every draw, with a hint that neither
+    blames a crash nor shows a line of the solution."""
+    for _ in range(draws):  # fresh cases each time: refused on every draw
+        assert not check(answer)
+        line = capsys.readouterr().out.strip()
+        assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
+        assert "raised" not in line, f"{kind}: {line}"
+        for solution in solution_lines(lesson, checker):
+            assert solution not in line, f"{kind}: the hint shows the solution: {line}"
