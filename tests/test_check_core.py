@@ -194,3 +194,59 @@ def test_a_checker_with_a_watch_runs_under_cprofile(capsys, monkeypatch):
     finally:
         profiler.disable()
     assert verdict, capsys.readouterr().out
+
+
+def _saved_functions():
+    """(lesson, module, name, code) for every function (not class) a lesson's ``#@save``
+    cell defines, compiled as a notebook compiles the cell."""
+    import inspect
+    import json
+
+    from course.runtime.paths import NOTEBOOKS
+    from course.tools.export import MARKER
+
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            text = "".join(cell["source"])
+            if cell["cell_type"] == "code" and (mark := MARKER.match(text.split("\n")[0])):
+                code = compile(text, "<cell>", "exec")
+                for const in code.co_consts:
+                    if inspect.iscode(const) and const.co_flags & inspect.CO_OPTIMIZED:
+                        yield path.name[:2], mark.group(1), const.co_name, const
+
+
+@pytest.mark.parametrize("lesson, module, name, code", list(_saved_functions()),
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_the_watch_knows_a_lessons_saved_copy_of_a_course_function(lesson, module, name, code):
+    """A student who calls the notebook's ``#@save`` copy instead of the course's function
+    takes the same shortcut: the watch matches the two by what their code does (a cell and a
+    module compile method calls differently)."""
+    import importlib
+    import inspect
+
+    from course.check.core import _signature
+
+    saved = inspect.unwrap(getattr(importlib.import_module(f"course.{module}"), name))
+    assert _signature(code) == _signature(saved.__code__), f"{lesson}: {module}.{name}"
+
+
+def test_an_answer_that_calls_the_notebooks_copy_is_refused_like_the_course_function(
+        capsys, monkeypatch):
+    import types
+
+    import keras
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    [code] = [s[3] for s in _saved_functions() if s[2] == "plain_block"]
+    from course.models import residual_branch
+
+    cell = {"keras": keras, "layers": keras.layers, "residual_branch": residual_branch}
+    copy = types.FunctionType(code, cell, argdefs=(1, "block"))  # as the cell defines it
+
+    @checker(without=("course.models.plain_block",))
+    def block(answer):
+        answer(keras.Input((8, 8, 4)), 4, 1)
+        return "right"
+
+    assert not block(lambda x, filters, strides: copy(x, filters, strides))
+    assert "calls `models.plain_block`" in capsys.readouterr().out

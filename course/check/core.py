@@ -16,6 +16,7 @@ function that calls one of them, however it imported it, gets "not yet" with a h
 
 from __future__ import annotations
 
+import dis
 import functools
 import importlib
 import inspect
@@ -156,13 +157,25 @@ def _watching(names):
     return codes, builtins
 
 
+# How one compilation differs from another of the same source (a notebook cell compiles
+# ``layers.ReLU(...)`` with LOAD_METHOD, a module with PUSH_NULL + LOAD_ATTR, and the NULL
+# that LOAD_GLOBAL may push is named in its argrepr): ignored.
+_NOISE = {"CACHE", "EXTENDED_ARG", "NOP", "PRECALL", "PUSH_NULL", "RESUME"}
+_SAME = {"LOAD_METHOD": "LOAD_ATTR", "CALL_METHOD": "CALL"}
+_JUMPS = set(dis.hasjrel) | set(dis.hasjabs)
+
+
 @functools.lru_cache(maxsize=4096)
 def _signature(code) -> tuple:
     """What a function's code does, not where it was written: a copy of a course function
     (a lesson's ``#@save`` cell, pasted into a notebook) has the same signature."""
     consts = tuple(_signature(c) if inspect.iscode(c) else (type(c).__name__, repr(c))
                    for c in code.co_consts)
-    return code.co_code, code.co_names, code.co_varnames, code.co_argcount, consts
+    ops = tuple((_SAME.get(i.opname, i.opname),
+                 None if i.opcode in _JUMPS or inspect.iscode(i.argval)
+                 else i.argrepr.removeprefix("NULL + "))
+                for i in dis.get_instructions(code) if i.opname not in _NOISE)
+    return ops, code.co_names, code.co_varnames, code.co_argcount, consts
 
 
 def _guarded(answer, returns: bool, without=()):
