@@ -1,6 +1,8 @@
-"""With real nbgrader: the course's nbgrader source notebook, generated and autograded,
-scores a hand-in as `python -m course grade` does. nbgrader is installed for this test
-only (into a folder of its own, about 20 s); without a package index the test is skipped."""
+"""With real nbgrader: the course's nbgrader source notebook, generated and autograded with
+the answers judged outside the kernel (`course.tools.nbgrader_judge`), scores a hand-in as
+`python -m course grade` does, and a hand-in that forges its checks scores 0 for them.
+nbgrader is installed for this test only (into a folder of its own, about 20 s); without a
+package index the test is skipped."""
 
 import json
 import os
@@ -9,6 +11,7 @@ import sys
 
 import nbformat
 import pytest
+from test_grade import FORGED  # the forged lesson-02 answers
 
 from course.tools import grade, runner
 from course.tools.cli import main
@@ -31,11 +34,12 @@ def nbgrader_env(tmp_path_factory):
             "PYTHONPATH": str(target), "COURSE_GRADING": "1", "COURSE_PROFILE": "smoke"}
 
 
-def answered(nb):
-    """alice's hand-in: 2.1 right, 2.2 wrong, 2.3 and 2.4 left blank."""
+def answered(nb, answers):
+    """``nb`` with each stub of a function in ``answers`` replaced by the given body."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
     for cell in nb.cells:
         if cell.cell_type == "code" and "raise NotImplementedError" in cell.source:
-            for function, body in (("conv_output_shape", RIGHT), ("conv_param_count", WRONG)):
+            for function, body in answers.items():
                 if f"def {function}(" in cell.source:
                     cell.source = cell.source.split("\n")[0] + "\n" + body
     return nb
@@ -48,28 +52,37 @@ def test_nbgrader_and_course_grade_give_the_same_points(nbgrader_env, tmp_path):
         assert done.returncode == 0, done.stderr[-3000:]
 
     (tmp_path / "nbgrader_config.py").write_text(
-        f"c = get_config()\nc.CourseDirectory.root = {str(tmp_path)!r}\n")
+        f"c = get_config()\nc.CourseDirectory.root = {str(tmp_path)!r}\n"
+        "from course.tools.nbgrader_judge import judge_outside\njudge_outside(c)\n")
     assert main(["student", "02", "--nbgrader", "--out", str(tmp_path / "source" / "ps02")]) == 0
     nbgrader("generate_assignment", "ps02", "--force")
     released = nbformat.read(tmp_path / "release" / "ps02" / LESSON.name, as_version=4)
     assert any(cell.source.startswith("stack_shapes = ...\n") and "NotImplementedError" in
                cell.source for cell in released.cells)  # the value exercise names its answer
-    hand_in = tmp_path / "submitted" / "alice" / "ps02" / LESSON.name
-    hand_in.parent.mkdir(parents=True)
-    nbformat.write(answered(released), hand_in)
+    hand_ins = {"alice": {"conv_output_shape": RIGHT, "conv_param_count": WRONG},
+                "trudy": FORGED}  # trudy: 2.3 right, the rest wrong and forged
+    for student, answers in hand_ins.items():
+        hand_in = tmp_path / "submitted" / student / "ps02" / LESSON.name
+        hand_in.parent.mkdir(parents=True)
+        nbformat.write(answered(released, answers), hand_in)
     nbgrader("autograde", "ps02", "--force")
     script = ("import json; from nbgrader.api import Gradebook\n"
               f"with Gradebook('sqlite:///{tmp_path}/gradebook.db') as gb:\n"
-              f"    nb = gb.find_submission_notebook({LESSON.stem!r}, 'ps02', 'alice')\n"
-              "    print(json.dumps({g.name: g.score for g in nb.grades}))\n")
+              f"    print(json.dumps({{s: {{g.name: g.score for g in gb.find_submission_notebook("
+              f"{LESSON.stem!r}, 'ps02', s).grades}} for s in {sorted(hand_ins)!r}}}))\n")
     done = subprocess.run([sys.executable, "-c", script], env=nbgrader_env, capture_output=True,
                           text=True, check=True)
-    by_nbgrader = {name.removeprefix("check_"): score
-                   for name, score in json.loads(done.stdout.splitlines()[-1]).items()}
-    assert by_nbgrader == {"conv_output_shape": 1.0, "conv_param_count": 0.0,
-                           "same_padding": 0.0, "torch_to_keras_kernel": 0.0,
-                           "stack_shapes": 0.0}
+    by_nbgrader = {student: {name.removeprefix("check_"): score for name, score in grades.items()}
+                   for student, grades in json.loads(done.stdout.splitlines()[-1]).items()}
+    assert by_nbgrader["alice"] == {"conv_output_shape": 1.0, "conv_param_count": 0.0,
+                                    "same_padding": 0.0, "torch_to_keras_kernel": 0.0,
+                                    "stack_shapes": 0.0}
+    assert by_nbgrader["trudy"] == {"conv_output_shape": 0.0, "conv_param_count": 0.0,
+                                    "same_padding": 1.0, "torch_to_keras_kernel": 0.0,
+                                    "stack_shapes": 0.0}
 
-    rows = grade.grade(hand_in)
     checkers = [ex.checker for ex in exercises(LESSON)]
-    assert {c: float(r.points) for c, r in zip(checkers, rows, strict=True)} == by_nbgrader
+    for student in hand_ins:
+        rows = grade.grade(tmp_path / "submitted" / student / "ps02" / LESSON.name)
+        by_course = {c: float(r.points) for c, r in zip(checkers, rows, strict=True)}
+        assert by_course == by_nbgrader[student], student
