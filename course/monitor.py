@@ -1,9 +1,9 @@
 """Watching training: event files, live plots, the learning-rate range test, checkpoints.
 
 Introduced in lesson 11. TensorBoard reads the event files that Keras'
-``keras.callbacks.TensorBoard`` writes; ``read_scalars``, ``read_histograms`` and
-``read_images`` read the same files back with TensorFlow alone, so a headless run (or a
-machine without a browser) can still plot them with matplotlib. ``lr_range_test`` runs
+``keras.callbacks.TensorBoard`` writes; ``read_events`` and ``read_scalars`` read the same
+files back with TensorBoard's reader, without its server, so a headless run (or a machine
+without a browser) can still plot them with matplotlib. ``lr_range_test`` runs
 the learning-rate range test; ``latest_checkpoint`` finds where an interrupted run
 should resume. (The live plot is ``course.train.LivePlot``.)
 """
@@ -18,7 +18,8 @@ from typing import NamedTuple
 import keras
 import numpy as np
 import tensorflow as tf
-from tensorflow.core.util import event_pb2
+from tensorboard.backend.event_processing import event_accumulator
+from tensorboard.util import tensor_util
 
 from course import train, viz
 from course.runtime import colab
@@ -141,31 +142,24 @@ class Summary(NamedTuple):
 def read_events(logdir) -> dict[str, Summary]:
     """Every summary under ``logdir``, keyed ``"<run>/<tag>"`` (run: the sub-folder).
 
-    Reads the event files, the ones TensorBoard reads, with TensorFlow alone: each file is
-    a TFRecord file of ``Event`` protocol buffers. Values are NumPy arrays: a scalar, a histogram's
-    ``(buckets, 3)`` rows of (left edge, right edge, count), or an image's
+    Reads the event files with TensorBoard's own reader (``EventAccumulator``), one run
+    folder at a time, in the order they were written. Values are NumPy arrays: a scalar, a
+    histogram's ``(buckets, 3)`` rows of (left edge, right edge, count), or an image's
     ``[width, height, png bytes...]``. Introduced in lesson 11.
     """
     logdir = Path(logdir)
     found: dict[str, Summary] = {}
-    for path in sorted(logdir.rglob("events.out.tfevents.*")):
-        run = path.parent.relative_to(logdir).as_posix()
-        kinds: dict[str, str] = {}  # the plugin is named in a tag's first record only
-        for record in tf.data.TFRecordDataset(str(path)):
-            event = event_pb2.Event.FromString(record.numpy())
-            for value in event.summary.value:
-                if value.metadata.plugin_data.plugin_name:
-                    kinds[value.tag] = value.metadata.plugin_data.plugin_name
-                if value.HasField("tensor"):
-                    array = tf.make_ndarray(value.tensor)
-                elif value.HasField("simple_value"):
-                    array, kinds[value.tag] = np.float32(value.simple_value), "scalars"
-                else:
-                    continue
-                key = value.tag if run == "." else f"{run}/{value.tag}"
-                summary = found.setdefault(key, Summary(kinds.get(value.tag, "?"), [], []))
-                summary.steps.append(int(event.step))
-                summary.values.append(array)
+    for folder in sorted({path.parent for path in logdir.rglob("events.out.tfevents.*")}):
+        run = folder.relative_to(logdir).as_posix()
+        events = event_accumulator.EventAccumulator(
+            str(folder), size_guidance={event_accumulator.TENSORS: 0},  # 0: keep every value
+            purge_orphaned_data=False).Reload()  # and a resumed run's earlier steps
+        for tag in events.Tags()[event_accumulator.TENSORS]:  # what Keras and tf.summary write
+            kind = events.SummaryMetadata(tag).plugin_data.plugin_name or "?"
+            tensors = events.Tensors(tag)
+            found[tag if run == "." else f"{run}/{tag}"] = Summary(
+                kind, [int(e.step) for e in tensors],
+                [tensor_util.make_ndarray(e.tensor_proto) for e in tensors])
     return found
 
 
