@@ -9,7 +9,9 @@ them in its metadata. The Colab bootstrap installs what is missing or too old;
 from __future__ import annotations
 
 import importlib.metadata
-import re
+
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 # A requirement is met by any of these distributions (Colab ships opencv-python, and
 # installing the headless build beside it would give two copies of cv2).
@@ -21,10 +23,13 @@ ALTERNATIVES = {"opencv-python-headless": ("opencv-python-headless", "opencv-pyt
 def lower_bounds(metadata=importlib.metadata) -> dict[str, str]:
     """Distribution name -> the oldest version the course supports."""
     bounds = {}
-    for requirement in metadata.requires("course") or []:
-        match = re.match(r"^([A-Za-z0-9_.\-]+)\s*>=\s*([0-9][0-9.]*)\s*$", requirement)
-        if match:
-            bounds[match.group(1)] = match.group(2)
+    for line in metadata.requires("course") or []:
+        requirement = Requirement(line)
+        if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+            continue  # an extra's (tests) or another platform's requirement
+        for spec in requirement.specifier:
+            if spec.operator == ">=":
+                bounds[requirement.name] = spec.version
     return bounds
 
 
@@ -39,11 +44,9 @@ def installed(name: str, metadata=importlib.metadata) -> str | None:
 
 
 def older(version: str, bound: str) -> bool:
-    """Whether ``version`` is older than ``bound`` ("2.19.1" < "2.20"; "2.20.0rc1" is 2.20.0)."""
-    def numbers(text):
-        return tuple(int(part) for part in re.findall(r"\d+", re.match(r"[\d.]*", text)[0]))
-
-    return numbers(version) < numbers(bound)
+    """Whether ``version`` is older than ``bound`` ("2.19.1" < "2.20"; "2.20.0rc1" is 2.20.0:
+    Colab may ship a release candidate of a supported version)."""
+    return Version(version).release < Version(bound).release
 
 
 def unmet(metadata=importlib.metadata) -> list[tuple[str, str | None, str]]:
