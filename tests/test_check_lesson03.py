@@ -2,8 +2,12 @@
 mistake, a shortcut through the course, Keras, TensorFlow or OpenCV, a table of the checker's
 old fixed cases, an always-equal object and a type slip. Each must get "not yet" with a hint
 that holds no line of the solution; the right answer must pass every time (cases are drawn
-afresh). The prediction 3.5 is tested on its values, and on its limit of tries."""
+afresh). 3.2 is a debug exercise: the lesson's own `min_pool_buggy` is refused with a hint
+that does not say the fix. The prediction 3.5 is tested on its values, and on its limit of
+tries. (The tests of these checkers that lived in test_check_lessons_03_04.py,
+test_check_new_exercises_03_05.py and test_check_shortcuts.py are here now.)"""
 
+import json
 import math
 
 import cv2
@@ -21,11 +25,18 @@ from course.tools.exercises import exercises
 LESSON = NOTEBOOKS / "03_pooling.ipynb"
 
 
-def forget_tries(check):
-    """Start ``check``'s count of different wrong answers afresh (it lives in its closure)."""
-    for cell in check.__closure__ or ():
-        if isinstance(cell.cell_contents, set):
-            cell.cell_contents.clear()
+def lesson_function(name):
+    """The function ``name`` as the lesson defines it, in a code cell a student sees."""
+    cells = json.loads(LESSON.read_text())["cells"]
+    [source] = ["".join(c["source"]) for c in cells
+                if c["cell_type"] == "code" and f"def {name}(" in "".join(c["source"])]
+    namespace = {"np": np}
+    exec(source, namespace)
+    return namespace[name]
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError()
 
 
 class AlwaysEqualArray(np.ndarray):
@@ -173,6 +184,13 @@ WRONG = {
                                                                                padding))),
     ],
     "min_pool": [
+        ("the lesson's min_pool_buggy", lesson_function("min_pool_buggy")),
+        ("windows read in memory order", lambda x, size: x[
+            :x.shape[0] // size * size, :x.shape[1] // size * size].reshape(
+            x.shape[0] // size, x.shape[1] // size, size * size).min(axis=2)),
+        ("one window wrong", lambda x, size: np.where(
+            np.arange(right_min_pool(x, size).size).reshape(right_min_pool(x, size).shape) == 1,
+            9.0, right_min_pool(x, size))),
         ("maximum", lambda x, size: blocks(x, size).max(axis=(1, 3))),
         ("average", lambda x, size: blocks(x, size).mean(axis=(1, 3))),
         ("stride 1", lambda x, size: np.lib.stride_tricks.sliding_window_view(
@@ -198,6 +216,7 @@ WRONG = {
     "global_average_pool": [
         ("keepdims", lambda x: x.mean(axis=(1, 2), keepdims=True)),
         ("over the channels too", lambda x: x.mean(axis=(1, 2, 3))),
+        ("over height and channels", lambda x: x.mean(axis=(1, 3))),
         ("squeezed", lambda x: x.mean(axis=(1, 2)).squeeze()),
         ("maximum", lambda x: x.max(axis=(1, 2))),
         ("sum", lambda x: x.sum(axis=(1, 2))),
@@ -268,6 +287,12 @@ def wrong(checker, kind):
     ("pool_output_size", "same as valid", "that is the 'valid' length"),
     ("pool_output_size", "wrong default", "the defaults are stride=None, padding='valid'"),
     ("pool_output_size", "rounds up", "you rounded up"),
+    ("pool_output_size", "float", "sizes and counts are whole numbers"),
+    ("min_pool", "the lesson's min_pool_buggy", "A reshape keeps the values in reading order"),
+    ("min_pool", "windows read in memory order", "in reading order, not of that 2x2 square"),
+    ("min_pool", "one window wrong", "window (0, 1) (rows 0..1, columns 2..3)"),
+    ("min_pool", "maximum", "each window's maximum"),
+    ("min_pool", "average", "each window's average"),
     ("min_pool", "minimum starts at 0", "not the smallest value in that window"),
     ("min_pool", "mutates x", "changed the x it was given"),
     ("min_pool", "partial windows kept", "you kept the partial windows"),
@@ -275,16 +300,64 @@ def wrong(checker, kind):
     ("global_average_pool", "float64", "keeps the float32 of its input"),
     ("global_average_pool", "squeezed", "np.squeeze drops every axis of length 1"),
     ("global_average_pool", "over the channels too", "over the channels too"),
+    ("global_average_pool", "over height and channels", "height and width only"),
+    ("global_average_pool", "keepdims", "keepdims"),
+    ("global_average_pool", "maximum", "global *max* pooling"),
+    ("global_average_pool", "sum", "an average divides by the number of cells"),
     ("global_average_pool", "mutates x", "changed the x it was given"),
     ("avg_pool_kernel", "integer kernel", "integer dtype"),
     ("avg_pool_kernel", "one weight off", "the weights differ"),
     ("avg_pool_kernel", "divides by size", "divides by size"),
     ("avg_pool_kernel", "mixes channels", "mixes channels"),
+    ("avg_pool_kernel", "sums", "divides by the number of cells"),
+    ("avg_pool_kernel", "2-D kernel", "(kh, kw, C_in, C_out)"),
 ])
 def test_the_hint_names_the_mistake(checker, kind, words, capsys):
     assert not getattr(lesson03, checker)(wrong(checker, kind))
     line = capsys.readouterr().out
     assert words in line, line
+
+
+def test_the_buggy_function_gets_a_hint_that_does_not_say_the_fix(capsys):
+    """Exercise 3.2 (debug): the lesson's broken version is refused, on every draw, with a
+    hint that points at its windows and at the reshape, not at the fixed line."""
+    buggy = lesson_function("min_pool_buggy")
+    for _ in range(3):
+        assert not lesson03.min_pool(buggy)
+        line = capsys.readouterr().out
+        assert line.startswith("min_pool_buggy: not yet - for a 6x8 input and size 2, "), line
+        assert "not of that 2x2 square" in line and "Which axis of your reshape" in line, line
+        for fix in ("size, w, size", "(1, 3)", "swap", "transpose"):
+            assert fix not in line, line
+
+
+SHORTCUTS = [
+    ("pool_output_size", lambda n, f, stride=None, padding="valid": ops.output_size(
+        n, f, stride or f, padding), "ops.output_size"),
+    ("min_pool", lambda x, size: ops.pool2d(x, size, mode="min"), "ops.pool2d"),
+    ("min_pool", by_erosion, "cv2.erode"),
+    ("global_average_pool", lambda x: np.asarray(keras.layers.GlobalAveragePooling2D()(x)),
+     "keras.layers.GlobalAveragePooling2D.call"),
+]
+
+
+@pytest.mark.parametrize("checker, shortcut, name", SHORTCUTS, ids=[s[2] for s in SHORTCUTS])
+def test_the_shortcut_gets_a_hint_that_names_it(checker, shortcut, name, capsys):
+    assert not getattr(lesson03, checker)(shortcut)
+    out = capsys.readouterr().out
+    assert f"calls `{name}`" in out and "write it yourself" in out, out
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_a_stub_is_not_attempted_yet(checker, capsys):
+    assert not getattr(lesson03, checker)(stub)
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_hints_never_print_the_reference_output_size(capsys):
+    assert not lesson03.pool_output_size(lambda n, f, stride=None, padding="valid": 1)
+    out = capsys.readouterr().out
+    assert "returned 1: that is too small" in out and str(right_size(28, 2)) not in out, out
 
 
 def test_a_wrong_same_length_hint_names_the_padding(capsys):
@@ -325,9 +398,9 @@ WRONG_PREDICTIONS = [
 
 @pytest.fixture
 def fresh_tries():
-    forget_tries(lesson03.pooled_after_shift)
+    lesson03.pooled_after_shift.forget_tries()
     yield
-    forget_tries(lesson03.pooled_after_shift)
+    lesson03.pooled_after_shift.forget_tries()
 
 
 @pytest.mark.parametrize("answer", WRONG_PREDICTIONS, ids=repr)
@@ -345,22 +418,54 @@ def test_near_misses_get_the_same_hint_whichever_cell_is_wrong(fresh_tries, caps
     for i, j in np.ndindex(2, 3):
         guess = [row[:] for row in AFTER]
         guess[i][j] += 10  # no misunderstanding gives this: only the general hint
-        forget_tries(lesson03.pooled_after_shift)
+        lesson03.pooled_after_shift.forget_tries()
         assert not lesson03.pooled_after_shift(guess)
         lines.add(capsys.readouterr().out)
     assert len(lines) == 1, lines  # the hint cannot be followed cell by cell
 
 
+@pytest.mark.parametrize("answer, hint", [
+    ([[6, 6, 3], [5, 4, 2]], "*before* the shift"),  # "pooling is invariant": nothing changes
+    ([[3, 6, 6], [5, 4, 2]], "wrapped the last column around"),  # np.roll
+    ([[0, 6, 6], [0, 5, 4]], "moved the *pooled* map"),
+    ([[6, 6, 3], [4, 2, 1]], "shifted the map to the left"),
+    ([[0.5, 1.5, 1.5], [1.25, 1.75, 0.75]], "averaged"),
+    ([[2, 6, 3], [5, 4, 2]], "Write the shifted 4x6 map out in full first"),  # one output
+    ([[1, 6, 6], [5, 4, 2]], "Write the shifted 4x6 map out in full first"),  # no cell named
+    ([[0, 0, 6, 0, 0, 1], [0] * 6, [0] * 6, [0] * 6], "the shape of the map itself"),
+    ([[2, 6], [5, 4]], "the pooled map is (2, 3)"),
+    ([[2, 6, 6], [5, 4]], "not a grid of numbers"),
+    (6, "the pooled map is (2, 3)"),  # a constant
+], ids=repr)
+def test_a_wrong_prediction_gets_the_hint_of_its_misunderstanding(answer, hint, fresh_tries,
+                                                                  capsys):
+    assert not lesson03.pooled_after_shift(answer)
+    out = capsys.readouterr().out
+    assert "not yet - " in out and hint in out, out
+    assert "output (" not in out and "window of rows" not in out, out  # no cell is singled out
+
+
 def test_hints_stop_after_three_different_wrong_predictions(fresh_tries, capsys):
-    for guess in WRONG_PREDICTIONS[:3]:
-        assert not lesson03.pooled_after_shift(guess)
+    for guess in [*WRONG_PREDICTIONS[:2], WRONG_PREDICTIONS[1], WRONG_PREDICTIONS[2]]:
+        assert not lesson03.pooled_after_shift(guess)  # a repeated guess counts once
     assert "hints stop" not in capsys.readouterr().out
     assert not lesson03.pooled_after_shift(WRONG_PREDICTIONS[4])
-    assert "(hints stop after 3)" in capsys.readouterr().out
-    assert lesson03.pooled_after_shift(AFTER)
+    assert "4 different answers tried (hints stop after 3)" in capsys.readouterr().out
+    assert lesson03.pooled_after_shift(AFTER)  # the right one still passes
 
 
 def test_the_right_prediction_passes(fresh_tries, capsys):
     assert lesson03.pooled_after_shift(AFTER)
-    assert lesson03.pooled_after_shift(np.array(AFTER, float))
-    assert "correct - 2 of the 6 outputs change" in capsys.readouterr().out
+    assert lesson03.pooled_after_shift(np.array(AFTER, float))  # an array does as well
+    assert "correct - 2 of the 6 outputs change, 4 survive" in capsys.readouterr().out
+
+
+def test_an_unanswered_prediction_is_not_attempted_yet(fresh_tries, capsys):
+    assert not lesson03.pooled_after_shift(...)  # the stub sets `pooled_after = ...`
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_the_checker_map_is_the_one_the_statement_shows():
+    shifted = np.zeros_like(lesson03.SHIFT_MAP)
+    shifted[:, 1:] = lesson03.SHIFT_MAP[:, :-1]
+    assert ops.pool2d(shifted, 2).tolist() == AFTER

@@ -3,7 +3,11 @@ mistake, a shortcut (the course's backward passes, finite differences, the lesso
 `tape_gradients`, TensorFlow's and Keras' transposed convolutions), a table of the checker's
 old fixed cases, an always-equal object and a type slip. Each must get "not yet" with a hint
 that holds no line of the solution; the right answer must pass every time (cases are drawn
-afresh). Ties in max pooling are tested on their own."""
+afresh). Ties in max pooling are tested on their own. 4.1 is derived from the formula (the
+statement and the worked answer after its checker sit in section 3); 4.5 is a debug
+exercise, whose broken function is refused. (The tests of these checkers that lived in
+test_check_lessons_03_04.py, test_check_new_exercises_03_05.py and test_check_shortcuts.py,
+and those of course.gradcheck, are here now.)"""
 
 import keras
 import numpy as np
@@ -47,6 +51,13 @@ def kernel_gradient(x, g):
     return ops.correlate2d(x, g)
 
 
+def kernel_gradient_by_the_sum(x, g):  # the worked answer after the checker, any shapes
+    dk = np.zeros(kernel_shape(x, g))
+    for a, b in np.ndindex(dk.shape):
+        dk[a, b] = (g * x[a:a + g.shape[0], b:b + g.shape[1]]).sum()
+    return dk
+
+
 def input_gradient(k, g):
     kh, kw = k.shape
     return ops.correlate2d(np.pad(g, [(kh - 1, kh - 1), (kw - 1, kw - 1)]), k[::-1, ::-1])
@@ -81,6 +92,15 @@ def input_gradient_strided(k, g, stride, x_shape):
     spread = np.zeros((x_shape[0] - kh + 1, x_shape[1] - kw + 1))
     spread[::stride, ::stride] = g
     return ops.correlate2d(np.pad(spread, [(kh - 1, kh - 1), (kw - 1, kw - 1)]), k[::-1, ::-1])
+
+
+def strided_fixed_by_padding_the_result(k, g, stride, x_shape):  # another honest fix
+    got = leftover_dropped(k, g, stride, x_shape)
+    return np.pad(got, [(0, x_shape[0] - got.shape[0]), (0, x_shape[1] - got.shape[1])])
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError()
 
 
 RIGHT = {
@@ -151,6 +171,16 @@ def column_major_tie(x, g):  # reads each window column by column
     h, w = g.shape
     by_column = x.reshape(h, 2, w, 2).transpose(0, 2, 3, 1).reshape(h, w, 4).argmax(axis=-1)
     return route(x, g, (by_column % 2) * 2 + by_column // 2)
+
+
+def to_the_first_cell(x, g):  # the top-left cell of each window, whatever it holds
+    out = np.zeros_like(x, dtype=float)
+    out[::2, ::2] = g
+    return out
+
+
+def to_the_second_largest(x, g):
+    return route(x, g, np.argsort(windows(x), axis=-1, kind="stable")[..., -2])
 
 
 def maximum_starts_at_zero(x, g):
@@ -270,6 +300,9 @@ WRONG = {
         ("always equal", lambda x, g: AlwaysEqual()),
         ("list", lambda x, g: ops.correlate2d(x, g).tolist()),
         ("input's shape", lambda x, g: np.zeros_like(x)),
+        ("first row only", lambda x, g: ops.correlate2d(x, g)[:1]),
+        ("g left out", lambda x, g: ops.correlate2d(x, np.ones_like(g))),
+        ("doubled", lambda x, g: 2 * ops.correlate2d(x, g)),
     ],
     "input_gradient": [
         ("not flipped", lambda k, g: ops.correlate2d(
@@ -290,6 +323,7 @@ WRONG = {
         ("always equal", lambda k, g: AlwaysEqual()),
         ("list", lambda k, g: input_gradient(k, g).tolist()),
         ("string", lambda k, g: str(input_gradient(k, g))),
+        ("off by a constant", lambda k, g: input_gradient(k, g) + 0.5),
     ],
     "max_pool_backward": [
         ("to every tie", to_every_tie),
@@ -305,6 +339,10 @@ WRONG = {
         ("always equal", lambda x, g: AlwaysEqual()),
         ("g's shape", lambda x, g: g),
         ("list", lambda x, g: max_pool_backward(x, g).tolist()),
+        ("to the smallest", lambda x, g: route(x, g, windows(x).argmin(axis=-1))),
+        ("to the first cell", to_the_first_cell),
+        ("to the second largest", to_the_second_largest),
+        ("doubled", lambda x, g: 2 * max_pool_backward(x, g)),
     ],
     "avg_pool_backward": [
         ("not divided", lambda g, size: np.kron(g, np.ones((size, size)))),
@@ -318,6 +356,7 @@ WRONG = {
         ("always equal", lambda g, size: AlwaysEqual()),
         ("list", lambda g, size: avg_pool_backward(g, size).tolist()),
         ("mutates g", lambda g, size: avg_pool_backward(np.divide(g, size**2, out=g), 1)),
+        ("upside down", lambda g, size: avg_pool_backward(g, size)[::-1]),
     ],
     "input_gradient_strided": [
         ("the broken function", broken_input_gradient),
@@ -333,6 +372,13 @@ WRONG = {
         ("always equal", lambda k, g, stride, x_shape: AlwaysEqual()),
         ("list", lambda k, g, stride, x_shape: input_gradient_strided(
             k, g, stride, x_shape).tolist()),
+        ("flipped upside down only", lambda k, g, stride, x_shape: input_gradient_strided(
+            k[::-1], g, stride, x_shape)),
+        ("off by a constant", lambda k, g, stride, x_shape: input_gradient_strided(
+            k, g, stride, x_shape) + 0.5),
+        ("zeros", lambda k, g, stride, x_shape: np.zeros(x_shape)),
+        ("a column short", lambda k, g, stride, x_shape: input_gradient_strided(
+            k, g, stride, x_shape)[:, :-1]),
     ],
 }
 
@@ -374,18 +420,40 @@ def wrong(checker, kind):
     ("kernel_gradient", "mutates x", "changed the x it was given"),
     ("kernel_gradient", "the lesson's tape_gradients", "calls `tf.GradientTape.gradient`"),
     ("kernel_gradient", "finite differences", "calls `gradcheck.numerical_gradient`"),
+    ("kernel_gradient", "first row only", "dL/dk has the kernel's shape"),
+    ("kernel_gradient", "g left out", "output (m, n) counts with weight g[m, n]"),
+    ("kernel_gradient", "input's shape", "that is the shape of x"),
+    ("kernel_gradient", "doubled", "dL/dk[0, 0]"),
     ("input_gradient", "not flipped", "a convolution is not a correlation"),
     ("input_gradient", "flipped upside down only", "one axis only, its rows"),
     ("input_gradient", "no padding", "*full* convolution"),
     ("input_gradient", "keras conv_transpose", "calls `keras.ops.conv_transpose`"),
+    ("input_gradient", "off by a constant", "dL/dx[0, 0]"),
     ("max_pool_backward", "to every tie", "gave the whole of g[0, 0] to each of them"),
     ("max_pool_backward", "ties split", "tf.reduce_max's rule"),
     ("max_pool_backward", "maximum starts at 0", "does your maximum start at 0?"),
     ("max_pool_backward", "the lesson's tape_gradients", "calls `tf.GradientTape.gradient`"),
+    ("max_pool_backward", "average pooling's", "*average* pooling"),
+    ("max_pool_backward", "copied into every cell", "only the cell that won the window"),
+    ("max_pool_backward", "to the smallest", "*smallest*"),
+    ("max_pool_backward", "to the first cell", "does not hold that window's maximum"),
+    ("max_pool_backward", "to the second largest", "does not hold that window's maximum"),
+    ("max_pool_backward", "doubled", "add up to"),
+    ("max_pool_backward", "g's shape", "input's shape"),
     ("avg_pool_backward", "tiled", "you tiled g"),
     ("avg_pool_backward", "mutates g", "changed the g it was given"),
-    ("input_gradient_strided", "the broken function", "you correlated with k as it is"),
-    ("input_gradient_strided", "leftover rows dropped", "lie beyond the last window"),
+    ("avg_pool_backward", "not divided", "only a share"),
+    ("avg_pool_backward", "divided by size", "you divided by"),
+    ("avg_pool_backward", "not up-sampled", "times taller and wider"),
+    ("avg_pool_backward", "upside down", "how much of it does one cell get"),
+    ("input_gradient_strided", "the broken function", "you correlated with k as it is, as the "
+     "broken function does"),
+    ("input_gradient_strided", "leftover rows dropped",
+     "The last 1 row and 1 column of x lie beyond the last window"),
+    ("input_gradient_strided", "flipped upside down only", "one axis only"),
+    ("input_gradient_strided", "off by a constant", "dL/dx[0, 0] is"),
+    ("input_gradient_strided", "zeros", "dL/dx[0, 0] is 0.0000"),
+    ("input_gradient_strided", "a column short", "the shape of x"),
     ("input_gradient_strided", "zeros at the top left", "the *last* ones"),
     ("input_gradient_strided", "not spread", "the positions the stride skipped are missing"),
     ("input_gradient_strided", "tensorflow conv2d_transpose",
@@ -395,6 +463,47 @@ def test_the_hint_names_the_mistake(checker, kind, words, capsys):
     assert not getattr(lesson04, checker)(wrong(checker, kind))
     line = capsys.readouterr().out
     assert words in line, line
+
+
+SHORTCUTS = [
+    ("kernel_gradient", "course shortcut", "ops.correlate2d_backward"),
+    ("kernel_gradient", "the lesson's tape_gradients", "tf.GradientTape.gradient"),
+    ("input_gradient", "course shortcut", "ops.correlate2d_backward"),
+    ("max_pool_backward", "course shortcut", "ops.pool2d_backward"),
+    ("avg_pool_backward", "course shortcut", "ops.pool2d_backward"),
+    ("input_gradient_strided", "course shortcut", "ops.correlate2d_backward"),
+    ("input_gradient_strided", "the lesson's tape_gradients", "tf.GradientTape.gradient"),
+]
+
+
+@pytest.mark.parametrize("checker, kind, name", SHORTCUTS,
+                         ids=[f"{c}-{kind}" for c, kind, _ in SHORTCUTS])
+def test_the_shortcut_gets_a_hint_that_names_it(checker, kind, name, capsys):
+    assert not getattr(lesson04, checker)(wrong(checker, kind))
+    out = capsys.readouterr().out
+    assert f"calls `{name}`" in out and "write it yourself" in out, out
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_a_stub_is_not_attempted_yet(checker, capsys):
+    assert not getattr(lesson04, checker)(stub)
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_a_crashing_answer_is_reported_not_raised(capsys):
+    assert not lesson04.kernel_gradient(lambda x, g: x @ g)
+    assert "your code raised ValueError" in capsys.readouterr().out
+
+
+def test_the_worked_answer_of_4_1_passes_too(capsys):
+    """The sum the lesson writes out after the checker of 4.1, loops and all."""
+    assert lesson04.kernel_gradient(kernel_gradient_by_the_sum), capsys.readouterr().out
+
+
+def test_the_strided_fix_passes_either_way(capsys):
+    assert lesson04.input_gradient_strided(input_gradient_strided)
+    assert lesson04.input_gradient_strided(strided_fixed_by_padding_the_result)
+    assert "correct - right for 18 layers" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- 4.3: ties
@@ -429,3 +538,39 @@ def test_the_lesson_reference_and_tensorflow_agree_on_ties():
 def test_the_checker_module_holds_no_reference_gradient():
     assert not hasattr(lesson04, "_scatter_input_gradient") and not hasattr(lesson04,
                                                                             "_scatter")
+
+
+# ---------------------------------------------------------------- course.gradcheck
+
+
+def test_numerical_gradient_matches_the_analytic_one():
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    k = np.random.default_rng(1).standard_normal((2, 2))
+    g = np.random.default_rng(2).standard_normal((2, 3))
+    numeric = gradcheck.numerical_gradient(lambda v: (g * ops.correlate2d(v, k)).sum(), x)
+    assert gradcheck.relative_error(numeric, ops.correlate2d_backward(x, k, g)[0]) < 1e-8
+
+
+def test_numerical_gradient_leaves_its_input_alone_and_works_in_float64():
+    x = np.array([[1.0, 2.0]], np.float32)
+    seen = []
+    grad = gradcheck.numerical_gradient(lambda v: seen.append(v.dtype) or (v**3).sum(), x)
+    assert np.array_equal(x, [[1.0, 2.0]]) and x.dtype == np.float32
+    assert set(seen) == {np.dtype(np.float64)} and grad.shape == x.shape
+    assert np.allclose(grad, 3 * x.astype(float) ** 2, atol=1e-6)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: gradcheck.numerical_gradient(np.sum, np.zeros(0)), "empty"),
+    (lambda: gradcheck.numerical_gradient(np.sum, np.ones(2), eps=0), "positive"),
+    (lambda: gradcheck.max_difference(np.ones(2), np.ones(3)), "shapes"),
+], ids=["empty", "eps 0", "shapes"])
+def test_gradcheck_rejects_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_relative_error_scales_by_the_larger_gradient():
+    assert gradcheck.relative_error([0.0, 0.0], [0.0, 0.0]) == 0.0
+    assert gradcheck.relative_error([100.0, 1.0], [100.0, 2.0]) == pytest.approx(0.01)
+    assert gradcheck.max_difference([1.0, 5.0], [1.5, 4.0]) == pytest.approx(1.0)

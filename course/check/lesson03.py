@@ -143,10 +143,28 @@ def min_pool(answer):
         i, j = np.argwhere(~np.isclose(got, expected))[0]
         where = (f"window ({i}, {j}) (rows {i * size}..{i * size + size - 1}, columns "
                  f"{j * size}..{j * size + size - 1})")
+        if np.allclose(got, _runs(original, size).min(axis=2)):  # min_pool_buggy's reshape
+            h, w = expected.shape
+            first, last = ((n // (w * size), n % (w * size)) for n in
+                           ((i * w + j) * size * size, (i * w + j + 1) * size * size - 1))
+            raise Hint(f"{case}, {where} gives {got[i, j]:.4g}, the smallest of the "
+                       f"{size * size} values from x[{first[0]}, {first[1]}] to "
+                       f"x[{last[0]}, {last[1]}] in reading order, not of that {size}x{size} "
+                       "square. A reshape keeps the values in reading order: after a window's "
+                       "first row comes the rest of that row of x, not the window's second "
+                       "row. Which axis of your reshape counts the rows inside a window?")
         raise Hint(f"{case}, {where} gives {got[i, j]:.4g}, which is not the smallest value in "
                    "that window")
     return (f"right on {len(edges) + len(drawn)} inputs ({len(edges)} edge cases, the rest drawn "
             "at random): non-square, rows and columns left over, size 1 and a single window")
+
+
+def _runs(x, size):
+    """(H, W) -> (H // size, W // size, size * size): the cropped ``x`` cut, in reading order,
+    into runs of size * size values, one per window (what reshaping to (h, w, size, size)
+    gives; they are not the windows)."""
+    h, w = x.shape[0] // size, x.shape[1] // size
+    return x[:h * size, :w * size].reshape(h, w, size * size)
 
 
 def _pool_shape_hint(shape, size, got, expected):

@@ -64,7 +64,8 @@ def _call(answer, arrays, *rest):
 
 @checker(without=CONV_BACKWARD)
 def kernel_gradient(answer):
-    """``answer(x, g)``: dL/dk for ``y = correlate2d(x, k)`` (valid) and ``g = dL/dy``."""
+    """``answer(x, g)``: dL/dk for ``y = correlate2d(x, k)`` (valid) and ``g = dL/dy``, derived
+    from the sums that define y and L (the lesson shows the answer after the checker)."""
     from numpy.lib.stride_tricks import sliding_window_view
 
     from course import ops
@@ -99,6 +100,9 @@ def kernel_gradient(answer):
              "nothing was turned"),
             (expected / g.size, "you averaged over the output positions; the kernel is used at "
              "every position, and each use adds its own share to dL/dk"),
+            (ops.correlate2d(x, np.ones_like(g)), "you added up the pixels each tap multiplied, "
+             "as if every output counted the same in L; output (m, n) counts with weight "
+             "g[m, n]"),
         ]
         for wrong, hint in mistakes:
             if got.shape == wrong.shape and np.allclose(got, wrong):

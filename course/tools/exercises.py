@@ -26,13 +26,17 @@ STATEMENT = re.compile(r"\*\*Exercise\s+(\d+\.\d+)(?:\s*\(([^)]*)\))?\.?\*\*\s*(
                        re.DOTALL)
 IMPLEMENT = "implement"
 KINDS = {  # what an exercise asks of a student; the catalogue lists each exercise's kind
-    IMPLEMENT: "write a function the lesson describes",
+    "transcribe": "write down code or a formula the lesson has just shown (one per lesson at most)",
+    IMPLEMENT: "write a function the lesson describes in words, with no worked code nearby",
+    "from the formula": "derive it from a rule stated in words; the worked version comes after "
+                        "the checker",
     "predict, then run": "commit to a prediction; the next cells measure it",
-    "from the formula": "implement from a formula, with no worked code nearby to copy",
     "debug": "find and fix what is wrong in a given model or function",
     "meet a target": "choose settings that reach a stated result",
+    "explain with a number": "answer a question with a number the student computes or measures",
     "open": "an experiment to run and compare; no checker",
 }
+TRANSCRIBE = "transcribe"
 
 
 class MarkerError(UsageError):
