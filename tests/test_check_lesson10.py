@@ -1,12 +1,17 @@
 """The checkers of lesson 10: right answers pass, stubs and typical mistakes get their hints,
 and (issue 26, item 8) every checker meets wrong answers of every kind: a plausible mistake,
-a shortcut through the course, networkx or Keras, a table of the old checker's fixed cases,
-an always-equal object and a type slip, each refused on fresh draws with a hint that holds
-no line of the solution."""
+a shortcut through the course, networkx or Keras (for a prediction: a computed one), a table
+of the old checker's fixed cases, an always-equal object and a type slip, each refused on
+fresh draws with a hint that holds no line of the solution. Exercise 10.2 is a debug
+exercise: the lesson's broken function is refused with a hint that names no fix. 10.3 and
+10.5 are predictions: few tries, and hints that give no value away."""
 
+import ast
 import re
+import types
 
 import keras
+import nbformat
 import networkx as nx
 import numpy as np
 import pytest
@@ -28,6 +33,38 @@ def stub(*args, **kwargs):
 def run(checker, answer, capsys):
     result = checker(answer)
     return result, capsys.readouterr().out
+
+
+@pytest.fixture(autouse=True)
+def fresh_tries():
+    """Hints stop after three different wrong predictions (10.3, 10.5), counted per process:
+    each test starts, and leaves, with none counted."""
+    for check in (lesson10.gcn_step, lesson10.gcn_reach):
+        check.forget_tries()
+    yield
+    for check in (lesson10.gcn_step, lesson10.gcn_reach):
+        check.forget_tries()
+
+
+def cell_source(start):
+    """The source of the one code cell of the lesson that starts with ``start``."""
+    nb = nbformat.read(LESSON, as_version=4)
+    found = [c.source for c in nb.cells if c.cell_type == "code"
+             and c.source.removeprefix("# NBVAL_CHECK_OUTPUT\n").startswith(start)]
+    assert len(found) == 1, f"{LESSON.name}: {len(found)} cells start with {start!r}"
+    return found[0]
+
+
+def assigned(source, name):
+    """The value assigned to ``name`` at the top level of ``source``, evaluated with NumPy."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name
+                                                for t in node.targets):
+            return eval(ast.unparse(node.value), {"np": np})
+    raise AssertionError(f"{name} is not assigned in {source[:80]!r}")
+
+
+# --- 10.1 and 10.2: answers and typical mistakes -----------------------------------------
 
 
 def adjacency(edges, n):
@@ -99,30 +136,31 @@ def normalize_degrees_of_a(a):
     return d @ (a + np.eye(len(a))) @ d
 
 
+def buggy_from_the_lesson():
+    """The lesson's normalize_adjacency_buggy, run from its cell."""
+    namespace = {"np": np}
+    exec(cell_source("def normalize_adjacency_buggy(A):"), namespace)
+    function = namespace["normalize_adjacency_buggy"]
+
+    def normalize_adjacency_buggy(a):  # NumPy's divide-by-zero warnings would fail the test
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return function(a)
+
+    return normalize_adjacency_buggy
+
+
 @pytest.mark.parametrize("checker, right, wrong, hint", [
     (lesson10.adjacency_matrix, adjacency, directed, "undirected"),
     (lesson10.adjacency_matrix, adjacency, with_loops, "self-loops later"),
     (lesson10.adjacency_matrix, adjacency, lambda e, n: adjacency(e, n + 1), "one row and one"),
-    (lesson10.normalize_adjacency, normalize, normalize_without_loops, "forgot the self-loops"),
-    (lesson10.normalize_adjacency, normalize, normalize_degrees_of_a, "degrees of Â"),
+    (lesson10.normalize_adjacency, normalize, normalize_without_loops, "your diagonal is 0"),
+    (lesson10.normalize_adjacency, normalize, normalize_degrees_of_a, "leave out the self-loops"),
     (lesson10.normalize_adjacency, normalize, normalize_rows, "row average"),
-    (lesson10.normalize_adjacency, normalize, normalize_full_inverse, "D̂^-1 instead of D̂^-1/2"),
-    (lesson10.normalize_adjacency, normalize, normalize_left_only, "left only"),
-    (lesson10.normalize_adjacency, normalize, normalize_elementwise, "`@`"),
+    (lesson10.normalize_adjacency, normalize, normalize_full_inverse, "by its square root"),
+    (lesson10.normalize_adjacency, normalize, normalize_left_only, "but not the columns"),
+    (lesson10.normalize_adjacency, normalize, normalize_elementwise, "entry by entry"),
     (lesson10.normalize_adjacency, normalize, normalize_power_of_matrix, "inf or nan"),
     (lesson10.normalize_adjacency, normalize, normalize_in_place, "changed the matrix A"),
-    (lesson10.gcn_step, lambda a, h, w: np.maximum(a @ h @ w, 0), lambda a, h, w: a @ h @ w,
-     "ends with a ReLU"),
-    (lesson10.gcn_step, lambda a, h, w: np.maximum(a @ h @ w, 0),
-     lambda a, h, w: np.maximum(h @ w, 0), "its own features"),
-    (lesson10.gcn_step, lambda a, h, w: np.maximum(a @ h @ w, 0),
-     lambda a, h, w: a @ np.maximum(h @ w, 0), "ReLU comes last"),
-    (lesson10.gcn_step, lambda a, h, w: np.maximum(a @ h @ w, 0),
-     lambda a, h, w: np.maximum(h.T @ a, 0), "(6, 2)"),
-    (lesson10.mean_readout, lambda h: h.mean(axis=0), lambda h: h.mean(axis=1), "axis 0"),
-    (lesson10.mean_readout, lambda h: h.mean(axis=0), lambda h: h.mean(), "one number"),
-    (lesson10.mean_readout, lambda h: h.mean(axis=0), lambda h: h.sum(axis=0), "sum readout"),
-    (lesson10.mean_readout, lambda h: h.mean(axis=0), lambda h: h[0], "values are off"),
 ])
 def test_checker(checker, right, wrong, hint, capsys):
     ok, out = run(checker, right, capsys)
@@ -143,15 +181,128 @@ def test_hints_do_not_give_the_answer_away(capsys):
     assert not any(f"{v:.4f}" in out for v in np.unique(reference) if v)
 
 
-def test_readout_that_depends_on_node_order(capsys):
-    calls = []
+# --- 10.2 is a debug exercise: the lesson's broken function -------------------------------
 
-    def first_call_right(h):
-        calls.append(1)
-        return h.mean(axis=0) if len(calls) == 1 else h[0]
+FIXES = ("A + np.eye", "a + np.eye", "A_hat.sum", "np.diag(A_hat", "A.copy()", "+ np.eye(len")
 
-    assert not lesson10.mean_readout(first_call_right)
+
+def test_the_lesson_s_buggy_function_has_both_bugs_it_shows():
+    buggy = buggy_from_the_lesson()
+    a = lesson10._test_graph()
+    given = a.copy()
+    got = buggy(given)
+    assert not np.array_equal(given, a)  # it changed its input
+    assert np.linalg.eigvalsh(got).max() > 1.05  # degrees one short: features grow
+    lonely = np.zeros((3, 3))
+    lonely[0, 1] = lonely[1, 0] = 1
+    assert np.isnan(buggy(lonely)).any()  # a node without an edge: 0 ** -0.5
+
+
+def test_the_lesson_s_buggy_function_is_refused_with_a_hint_that_names_no_fix(capsys):
+    buggy = buggy_from_the_lesson()
+    refused_every_time(lesson10.normalize_adjacency, buggy, capsys, LESSON,
+                       "normalize_adjacency", "the lesson's buggy function")
+    lesson10.normalize_adjacency(buggy)
+    line = capsys.readouterr().out
+    assert "changed the matrix A" in line and "second call" in line, line
+    assert not any(fix in line for fix in FIXES), line
+
+
+@pytest.mark.parametrize("half_fixed, hint", [
+    (normalize_degrees_of_a, "the degrees you divide by leave out the self-loops"),
+    (normalize_in_place, "changed the matrix A"),
+], ids=["in-place fixed, degrees not", "degrees fixed, in place not"])
+def test_each_bug_alone_gets_its_own_hint(half_fixed, hint, capsys):
+    refused_every_time(lesson10.normalize_adjacency, half_fixed, capsys, LESSON,
+                       "normalize_adjacency", hint)
+    lesson10.normalize_adjacency(half_fixed)
+    line = capsys.readouterr().out
+    assert hint in line, line
+    assert not any(fix in line for fix in FIXES), line
+
+
+def test_isolated_nodes_get_their_own_hint(capsys):
+    def zero_degree(a):  # right on graphs where every node has an edge
+        if a.sum(axis=1).all():
+            return normalize(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return normalize_degrees_of_a(a)
+
+    assert not lesson10.normalize_adjacency(zero_degree)
+    out = capsys.readouterr().out
+    assert "has no edge: its degree in A is 0" in out
+    assert not any(fix in out for fix in FIXES), out
+
+
+# --- 10.4: the mean readout of a padded batch ---------------------------------------------
+
+
+def mean_readout(h, mask):
+    weights = mask[:, :, None]
+    return (weights * h).sum(axis=1) / weights.sum(axis=1)
+
+
+def mean_readout_by_loop(h, mask):
+    return np.array([h[g][mask[g] == 1].mean(axis=0) for g in range(len(h))])
+
+
+def mean_readout_by_average(h, mask):
+    return np.average(h, axis=1, weights=np.broadcast_to(mask[:, :, None], h.shape))
+
+
+def mean_readout_by_einsum(h, mask):
+    return np.einsum("bn,bnf->bf", mask, h) / mask.sum(axis=1, keepdims=True)
+
+
+def real_nodes_first(h, mask):  # trusts the padding to sit at the end
+    return np.array([h[g, :int(mask[g].sum())].mean(axis=0) for g in range(len(h))])
+
+
+def zeroes_the_padding_in_place(h, mask):
+    h *= mask[:, :, None]
+    return h.sum(axis=1) / mask.sum(axis=1, keepdims=True)
+
+
+def masked_pooling(h, mask):
+    pooled = keras.layers.GlobalAveragePooling1D()(h, mask=mask.astype(bool))
+    return np.asarray(pooled)
+
+
+def by_keras_mean(h, mask):
+    n = h.shape[1]
+    return np.asarray(keras.ops.mean(h * mask[:, :, None], axis=1)) * n / mask.sum(
+        axis=1, keepdims=True)
+
+
+def by_tensorflow_mean(h, mask):
+    n = h.shape[1]
+    return tf.reduce_mean(h * mask[:, :, None], axis=1).numpy() * n / mask.sum(
+        axis=1, keepdims=True)
+
+
+def test_a_readout_that_depends_on_where_the_padding_sits(capsys):
+    assert not lesson10.mean_readout(real_nodes_first)
     assert "another order" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (lambda h, m: h.mean(axis=1), "also averages the padding nodes"),
+    (lambda h, m: (h * m[:, :, None]).sum(axis=1) / h.shape[1], "not out of your count"),
+    (lambda h, m: (h * m[:, :, None]).sum(axis=1), "the sum over the real nodes"),
+    (lambda h, m: h.sum(axis=1) / m.sum(axis=1, keepdims=True), "still holds the padding rows"),
+    (lambda h, m: (h * m[:, :, None]).sum(axis=1) / m.sum(axis=1), "graph j's number"),
+    (lambda h, m: np.where(m[:, :, None] > 0, h, -np.inf).max(axis=1), "max readout"),
+    (lambda h, m: mean_readout(h, m).mean(), "one number"),
+    (lambda h, m: mean_readout(h[:, :, :1], m), "returned shape (2, 1); expected (2, 2)"),
+    (lambda h, m: h.mean(axis=0), "over the graphs of the batch"),
+    (lambda h, m: mean_readout(h, m)[:, None], "return shape"),
+    (lambda h, m: mean_readout(h, m).tolist(), "returned a list"),
+    (zeroes_the_padding_in_place, "changed the feature array H"),
+    (real_nodes_first, "another order"),
+])
+def test_mean_readout_hints(wrong, hint, capsys):
+    ok, out = run(lesson10.mean_readout, wrong, capsys)
+    assert not ok and hint in out, out
 
 
 # --- wrong answers of every kind (issue 26, item 8) ---------------------------------------
@@ -172,9 +323,8 @@ OLD_GRAPHS = [(5, [(0, 1), (1, 2), (2, 3), (3, 0), (0, 2)]), (4, [(0, 1), (0, 2)
               (6, [(5, 4), (4, 3), (3, 2), (2, 1), (1, 0)])]
 OLD_A = lesson10._test_graph()
 OLD_A_NORM = normalize(OLD_A)
-_old = np.random.default_rng(10)
-OLD_H, OLD_W = _old.standard_normal((6, 3)), _old.standard_normal((3, 2))
-OLD_READOUT_H = np.random.default_rng(11).standard_normal((7, 3)) + 1
+_old = np.random.default_rng(11)
+OLD_READOUT = (_old.standard_normal((2, 5, 2)), np.array([[1.0, 1, 1, 0, 0], [1, 1, 1, 1, 1]]))
 
 
 def by_networkx(edges, n):
@@ -200,23 +350,6 @@ def sorts_the_edges(edges, n):
     return adjacency(edges, n)
 
 
-def gcn_by_dense(a, h, w):
-    dense = keras.layers.Dense(w.shape[1], use_bias=False, activation="relu")
-    dense.build((None, w.shape[0]))
-    dense.set_weights([w])
-    return np.asarray(dense(a @ h))
-
-
-def relu_in_place(a, h, w):
-    np.maximum(h, 0, out=h)
-    return np.maximum(a @ h @ w, 0)
-
-
-def sorts_the_nodes(h):
-    h.sort(axis=0)
-    return h.mean(axis=0)
-
-
 WRONG = {
     "adjacency_matrix": [
         ("directed", directed),
@@ -233,6 +366,7 @@ WRONG = {
         ("changes the edges", sorts_the_edges),
     ],
     "normalize_adjacency": [
+        ("the lesson's buggy function", buggy_from_the_lesson()),
         ("no self-loops", normalize_without_loops),
         ("degrees of A", normalize_degrees_of_a),
         ("row average", normalize_rows),
@@ -245,47 +379,30 @@ WRONG = {
         ("a nested list", lambda a: normalize(a).tolist()),
         ("None", lambda a: None),
     ],
-    "gcn_step": [
-        ("no ReLU", lambda a, h, w: a @ h @ w),
-        ("no mixing", lambda a, h, w: np.maximum(h @ w, 0)),
-        ("ReLU first", lambda a, h, w: a @ np.maximum(h @ w, 0)),
-        ("transposed", lambda a, h, w: np.maximum(a @ h @ w, 0).T),
-        ("GCNLayer shortcut", lambda a, h, w: np.asarray(
-            graphs.GCNLayer(w.shape[1], activation="relu", use_bias=False)((h, a)))),
-        ("Dense shortcut", gcn_by_dense),
-        ("keras.ops shortcut", lambda a, h, w: np.asarray(keras.ops.relu(a @ h @ w))),
-        ("tensorflow shortcut", lambda a, h, w: tf.nn.relu(tf.matmul(a, h @ w)).numpy()),
-        ("table", table({key(OLD_A_NORM, OLD_H, OLD_W): np.maximum(OLD_A_NORM @ OLD_H @ OLD_W,
-                                                                   0)},
-                        lambda a, h, w: np.zeros((len(a), w.shape[1])))),
-        ("always equal", lambda a, h, w: AlwaysEqual()),
-        ("a nested list", lambda a, h, w: np.maximum(a @ h @ w, 0).tolist()),
-        ("changes H", relu_in_place),
-    ],
     "mean_readout": [
-        ("axis 1", lambda h: h.mean(axis=1)),
-        ("one number", lambda h: h.mean()),
-        ("sum", lambda h: h.sum(axis=0)),
-        ("max", lambda h: h.max(axis=0)),
-        ("first node", lambda h: h[0]),
-        ("keepdims", lambda h: h.mean(axis=0, keepdims=True)),
-        ("GraphReadout shortcut", lambda h: np.asarray(graphs.GraphReadout("mean")(h))),
-        ("pooling shortcut", lambda h: np.asarray(
-            keras.layers.GlobalAveragePooling1D()(h[None]))[0]),
-        ("keras.ops shortcut", lambda h: np.asarray(keras.ops.mean(h, axis=0))),
-        ("table", table({key(OLD_READOUT_H): OLD_READOUT_H.mean(axis=0)},
-                        lambda h: np.zeros(h.shape[1]))),
-        ("always equal", lambda h: AlwaysEqual()),
-        ("a list", lambda h: list(h.mean(axis=0))),
-        ("changes H", sorts_the_nodes),
+        ("padding averaged in", lambda h, m: h.mean(axis=1)),
+        ("divided by the padded size", lambda h, m: (h * m[:, :, None]).sum(axis=1) / h.shape[1]),
+        ("padding taken for zeros", lambda h, m: h.sum(axis=1) / m.sum(axis=1, keepdims=True)),
+        ("sum", lambda h, m: (h * m[:, :, None]).sum(axis=1)),
+        ("real nodes first", real_nodes_first),
+        ("axis 0", lambda h, m: h.mean(axis=0)),
+        ("keepdims", lambda h, m: mean_readout(h, m)[:, None]),
+        ("GraphReadout shortcut", lambda h, m: np.asarray(graphs.GraphReadout("mean")(h))),
+        ("masked pooling shortcut", masked_pooling),
+        ("keras.ops shortcut", by_keras_mean),
+        ("tensorflow shortcut", by_tensorflow_mean),
+        ("table", table({key(*OLD_READOUT): mean_readout(*OLD_READOUT)},
+                        lambda h, m: np.zeros((h.shape[0], h.shape[2])))),
+        ("always equal", lambda h, m: AlwaysEqual()),
+        ("a list", lambda h, m: mean_readout(h, m).tolist()),
+        ("changes H", zeroes_the_padding_in_place),
     ],
 }
 RIGHT = {
     "adjacency_matrix": [adjacency, lambda edges, n: adjacency(edges, n).astype(int)],
     "normalize_adjacency": [normalize],
-    "gcn_step": [lambda a, h, w: np.maximum(a @ h @ w, 0), lambda a, h, w: np.where(
-        a @ (h @ w) > 0, a @ (h @ w), 0.0)],
-    "mean_readout": [lambda h: h.mean(axis=0), lambda h: np.sum(h, axis=0) / len(h)],
+    "mean_readout": [mean_readout, mean_readout_by_loop, mean_readout_by_average,
+                     mean_readout_by_einsum],
 }
 
 
@@ -304,64 +421,162 @@ def test_the_right_answer_passes_every_draw(checker, capsys):
 
 
 def test_the_shortcuts_are_named(capsys):
-    for checker, kind, name in [("adjacency_matrix", "networkx shortcut", "to_numpy_array"),
-                                ("gcn_step", "Dense shortcut", "Dense.call"),
-                                ("gcn_step", "keras.ops shortcut", "ops.relu"),
-                                ("gcn_step", "tensorflow shortcut", "gen_math_ops.mat_mul"),
-                                ("mean_readout", "pooling shortcut", "GlobalAveragePooling1D"),
-                                ("mean_readout", "keras.ops shortcut", "ops.mean")]:
+    for checker, kind, name in [
+            ("adjacency_matrix", "networkx shortcut", "to_numpy_array"),
+            ("normalize_adjacency", "course shortcut", "graphs.normalized_adjacency"),
+            ("mean_readout", "GraphReadout shortcut", "GraphReadout.call"),
+            ("mean_readout", "masked pooling shortcut", "GlobalAveragePooling1D"),
+            ("mean_readout", "keras.ops shortcut", "ops.mean"),
+            ("mean_readout", "tensorflow shortcut", "gen_math_ops.mean")]:
         getattr(lesson10, checker)(dict(WRONG[checker])[kind])
-        assert name in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "calls `" in out and name in out and "write it yourself" in out, out
+
+
+PREDICTIONS = {"gcn_step", "gcn_reach"}  # their wrong answers of every kind: below
 
 
 def test_every_checker_of_the_lesson_meets_five_kinds_of_wrong_answer():
-    checkers = {e.checker for e in exercises(LESSON)} - {"gcn_reach"}  # a prediction: below
-    assert checkers == set(WRONG)
-    assert all(len(wrongs) >= 5 for wrongs in WRONG.values())
+    checkers = {e.checker for e in exercises(LESSON)}
+    assert checkers - PREDICTIONS == set(WRONG) and checkers >= PREDICTIONS
+    assert set(WRONG_PREDICTIONS) == PREDICTIONS
+    assert all(len(wrongs) >= 5 for wrongs in [*WRONG.values(), *WRONG_PREDICTIONS.values()])
 
 
 def test_no_answer_can_be_imported_from_the_checker_module():
-    assert not hasattr(lesson10, "_adjacency") and not hasattr(lesson10, "_hops_from")
+    public = {name for name in dir(lesson10) if not name.startswith("__")}
+    assert not public & {"_adjacency", "_hops_from", "_step_reference", "_expected_step",
+                         "_readout"}, public
 
 
-def test_isolated_nodes_get_their_own_hint(capsys):
-    def zero_degree(a):  # right on graphs where every node has an edge
-        if a.sum(axis=1).all():
-            return normalize(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return normalize_degrees_of_a(a)
+# --- 10.3: one GCN step, predicted by hand ------------------------------------------------
 
-    assert not lesson10.normalize_adjacency(zero_degree)
-    assert "has no edge: its degree in A is 0" in capsys.readouterr().out
+A_END, A_MIDDLE = 0.5 + 6 ** -0.5, 1 / 3 + 2 * 6 ** -0.5  # 0.908 and 1.150
+STEP = [[A_END, 0.0], [A_MIDDLE, 0.0], [A_END, 0.0]]
+STEP_SHOWN = ("0.908", "0.91", "1.15", "1.149", "0.9082", "1.1498")  # no hint may say these
+
+
+@pytest.mark.parametrize("answer", [
+    STEP, [[0.91, 0], [1.15, 0], [0.91, 0]], ((0.908, 0), (1.149, 0), (0.908, 0)),
+    np.array(STEP), np.array(STEP, dtype="float32"), [[0.9, 0], [1.15, 0.0], [0.9, 0]],
+], ids=["exact", "two decimals", "tuples", "array", "float32", "one decimal at the ends"])
+def test_gcn_step_passes_the_prediction_to_two_decimals(answer, capsys):
+    verdict, out = run(lesson10.gcn_step, answer, capsys)
+    assert verdict and "correct - " in out, out
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (..., "not attempted yet"),
+    ([[1, 0], [1, 0], [1, 0]], "what an average would give"),
+    ([[A_END, -A_END], [A_MIDDLE, -A_MIDDLE], [A_END, -A_END]], "negative: the layer ends"),
+    ([[A_END, A_END], [A_MIDDLE, A_MIDDLE], [A_END, A_END]], "your second column is off"),
+    ([[2, 0], [3, 0], [2, 0]], "not by Â"),
+    ([[1, 0], [2, 0], [1, 0]], "over the neighbours alone"),
+    ([[0.707, 0], [1.414, 0], [0.707, 0]], "without its self-loops"),
+    ([[1.707, 0], [1.914, 0], [1.707, 0]], "your degrees leave out the self-loops"),
+    ([[0.833, 0], [1.333, 0], [0.833, 0]], "by d̂_j alone"),
+    ([[0.417, 0], [0.444, 0], [0.417, 0]], "by its square root"),
+    ([[0.5, 0], [0.333, 0], [0.5, 0]], "only each node's own term"),
+    ([[A_END, 0], [A_MIDDLE, 0], [A_END + 0.2, 0]], "sit symmetrically"),
+    ([[A_END, 0], [A_MIDDLE + 0.2, 0], [A_END, 0]], "node 1's first value is off"),
+    ([[A_END, A_MIDDLE, A_END], [0, 0, 0]], "one row per node"),
+    ([A_END, A_MIDDLE, A_END], "one value per node"),
+    ([[A_END], [A_MIDDLE], [A_END]], "one value per node"),
+    ([[A_END, 0], [A_MIDDLE, 0]], "shape (2, 2)"),
+    ([[A_END, 0], [A_MIDDLE], [A_END, 0]], "different lengths"),
+    ("0.9, 1.15, 0.9", "assign a nested list"),
+    ([["0.91", "0"], ["1.15", "0"], ["0.91", "0"]], "write numbers"),
+    ([[True, False]] * 3, "write numbers"),
+    ({"node 0": [0.9, 0]}, "assign a nested list"),
+    (AlwaysEqual(), "plain values"),
+])
+def test_gcn_step_hints(answer, hint, capsys):
+    verdict, out = run(lesson10.gcn_step, answer, capsys)
+    assert not verdict and hint in out, out
+    assert not any(value in out for value in STEP_SHOWN if value not in repr(answer)), out
+
+
+def test_gcn_step_hints_stop_after_three_different_wrong_predictions(capsys):
+    for wrong in ([[1, 0]] * 3, [[2, 0], [3, 0], [2, 0]], [[1, 0]] * 3, [[1, 0], [2, 0], [1, 0]],
+                  [[0.5, 0], [0.333, 0], [0.5, 0]]):
+        assert not lesson10.gcn_step(wrong)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert not any("hints stop" in line for line in out[:4])  # the same answer twice: 3 tries
+    assert "4 different answers tried (hints stop after 3)" in out[4]
+    assert lesson10.gcn_step(STEP)
+
+
+@pytest.mark.parametrize("cell", [
+    "predicted_step = np.maximum(A_norm @ np.ones((3, 1)) @ np.array([[1.0, -1.0]]), 0)",
+    "predicted_step = (path_norm @ step_H @ step_W).clip(0).tolist()",
+    "predicted_step = [[END, 0], [MIDDLE, 0], [END, 0]]",
+])
+def test_a_computed_prediction_is_refused(cell, capsys, monkeypatch):
+    import IPython
+
+    history = ["", cell, "course.check.lesson10.gcn_step(predicted_step)"]
+    shell = types.SimpleNamespace(user_ns={"In": history})
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    assert not lesson10.gcn_step(STEP)
+    assert "a prediction is values you write, not code" in capsys.readouterr().out
+    history[1] = "predicted_step = [[0.5 + 0.408, 0], [0.408 + 0.333 + 0.408, 0], [0.91, 0]]"
+    assert lesson10.gcn_step(STEP)
+
+
+def test_the_checker_s_layer_is_the_one_the_lesson_states_and_runs():
+    source = cell_source("step_H = ")
+    np.testing.assert_array_equal(assigned(source, "step_H"), lesson10.STEP_H)
+    np.testing.assert_array_equal(assigned(source, "step_W"), lesson10.STEP_W)
+    layer = graphs.GCNLayer(2, activation="relu", use_bias=False)
+    a = adjacency(lesson10.STEP_EDGES, lesson10.STEP_NODES)
+    h = np.array(lesson10.STEP_H, dtype="float32")
+    layer.build((h.shape, a.shape))
+    layer.set_weights([np.array(lesson10.STEP_W, dtype="float32")])
+    measured = np.asarray(layer((h, graphs.normalized_adjacency(a))))
+    np.testing.assert_allclose(measured, STEP, atol=1e-6)
+    assert adjacency(lesson10.STEP_EDGES, 3).tolist() == nx.to_numpy_array(
+        nx.path_graph(3)).tolist()  # section 2's path
 
 
 # --- 10.5: a prediction, with few tries and hints that name no node ----------------------
 
-REACH = {1, 2, 3, 4, 5, 8}
+REACH = [1, 2, 3, 4, 5, 8]
 
 
-def tries(check) -> set:
-    """The different wrong answers ``check`` has counted in this process."""
-    cells = dict(zip(check.__code__.co_freevars, check.__closure__, strict=True))
-    return cells["tried"].cell_contents
+@pytest.mark.parametrize("answer", [REACH, tuple(REACH), set(REACH), np.array(REACH[::-1])])
+def test_gcn_reach_passes_the_two_hop_neighbourhood(answer, capsys):
+    verdict, out = run(lesson10.gcn_reach, answer, capsys)
+    assert verdict and "correct - " in out, out
 
 
-@pytest.fixture(autouse=True)
-def fresh_tries():
-    tries(lesson10.gcn_reach).clear()
-    yield
-    tries(lesson10.gcn_reach).clear()
+@pytest.mark.parametrize("answer, hint", [
+    (..., "not attempted yet"),
+    ([1, 5, 8], "only the farthest nodes"),
+    ([2, 3, 4], "reach of one layer"),
+    ([2, 4], "node 3's neighbours"),
+    ([1, 2, 4, 5, 8], "node 3 itself is missing"),
+    ([0, 1, 2, 3, 4, 5, 6, 8, 9], "reach of three layers"),
+    (list(range(10)), "not every node"),  # the shortcut: everything is connected
+    ([2, 2, 3, 4, 5, 8], "some nodes the change reaches are missing"),  # test_student's
+    ([1, 2, 3, 4, 5, 8, 9], "some of your nodes are out of reach"),  # near miss; no node named
+    ([0, 1, 2, 3, 4, 8], "misses nodes the change reaches and has nodes out of its reach"),
+    ([1, 2, 3, 12], "no node 12"),
+    (3, "assign a list"),
+])
+def test_gcn_reach_hints(answer, hint, capsys):
+    verdict, out = run(lesson10.gcn_reach, answer, capsys)
+    assert not verdict and hint in out, out
 
 
 @pytest.mark.parametrize("node", range(10))
 def test_a_prediction_one_node_off_is_told_no_node(node, capsys):
-    wrong = sorted(REACH ^ {node})
+    wrong = sorted(set(REACH) ^ {node})
     assert not lesson10.gcn_reach(wrong)
     line = capsys.readouterr().out
     assert "not yet - " in line
     if node != lesson10.REACH_SOURCE:  # the node the statement names may be named
         assert not re.search(rf"\bnodes? {node}\b", line), line
-    assert str(sorted(REACH)) not in line and ", ".join(map(str, sorted(REACH))) not in line
+    assert str(REACH) not in line and ", ".join(map(str, REACH)) not in line
 
 
 def test_hints_stop_after_three_different_wrong_predictions(capsys):
@@ -370,4 +585,55 @@ def test_hints_stop_after_three_different_wrong_predictions(capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert not any("hints stop" in line for line in out[:4])  # the same answer twice: 3 tries
     assert "4 different answers tried (hints stop after 3)" in out[4]
-    assert lesson10.gcn_reach(sorted(REACH))
+    assert lesson10.gcn_reach(REACH)
+
+
+def test_the_nodes_the_checker_expects_are_the_ones_that_change():
+    a = np.zeros((lesson10.REACH_NODES,) * 2, dtype="float32")
+    for i, j in lesson10.REACH_EDGES:
+        a[i, j] = a[j, i] = 1
+    a_norm = graphs.normalized_adjacency(a)
+    h = np.random.default_rng(3).standard_normal((lesson10.REACH_NODES, 4)).astype("float32")
+    changed = h.copy()
+    changed[lesson10.REACH_SOURCE] += 1.0
+    keras.utils.set_random_seed(3)
+    layers = [graphs.GCNLayer(4, activation="tanh") for _ in range(lesson10.REACH_LAYERS)]
+    before, after = h, changed
+    for layer in layers:
+        before, after = layer((before, a_norm)), layer((after, a_norm))
+    moved = np.abs(np.asarray(after) - np.asarray(before)).max(axis=1)
+    assert np.flatnonzero(moved > 1e-6).tolist() == REACH
+
+
+def test_lesson_10_draws_and_measures_the_checker_s_graph():
+    source = cell_source("reach_edges = ")
+    assert assigned(source, "reach_edges") == lesson10.REACH_EDGES
+
+
+# --- the predictions meet wrong answers of every kind -------------------------------------
+
+WRONG_PREDICTIONS = {  # a computed prediction, the shortcut, is refused above
+    "gcn_step": [
+        ("an average", [[1, 0], [1, 0], [1, 0]]),
+        ("no ReLU", [[A_END, -A_END], [A_MIDDLE, -A_MIDDLE], [A_END, -A_END]]),
+        ("no normalization", [[2, 0], [3, 0], [2, 0]]),
+        ("always equal", AlwaysEqual()),
+        ("a string", "[[0.91, 0], [1.15, 0], [0.91, 0]]"),
+        ("transposed", [[A_END, A_MIDDLE, A_END], [0, 0, 0]]),
+    ],
+    "gcn_reach": [
+        ("one layer", [2, 3, 4]),
+        ("everything", list(range(10))),
+        ("always equal", AlwaysEqual()),
+        ("a string", "1, 2, 3, 4, 5, 8"),
+        ("a number", 6),
+    ],
+}
+
+
+@pytest.mark.parametrize("checker, kind, answer",
+                         [(c, kind, a) for c, wrongs in WRONG_PREDICTIONS.items()
+                          for kind, a in wrongs],
+                         ids=lambda v: v if isinstance(v, str) and len(v) < 30 else "")
+def test_a_wrong_prediction_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
+    refused_every_time(getattr(lesson10, checker), answer, capsys, LESSON, checker, kind)

@@ -1,28 +1,25 @@
 """Checkers for lesson 10 (graph convolutional networks).
 
-Each checker runs the answer on the graphs a teacher would probe (isolated nodes, a single
-node, no edges at all, edges listed either way round, feature matrices of every shape)
+Each function checker runs the answer on the graphs a teacher would probe (isolated nodes,
+a single node, no edges at all, edges listed either way round, batches padded in every way)
 and on graphs drawn fresh on every call, so that a table of answers cannot pass. The
 exercises ask for NumPy: networkx, Keras, TensorFlow and the course's own graph functions
-are refused.
+are refused. Exercise 10.2 is a debug exercise: its hints say what a mistake does, not the
+line that fixes it. Exercises 10.3 and 10.5 are predictions: values written by hand, with
+hints that stop after three different wrong answers.
 """
 
 import numpy as np
 
-from course import graphs
-from course.check.core import Hint, checker
+from course.check.core import Hint, checker, plain
 
 ADJACENCY_SHORTCUTS = ("networkx.to_numpy_array.orig_func",
                        "networkx.adjacency_matrix.orig_func")
 NORMALIZE_SHORTCUTS = ("course.graphs.normalized_adjacency", "course.graphs.degree_matrix",
                        "networkx.normalized_laplacian_matrix.orig_func")
-# TensorFlow's own ops are named where their code lives: tf.nn.relu is gen_nn_ops.relu, and
-# importing "tensorflow.nn" by name would swap TensorFlow's lazy module (the grade's screen
+# TensorFlow's own ops are named where their code lives (tf.reduce_mean is gen_math_ops.mean):
+# importing "tensorflow.math" by name would swap TensorFlow's lazy module (the grade's screen
 # would take that for a change made by the answer)
-GCN_SHORTCUTS = ("course.graphs.GCNLayer.call", "keras.layers.Dense.call", "keras.ops.matmul",
-                 "keras.ops.relu", "keras.activations.relu",
-                 "tensorflow.python.ops.gen_nn_ops.relu",
-                 "tensorflow.python.ops.gen_math_ops.mat_mul")
 READOUT_SHORTCUTS = ("course.graphs.GraphReadout.call", "keras.layers.GlobalAveragePooling1D.call",
                      "keras.layers.Average.call", "keras.ops.mean", "keras.ops.average",
                      "tensorflow.python.ops.gen_math_ops.mean")
@@ -61,8 +58,9 @@ def _first_difference(got, expected):
 
 def _unchanged(given, original, what):
     if not np.array_equal(given, original):
-        raise Hint(f"your function changed the {what} it was passed (an in-place `+=`, `out=` "
-                   "or assignment into it): build new arrays and leave its inputs alone")
+        raise Hint(f"your function changed the {what} it was passed (an in-place `+=`, `*=`, "
+                   "`out=` or assignment into it): the caller's array is no longer what it "
+                   "was, and a second call on it gives another answer")
 
 
 # --- 10.1 the adjacency matrix ------------------------------------------------------------
@@ -128,36 +126,39 @@ def adjacency_matrix(answer):
             "edges listed either way round, no edges, one node; the rest drawn at random)")
 
 
-# --- 10.2 the normalized adjacency --------------------------------------------------------
+# --- 10.2 the normalized adjacency (debug) -----------------------------------------------
 
 
 def _normalize_hint(got, a):
-    """The likely mistake behind a wrong normalized adjacency ``got`` of ``a``."""
+    """The likely mistake behind a wrong normalized adjacency ``got`` of ``a``: what it is
+    and what it does, not the line that fixes it."""
     eye = np.eye(len(a))
     a_hat = a + eye
     d_hat, d = a_hat.sum(axis=1), a.sum(axis=1)
     if len(a) > 1 and not np.any(got * (1 - eye)) and np.any(a):
-        return ("your matrix is diagonal: `*` multiplies entry by entry. Multiply the "
-                "matrices with `@` (or np.matmul)")
+        return ("your matrix is diagonal, so no node hears from its neighbours: `*` multiplies "
+                "entry by entry, where the formula has matrix products")
     with np.errstate(divide="ignore", invalid="ignore"):
         mistakes = [
             (a / np.sqrt(np.outer(d, d)),
-             "you forgot the self-loops: Â = A + I, so that each node keeps its own features"),
+             "your diagonal is 0: without the self-loops of Â = A + I a node's own features "
+             "drop out of its update"),
             (a_hat / np.sqrt(np.outer(d, d)),
-             "you added the self-loops but took the degrees of A: use the degrees of Â = A + I "
-             "(each node also counts itself)"),
+             "the degrees you divide by leave out the self-loops: in Â = A + I every node is "
+             "also its own neighbour. Degrees one short make the largest eigenvalue larger "
+             "than 1, so features grow layer after layer"),
             (a_hat / d_hat[:, None],
-             "that is D̂^-1 Â, a row average: it is not symmetric. The GCN uses D̂^-1/2 on both "
-             "sides"),
+             "that is D̂^-1 Â, a row average: it is not symmetric. The GCN divides entry "
+             "(i, j) by √(d̂_i d̂_j)"),
             (a_hat / np.outer(d_hat, d_hat),
-             "you used D̂^-1 instead of D̂^-1/2 on both sides: take the square root of the "
-             "degrees"),
+             "you divided entry (i, j) by d̂_i d̂_j; the GCN divides by its square root, so your "
+             "values shrink layer after layer"),
             (a_hat / np.sqrt(d_hat)[:, None],
-             "you multiplied by D̂^-1/2 on the left only: it belongs on both sides"),
+             "you scaled the rows by D̂^-1/2 but not the columns: it belongs on both sides"),
             (a_hat / np.sqrt(d_hat)[None, :],
-             "you multiplied by D̂^-1/2 on the right only: it belongs on both sides"),
+             "you scaled the columns by D̂^-1/2 but not the rows: it belongs on both sides"),
             (a_hat * np.sqrt(np.outer(d_hat, d_hat)),
-             "you multiplied by D̂^+1/2: the exponent is -1/2 (divide by the square roots)"),
+             "you multiplied by D̂^+1/2: the exponent is -1/2, which divides"),
         ]
     for wrong, hint in mistakes:
         if np.allclose(got, wrong, atol=1e-5):
@@ -165,7 +166,7 @@ def _normalize_hint(got, a):
     expected = a_hat / np.sqrt(np.outer(d_hat, d_hat))
     i, j = _first_difference(got, expected)
     return (f"entry [{i}, {j}] is {got[i, j]:.4f}, which is off; node {i} has degree "
-            f"{d[i]:g} in A. Check Â = A + I, its degrees, and D̂^-1/2 on both sides")
+            f"{d[i]:g} in A. Check Â, the degrees D̂ holds, and D̂^-1/2 on both sides")
 
 
 def _not_finite_hint(got, a):
@@ -174,11 +175,10 @@ def _not_finite_hint(got, a):
     if lonely.any() and not (bad & ~(lonely[:, None] | lonely[None, :])).any():
         i = int(np.flatnonzero(lonely)[0])
         return (f"your matrix holds inf or nan in the row and column of node {i}, which has "
-                "no edge: its degree in A is 0, and 0 ** -1/2 is infinite. Take the degrees "
-                "of Â = A + I, where every node counts itself")
+                "no edge: its degree in A is 0, and 0 ** -1/2 is infinite. Which matrix's "
+                "degrees does D̂ hold?")
     return ("your matrix contains inf or nan: raising the whole degree matrix to the power "
-            "-1/2 also divides by its zeros off the diagonal. Take the power of the degree "
-            "vector, then make it diagonal (np.diag)")
+            "-1/2 also divides by its zeros off the diagonal")
 
 
 @checker(without=NORMALIZE_SHORTCUTS)
@@ -207,101 +207,216 @@ def normalize_adjacency(answer):
             "random), A left unchanged")
 
 
-# --- 10.3 one GCN layer -------------------------------------------------------------------
+# --- 10.3 one GCN step by hand (a prediction) --------------------------------------------
+
+# the layer of exercise 10.3: section 2's path 0 - 1 - 2, the feature 1 on every node, one
+# feature in and two out through W = [[1, -1]], no bias, a ReLU
+STEP_EDGES, STEP_NODES = [(0, 1), (1, 2)], 3
+STEP_H, STEP_W = [[1.0], [1.0], [1.0]], [[1.0, -1.0]]
+STEP_TOLERANCE = 0.01  # two decimals
 
 
-@checker(without=GCN_SHORTCUTS)
+def _predicted_rows(value):
+    """A prediction as a float array, or a Hint naming what was written instead."""
+    value = plain(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "iuf":
+            raise Hint(f"predicted_step is an array of {value.dtype}; write numbers")
+        return value.astype(np.float64)
+    if not isinstance(value, list | tuple):
+        raise Hint(f"predicted_step is {type(value).__name__} {value!r:.40}; assign a nested "
+                   "list of numbers, one row per node: [[a, b], [c, d], [e, f]]")
+    for row in value:
+        for v in row if isinstance(row, list | tuple) else [row]:
+            if isinstance(v, bool) or not isinstance(v, int | float | np.ndarray):
+                raise Hint(f"predicted_step holds {v!r:.40}; write numbers (arithmetic "
+                           "between numbers is fine)")
+    try:
+        return np.array(value, dtype=np.float64)
+    except ValueError:
+        raise Hint("the rows of predicted_step have different lengths: one row per node, "
+                   "each with one value per output feature") from None
+
+
+def _step_hint(got, a, a_hat, d_hat):
+    """Why the mixed feature (the first column) of a prediction is off."""
+    d = a.sum(axis=1)
+    first = got[:, 0]
+    mistakes = [
+        (np.ones(STEP_NODES),
+         "every node kept exactly 1: that is what an average would give (D̂^-1 Â, rows that "
+         "add up to 1). The GCN divides entry (i, j) by √(d̂_i d̂_j): add up a row of "
+         "section 2's A_norm and see whether it makes 1"),
+        (a_hat.sum(axis=1), "those are sums over each node and its neighbours: the layer "
+                            "multiplies by the normalized A_norm, not by Â"),
+        (a.sum(axis=1), "those are sums over the neighbours alone: no self-loops and no "
+                        "normalization"),
+        ((a / np.sqrt(np.outer(d, d))).sum(axis=1),
+         "you normalized A without its self-loops: the layer uses Â = A + I, so a node also "
+         "hears from itself"),
+        ((a_hat / np.sqrt(np.outer(d, d))).sum(axis=1),
+         "your degrees leave out the self-loops: in Â = A + I every node counts itself"),
+        ((a_hat / d_hat[None, :]).sum(axis=1),
+         "you divided entry (i, j) by d̂_j alone; the GCN divides by √(d̂_i d̂_j)"),
+        ((a_hat / np.outer(d_hat, d_hat)).sum(axis=1),
+         "you divided entry (i, j) by d̂_i d̂_j; the GCN divides by its square root"),
+        (1 / d_hat, "you kept only each node's own term: a node also hears from its "
+                    "neighbours"),
+    ]
+    for wrong, hint in mistakes:
+        if np.allclose(first, wrong, atol=STEP_TOLERANCE):
+            return hint
+    if abs(first[0] - first[-1]) > STEP_TOLERANCE:
+        return ("nodes 0 and 2 sit symmetrically at the two ends of the path, with the same "
+                "features: they get the same values")
+    return None
+
+
+@checker(prediction=True, tries=3)
 def gcn_step(answer):
-    """``answer(A_norm, H, W)``: one GCN layer with ReLU, relu(A_norm @ H @ W)."""
-    rng = np.random.default_rng()
-    # (adjacency, features in, features out): every shape differs, all equal, one feature,
-    # one output, one node, isolated nodes
-    edge_cases = [(_test_graph(), 3, 2), (_random_adjacency(rng, 5), 5, 5),
-                  (_random_adjacency(rng, 4), 1, 3), (_random_adjacency(rng, 7), 3, 1),
-                  (np.zeros((1, 1)), 2, 2), (np.zeros((3, 3)), 4, 2)]
-    cases = edge_cases + [(_random_adjacency(rng, int(rng.integers(2, 11))),
-                           int(rng.integers(1, 7)), int(rng.integers(1, 6))) for _ in range(10)]
-    for a, f, k in cases:
-        n = len(a)
-        a_norm = graphs.normalized_adjacency(a, dtype="float64")
-        h, w = rng.standard_normal((n, f)), rng.standard_normal((f, k))
-        given = a_norm.copy(), h.copy(), w.copy()
-        case = f"A_norm {n}x{n}, H of shape ({n}, {f}) and W of shape ({f}, {k})"
-        got = answer(*given)
-        for array, original, what in zip(given, (a_norm, h, w), ("A_norm", "H", "W"),
-                                          strict=True):
-            _unchanged(array, original, what)
-        if isinstance(got, np.ndarray) and got.shape == (k, n) != (n, k):
-            raise Hint(f"for {case} you returned shape {got.shape}, nodes along the columns: "
-                       f"the layer gives each node (a row) {k} new features, shape ({n}, {k})")
-        got = _matrix(got, f"gcn_step for {case}", (n, k))
-        expected = np.maximum(a_norm @ h @ w, 0)
-        if np.allclose(got, expected, atol=1e-6):
-            continue
-        if np.allclose(got, a_norm @ h @ w, atol=1e-6):
-            raise Hint(f"for {case} some values are negative: the layer ends with a ReLU")
-        if np.allclose(got, np.maximum(h @ w, 0), atol=1e-6):
-            raise Hint(f"for {case} each node only used its own features: multiply by A_norm "
-                       "to mix in its neighbours' features")
-        if np.allclose(got, a_norm @ np.maximum(h @ w, 0), atol=1e-6) or np.allclose(
-                got, a_norm @ np.maximum(h, 0) @ w, atol=1e-6):
-            raise Hint(f"for {case} you applied the ReLU before mixing with A_norm: the ReLU "
-                       "comes last, on the mixed and transformed features")
-        i, j = _first_difference(got, expected)
-        raise Hint(f"for {case}, node {i}'s feature {j} is {got[i, j]:.4f}, which is off: "
-                   "the layer is relu(A_norm @ H @ W), matrix products in that order")
-    return (f"relu(A_norm H W) on {len(cases)} graphs ({len(edge_cases)} edge cases: one node, "
-            "one feature, square shapes, isolated nodes; the rest drawn at random), inputs "
-            "left unchanged")
+    """``answer``: relu(A_norm H W) written by hand for the path 0 - 1 - 2, H all ones and
+    W = [[1, -1]], a 3 x 2 nested list."""
+    got = _predicted_rows(answer)
+    a = np.zeros((STEP_NODES, STEP_NODES))
+    for i, j in STEP_EDGES:
+        a[[i, j], [j, i]] = 1
+    a_hat = a + np.eye(STEP_NODES)
+    d_hat = a_hat.sum(axis=1)
+    expected = np.maximum(a_hat / np.sqrt(np.outer(d_hat, d_hat)) @ np.array(STEP_H)
+                          @ np.array(STEP_W), 0)
+    rows, cols = expected.shape
+    if got.shape != expected.shape:
+        if got.shape == (cols, rows):
+            raise Hint(f"predicted_step has shape {got.shape}: one row per node, {rows} rows "
+                       f"of {cols} values")
+        if got.shape in ((rows,), (rows, 1)):
+            raise Hint(f"one value per node: W has {cols} columns, so each node gets {cols} "
+                       f"values, {rows} rows of {cols}")
+        raise Hint(f"predicted_step has shape {got.shape}; the layer gives each of the {rows} "
+                   f"nodes {cols} features: {rows} rows of {cols} values")
+    if np.allclose(got, expected, atol=STEP_TOLERANCE):
+        return ("relu(A_norm H W) on the path: the same feature everywhere does not stay the "
+                "same, the middle node gets more than the two ends")
+    if (got < -STEP_TOLERANCE).any():
+        raise Hint("some of your values are negative: the layer ends with a ReLU")
+    if not np.allclose(got[:, 1], expected[:, 1], atol=STEP_TOLERANCE):
+        raise Hint("your second column is off: it is each node's mixed feature times W's "
+                   "second weight, -1, and then the ReLU")
+    if hint := _step_hint(got, a, a_hat, d_hat):
+        raise Hint(hint)
+    i = int(np.argmax(np.abs(got[:, 0] - expected[:, 0])))
+    raise Hint(f"node {i}'s first value is off: it adds up, over node {i} and each of its "
+               "neighbours j, 1/√(d̂_i d̂_j) times their feature 1, with the degrees d̂ counted "
+               "in Â = A + I")
 
 
-# --- 10.4 the mean readout ----------------------------------------------------------------
+# --- 10.4 the mean readout of a padded batch ---------------------------------------------
+
+
+def _padded_batch(rng, sizes, n, f, padding):
+    """(H, mask): ``len(sizes)`` graphs with ``sizes`` real nodes padded to ``n``, real nodes
+    first; the padding rows hold ``padding`` ("zeros", or "bias": the same nonzero vector
+    in every padding row, what a GCN layer with a bias makes of a zero row)."""
+    h = rng.standard_normal((len(sizes), n, f)) * rng.uniform(0.5, 3) + rng.uniform(-2, 2)
+    mask = (np.arange(n) < np.array(sizes)[:, None]).astype(np.float64)
+    h[mask == 0] = 0.0 if padding == "zeros" else rng.uniform(0.3, 2.0, f)
+    return h, mask
+
+
+def _random_padded_batch(rng):
+    b, n, f = int(rng.integers(1, 6)), int(rng.integers(1, 9)), int(rng.integers(1, 6))
+    sizes = rng.integers(1, n + 1, b)
+    return _padded_batch(rng, sizes, n, f, "bias")
+
+
+def _readout_shape_hint(got, case, b, n, f):
+    if isinstance(got, int | float) or isinstance(got, np.ndarray) and got.shape == ():
+        return (f"for {case} you returned one number for the whole batch: the readout gives "
+                f"one vector per graph, shape ({b}, {f})")
+    if not isinstance(got, np.ndarray) or got.shape == (b, f):
+        return None
+    if got.shape == (n, f):
+        return (f"for {case} you returned shape {got.shape}, one row per node: you averaged "
+                "over the graphs of the batch (axis 0), not over the nodes of each graph")
+    if got.shape == (b, n):
+        return (f"for {case} you returned one value per node, shape {got.shape}: average "
+                "over the nodes, keeping one value per feature")
+    if got.size == b * f:
+        return f"for {case} you returned shape {got.shape}; return shape ({b}, {f})"
+    return None
+
+
+def _readout_hint(got, h, mask, case):
+    """The likely mistake behind a wrong readout ``got`` of a padded batch."""
+    weights = mask[:, :, None]
+    real, n = mask.sum(axis=1), mask.shape[1]
+    padded = real < n
+    masked_sum = (weights * h).sum(axis=1)
+    g = int(np.flatnonzero(padded)[0]) if padded.any() else 0
+    k = int(real[g])
+    mistakes = [
+        (h.mean(axis=1), f"your readout also averages the padding nodes: graph {g} has {k} "
+                         f"real nodes padded to {n}, and the padding rows are not zero"),
+        (masked_sum / n, f"the padding nodes are out of your sum but not out of your count: "
+                         f"graph {g} has {k} real nodes, padded to {n}"),
+        (masked_sum, "that is the sum over the real nodes; the mean also divides by how many "
+                     "there are"),
+        (h.sum(axis=1) / real[:, None],
+         "your sum still holds the padding rows: they are not zero here (after a layer with "
+         "a bias they hold whatever it made of them), only the mask tells them apart"),
+        (np.where(weights > 0, h, -np.inf).max(axis=1),
+         "that is the max readout over the real nodes; take the mean"),
+    ]
+    if mask.shape[0] == h.shape[2]:  # the counts (batch,) line up with the features (f,)
+        mistakes.append((masked_sum / real[None, :],
+                         "you divided feature j of every graph by graph j's number of real "
+                         "nodes: a vector of counts, shape (batch,), lines up with the last "
+                         "axis, the features"))
+    for wrong, hint in mistakes:
+        if np.allclose(got, wrong, atol=1e-6):
+            return f"for {case}: {hint}"
+    expected = masked_sum / real[:, None]
+    g = int(np.unravel_index(np.argmax(np.abs(got - expected)), got.shape)[0])
+    return (f"for {case}, graph {g}'s readout is off: the mean readout averages each feature "
+            "over the graph's real nodes (mask 1), and only those")
 
 
 @checker(without=READOUT_SHORTCUTS)
 def mean_readout(answer):
-    """``answer(H)``: the mean of the node features, one value per feature."""
+    """``answer(H, mask)``: the mean over each graph's real nodes (mask 1) of a padded batch
+    H (batch, n, f), shape (batch, f)."""
     rng = np.random.default_rng()
-    shapes = [(7, 3), (1, 4), (5, 5), (6, 1), (2, 6)]  # one node, square, one feature
-    cases = shapes + [(int(rng.integers(1, 13)), int(rng.integers(1, 9))) for _ in range(10)]
-    for n, f in cases:
-        h = rng.standard_normal((n, f)) * rng.uniform(0.5, 3) + rng.uniform(-2, 2)
-        given = h.copy()
-        case = f"H of shape ({n}, {f})"
-        got = answer(given)
-        _unchanged(given, h, "feature matrix H")
-        if isinstance(got, int | float) or isinstance(got, np.ndarray) and got.shape == ():
-            raise Hint(f"for {case} you returned one number: average over the nodes only, "
-                       "keeping one value per feature")
-        if isinstance(got, np.ndarray) and got.shape != (f,):
-            if got.shape == (n,):
-                raise Hint(f"for {case} you returned one value per node ({n}); average over "
-                           "the nodes (axis 0) to get one value per feature")
-            if got.size == f:
-                raise Hint(f"for {case} you returned shape {got.shape}; return a flat vector "
-                           f"of shape ({f},)")
-        got = _matrix(got, f"mean_readout for {case}", (f,))
-        expected = h.mean(axis=0)
-        if np.allclose(got, expected, atol=1e-6):
-            order = rng.permutation(n)
-            again = _matrix(answer(h[order]), f"mean_readout for {case}", (f,))
-            if not np.allclose(again, expected, atol=1e-6):
-                raise Hint("the result changes when the nodes are listed in another order; a "
-                           "readout must not depend on the order")
-            continue
-        if n > 1 and n == f and np.allclose(got, h.mean(axis=1), atol=1e-6):
-            raise Hint(f"for {case} you averaged each node's features (axis 1); average each "
-                       "feature over the nodes (axis 0)")
-        if n > 1 and np.allclose(got, h.sum(axis=0), atol=1e-6):
-            raise Hint(f"for {case}: that is the sum readout; the mean also divides by the "
-                       "number of nodes")
-        if n > 1 and np.allclose(got, h.max(axis=0), atol=1e-6):
-            raise Hint(f"for {case}: that is the max readout; take the mean over the nodes")
-        raise Hint(f"for {case} the values are off: the mean readout averages each feature "
-                   "over all the nodes")
-    return (f"one value per feature on {len(cases)} feature matrices (one node, one feature "
-            "and square ones among them, the rest drawn at random), the same whatever the "
-            "order of the nodes")
+    # (real nodes per graph, padded size n, features f, padding rows): padding at the end
+    # holding a bias or zeros, no padding at all, one real node, batch size = features (a
+    # count vector that broadcasts the wrong way), n = f, a batch of one
+    edge_cases = [([3, 5], 5, 2, "bias"), ([1, 4, 2], 4, 3, "bias"), ([4], 4, 1, "bias"),
+                  ([1], 3, 2, "bias"), ([2, 3], 4, 2, "zeros"), ([5, 1, 3, 2], 6, 4, "bias"),
+                  ([2, 6, 6], 6, 6, "bias"), ([1, 1], 1, 3, "bias")]
+    cases = [_padded_batch(rng, *case) for case in edge_cases]
+    cases += [_random_padded_batch(rng) for _ in range(10)]
+    for h, mask in cases:
+        (b, n, f), real = h.shape, mask.sum(axis=1).astype(int).tolist()
+        case = f"a batch of {b} graph{'s' * (b > 1)} with {real} real nodes padded to {n}, {f} " \
+               f"feature{'s' * (f > 1)}"
+        given = h.copy(), mask.copy()
+        got = answer(*given)
+        _unchanged(given[0], h, "feature array H")
+        _unchanged(given[1], mask, "mask")
+        if hint := _readout_shape_hint(got, case, b, n, f):
+            raise Hint(hint)
+        got = _matrix(got, f"mean_readout for {case}", (b, f))
+        expected = (mask[:, :, None] * h).sum(axis=1) / mask.sum(axis=1)[:, None]
+        if not np.allclose(got, expected, atol=1e-6):
+            raise Hint(_readout_hint(got, h, mask, case))
+        order = rng.permutation(n)  # the padding among the real nodes, in another order
+        again = _matrix(answer(h[:, order], mask[:, order]), f"mean_readout for {case}", (b, f))
+        if not np.allclose(again, expected, atol=1e-6):
+            raise Hint(f"for {case}: the result changes when the nodes are listed in another "
+                       "order, padding nodes among the real ones. A readout must not depend "
+                       "on where a node sits: only the mask says which nodes are real")
+    return (f"the mean over the real nodes for {len(cases)} padded batches ({len(edge_cases)} "
+            "edge cases: no padding, one real node, padding rows of zeros or a layer's bias; "
+            "the rest drawn at random), whatever the order of the nodes")
 
 
 # --- 10.5 how far a change reaches -------------------------------------------------------
