@@ -194,15 +194,21 @@ def gradcam_weights(answer):
 
 def _map_cases(rng):
     """(what, features, weights): edge cases, then cases drawn at random whose positive
-    maximum, where there is one, is not tiny."""
+    maximum, where there is one, is not tiny. The first is not square, so that a map whose
+    rows and columns are swapped has the wrong shape there; a square one follows, where it
+    has the right shape and the wrong values."""
     old = rng.random((4, 5, 3))
     ramp = np.array([[-4.0, 1.0, 0.5], [2.0, -1.0, 0.0]])  # |min| > max
     cases = [
         ("(4, 5, 3) maps, weights of both signs", old, np.array([0.8, -1.2, 0.5])),
+        ("(5, 5, 2) maps, weights of both signs", rng.random((5, 5, 2)) + np.eye(5)[..., None],
+         np.array([1.0, -0.6])),
         ("a map whose most negative value outweighs its maximum", ramp[..., None],
          np.array([1.0])),
         ("two channels, one speaking strongly against the class",
          np.stack([np.abs(ramp), np.abs(ramp[::-1, ::-1])], axis=-1), np.array([0.7, -2.0])),
+        ("positive maps and positive weights (every sum is positive)", old + 0.5,
+         np.array([0.3, 1.0, 0.6])),
         ("positive maps with negative weights (no sum is positive)", old,
          np.array([-0.5, -1.0, -0.2])),
         ("zero weights (every sum is 0)", old, np.zeros(3)),
@@ -213,7 +219,7 @@ def _map_cases(rng):
         ("a 1x7 map from feature maps with negative values",
          rng.normal(size=(1, 7, 4)), rng.normal(size=4)),
     ]
-    while len(cases) < 12:
+    while len(cases) < 14:
         shape = (*(int(v) for v in rng.integers(1, 11, 2)), int(rng.integers(1, 9)))
         features = rng.random(shape) if rng.random() < 0.6 else rng.normal(size=shape)
         weights = rng.normal(size=shape[2])
@@ -223,7 +229,7 @@ def _map_cases(rng):
     return cases
 
 
-@checker(without=("course.explain.grad_cam",))
+@checker(without=("course.explain.grad_cam", "course.check.lesson09._cam"))
 def gradcam_map(answer):
     """``answer(features, weights)``: relu(sum_k w_k A_k), scaled so its maximum is 1; all
     zeros when no weighted sum is positive (nothing speaks for the class)."""
@@ -235,51 +241,102 @@ def gradcam_map(answer):
         if not (np.array_equal(given[0], features) and np.array_equal(given[1], weights)):
             raise Hint(f"for {what} your function changed the feature maps or the weights it "
                        "was given; build new arrays")
-        _map_hint(got, features @ weights, f"for {what}")
+        _map_hint(got, features, weights, f"for {what}")
     return (f"a weighted sum of the maps, negatives cut, peak at 1, on {len(cases)} cases "
-            "(negative values larger than the peak, ties, one pixel, 4 drawn at random); all "
-            "zeros when nothing speaks for the class")
+            "(negative values larger than the peak, a square map, ties, one pixel, 4 drawn "
+            "at random); all zeros when nothing speaks for the class")
 
 
-def _map_hint(got, raw, where):
-    """Nothing when ``got`` is the Grad-CAM map of the weighted sum ``raw``; else a hint."""
+def _cam(raw):
+    """The Grad-CAM map of the weighted sum ``raw``: ReLU, then peak 1 (zeros if none)."""
+    cut = np.maximum(raw, 0)
+    return cut / cut.max() if cut.max() > 0 else cut
+
+
+def _close(got, value):
+    return got.shape == np.shape(value) and np.allclose(got, value, rtol=1e-5, atol=1e-6)
+
+
+def _map_hint(got, features, weights, where):
+    """Nothing when ``got`` is the Grad-CAM map of ``features`` and ``weights``; else a
+    hint that names the first difference and the likely mistake."""
+    raw = features @ weights
     if got.shape != raw.shape:
+        if got.shape == raw.shape[::-1]:
+            raise Hint(f"{where} you returned shape {got.shape}: the maps' size {raw.shape} "
+                       "the wrong way round, rows and columns swapped. Which of your steps "
+                       "moved the channel axis, and where did it put the other two? (On an "
+                       "array of 3 axes, .T reverses all three.)")
         raise Hint(f"{where} you returned shape {got.shape}; the heat map has the feature "
                    f"maps' size {raw.shape}: sum over the channel axis")
     cut = np.maximum(raw, 0)
     peak = cut.max()
-    if peak <= 0:
-        if np.isnan(got).any():
-            raise Hint(f"{where} your map is NaN where every weighted sum is <= 0 (nothing "
-                       "speaks for the class): after the ReLU the map is all zeros, and 0 / 0 "
-                       "is NaN; divide by the maximum only when it is > 0, and return the "
-                       "zeros otherwise")
-        if not np.allclose(got, 0, atol=1e-9):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if peak <= 0:
+            if np.isnan(got).any():
+                raise Hint(f"{where} your map is NaN where every weighted sum is <= 0 (nothing "
+                           "speaks for the class): after the ReLU the map is all zeros, and 0 / "
+                           "0 is NaN; divide by the maximum only when it is > 0, and return "
+                           "the zeros otherwise")
+            if np.allclose(got, 0, atol=1e-9):
+                return
+            if raw.max() < 0 and _close(got, np.maximum(raw / raw.max(), 0)):
+                raise Hint(f"{where}: every weighted sum is negative, so the map should be all "
+                           "zeros. You divided by the maximum before the ReLU: a negative "
+                           "maximum flips every sign, and the strongest evidence against the "
+                           "class lights up")
             raise Hint(f"{where}: every weighted sum is <= 0, so nothing speaks for the "
                        "class: the map should be all zeros, not a rescaled copy of the "
                        "negative evidence")
-        return
-    if np.allclose(got, cut / peak, rtol=1e-5, atol=1e-6):
-        return
-    if np.isnan(got).any():
-        raise Hint(f"{where} your map has NaN values, though its maximum is positive")
-    if (got < -1e-9).any():
-        raise Hint(f"{where} your map has negative values: apply a ReLU, keeping only what "
-                   "speaks for the class")
-    if np.allclose(got, cut, atol=1e-6):
-        raise Hint(f"{where} right shape and ReLU; now divide by the maximum so the peak "
-                   "is 1")
-    if np.allclose(got, cut / np.abs(raw).max(), atol=1e-6):
-        raise Hint(f"{where} your map peaks at {got.max():.3g}, not 1: you divided by the "
-                   "largest magnitude, which here is a negative value's; the map is divided "
-                   "by its maximum after the ReLU")
-    if raw.max() > raw.min() and np.allclose(got, (raw - raw.min()) / (raw.max() - raw.min()),
-                                             atol=1e-6):
-        raise Hint(f"{where} you rescaled min..max to 0..1, which keeps the negative "
-                   "evidence; apply a ReLU first, then divide by the maximum")
-    i, j = np.unravel_index(np.argmax(np.abs(got - cut / peak)), raw.shape)
-    raise Hint(f"{where} pixel ({i}, {j}) is {got[i, j]:.4f}; compute sum_k w_k A_k, apply "
-               "the ReLU, then divide by the map's maximum")
+        if _close(got, cut / peak):
+            return
+        square = raw.shape[0] == raw.shape[1] and not np.allclose(cut, cut.T)
+        if square and any(_close(got, wrong.T) for wrong in (
+                cut / peak, _min_max(raw), _min_max(cut))):
+            raise Hint(f"{where} your map is the right one's mirror image across the "
+                       "diagonal: rows and columns swapped. Which of your steps moved the "
+                       "channel axis, and where did it put the other two?")
+        if np.isnan(got).any():
+            raise Hint(f"{where} your map has NaN values, though its maximum is positive")
+        if (got < -1e-9).any():
+            raise Hint(f"{where} your map has negative values: apply a ReLU, keeping only "
+                       "what speaks for the class")
+        if _close(got, cut):
+            raise Hint(f"{where} right shape and ReLU; now divide by the maximum so the peak "
+                       "is 1")
+        if _close(got, cut / np.abs(raw).max()):
+            raise Hint(f"{where} your map peaks at {got.max():.3g}, not 1: you divided by the "
+                       "largest magnitude, which here is a negative value's; the map is "
+                       "divided by its maximum after the ReLU")
+        if raw.min() > 0 and _close(got, _min_max(raw)):
+            raise Hint(f"{where} your map is 0 where the weighted sum is smallest, though "
+                       "it is positive there: you shifted the map down by its minimum. The "
+                       "least evidence for the class is still evidence; Grad-CAM only "
+                       "divides by the maximum")
+        if _close(got, _min_max(raw)):
+            raise Hint(f"{where} you rescaled the weighted sum's min..max to 0..1: where a sum "
+                       "is negative (evidence against the class) your map is still above 0, "
+                       "and the place with the most evidence against the class sets the "
+                       "zero. Grad-CAM keeps only what speaks for the class")
+        if _close(got, np.abs(raw) / np.abs(raw).max()):
+            raise Hint(f"{where} your map lights up where a weighted sum is negative: "
+                       "absolute values count the evidence against the class as evidence "
+                       "for it")
+        if _close(got, _cam(np.maximum(features, 0) @ weights)):
+            raise Hint(f"{where} you cut the negative values of the feature maps before the "
+                       "weighted sum; the ReLU acts on the sum, where a channel with a "
+                       "negative weight counts against the class")
+        if _close(got, _cam(features @ np.maximum(weights, 0))):
+            raise Hint(f"{where} you left out the channels with negative weights; they count "
+                       "against the class and lower the sum before the ReLU")
+        i, j = np.unravel_index(np.argmax(np.abs(got - cut / peak)), raw.shape)
+        raise Hint(f"{where} pixel ({i}, {j}) is {got[i, j]:.4f}; compute sum_k w_k A_k, apply "
+                   "the ReLU, then divide by the map's maximum")
+
+
+def _min_max(values):
+    """``values`` rescaled from min..max to 0..1 (NaN where they are all equal)."""
+    return (values - values.min()) / (values.max() - values.min())
 
 
 # --- 9.5 Grad-CAM through global average pooling -----------------------------------------
