@@ -1,9 +1,10 @@
 """Lesson 07's checkers against wrong answers of every kind (issue 26, item 8): a plausible
 mistake, a shortcut through the course or Keras, a table of the checker's old fixed cases,
 an always-equal object and a type slip. Each must get "not yet" with a hint that holds no
-line of the solution; the right answer must pass every time (cases are drawn afresh). The
-prediction 7.4 is tested on its values: wrong ones are refused without giving the numbers
-away, and a computed one is refused in a notebook."""
+line of the solution; the right answer must pass every time (cases are drawn afresh). 7.1
+is a debug exercise: the lesson's broken block is refused with hints that point at its two
+bugs without saying the fix. The prediction 7.4 is tested on its values: wrong ones are
+refused without giving the numbers away, and a computed one is refused in a notebook."""
 
 import math
 import types
@@ -59,7 +60,17 @@ def _key(value):
 # --- 7.1 residual_block -------------------------------------------------------------------
 
 
-def block(x, filters, strides, mistake=None):
+def lesson_function(name):
+    """The function ``name`` as the lesson defines it, in a code cell a student sees."""
+    nb = nbformat.read(LESSON, as_version=4)
+    [source] = [c.source for c in nb.cells
+                if c.cell_type == "code" and c.source.startswith(f"def {name}(")]
+    namespace = {"keras": keras, "layers": layers, "np": np}
+    exec(source, namespace)
+    return namespace[name]
+
+
+def block(x, filters, strides, mistake=""):
     """The residual block, right or with one of the typical mistakes."""
     bias = mistake == "biases"
     fx = layers.Conv2D(filters, 3, strides=1 if mistake == "stride on second" else strides,
@@ -69,15 +80,33 @@ def block(x, filters, strides, mistake=None):
     fx = layers.BatchNormalization()(layers.Conv2D(
         filters, 3, strides=strides if mistake == "stride on second" else 1, padding="same",
         use_bias=bias)(fx))
-    if mistake == "relu before add":
+    if mistake in ("relu before add", "relu on both"):
         fx = layers.ReLU()(fx)
     shortcut = x
-    if strides != 1 or x.shape[-1] != filters or mistake == "always project":
+    if not mistake.startswith("bare shortcut") and (strides != 1 or x.shape[-1] != filters
+                                                    or mistake == "always project"):
         shortcut = layers.Conv2D(filters, 1, strides=strides, use_bias=bias)(x)
         if mistake != "no shortcut bn":
             shortcut = layers.BatchNormalization()(shortcut)
-    added = layers.Add()([shortcut, fx])
+    added = (shortcut + fx if mistake in ("bare shortcut +", "plus") else
+             layers.Add()([shortcut, fx]))
     return added if mistake in ("no final relu", "relu before add") else layers.ReLU()(added)
+
+
+def conv_bn(x, filters, kernel_size=3, strides=1, name="conv"):
+    """The student's own conv + BN helper, with momentum 0.9 as the course's."""
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False,
+                      name=name)(x)
+    return layers.BatchNormalization(momentum=0.9, name=f"{name}_norm")(x)
+
+
+def with_other_layers(x, filters, strides):
+    """Right, written with a helper of one's own, Activation layers and other names."""
+    fx = layers.Activation("relu")(conv_bn(x, filters, strides=strides, name="a"))
+    fx = conv_bn(fx, filters, name="b")
+    shortcut = x if strides == 1 and x.shape[-1] == filters else conv_bn(
+        x, filters, 1, strides, name="c")
+    return layers.Activation("relu")(layers.Add()([fx, shortcut]))
 
 
 def by_the_course(x, filters, strides):
@@ -157,6 +186,9 @@ OLD_CHAINS = {((0.5,) * 10, False), ((0.5,) * 10, True), ((2.0, 0.1, 0.3), False
 
 WRONG = {
     "residual_block": [
+        ("the lesson's buggy block", lesson_function("residual_block_buggy")),
+        ("final relu added, relu on F(x) kept", lambda x, f, s: block(x, f, s, "relu on both")),
+        ("shortcut always x", lambda x, f, s: block(x, f, s, "bare shortcut")),
         ("no final relu", lambda x, f, s: block(x, f, s, "no final relu")),
         ("relu before add", lambda x, f, s: block(x, f, s, "relu before add")),
         ("relu before bn", lambda x, f, s: block(x, f, s, "relu before bn")),
@@ -258,6 +290,121 @@ def test_plain_params_hints_name_the_mistake(capsys):
                         (lambda w: plain(w) * 1.0, "whole number")]:
         lesson07.plain_params(wrong)
         assert hint in capsys.readouterr().out
+
+
+def test_plain_params_hint_does_not_give_the_count_away(capsys):
+    lesson07.plain_params(lambda w: 1)
+    out = capsys.readouterr().out
+    assert "not yet" in out and "2,234,122" not in out and "2234122" not in out
+
+
+# --- 7.1 residual_block: a debug exercise -------------------------------------------------
+
+FIXES = ("after the Add", "after the addition", "Add()", "1x1", "Conv2D(", "move", "instead of",
+         "remove")
+
+
+def test_the_buggy_block_gets_a_hint_that_does_not_say_the_fix(capsys):
+    """Exercise 7.1 (debug): the lesson's broken block fails on the first edge case, an
+    identity block, for its ReLU before the addition; the hint says what its outputs do and
+    asks which tensor its last ReLU acts on."""
+    buggy = lesson_function("residual_block_buggy")
+    for _ in range(3):
+        assert not lesson07.residual_block(buggy)
+        line = capsys.readouterr().out
+        assert line.startswith("residual_block_buggy: not yet - for an input of shape "
+                               "(16, 16, 32), filters=32, strides=1 your block outputs "
+                               "negative values"), line
+        assert "never outputs less than its input" in line, line
+        assert "Which tensor does your block's last ReLU act on?" in line, line
+        for fix in FIXES:
+            assert fix not in line, line
+
+
+def test_with_its_relu_fixed_the_buggy_block_meets_its_shortcut_bug(capsys):
+    """The second bug, the shortcut that is always x, shows on the first convolution block:
+    Keras refuses the addition; the hint quotes it, gives both shapes and asks which kind
+    of block this is, without naming the 1x1 convolution."""
+    for mistake in ("bare shortcut", "bare shortcut +"):  # with Keras's Add, with `+`
+        def wrong(x, f, s, mistake=mistake):
+            return block(x, f, s, mistake)
+
+        assert not lesson07.residual_block(wrong)
+        line = capsys.readouterr().out
+        assert "filters=64, strides=2 Keras refuses your addition" in line, line
+        assert "x cannot be added to F(x) as it is" in line, line
+        assert "Which of section 2's two kinds of block" in line, line
+        for fix in FIXES:
+            assert fix not in line, line
+
+
+def test_a_one_channel_f_broadcast_onto_x_is_named():
+    """`x + fx` with a 1-channel F(x) does not fail: it broadcasts (a drawn case can ask
+    for filters=1); the hint says so instead of blaming the convolutions."""
+    from course.check.core import Hint
+
+    with pytest.raises(Hint, match="broadcast it across x's channels"):
+        lesson07._check_block(lambda x, f, s: block(x, f, s, "bare shortcut +"), (6, 6, 4),
+                              1, 1, np.random.default_rng(0))
+
+
+def test_the_relu_on_both_sides_is_named(capsys):
+    """Half the fix (a ReLU added after the sum, the one on F(x) kept) still differs."""
+    assert not lesson07.residual_block(lambda x, f, s: block(x, f, s, "relu on both"))
+    line = capsys.readouterr().out
+    assert "never outputs less than ReLU(x)" in line and "Which ReLUs" in line, line
+    for fix in FIXES:
+        assert fix not in line, line
+
+
+@pytest.mark.parametrize("mistake, hint", [
+    ("no final relu", "what is the last thing your block computes?"),
+    ("relu before add", "Which tensor does your block's last ReLU act on?"),
+    ("relu before bn", "check the order conv -> BatchNormalization -> ReLU"),
+    ("stride on second", "3x3 convolution of x that carries the stride"),
+    ("always project", "the shortcut should be x itself (an identity block)"),
+    ("bare shortcut", "shape"),
+])
+def test_residual_block_hints_name_the_mistake(mistake, hint, verify_checker):
+    """Each has an Add; all but the last have the right shapes and parameter count."""
+    verify_checker(lesson07.residual_block, block, lambda x, f, s: block(x, f, s, mistake),
+                   hint)
+
+
+def test_residual_block_keeps_its_structural_hints(verify_checker):
+    verify_checker(lesson07.residual_block, block,
+                   lambda x, f, s: layers.ReLU()(layers.BatchNormalization()(
+                       layers.Conv2D(f, 3, strides=s, padding="same", use_bias=False)(x))),
+                   "adds nothing")
+
+
+@pytest.mark.parametrize("right", [
+    with_other_layers,
+    lambda x, f, s: block(x, f, s, "plus"),  # `+` between Keras tensors is an addition too
+    lambda x, f, s: layers.ReLU()(block(x, f, s)),  # a second ReLU changes nothing computed
+], ids=["other layers and names", "plus", "relu twice"])
+def test_residual_block_judges_what_the_block_computes(right, capsys):
+    assert lesson07.residual_block(right)
+    assert "correct - " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("checker, shortcut, name", [
+    ("residual_block", by_the_course, "models.identity_block"),
+    ("residual_block", with_conv_bn, "models.conv_bn"),
+    ("plain_params", lambda width: models.cifar_plain(width).count_params(),
+     "models.cifar_plain"),
+])
+def test_the_shortcut_gets_a_hint_that_names_it(checker, shortcut, name, capsys):
+    assert not getattr(lesson07, checker)(shortcut)
+    out = capsys.readouterr().out
+    assert f"calls `{name}`" in out and "write it yourself" in out, out
+
+
+def test_residual_block_restores_the_dtype_policy():
+    before = keras.mixed_precision.global_policy().name
+    lesson07.residual_block(block)
+    lesson07.residual_block(lambda x, f, s: block(x, f, s, "no final relu"))
+    assert keras.mixed_precision.global_policy().name == before
 
 
 # --- 7.4 shortcut_params: a prediction ----------------------------------------------------

@@ -5,11 +5,12 @@ call, so that a table of answers cannot pass.
 """
 
 import math
+import re
 import zlib
 
 import numpy as np
 
-from course.check.core import Hint, checker, whole
+from course.check.core import Hint, StudentError, checker, whole
 
 # The course's own blocks (and their #@save copies in the lesson) answer exercise 7.1
 BLOCK_SHORTCUTS = ("course.models.identity_block", "course.models.conv_block",
@@ -101,7 +102,11 @@ def _built(answer, shape, filters, strides, where):
     import keras
 
     inputs = keras.Input(shape)
-    outputs = answer(inputs, filters, strides)
+    try:
+        outputs = answer(inputs, filters, strides)
+    except StudentError as raised:
+        _add_refused(raised, shape, filters, strides, where)
+        raise
     if isinstance(outputs, keras.Model) or not keras.backend.is_keras_tensor(outputs):
         raise Hint(f"{where} you returned {type(outputs).__name__}; return the block's output "
                    "tensor, ReLU(shortcut + F(x)), built from x with layers")
@@ -110,6 +115,31 @@ def _built(answer, shape, filters, strides, where):
     except ValueError:
         raise Hint(f"{where} the tensor you returned is not computed from x, the input you "
                    "were given") from None
+
+
+def _shapes_in(message):
+    """The shapes a Keras error message names, without the batch dimension."""
+    found = re.findall(r"[\[(]((?:None, )?\d+(?:, \d+)+)[\])]", message)
+    return [tuple(int(v) for v in text.split(", ") if v != "None") for text in found]
+
+
+def _add_refused(raised, shape, filters, strides, where):
+    """A hint when the student's block failed to add two tensors of different shapes (Keras's
+    Add, or ``+`` between Keras tensors); other errors are left to the checker's contract."""
+    message = str(raised.error)
+    if not isinstance(raised.error, ValueError) or not (
+            "incompatible shapes" in message or "broadcast" in message):
+        return
+    said = " ".join(message.split())[:160]
+    size = (-(-shape[0] // strides), -(-shape[1] // strides), filters)
+    if tuple(shape) in _shapes_in(message):
+        raise Hint(f"{where} Keras refuses your addition (\"{said}\"): with these arguments "
+                   f"F(x) has shape {size} and x has shape {tuple(shape)}, so x cannot be added "
+                   "to F(x) as it is. Which of section 2's two kinds of block does this call "
+                   "ask for, and what is that kind's shortcut?") from None
+    raise Hint(f"{where} Keras refuses your addition (\"{said}\"): the two tensors you add "
+               f"must both have the block's output shape, {size}. Which of them does not, and "
+               "which layer gave it its shape?") from None
 
 
 def _check_block(answer, shape, filters, strides, rng):
@@ -124,11 +154,16 @@ def _check_block(answer, shape, filters, strides, rng):
     model = _built(answer, shape, filters, strides, where)
     size = (-(-shape[0] // strides), -(-shape[1] // strides), filters)
     got = tuple(model.output_shape[1:])
+    if got != size and filters == 1 and got == (*size[:2], shape[-1]):
+        raise Hint(f"{where} your block outputs {got}, with x's {shape[-1]} channels: F(x) has "
+                   "1 channel here, and adding it to x broadcast it across x's channels "
+                   "instead of failing. What must the shortcut be when the shapes differ?")
     if got != size:
         raise Hint(f"{where} your block outputs {got}: the first convolution should carry "
                    "the stride (with 'same' padding) and both should have `filters` "
                    "channels")
-    if not any(isinstance(layer, layers.Add) for layer in model.layers):
+    if not any(type(operation).__name__ == "Add"  # the layer, or `+` between Keras tensors
+               for operation in model.operations):
         raise Hint(f"{where} your block adds nothing: the output is ReLU(shortcut + F(x))")
     reference_in = keras.Input(shape)
     needs_projection = strides != 1 or shape[-1] != filters
@@ -138,8 +173,9 @@ def _check_block(answer, shape, filters, strides, rng):
     if params != expected:
         convs = sum(isinstance(layer, layers.Conv2D) for layer in model.layers)
         if needs_projection and convs < 3:
-            raise Hint(f"{where} x and F(x) differ in shape, so the shortcut needs a 1x1 "
-                       "convolution (with the block's stride) and batch normalization")
+            raise Hint(f"{where} x and F(x) differ in shape, and your shortcut has no "
+                       "convolution: a convolution block's shortcut has weights of its own "
+                       "(section 2 says which)")
         if not needs_projection and convs > 2:
             raise Hint(f"{where} x and F(x) have the same shape: the shortcut should be x "
                        "itself (an identity block), without a convolution")
@@ -163,10 +199,20 @@ def _check_block(answer, shape, filters, strides, rng):
     got, want = (np.asarray(m(x, training=False)) for m in (model, reference))
     if np.allclose(got, want, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(want).max())):
         return
+    tolerance = 1e-4 * max(1.0, np.abs(x).max())
     if got.min() < 0:
+        if not needs_projection and np.all(got >= x - tolerance):
+            raise Hint(f"{where} your block outputs negative values (as low as "
+                       f"{got.min():.2f}), which ReLU(shortcut + F(x)) never does, and never "
+                       "outputs less than its input: each output is x plus something that is "
+                       "never negative. Which tensor does your block's last ReLU act on?")
         raise Hint(f"{where} your block outputs negative values (as low as {got.min():.2f}) "
-                   "for an input with negative values: the final ReLU, after the Add, is "
-                   "missing (a ReLU inside F(x) does not replace it)")
+                   "for an input with negative values, which ReLU(shortcut + F(x)) never "
+                   "does: what is the last thing your block computes?")
+    if not needs_projection and np.all(got >= np.maximum(x, 0) - tolerance):
+        raise Hint(f"{where} your block never outputs less than ReLU(x), as if F(x) could "
+                   "not be negative; in ResNet's block F(x) ends with batch normalization, "
+                   "which has either sign. Which ReLUs does your block apply, and to what?")
     raise Hint(f"{where} your block computes something else than ReLU(shortcut + F(x)) given "
                "the same weights, in inference mode: check the order conv -> "
                "BatchNormalization -> ReLU -> conv -> BatchNormalization, add the shortcut, "
