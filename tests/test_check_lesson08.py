@@ -1,10 +1,14 @@
 """Lesson 08's checkers against wrong answers of every kind (issue 26, item 8): a plausible
 mistake, a shortcut through Keras, a table of the checker's old fixed cases, an
 always-equal object and a type slip. Each must get "not yet" with a hint that holds no
-line of the solution; the right answer must pass every time (cases are drawn afresh). The
-prediction 8.5 is tested on its values: wrong ones are refused without giving the numbers
-away, and a computed one is refused in a notebook."""
+line of the solution; the right answer must pass every time (cases are drawn afresh). 8.3 is
+a debug exercise: the lesson's own `to_mobilenet_range_buggy` is refused with a hint that
+names the wrap-around, not the fix. The prediction 8.5 is tested on its values: wrong ones
+are refused without giving the numbers away, and a computed one is refused in a notebook.
+(The tests of these checkers that lived in test_check_lessons_08_09.py,
+test_check_new_exercises_06_08.py and test_check_shortcuts.py are here now.)"""
 
+import json
 import types
 
 import keras
@@ -17,6 +21,20 @@ from course.runtime.paths import NOTEBOOKS
 from course.tools.exercises import exercises
 
 LESSON = NOTEBOOKS / "08_transfer_learning.ipynb"
+
+
+def lesson_function(name):
+    """The function ``name`` as the lesson defines it, in a code cell a student sees."""
+    cells = json.loads(LESSON.read_text())["cells"]
+    [source] = ["".join(c["source"]) for c in cells
+                if c["cell_type"] == "code" and f"def {name}(" in "".join(c["source"])]
+    namespace = {"np": np}
+    exec(source, namespace)
+    return namespace[name]
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError()
 
 
 def echoed(out, wrong):
@@ -50,6 +68,12 @@ def count_by_summing(model):  # np.sum of an empty list is the float 0.0
 def count_and_unfreeze(model):
     model.trainable = True
     return count(model)
+
+
+def count_by_walking(model):  # right for models, but a single layer has no .layers
+    if not model.trainable:
+        return 0
+    return int(sum(np.prod(w.shape) for layer in model.layers for w in layer.trainable_weights))
 
 
 def count_table(model):
@@ -130,6 +154,10 @@ def to_range_in_place(images):
     return result
 
 
+def to_range_wrapped(images):  # images - 128 wraps in uint8: dark pixels become bright
+    return ((images - 128) / 128).astype("float32")
+
+
 def to_range_min_max(images):
     x = images.astype("float32")
     return (x - x.min()) / (x.max() - x.min()) * 2 - 1
@@ -142,6 +170,7 @@ WRONG = {
         ("trusts the weights' own flags", count_flagged),
         ("trainable layers' count_params", count_trainable_layers),
         ("a float from np.sum", count_by_summing),
+        ("walks model.layers, so fails on a layer", count_by_walking),
         ("changes the model", count_and_unfreeze),
         ("table", count_table),
         ("always equal", lambda m: AlwaysEqual()),
@@ -160,6 +189,9 @@ WRONG = {
         ("returns names", unfreeze_names),
     ],
     "to_mobilenet_range": [
+        ("the lesson's to_mobilenet_range_buggy", lesson_function("to_mobilenet_range_buggy")),
+        ("subtracts 128 in uint8", to_range_wrapped),
+        ("uint8 left as it is", lambda x: x - 128),
         ("float64", lambda x: x / 127.5 - 1),
         ("[0, 1]", lambda x: (x / 255).astype("float32")),
         ("divides by 128", lambda x: x.astype("float32") / 128 - 1),
@@ -204,9 +236,12 @@ def test_every_checker_of_the_lesson_meets_five_kinds_of_wrong_answer():
 
 
 def test_other_right_answers_pass(capsys):
-    def count_by_layers(model):  # what each top-level layer trains, nested models included
-        return int(sum(np.prod(w.shape) for layer in model.layers
-                       for w in layer.trainable_weights) if model.trainable else 0)
+    def count_by_layers(model):  # walks nested models, layer by layer
+        if not model.trainable:
+            return 0
+        if hasattr(model, "layers"):
+            return sum(count_by_layers(layer) for layer in model.layers)
+        return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
     def unfreeze_with_weights_only(base, prefix):
         base.trainable = True
@@ -225,6 +260,8 @@ def test_other_right_answers_pass(capsys):
 
 @pytest.mark.parametrize("checker, wrong, hint", [
     ("count_trainable", lambda m: m.count_params(), "do not train"),
+    ("count_trainable", lambda m: len(m.trainable_weights), "weight tensors"),
+    ("count_trainable", count_by_walking, "a layer is not a model"),
     ("count_trainable", count_flagged, "whatever its layers' flags say"),
     ("count_trainable", count_by_summing, "np.sum of an empty list"),
     ("count_trainable", count_and_unfreeze, "changed the trainable flags"),
@@ -232,6 +269,11 @@ def test_other_right_answers_pass(capsys):
     ("unfreeze_top", unfreeze_containing, "only contains"),
     ("unfreeze_top", unfreeze_layers_only, "left the base itself frozen"),
     ("unfreeze_top", unfreeze_a_clone, "in place"),
+    ("unfreeze_top", unfreeze_with_bn, "keep BatchNormalization layers frozen"),
+    ("unfreeze_top", unfreeze_only, "freeze every other layer"),
+    ("to_mobilenet_range", lambda x: x / 255, "[0, 1]"),
+    ("to_mobilenet_range", lambda x: x - 128, "uint8 overflow"),
+    ("to_mobilenet_range", to_range_wrapped, "a value wrapping around"),
     ("to_mobilenet_range", lambda x: x / 127.5 - 1, "float32"),
     ("to_mobilenet_range", lambda x: x.astype(np.float16) / 127.5 - 1, "dtype is float16"),
     ("to_mobilenet_range", to_range_min_max, "fixed numbers"),
@@ -242,6 +284,51 @@ def test_hints_name_the_mistake(checker, wrong, hint, capsys):
     getattr(lesson08, checker)(wrong)
     out = capsys.readouterr().out
     assert hint in out, out
+
+
+def test_the_buggy_function_gets_a_hint_that_does_not_say_the_fix(capsys):
+    """Exercise 8.3 (debug): the lesson's broken version is refused, on every draw, with a
+    hint that shows the jump at 128 and asks where a value wraps around, not the fixed line."""
+    buggy = lesson_function("to_mobilenet_range_buggy")
+    for _ in range(3):
+        assert not lesson08.to_mobilenet_range(buggy)
+        line = capsys.readouterr().out
+        assert line.startswith("to_mobilenet_range_buggy: not yet - for every pixel value "
+                               "0..255"), line
+        assert "pixel 127 became" in line and "pixel 128 became -1" in line, line
+        assert "a value wrapping around (uint8 overflow)" in line, line
+        for fix in ("astype", "convert", "float first", "float32 first", "127.5", "divide "
+                    "first", "/ 255"):
+            assert fix not in line, line
+
+
+def test_the_lesson_shows_the_symptom_it_asks_about():
+    """The buggy function keeps shape, dtype and range, so only its values give it away."""
+    buggy = lesson_function("to_mobilenet_range_buggy")
+    images = np.random.default_rng(0).integers(0, 256, (4, 8, 8, 3), np.uint8)
+    got = buggy(images)
+    assert got.shape == images.shape and got.dtype == np.float32
+    assert got.min() >= -1 and got.max() <= 1 and got.max() < 0  # nothing comes out positive
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_a_stub_is_not_attempted_yet(checker, capsys):
+    assert not getattr(lesson08, checker)(stub)
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def test_the_keras_shortcut_gets_a_hint_that_names_it(capsys):
+    assert not lesson08.to_mobilenet_range(
+        lambda images: keras.applications.mobilenet_v2.preprocess_input(images.astype("float32")))
+    out = capsys.readouterr().out
+    assert "calls `" in out and "mobilenet_v2.preprocess_input`" in out, out
+    assert "write it yourself" in out
+
+
+def test_a_wrong_count_is_not_given_away(capsys):
+    lesson08.count_trainable(lambda m: 7)
+    out = capsys.readouterr().out
+    assert "not yet" in out and not any(ch.isdigit() for ch in out.replace("returned 7", ""))
 
 
 # --- 8.5 s3_trainable: a prediction -------------------------------------------------------
@@ -274,13 +361,15 @@ def test_s3_trainable_refuses_without_giving_the_numbers(wrong, hint, capsys):
 
 
 def test_s3_trainable_passes_and_is_measured(capsys):
-    assert lesson08.s3_trainable(S3) and lesson08.s3_trainable(list(S3))
+    assert lesson08.s3_trainable(S3)
+    assert "s3_trainable: correct - " in capsys.readouterr().out
+    assert lesson08.s3_trainable(list(S3)), "a list is as good as a tuple"
     assert not lesson08.s3_trainable(...)
     assert "not attempted yet" in capsys.readouterr().out.splitlines()[-1]
 
 
 @pytest.mark.parametrize("cell", [
-    "s3_trainable = (trainable_params(transferred), trainable_params(transferred))",
+    "s3_trainable = (count_trainable(transferred), count_trainable(transferred))",
     "s3_trainable = S3",
 ])
 def test_s3_trainable_computed_instead_of_predicted_is_refused(cell, capsys, monkeypatch):
@@ -298,3 +387,17 @@ def test_s3_trainable_computed_instead_of_predicted_is_refused(cell, capsys, mon
 def test_no_answer_is_importable_from_the_checker_module():
     public = {name for name in dir(lesson08) if not name.startswith("__")}
     assert not public & {"_count", "_unfreeze", "_every_stage_classifier", "TAPS"}, public
+
+
+def test_the_checkers_take_no_number_from_keras_name_counter(capsys):
+    """8.1 is checked before the lesson loads its shipped runs from scratch, and a run's key
+    holds the name Keras numbered the classifier's input with: a checker that built an
+    unnamed Input would shift that number, and the lesson would miss the runs it ships."""
+    def number(name):
+        return int(name.rpartition("_")[2]) if name != "input_layer" else 0
+
+    before = number(keras.layers.InputLayer(shape=(2,)).name)
+    for checker, answer in RIGHT.items():
+        assert getattr(lesson08, checker)(answer)
+    assert number(keras.layers.InputLayer(shape=(2,)).name) == before + 1
+    capsys.readouterr()

@@ -7,7 +7,7 @@ call, so that a table of answers cannot pass.
 import keras
 import numpy as np
 
-from course.check.core import Hint, checker
+from course.check.core import Hint, StudentError, checker
 
 # Keras' own preprocessing answers exercise 8.3
 RANGE_SHORTCUTS = ("keras.applications.mobilenet_v2.preprocess_input",
@@ -18,8 +18,13 @@ RANGE_SHORTCUTS = ("keras.applications.mobilenet_v2.preprocess_input",
 
 def _network(rng=None, bn=True, name="net", blocks=3, size=8):
     """conv(-BN)-ReLU blocks named block1, block2, ..., GAP and a dense head: a base in
-    miniature, with BN's non-trainable statistics. ``rng`` draws the widths."""
-    inputs = keras.Input((size, size, 3))
+    miniature, with BN's non-trainable statistics. ``rng`` draws the widths.
+
+    Every Input the checkers build is named: an unnamed one would take a number from Keras'
+    session counter, and the lesson's shipped runs are keyed on the name of the classifier's
+    input (a nested model keeps its caller's names in ``course.shipped.architecture``), so
+    checking 8.1 before the runs load would make the lesson miss them."""
+    inputs = keras.Input((size, size, 3), name="images")
     x = inputs
     for b in range(1, blocks + 1):
         filters = int(rng.integers(1, 9)) if rng is not None else 2 + 2 * b
@@ -34,13 +39,14 @@ def _network(rng=None, bn=True, name="net", blocks=3, size=8):
 
 def _with_head(base, name="model", units=5):
     """``base`` nested in a model with a new two-layer head."""
-    inputs = keras.Input(base.input.shape[1:])
+    inputs = keras.Input(base.input.shape[1:], name="model_images")
     x = keras.layers.Dense(units, name="new_hidden")(base(inputs, training=False))
     return keras.Model(inputs, keras.layers.Dense(2, name="new_head")(x), name=name)
 
 
 def _count_cases(rng):
-    """(what, model) pairs: the edge cases, then two networks drawn at random."""
+    """(what, model) pairs: the edge cases (two of them single layers, which the lesson
+    counts too), then two networks drawn at random."""
     frozen = _network(name="base")
     frozen.trainable = False
     partly = _network(name="base")
@@ -59,6 +65,13 @@ def _count_cases(rng):
              ("a frozen base whose layers were then set trainable one by one (the base "
               "itself still frozen)", switched),
              ("a network frozen whole", everything)]
+    norm = keras.layers.BatchNormalization(name="bn")
+    norm.build((None, 4, 4, int(rng.integers(2, 17))))
+    dense = keras.layers.Dense(int(rng.integers(2, 9)), name="dense")
+    dense.build((None, int(rng.integers(2, 9))))
+    dense.trainable = False
+    cases += [("a single BatchNormalization layer (not a model)", norm),
+              ("a single Dense layer, frozen (not a model)", dense)]
     for i in range(2):
         base = _network(rng, bn=bool(rng.random() < 0.7), blocks=int(rng.integers(1, 5)),
                         name="base")
@@ -95,14 +108,22 @@ def _count_value(got, what):
 
 @checker
 def count_trainable(answer):
-    """``answer(model)``: the number of parameters that training will change."""
+    """``answer(model)``: the number of parameters that training will change, for a model
+    or a single layer."""
     def size(weights):
         return int(sum(np.prod(w.shape) for w in weights))
 
     cases = _count_cases(np.random.default_rng())
     for what, model in cases:
         before = _flags(model)
-        got = _count_value(answer(model), what)
+        try:
+            got = _count_value(answer(model), what)
+        except StudentError as raised:
+            if isinstance(model, keras.Model) or not isinstance(raised.error, AttributeError):
+                raise
+            raise Hint(f"for {what} your function stopped on {raised}: the lesson counts "
+                       "single layers too (a layer is not a model: it has no .layers), so "
+                       "count them as well") from None
         if _flags(model) != before:
             raise Hint(f"for {what} your function changed the trainable flags of the model; "
                        "count without changing anything")
@@ -122,21 +143,22 @@ def count_trainable(answer):
         raise Hint(f"for {what} you returned {got:,}, which is not what training changes: "
                    "frozen layers (a frozen model's included) and BatchNormalization's moving "
                    "statistics do not count")
-    return (f"trainable parameters of {len(cases)} networks: plain, BatchNorm, frozen and "
-            "partly frozen bases (nested or not), one frozen whole, and 2 drawn at random")
+    return (f"trainable parameters of {len(cases)} networks and layers: plain, BatchNorm, "
+            "frozen and partly frozen bases (nested or not), one frozen whole, a BatchNorm "
+            "layer, a frozen Dense layer, and 2 networks drawn at random")
 
 
 def _unfreeze_cases(rng):
     """(prefix, how the base starts, base): the edge cases, then two drawn at random."""
     def nested(name, parts):
-        inputs = keras.Input((8, 8, 3))
+        inputs = keras.Input((8, 8, 3), name=f"{name}_images")
         x = inputs
         for kind, part in parts:
             x = (keras.layers.Conv2D(3, 3, padding="same", name=f"{name}_{part}")
                  if kind == "conv" else keras.layers.BatchNormalization(name=f"{name}_{part}"))(x)
         return keras.Model(inputs, x, name=name)
 
-    inputs = keras.Input((8, 8, 3))
+    inputs = keras.Input((8, 8, 3), name="images")
     x = nested("side", [("conv", "conv"), ("bn", "bn")])(inputs)
     x = keras.layers.Conv2D(3, 3, padding="same", name="block3_conv")(x)
     x = keras.layers.BatchNormalization(name="block3_bn")(x)
@@ -230,12 +252,12 @@ def _pixels(value, case):
 
 
 def _range_cases(rng):
-    """(what, uint8 images): a dark batch, every value 0..255, white and black, no batch
-    axis, then batches drawn at random."""
-    cases = [("a dark batch (pixels 10 to 90)",
-              rng.integers(10, 91, (2, 4, 6, 3)).astype(np.uint8)),
-             ("every pixel value 0..255 (a batch of one 16x16 grey image)",
+    """(what, uint8 images): every value 0..255 (where a wrap-around shows as a jump), a
+    dark batch, white and black, no batch axis, then batches drawn at random."""
+    cases = [("every pixel value 0..255 (a batch of one 16x16 grey image)",
               np.arange(256, dtype=np.uint8).reshape(1, 16, 16, 1)),
+             ("a dark batch (pixels 10 to 90)",
+              rng.integers(10, 91, (2, 4, 6, 3)).astype(np.uint8)),
              ("a white and a black 3x5 image", np.stack([np.full((3, 5, 3), 255, np.uint8),
                                                           np.zeros((3, 5, 3), np.uint8)])),
              ("one 7x4 RGB image, no batch axis", rng.integers(0, 256, (7, 4, 3), np.uint8))]
@@ -247,7 +269,9 @@ def _range_cases(rng):
 
 @checker(without=RANGE_SHORTCUTS)
 def to_mobilenet_range(answer):
-    """``answer(images)``: uint8 pixels 0..255 scaled to float32 in [-1, 1]."""
+    """``answer(images)``: uint8 pixels 0..255 scaled to float32 in [-1, 1]. A debug
+    exercise: the hint for the lesson's ``to_mobilenet_range_buggy`` shows where its values
+    jump, not the fix."""
     cases = _range_cases(np.random.default_rng())
     for what, images in cases:
         given = images.copy()
@@ -259,9 +283,9 @@ def to_mobilenet_range(answer):
             raise Hint(f"for {what} the shape changed from {images.shape} to {got.shape}; "
                        "scale each pixel")
         if got.dtype.kind in "iu":
-            raise Hint(f"for {what} you returned {got.dtype} values, whole numbers, for a "
-                       "range of fractions: arithmetic on a uint8 array stays uint8 and wraps "
-                       "around at 256 (uint8 overflow); convert to float32 first")
+            raise Hint(f"for {what} you returned {got.dtype} values, whole numbers, where the "
+                       "exercise asks for float32 fractions; and arithmetic that stays in "
+                       "uint8 wraps around at 256 (uint8 overflow)")
         values, pixels = got.astype(np.float64), images.astype(np.float64)
         if got.dtype != np.float32 and (
                 got.dtype.kind == "f" and np.allclose(values, pixels / 127.5 - 1, atol=1e-2)):
@@ -300,10 +324,30 @@ def _range_hint(got, pixels, what):
             raise Hint(f"for {what} your values lie on a straight line that takes 0 to "
                        f"{start:.4g} and 255 to {slope * 255 + start:.4g}; it should take 0 "
                        "to -1 and 255 to 1")
+    _jump_hint(got, pixels, what)
     i = int(np.argmax(np.abs(got - expected)))
     raise Hint(f"for {what} pixel {pixels.flat[i]:g} became {got.flat[i]:.4g}; 0 should become "
-               "-1 and 255 should become 1, linear in between (watch uint8 overflow: "
-               "arithmetic on uint8 wraps around at 256, so convert to float first)")
+               "-1 and 255 should become 1, linear in between")
+
+
+def _jump_hint(got, pixels, what):
+    """A hint when ``got`` jumps between two neighbouring pixel values (by more than a
+    quarter of the range) where the line from -1 to 1 rises by 2/255: a value wrapped around."""
+    values = np.unique(pixels)
+    if len(values) < 2:
+        return
+    means = np.array([got[pixels == v].mean() for v in values])
+    steps = np.diff(means) - 2 / 255 * np.diff(values)
+    i = int(np.argmax(np.abs(steps)))
+    if abs(steps[i]) < 0.5 or values[i + 1] - values[i] > 8:
+        return
+    low, high = values[i], values[i + 1]
+    raise Hint(f"for {what} pixel {low:g} became {means[i]:.4g} and pixel {high:g} became "
+               f"{means[i + 1]:.4g}: a jump of {means[i + 1] - means[i]:+.4g} between "
+               f"neighbouring pixel values, where a straight line from -1 to 1 rises by "
+               f"{2 / 255:.4g} per level. A jump like that is a value wrapping around (uint8 "
+               f"overflow): which step of your computation goes past 255, and in what dtype "
+               f"is it done?")
 
 
 @checker(prediction=True)
@@ -360,7 +404,7 @@ def _s3_hint(got, convs, head, channels, s2_and_s3):
     """The hint for a wrong first number of :func:`s3_trainable`."""
     where = f"with s3's convolutions unfrozen you predict {got:,}"
     if got == convs - head:
-        raise Hint(f"{where}: the head trains too, and trainable_params(transferred) counts "
+        raise Hint(f"{where}: the head trains too, and count_trainable(transferred) counts "
                    "its parameters")
     if got == s2_and_s3:
         raise Hint(f"{where}, the count for s2 and s3 printed above; this time s2 stays "
