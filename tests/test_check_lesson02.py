@@ -1,16 +1,27 @@
 """Lesson 02's checkers against wrong answers of every kind (issue 26, item 8): a plausible
 mistake, a shortcut through the course or Keras, a table of the checker's old fixed cases,
 an always-equal object and a type slip. Each must get "not yet" with a hint that holds no
-line of the solution; the right answer must pass every time (cases are drawn afresh)."""
+line of the solution; the right answer must pass every time (cases are drawn afresh).
+2.4 is a debug exercise: the lesson's own broken port is refused with a hint that names
+the mistake, not the fix. 2.5 is a prediction: its values are tested directly. And the
+lesson keeps its exercises honest (issue 26, item 7): 2.2 and 2.3 are derived, their worked
+formulas only after the checker, and no lesson cell shows the answer to 2.5."""
+
+import json
+import re
+import types
 
 import keras
+import nbformat
 import numpy as np
 import pytest
 from cheats import refused_every_time
 
 from course import ops
 from course.check import lesson02
+from course.ops import output_size  # imported by name: the watch still sees it
 from course.runtime.paths import NOTEBOOKS
+from course.tools import student
 from course.tools.exercises import exercises
 
 LESSON = NOTEBOOKS / "02_convolution_arithmetic.ipynb"
@@ -51,6 +62,26 @@ def right_same(n, f, stride=1):
     return total // 2, total - total // 2
 
 
+def split(total):
+    return total // 2, total - total // 2
+
+
+def lesson_function(name):
+    """A function as lesson 02's cell defines it (so that the test follows the lesson)."""
+    nb = nbformat.read(LESSON, as_version=4)
+    [source] = [c.source for c in nb.cells if c.cell_type == "code"
+                and c.source.startswith(f"def {name}(")]
+    scope = {"np": np}
+    exec(source, scope)
+    return scope[name]
+
+
+def same_padding_by_pad(n, f, stride=1):
+    column = ops.pad(np.ones((n, 1)), "same", (f, 1), stride=(stride, 1))[:, 0]
+    ones = np.flatnonzero(column)
+    return int(ones[0]), int(len(column) - 1 - ones[-1])
+
+
 WRONG = {
     "conv_output_shape": [
         ("n // stride", lambda h, w, f, k, stride=1, padding=0: (
@@ -87,6 +118,9 @@ WRONG = {
         ("always equal", lambda *args, **kwargs: AlwaysEqual()),
         ("a list", lambda f, c_in, k, bias=True: [(f * f * c_in + bias) * k]),
         ("a float", lambda f, c_in, k, bias=True: float((f * f * c_in + bias) * k)),
+        ("one filter", lambda f, c_in, k, bias=True: f * f * c_in + bias),
+        ("a bias per channel", lambda f, c_in, k, bias=True: (f * f + bias) * c_in * k),
+        ("no window", lambda f, c_in, k, bias=True: (c_in + bias) * k),
     ],
     "same_padding": [
         ("no max(..., 0)", lambda n, f, stride=1: (
@@ -101,9 +135,17 @@ WRONG = {
         ("always equal", lambda *args, **kwargs: AlwaysEqual()),
         ("a number", lambda n, f, stride=1: sum(right_same(n, f, stride))),
         ("floats", lambda n, f, stride=1: tuple(v / 1 for v in right_same(n, f, stride))),
+        ("n // stride windows", lambda n, f, stride=1: split(max((n // stride - 1) * stride
+                                                                 + f - n, 0))),
+        ("one window too many", lambda n, f, stride=1: split(max(-(-n // stride) * stride
+                                                                 + f - n, 0))),
+        ("course shortcut", same_padding_by_pad),
     ],
     "torch_to_keras_kernel": [
+        ("the lesson's buggy port", lesson_function("torch_to_keras_kernel_buggy")),
         ("reshape", lambda w: w.reshape(w.shape[2], w.shape[3], w.shape[1], w.shape[0])),
+        ("w.T", lambda w: w.T.copy()),
+        ("flipped", lambda w: w.transpose(2, 3, 1, 0)[::-1, ::-1].copy()),
         ("in and out swapped", lambda w: w.transpose(2, 3, 0, 1)),
         ("float64", lambda w: w.transpose(2, 3, 1, 0).astype(np.float64)),
         ("in place", lambda w: np.moveaxis(w, [0, 1], [3, 2]).copy() if w.fill(0) is None
@@ -136,5 +178,265 @@ def test_the_right_answer_passes_every_draw(checker, capsys):
 
 def test_every_checker_of_the_lesson_meets_five_kinds_of_wrong_answer():
     checkers = {e.checker for e in exercises(LESSON)} - {"stack_shapes"}  # a prediction: its
-    assert checkers == set(WRONG)  # own tests (test_check_new_exercises_00_02)
+    assert checkers == set(WRONG)  # own tests below
     assert all(len(wrongs) >= 5 for wrongs in WRONG.values())
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError
+
+
+def said(check, answer, capsys, *args):
+    verdict = check(answer, *args)
+    return verdict, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("checker, wrong, hint", [
+    ("conv_output_shape", lambda h, w, f, k, stride=1, padding=0: (
+        (h - f + padding) // stride + 1, (w - f + padding) // stride + 1, k),
+     "expected 14x14x64, got 13x13x64"),
+    ("conv_param_count", lambda f, c, k, bias=True: f * f * c * k, "forgot the bias"),
+    ("conv_param_count", lambda f, c, k, bias=True: f * f * c + bias,
+     "you counted the parameters of one filter; the layer has 10"),
+    ("conv_param_count", lambda f, c, k, bias=True: (f * f + bias) * c * k,
+     "one per filter, not one per input channel"),
+    ("conv_param_count", lambda f, c, k, bias=True: (c + bias) * k,
+     "each of the 5x5 positions of the window has weights of its own"),
+    ("same_padding", lambda n, f, stride=1: right_same(n, f, stride)[::-1],
+     "extra pixel goes after"),
+    ("same_padding", lambda n, f, stride=1: split(f - 1),
+     "n=28, f=3, stride=2: you padded 2 pixels, what stride 1 needs"),
+    ("same_padding", lambda n, f, stride=1: split(max((n // stride - 1) * stride + f - n, 0)),
+     "n=27, f=4, stride=2: you padded for n // stride = 13 windows"),
+    ("same_padding", lambda n, f, stride=1: split(max(-(-n // stride) * stride + f - n, 0)),
+     "n=28, f=3, stride=1: your padding has room for 29 windows"),
+    ("torch_to_keras_kernel", lambda w: w.transpose(2, 3, 0, 1),
+     "you returned shape (2, 5, 4, 3); Keras wants (kh, kw, in, out)"),
+    ("torch_to_keras_kernel", lambda w: w.T.copy(), "(5, 2, 3, 4) (every axis reversed"),
+    ("torch_to_keras_kernel", lambda w: w.T.copy() if w.shape[2] == w.shape[3] else
+     w.transpose(2, 3, 1, 0), "for a weight of shape (6, 4, 3, 3) the shape is right, but "
+                              "kernel[0, 1, 0, 0] should hold w[0, 0, 0, 1]"),
+    ("torch_to_keras_kernel", lambda w: w.T.copy() if w.shape[2] == w.shape[3] else
+     w.transpose(2, 3, 1, 0), "each filter comes out mirrored about its diagonal"),
+    ("torch_to_keras_kernel", lambda w: w.transpose(2, 3, 1, 0)[::-1, ::-1].copy(),
+     "turned by 180 degrees"),
+    ("torch_to_keras_kernel", lambda w: np.transpose(w, (2, 3, 0, 1)) if w.shape[0] == w.shape[1]
+     else np.transpose(w, (2, 3, 1, 0)), "the input and output channel axes are swapped"),
+    ("torch_to_keras_kernel", lambda w: w.transpose(2, 3, 1, 0).astype(np.float64),
+     "keep its dtype"),
+])
+def test_a_typical_mistake_gets_its_own_hint(checker, wrong, hint, capsys):
+    check = getattr(lesson02, checker)
+    ok, out = said(check, RIGHT[checker], capsys)
+    assert ok and "correct" in out
+    ok, out = said(check, stub, capsys)
+    assert not ok and "not attempted yet" in out
+    ok, out = said(check, wrong, capsys)
+    assert not ok and hint in out, out
+
+
+@pytest.mark.parametrize("check, shortcut, name", [
+    (lesson02.conv_output_shape, lambda h, w, f, k, stride=1, padding=0: (
+        output_size(h, f, stride, padding), output_size(w, f, stride, padding), k),
+     "ops.output_size"),
+    (lesson02.conv_param_count, lambda f, c_in, k, bias=True: ops.conv_params(f, c_in, k, bias),
+     "ops.conv_params"),
+    (lesson02.same_padding, same_padding_by_pad, "ops.pad"),
+], ids=["conv_output_shape", "conv_param_count", "same_padding"])
+def test_the_shortcut_gets_a_hint_that_names_it(check, shortcut, name, capsys):
+    assert not check(shortcut)
+    out = capsys.readouterr().out
+    assert "calls `" in out and f"{name}`" in out, out
+    assert "write it yourself" in out
+
+
+# --- 2.4 torch_to_keras_kernel (debug) --------------------------------------------------
+
+
+def test_the_lessons_buggy_port_gets_the_right_shape_and_the_wrong_weights(capsys):
+    buggy = lesson_function("torch_to_keras_kernel_buggy")
+    w = np.arange(2 * 3 * 3 * 3, dtype=np.float32).reshape(2, 3, 3, 3)
+    assert buggy(w).shape == (3, 3, 3, 2) and not np.array_equal(buggy(w),
+                                                                  RIGHT["torch_to_keras_kernel"](w))
+    ok, out = said(lesson02.torch_to_keras_kernel, buggy, capsys)
+    assert not ok and out.startswith("torch_to_keras_kernel_buggy: not yet - "), out
+    assert "the shape is right, but kernel[0, 0, 0, 1] should hold w[1, 0, 0, 0]" in out, out
+    assert "a reshape regroups the flat sequence of values, it never reorders it" in out
+    assert "transpose" not in out and "(2, 3, 1, 0)" not in out, "the hint states the fix"
+
+
+def test_the_port_is_tried_where_a_wrong_axis_order_keeps_the_shape():
+    shapes = lesson02.TORCH_EDGES
+    assert any(len(set(s)) == 4 for s in shapes), "four different sizes: a swap shows"
+    assert any(s[2] == s[3] > 1 and s[0] != s[1] for s in shapes), "square: w.T keeps it"
+    assert any(s[0] == s[1] and s[2] == s[3] > 1 for s in shapes), "in == out: a swap keeps it"
+    assert any(s[2] == s[3] == 1 for s in shapes), "1x1"
+
+
+# --- 2.5 stack_shapes (predict, then run) -----------------------------------------------
+
+
+def lesson_stack():
+    """The layer stack as lesson 02's cell writes it (so the test follows the lesson)."""
+    nb = json.loads(LESSON.read_text())
+    [source] = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
+                and "".join(c["source"]).startswith("stack = [")]
+    scope = {"keras": keras}
+    exec(source, scope)
+    return scope["stack"]
+
+
+@pytest.fixture
+def stack():
+    return lesson_stack()
+
+
+def by_keras(stack):
+    """What model.summary() shows, one (height, width, channels, parameters) per layer."""
+    rebuilt = [type(layer).from_config(layer.get_config()) for layer in stack]
+    model = keras.Sequential([keras.Input(lesson02.STACK_INPUT), *rebuilt])
+    return [(*layer.output.shape[1:], layer.count_params()) for layer in model.layers]
+
+
+def test_the_lesson_stack_mixes_the_cases_the_exercise_is_about(stack):
+    strides = [layer.strides[0] for layer in stack]
+    paddings = [layer.padding for layer in stack]
+    assert 2 in strides and {"same", "valid"} <= set(paddings)
+    assert any(layer.dilation_rate[0] > 1 for layer in stack)
+    assert any(layer.kernel_size == (1, 1) for layer in stack)
+    shapes = by_keras(stack)
+    sizes = [lesson02.STACK_INPUT[0]] + [s[0] for s in shapes]
+    odd_same = [n % 2 for n, layer in zip(sizes, stack, strict=False)
+                if layer.padding == "same" and layer.strides[0] == 2]
+    assert 1 in odd_same, "'same' with stride 2 on an odd size (rounds up)"
+    floored = [(n - layer.kernel_size[0]) % 2 for n, layer in zip(sizes, stack, strict=False)
+               if layer.padding == "valid" and layer.strides[0] == 2]
+    assert 1 in floored, "'valid' with stride 2 where (N - F) / S is not whole (rounds down)"
+
+
+def test_stack_shapes_right_and_stub(stack, capsys):
+    ok, out = said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
+    assert ok and "stack_shapes: correct - " in out
+    ok, out = said(lesson02.stack_shapes, [list(map(float, row)) for row in by_keras(stack)],
+                   capsys, stack)
+    assert ok, "16.0 is a whole number too"
+    ok, out = said(lesson02.stack_shapes, ..., capsys, stack)
+    assert not ok and "not attempted yet" in out
+
+
+def changed(rows, layer, **values):
+    """``rows`` with layer ``layer`` (1-based) given other values."""
+    rows = [list(row) for row in rows]
+    for name, value in values.items():
+        rows[layer - 1]["hwcp".index(name)] = value
+    return [tuple(row) for row in rows]
+
+
+@pytest.mark.parametrize("mistake, hint", [
+    (dict(layer=1, h=32, w=32), "layer 1 (16 filters 3x3, stride 2, 'same') on its 32x32x3 "
+                                "input: you said 32x32; with stride 2"),
+    (dict(layer=5, h=2, w=2), "rounds an odd size up"),
+    (dict(layer=1, h=15, w=15), "'same' pads the border with zeros"),
+    (dict(layer=2, h=14, w=14), "dilation 2 spreads the 3x3 taps apart"),
+    (dict(layer=4, h=6, w=6), "Keras drops the last, partial window"),
+    (dict(layer=4, h=10, w=10), "stride 2: the window moves 2 pixels"),
+    (dict(layer=3, c=32), "one output channel per filter"),
+    (dict(layer=2, p=3 * 3 * 16 * 32), "you left out the biases"),
+    (dict(layer=4, p=3 * 3 * 8 * 24 + 1), "one bias per filter, not one per layer"),
+    (dict(layer=2, p=(5 * 5 * 16 + 1) * 32), "it adds no parameters"),
+    (dict(layer=2, p=(3 * 3 * 3 + 1) * 32), "its input has 16 channels"),
+    (dict(layer=5, p=(3 * 3 + 1) * 10), "a weight for every input channel"),
+])
+def test_stack_shapes_hints(stack, mistake, hint, capsys):
+    mistake = dict(mistake)
+    layer = mistake.pop("layer")
+    ok, out = said(lesson02.stack_shapes, changed(by_keras(stack), layer, **mistake), capsys,
+                   stack)
+    assert not ok and "stack_shapes: not yet - " in out and hint in out, out
+
+
+def test_stack_shapes_form_and_an_edited_stack(stack, capsys):
+    right = by_keras(stack)
+    for answer, hint in [(right[:4], "give a list of 5 tuples"),
+                         ([row[:3] for row in right], "you gave 3 numbers; give four"),
+                         ([(1.5, *right[0][1:]), *right[1:]], "whole numbers")]:
+        ok, out = said(lesson02.stack_shapes, answer, capsys, stack)
+        assert not ok and hint in out, out
+    edited = [keras.layers.Conv2D(16, 3, padding="same"), *stack[1:]]  # stride 2 dropped
+    ok, out = said(lesson02.stack_shapes, by_keras(edited), capsys, edited)
+    assert not ok and "not the lesson's stack" in out
+
+
+def test_stack_shapes_leaves_the_lessons_layers_unbuilt(stack, capsys):
+    said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
+    assert not any(layer.built for layer in stack)
+
+
+@pytest.mark.parametrize("cell", [
+    "stack_shapes = [(ops.output_size(32, 3, 2, 'same'), 16, 16, 448)]",
+    "from course.ops import conv_params as count\nstack_shapes = [count(3, 3, 16)]",
+    "stack_shapes = [layer.compute_output_shape(s) for layer in stack]",
+    "m = keras.Sequential(stack)\nstack_shapes = [la.output_shape for la in m.layers]",
+    "stack_shapes = ANSWER",
+])
+def test_stack_shapes_computed_instead_of_predicted_is_refused(stack, cell, capsys,
+                                                              monkeypatch):
+    import IPython
+
+    history = ["", "stack = [...]", cell, "course.check.lesson02.stack_shapes(stack_shapes, "
+                                          "stack)"]
+    shell = types.SimpleNamespace(user_ns={"In": history})
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    ok, out = said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
+    assert not ok and "a prediction is values you write, not code" in out, out
+    history[2] = ("stack_shapes = [  # on paper, not with output_size() or the summary\n"
+                  "    (16, 16, 16, (3 * 3 * 3 + 1) * 16),\n]")
+    ok, out = said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
+    assert ok, "numbers typed in, arithmetic included, are the student's own"
+
+
+
+# --- what the lesson shows a student ----------------------------------------------------
+
+
+def shown_text(nb):
+    """Sources and printed outputs, but the setup banner's machine figures."""
+    shown = [cell.source for cell in nb.cells]
+    for cell in nb.cells:
+        if "setup.start(" in cell.source:  # a probe's 1,752 images/s is no answer
+            continue
+        for out in cell.get("outputs", []):
+            shown += [out.get("text", ""), out.get("data", {}).get("text/plain", "")]
+    return "\n".join("".join(part) for part in shown)
+
+
+def test_the_student_version_never_shows_the_answer_to_2_5():
+    answer = r"\b1,?752\b"  # layer 4's parameters
+    assert re.search(answer, shown_text(nbformat.read(LESSON, as_version=4))), (
+        "the instructor version has the answer")
+    assert not re.search(answer, shown_text(student.student_version(LESSON))), (
+        "the answer is visible to a student")
+
+
+def test_the_exercises_ask_for_thought_and_reveal_their_formulas_after_the_checker():
+    found = {ex.checker: ex for ex in exercises(LESSON)}
+    assert {name: ex.kind for name, ex in found.items()} == {
+        "conv_output_shape": "transcribe", "conv_param_count": "from the formula",
+        "same_padding": "from the formula", "torch_to_keras_kernel": "debug",
+        "stack_shapes": "predict, then run"}
+    assert [ex.number for ex in found.values()] == ["2.1", "2.2", "2.3", "2.4", "2.5"]
+    cells = nbformat.read(LESSON, as_version=4).cells
+    worked = {"conv_param_count": [r"\(F \\cdot F \\cdot C_\{in\} \+ 1\)", r"\b76\b",
+                                   r"conv_params\("],
+              "same_padding": [r"\(N_\{out\} - 1\)S \+ F", r"\\max\("]}
+    for name, patterns in worked.items():
+        before = "\n".join(c.source for c in cells[:found[name].checker_cell])
+        after = "\n".join(c.source for c in cells[found[name].checker_cell:])
+        for pattern in patterns:
+            assert not re.search(pattern, before), f"{name}: the lesson shows {pattern} first"
+        assert re.search(patterns[0], after), f"{name}: the reveal lost {patterns[0]}"
+    port = found["torch_to_keras_kernel"]
+    before = "\n".join(c.source for c in cells[:port.checker_cell])
+    assert "(2, 3, 1, 0)" not in before.replace(cells[port.cell].source, ""), (
+        "the lesson shows the fix before the debug exercise")
+    assert "def torch_to_keras_kernel_buggy(" in before

@@ -1,18 +1,15 @@
-"""The exercises of lessons 00-02 that ask for more than a function the lesson describes:
-0.2 (debug: uint8 brightening), 1.5 (predict, then run: which panel shows which kernel) and
-2.5 (predict, then run: a layer stack's shapes and parameters). Right answers pass, stubs
-read "not attempted yet", typical mistakes get their own hint, and the lessons never show
-the answers of 1.5 and 2.5 to a student."""
+"""The exercises of lessons 00 and 01 that ask for more than a function the lesson describes:
+0.2 (debug: uint8 brightening) and 1.5 (predict, then run: which panel shows which kernel).
+Right answers pass, stubs read "not attempted yet", typical mistakes get their own hint, and
+the lesson never shows the answer of 1.5 to a student (lesson 02's 2.5 is tested in
+test_check_lesson02)."""
 
-import json
 import re
-import types
 
-import keras
 import numpy as np
 import pytest
 
-from course.check import lesson00, lesson01, lesson02
+from course.check import lesson00, lesson01
 from course.runtime.paths import NOTEBOOKS
 from course.tools import student
 
@@ -167,135 +164,12 @@ def test_a_wrong_kernels_hint_never_names_a_panel(photo, capsys):
         assert not re.search(r"panel \d", line), line
 
 
-# --- 2.5 stack_shapes (predict, then run) -----------------------------------------------
-
-
-def lesson_stack():
-    """The layer stack as lesson 02's cell writes it (so the test follows the lesson)."""
-    nb = json.loads((NOTEBOOKS / "02_convolution_arithmetic.ipynb").read_text())
-    [source] = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
-                and "".join(c["source"]).startswith("stack = [")]
-    scope = {"keras": keras}
-    exec(source, scope)
-    return scope["stack"]
-
-
-@pytest.fixture
-def stack():
-    return lesson_stack()
-
-
-def by_keras(stack):
-    """What model.summary() shows, one (height, width, channels, parameters) per layer."""
-    rebuilt = [type(layer).from_config(layer.get_config()) for layer in stack]
-    model = keras.Sequential([keras.Input(lesson02.STACK_INPUT), *rebuilt])
-    return [(*layer.output.shape[1:], layer.count_params()) for layer in model.layers]
-
-
-def test_the_lesson_stack_mixes_the_cases_the_exercise_is_about(stack):
-    strides = [layer.strides[0] for layer in stack]
-    paddings = [layer.padding for layer in stack]
-    assert 2 in strides and {"same", "valid"} <= set(paddings)
-    assert any(layer.dilation_rate[0] > 1 for layer in stack)
-    assert any(layer.kernel_size == (1, 1) for layer in stack)
-    shapes = by_keras(stack)
-    sizes = [lesson02.STACK_INPUT[0]] + [s[0] for s in shapes]
-    odd_same = [n % 2 for n, layer in zip(sizes, stack, strict=False)
-                if layer.padding == "same" and layer.strides[0] == 2]
-    assert 1 in odd_same, "'same' with stride 2 on an odd size (rounds up)"
-    floored = [(n - layer.kernel_size[0]) % 2 for n, layer in zip(sizes, stack, strict=False)
-               if layer.padding == "valid" and layer.strides[0] == 2]
-    assert 1 in floored, "'valid' with stride 2 where (N - F) / S is not whole (rounds down)"
-
-
-def test_stack_shapes_right_and_stub(stack, capsys):
-    ok, out = said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
-    assert ok and "stack_shapes: correct - " in out
-    ok, out = said(lesson02.stack_shapes, [list(map(float, row)) for row in by_keras(stack)],
-                   capsys, stack)
-    assert ok, "16.0 is a whole number too"
-    ok, out = said(lesson02.stack_shapes, ..., capsys, stack)
-    assert not ok and "not attempted yet" in out
-
-
-def changed(rows, layer, **values):
-    """``rows`` with layer ``layer`` (1-based) given other values."""
-    rows = [list(row) for row in rows]
-    for name, value in values.items():
-        rows[layer - 1]["hwcp".index(name)] = value
-    return [tuple(row) for row in rows]
-
-
-@pytest.mark.parametrize("mistake, hint", [
-    (dict(layer=1, h=32, w=32), "layer 1 (16 filters 3x3, stride 2, 'same') on its 32x32x3 "
-                                "input: you said 32x32; with stride 2"),
-    (dict(layer=5, h=2, w=2), "rounds an odd size up"),
-    (dict(layer=1, h=15, w=15), "'same' pads the border with zeros"),
-    (dict(layer=2, h=14, w=14), "dilation 2 spreads the 3x3 taps apart"),
-    (dict(layer=4, h=6, w=6), "Keras drops the last, partial window"),
-    (dict(layer=4, h=10, w=10), "stride 2: the window moves 2 pixels"),
-    (dict(layer=3, c=32), "one output channel per filter"),
-    (dict(layer=2, p=3 * 3 * 16 * 32), "you left out the biases"),
-    (dict(layer=4, p=3 * 3 * 8 * 24 + 1), "one bias per filter, not one per layer"),
-    (dict(layer=2, p=(5 * 5 * 16 + 1) * 32), "it adds no parameters"),
-    (dict(layer=2, p=(3 * 3 * 3 + 1) * 32), "its input has 16 channels"),
-    (dict(layer=5, p=(3 * 3 + 1) * 10), "a weight for every input channel"),
-])
-def test_stack_shapes_hints(stack, mistake, hint, capsys):
-    mistake = dict(mistake)
-    layer = mistake.pop("layer")
-    ok, out = said(lesson02.stack_shapes, changed(by_keras(stack), layer, **mistake), capsys,
-                   stack)
-    assert not ok and "stack_shapes: not yet - " in out and hint in out, out
-
-
-def test_stack_shapes_form_and_an_edited_stack(stack, capsys):
-    right = by_keras(stack)
-    for answer, hint in [(right[:4], "give a list of 5 tuples"),
-                         ([row[:3] for row in right], "you gave 3 numbers; give four"),
-                         ([(1.5, *right[0][1:]), *right[1:]], "whole numbers")]:
-        ok, out = said(lesson02.stack_shapes, answer, capsys, stack)
-        assert not ok and hint in out, out
-    edited = [keras.layers.Conv2D(16, 3, padding="same"), *stack[1:]]  # stride 2 dropped
-    ok, out = said(lesson02.stack_shapes, by_keras(edited), capsys, edited)
-    assert not ok and "not the lesson's stack" in out
-
-
-def test_stack_shapes_leaves_the_lessons_layers_unbuilt(stack, capsys):
-    said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
-    assert not any(layer.built for layer in stack)
-
-
-@pytest.mark.parametrize("cell", [
-    "stack_shapes = [(ops.output_size(32, 3, 2, 'same'), 16, 16, 448)]",
-    "from course.ops import conv_params as count\nstack_shapes = [count(3, 3, 16)]",
-    "stack_shapes = [layer.compute_output_shape(s) for layer in stack]",
-    "m = keras.Sequential(stack)\nstack_shapes = [la.output_shape for la in m.layers]",
-    "stack_shapes = ANSWER",
-])
-def test_stack_shapes_computed_instead_of_predicted_is_refused(stack, cell, capsys,
-                                                              monkeypatch):
-    import IPython
-
-    history = ["", "stack = [...]", cell, "course.check.lesson02.stack_shapes(stack_shapes, "
-                                          "stack)"]
-    shell = types.SimpleNamespace(user_ns={"In": history})
-    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
-    ok, out = said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
-    assert not ok and "a prediction is values you write, not code" in out, out
-    history[2] = ("stack_shapes = [  # on paper, not with output_size() or the summary\n"
-                  "    (16, 16, 16, (3 * 3 * 3 + 1) * 16),\n]")
-    ok, out = said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
-    assert ok, "numbers typed in, arithmetic included, are the student's own"
-
-
 # --- neither answer reaches a student --------------------------------------------------
 
 
 @pytest.mark.parametrize("lesson, answer", [
     ("01_image_filters.ipynb", lambda: re.escape(", ".join(map(str, panels_by_looking(
         _photo()))))),
-    ("02_convolution_arithmetic.ipynb", lambda: r"\b1,?752\b"),  # layer 4's parameters
 ])
 def test_the_student_version_never_shows_the_answer(lesson, answer):
     import nbformat

@@ -74,9 +74,44 @@ def test_readme_catalogue_is_current():
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_every_lesson_has_an_exercise_that_is_not_transcription(path):
-    from course.tools.exercises import IMPLEMENT, exercises
+def test_every_statement_names_its_kind_and_at_most_one_transcribes(path):
+    from course.tools.exercises import STATEMENT, TRANSCRIBE, exercises
 
-    kinds = {ex.kind for ex in exercises(path)} - {IMPLEMENT, "open"}
-    assert kinds, (f"{path.name}: every exercise is 'implement'; add one that asks the student "
-                   "to predict, debug, work from a formula or meet a target")
+    unnamed = [m.group(1) for c in cells(path, "markdown")
+               for m in STATEMENT.finditer(source(c)) if not m.group(2)]
+    assert not unnamed, f"{path.name}: say the kind, e.g. **Exercise {unnamed[0]} (implement).**"
+    copies = [ex.number for ex in exercises(path) if ex.kind == TRANSCRIBE]
+    assert len(copies) <= 1, f"{path.name}: {copies} all transcribe; at most one may (issue 26)"
+
+
+def _code_lines(text):
+    """A cell's code lines without comments or blanks, spaces removed: what a copy shares."""
+    lines = (re.sub(r"\s+", "", line.split("#")[0]) for line in text.splitlines())
+    return {re.sub(r"^return", "", line) for line in lines}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_solution_is_copied_from_the_cells_a_student_sees(path):
+    """An exercise that is not labelled transcribe (or debug, whose broken version shares
+    lines with the fix) has no solution line in a code cell of the student version before
+    its checker: the lesson does not show the answer it asks for (a reveal after it may)."""
+    from course.tools.exercises import TRANSCRIBE, exercises, solution_regions
+    from course.tools.student import student_version
+
+    student = [c for c in student_version(path).cells if c.cell_type == "code"]
+    nb = json.loads(path.read_text())
+    for ex in exercises(path):
+        if ex.kind in (TRANSCRIBE, "debug"):
+            continue
+        call = f"course.check.{ex.checker_module}.{ex.checker}("
+        before = next(i for i, c in enumerate(student) if call in c.source)
+        shown = ["\n".join(_code_lines(c.source)) for c in student[:before]]
+        text = source(nb["cells"][ex.cell])
+        lines = text.splitlines()
+        solution = _code_lines("\n".join(line for begin, end in solution_regions(text, "")
+                                          for line in lines[begin + 1:end]))
+        solution = {line for line in solution if len(line) >= 12 and not line.startswith("def")}
+        copied = sorted(line for line in solution for cell in shown if line in cell)
+        assert not copied, (f"{path.name} exercise {ex.number} ({ex.kind}): the lesson shows "
+                            f"{copied[0]!r} before the checker; move it after, or call the "
+                            "exercise transcribe")

@@ -71,25 +71,36 @@ def conv_param_count(answer):
     """``answer(f, c_in, k, bias=True)`` -> the layer's parameter count."""
     rng = np.random.default_rng()
     cases = [(5, 3, 1), (5, 3, 10), (3, 64, 128), (1, 192, 16), (7, 1, 3)] + [
-        (int(rng.integers(1, 8)), int(rng.integers(1, 257)), int(rng.integers(1, 257)))
+        (int(rng.integers(1, 8)), int(rng.integers(2, 257)), int(rng.integers(2, 257)))
         for _ in range(8)]
     for f, c_in, k in cases:
         for bias in (True, False):
-            case = f"{k} filters of {f}x{f} on {c_in} channels (bias={bias})"
+            case = (f"{k} filter{'s' * (k > 1)} of {f}x{f} on {c_in} channel{'s' * (c_in > 1)} "
+                    f"(bias={bias})")
             got = whole(answer(f, c_in, k, bias=bias), "your count", case)
             expected = ops.conv_params(f, c_in, k, bias=bias)
             if got == expected:
                 continue
+            b = int(bias)
             if bias and got == ops.conv_params(f, c_in, k, bias=False):
                 raise Hint(f"for {case} you forgot the bias: one per filter")
             if not bias and got == ops.conv_params(f, c_in, k, bias=True):
                 raise Hint(f"for {case} you counted biases although bias=False")
-            if got == (f * f + int(bias)) * k:
+            if k > 1 and got == f * f * c_in + b:
+                raise Hint(f"for {case} you counted the parameters of one filter; the layer "
+                           f"has {k}")
+            if got == (f * f + b) * k:
                 raise Hint(f"for {case}: each filter has weights for every input channel")
             if bias and got == f * f * c_in * k + 1:
                 raise Hint(f"for {case}: there is one bias per filter, not one per layer")
-            if got == (f * c_in + int(bias)) * k:
+            if bias and c_in > 1 and got == (f * f + 1) * c_in * k:
+                raise Hint(f"for {case}: a filter's slices share one bias, one per filter, "
+                           "not one per input channel")
+            if got == (f * c_in + b) * k:
                 raise Hint(f"for {case}: a filter is {f}x{f}, two dimensions")
+            if f > 1 and got == (c_in + b) * k:
+                raise Hint(f"for {case}: each of the {f}x{f} positions of the window has "
+                           "weights of its own")
             raise Hint(f"for {case} you returned {got:,}: count the weights of one filter, "
                        "then multiply by the filters")
     return f"right for {len(cases) * 2} layers, with and without bias, the rest drawn at random"
@@ -117,17 +128,63 @@ def same_padding(answer):
         expected, out = _same(n, f, s), -(-n // s)
         if got == expected:
             continue
+        total, right = sum(got), sum(expected)
         if min(got) < 0:
             raise Hint(f"{case}: you returned a negative padding {got}: when the windows "
                        "already cover the input, 'same' adds nothing")
         if got == expected[::-1]:
             raise Hint(f"{case}: the odd extra pixel goes after (bottom/right), not before")
-        if sum(got) != sum(expected):
-            raise Hint(f"{case}: your padding adds {sum(got)} pixels, but 'same' adds only what "
+        if total != right and s > 1 and total == max(f - 1, 0):
+            raise Hint(f"{case}: you padded {total} pixels, what stride 1 needs; with stride "
+                       f"{s} the window jumps {s} pixels and only {out} windows (ceil(n/stride)) "
+                       "have to fit")
+        if total != right and n % s and total == sum(_floor_same(n, f, s)):
+            raise Hint(f"{case}: you padded for n // stride = {n // s} windows; 'same' keeps "
+                       f"ceil(n / stride) = {out}, so the last one reaches into the padding")
+        if total != right and total == right + s:
+            raise Hint(f"{case}: your padding has room for {out + 1} windows; 'same' needs "
+                       f"only ceil(n/stride) = {out}: where does the last window start?")
+        if total != right:
+            raise Hint(f"{case}: your padding adds {total} pixels, but 'same' adds only what "
                        f"its ceil(n/stride) = {out} windows need to fit")
         raise Hint(f"{case}: split the padding as evenly as possible")
     return (f"right for {len(cases)} cases: odd totals, strides, kernels shorter than the "
             "stride, and the rest drawn at random")
+
+
+def _floor_same(n, f, s):
+    """A plausible slip: the padding for n // s windows instead of ceil(n / s)."""
+    total = max((n // s - 1) * s + f - n, 0)
+    return total // 2, total - total // 2
+
+
+# Exercise 2.4 (debug): PyTorch weight shapes (out, in, kh, kw) the port is tried on: four
+# different sizes (a swapped axis changes the shape), square kernels (where w.T, swapped
+# channels or a reshape keep it), all sizes equal, and a 1x1 kernel
+TORCH_EDGES = [(4, 3, 2, 5), (6, 4, 3, 3), (3, 3, 3, 3), (5, 7, 1, 1)]
+
+
+def _torch_index(w, value):
+    """Where ``value`` sits in the PyTorch weight ``w``, as "w[o, i, y, x]", or None."""
+    found = np.argwhere(w == value)
+    return f"w[{', '.join(str(int(v)) for v in found[0])}]" if len(found) == 1 else None
+
+
+def _misplaced(got, original, expected):
+    """The likely mistake behind a kernel of the right shape whose values are elsewhere."""
+    if np.array_equal(got, original.reshape(expected.shape)):
+        return ("your values are still in PyTorch's order in memory, only cut into new "
+                "axes: a reshape regroups the flat sequence of values, it never reorders it")
+    if np.array_equal(got, original.transpose(2, 3, 0, 1)):
+        return ("the input and output channel axes are swapped: Keras' third axis is the "
+                "input channel, its last the filter")
+    if np.array_equal(got, original.T):
+        return ("height and width are swapped too: each filter comes out mirrored about its "
+                "diagonal (a NumPy .T reverses every axis)")
+    if np.array_equal(got, expected[::-1, ::-1]):
+        return ("each filter is turned by 180 degrees: PyTorch's Conv2d is a cross-correlation "
+                "like Keras' Conv2D (section 5), so nothing is flipped")
+    return "follow one filter's weights from PyTorch's axes to Keras'"
 
 
 @checker
@@ -135,7 +192,9 @@ def torch_to_keras_kernel(answer):
     """``answer(w)``: (out, in, kh, kw) -> (kh, kw, in, out)."""
     rng = np.random.default_rng()
     sizes = rng.choice(np.arange(1, 9), 4, replace=False) + 1  # four different sizes
-    for shape in [(4, 3, 2, 5), tuple(int(v) for v in sizes)]:
+    square = (*(int(v) for v in rng.integers(2, 9, 2)), 3, 3)
+    shapes = TORCH_EDGES + [tuple(int(v) for v in sizes), square]
+    for shape in shapes:
         w = rng.standard_normal(shape).astype(np.float32)
         original = w.copy()
         got = answer(w)
@@ -146,14 +205,23 @@ def torch_to_keras_kernel(answer):
         if not np.array_equal(w, original):
             raise Hint("your function changed the weight it was given: build a new array")
         if got.shape != expected.shape:
+            reversed_ = " (every axis reversed, as .T does)" if got.shape == shape[::-1] else ""
             raise Hint(f"for a PyTorch weight {shape} (out, in, kh, kw) you returned shape "
-                       f"{got.shape}; Keras wants (kh, kw, in, out)")
+                       f"{got.shape}{reversed_}; Keras wants (kh, kw, in, out)")
         if got.dtype != w.dtype:
             raise Hint(f"you returned {got.dtype} for a {w.dtype} weight: keep its dtype")
-        if not np.array_equal(got, expected):
-            raise Hint("the shape is right but the values are not where they belong: transpose "
-                       "the axes rather than reshape")
-    return "weights of two shapes land in place, every value and the dtype kept"
+        if np.array_equal(got, expected):
+            continue
+        first = tuple(int(v) for v in np.argwhere(got != expected)[0])
+        y, x, i, o = first
+        held = _torch_index(original, got[first])
+        held = f"holds {held}" if held else f"holds {got[first]:.3g}, none of the weights"
+        raise Hint(f"for a weight of shape {shape} the shape is right, but kernel"
+                   f"[{y}, {x}, {i}, {o}] should hold w[{o}, {i}, {y}, {x}] (filter {o}, input "
+                   f"channel {i}, row {y}, column {x}) and {held}: "
+                   f"{_misplaced(got, original, expected)}")
+    return (f"weights of {len(shapes)} shapes land in place (square, 1x1 and uneven kernels), "
+            "every value and the dtype kept")
 
 
 # Exercise 2.5: the layer stack whose shapes and parameters the student predicts, as
