@@ -50,7 +50,7 @@ def encode(value, depth: int = 0):
         return None
     if value is Ellipsis:  # a value exercise's stub, `size = ...`: not attempted
         return {"ellipsis": None}
-    if isinstance(value, np.ndarray) or _is_tensor(value):
+    if isinstance(value, np.ndarray) or is_tensor(value):
         array = np.asarray(value)
         if array.dtype == object:
             raise Unsupported("an array of Python objects")
@@ -126,7 +126,7 @@ class UnsupportedAnswer:
         self.what = what
 
 
-def _is_tensor(value) -> bool:
+def is_tensor(value) -> bool:
     return type(value).__module__.split(".")[0] in ("tensorflow", "jax", "jaxlib", "torch") \
         and hasattr(value, "shape")
 
