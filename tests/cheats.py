@@ -1,9 +1,12 @@
 """What the per-lesson checker tests share: the instructor's solution lines (no hint may
-show one) and the simplest cheat, an object equal to everything."""
+show one), the simplest cheat, an object equal to everything, the words of the hint a
+shortcut gets, and a lesson's cells as the checkers' tests read them."""
 
+import ast
 from pathlib import Path
 
 import nbformat
+import numpy as np
 
 from course.tools.exercises import exercises
 
@@ -26,14 +29,40 @@ class AlwaysEqual:
         return False
 
 
+def calls(name: str) -> str:
+    """What the hint says to an answer that calls ``name`` ("ops.output_size", as the hint
+    shows it), a function that answers the exercise."""
+    return f"calls `{name}`, which answers the exercise for you: write it yourself"
+
+
 def refused_every_time(check, answer, capsys, lesson: Path, checker: str, kind: str,
-                       draws: int = 3) -> None:
+                       draws: int = 3, says: str | None = None) -> None:
     """``answer`` gets "not yet" from ``check`` on every draw, with a hint that neither
-    blames a crash nor shows a line of the solution."""
+    blames a crash nor shows a line of the solution (and, given ``says``, holds those
+    words: it names the mistake)."""
     for _ in range(draws):  # fresh cases each time: refused on every draw
         assert not check(answer)
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
         assert "raised" not in line, f"{kind}: {line}"
+        assert says is None or says in line, f"{kind}: the hint does not say {says!r}: {line}"
         for solution in solution_lines(lesson, checker):
             assert solution not in line, f"{kind}: the hint shows the solution: {line}"
+
+
+def cell_source(lesson: Path, start: str) -> str:
+    """The source of the one code cell of ``lesson`` that starts with ``start``."""
+    nb = nbformat.read(lesson, as_version=4)
+    found = [c.source for c in nb.cells if c.cell_type == "code"
+             and c.source.removeprefix("# NBVAL_CHECK_OUTPUT\n").startswith(start)]
+    assert len(found) == 1, f"{lesson.name}: {len(found)} cells start with {start!r}"
+    return found[0]
+
+
+def assigned(source: str, name: str):
+    """The value assigned to ``name`` at the top level of ``source``, evaluated with NumPy."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name
+                                                for t in node.targets):
+            return eval(ast.unparse(node.value), {"np": np})
+    raise AssertionError(f"{name} is not assigned in {source[:80]!r}")

@@ -2,7 +2,8 @@
 mistake, a table of the checker's old fixed cases, an always-equal object and a type slip
 (neither exercise has a library shortcut: np.bincount is 0.1's own answer, and 0.2 is a
 debug exercise that names no library). Each must get "not yet" with a hint that holds no
-line of the solution; the right answer must pass every time (cases are drawn afresh)."""
+line of the solution; the right answer must pass every time (cases are drawn afresh), and a
+stub reads "not attempted yet"."""
 
 import re
 
@@ -52,6 +53,19 @@ def int8_widening(images, amount):  # int8 holds -128..127: 200 is already -56
     return np.clip(images.astype(np.int8) + amount, 0, 255).astype(np.uint8)
 
 
+def brighten_top_only(images, amount):  # saturates at 255 but wraps below 0
+    return (np.minimum(images.astype(np.int16) + amount, 255) % 256).astype(np.uint8)
+
+
+def brighten_clip_first(images, amount):  # right for amount >= 0, NumPy 2 refuses < 0
+    return np.clip(images, 0, 255 - max(amount, 0)) + amount
+
+
+def brighten_in_place(images, amount):
+    np.copyto(images, right_brighten(images, amount))
+    return images
+
+
 _EDGES = np.array([0, 1, 5, 100, 200, 250, 254, 255], np.uint8)
 OLD_BRIGHTEN = [(_EDGES, 10), (_EDGES, 0), (_EDGES, -10), (_EDGES, 255), (_EDGES, -255),
                 (np.random.default_rng(0).integers(0, 256, (2, 3, 4), dtype=np.uint8), 80),
@@ -83,6 +97,9 @@ WRONG = {
         ("uint16", uint16_widening),
         ("int8", int8_widening),
         ("the input itself for 0", same_object_for_zero),
+        ("saturates at 255 only", brighten_top_only),
+        ("clips before adding", brighten_clip_first),
+        ("brightens in place", brighten_in_place),
         ("table", lambda images, amount: BRIGHTEN_TABLE.get((images.tobytes(), amount),
                                                             images.copy())),
         ("always equal", lambda images, amount: AlwaysEqual()),
@@ -91,6 +108,21 @@ WRONG = {
     ],
 }
 RIGHT = {"count_per_class": right_counts, "brighten": right_brighten}
+# The words the hint must hold for some of them: it names the mistake.
+NAMED = {
+    ("brighten", "the lesson's bug"): "wraps around past 255",
+    ("brighten", "clips the wrapped uint8"): "clipping the uint8 result is too late",
+    ("brighten", "no clip"): "cannot go above 255",
+    ("brighten", "0..1 scale"): "0..255 scale",
+    ("brighten", "saturates at 255 only"): "wraps around below 0",
+    ("brighten", "clips before adding"): "raised OverflowError",
+    ("brighten", "brightens in place"): "changed the images it was given",
+    ("brighten", "flattened"): "not the shape",
+}
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError
 
 
 @pytest.mark.parametrize("checker, kind, answer",
@@ -102,6 +134,8 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{answer.__name__}: not yet - "), line
         assert "raised" not in line or "OverflowError" in line, f"{kind}: {line}"
+        says = NAMED.get((checker, kind))
+        assert says is None or says in line, f"{kind}: the hint does not say {says!r}: {line}"
         for solution in solution_lines(LESSON, checker):
             assert solution not in line, f"{kind}: the hint shows the solution: {line}"
 
@@ -109,7 +143,31 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
     for _ in range(20):
-        assert getattr(lesson00, checker)(RIGHT[checker]), capsys.readouterr().out
+        verdict = getattr(lesson00, checker)(RIGHT[checker])
+        line = capsys.readouterr().out
+        assert verdict and line.startswith(f"{RIGHT[checker].__name__}: correct - "), line
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_a_stub_is_not_attempted(checker, capsys):
+    assert not getattr(lesson00, checker)(stub)
+    assert capsys.readouterr().out.startswith("stub: not attempted yet - ")
+
+
+def test_brighten_tries_both_edges_and_both_directions(capsys):
+    seen = []
+
+    def spy(images, amount):
+        seen.append((images.copy(), amount))
+        return right_brighten(images, amount)
+
+    assert lesson00.brighten(spy), capsys.readouterr().out
+    amounts = {amount for _, amount in seen}
+    pixels = np.concatenate([images.ravel() for images, _ in seen])
+    assert {0, 255} <= set(pixels.tolist()) and min(amounts) < 0 < max(amounts)
+    assert {-255, 255} <= amounts, "the extremes of the amount"
+    assert all(images.dtype == np.uint8 for images, _ in seen)
+    assert {images.ndim for images, _ in seen} >= {1, 3, 4}, "a batch and colour images"
 
 
 @pytest.mark.parametrize("answer, hint", [

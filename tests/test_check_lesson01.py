@@ -2,7 +2,8 @@
 mistake, a shortcut through the course, OpenCV, Keras or TensorFlow, a table of the
 checker's old fixed cases, an always-equal object and a type slip. Each must get "not yet"
 with a hint that holds no line of the solution; the right answer must pass every time
-(cases are drawn afresh). 1.5 is a prediction: its values are tested directly."""
+(cases are drawn afresh), and a stub reads "not attempted yet". 1.5 is a prediction: its
+values are tested directly, and no student version shows them."""
 
 import itertools
 import re
@@ -11,19 +12,18 @@ import cv2
 import keras
 import numpy as np
 import pytest
-from cheats import solution_lines
+from cheats import calls, solution_lines
 
 from course import filters, ops
 from course.check import lesson01
 from course.runtime.paths import NOTEBOOKS
+from course.tools import student
 
 LESSON = NOTEBOOKS / "01_image_filters.ipynb"
 
 
-def forget_tries(check):
-    """Clear the wrong answers a ``tries=`` checker remembers (one per test)."""
-    cells = dict(zip(check.__code__.co_freevars, check.__closure__, strict=True))
-    cells["tried"].cell_contents.clear()
+def stub(*args, **kwargs):
+    raise NotImplementedError
 
 
 class AlwaysEqual:
@@ -241,6 +241,13 @@ RIGHT = {
     "edge_magnitude": right_magnitude,
     "to_convolution_kernel": lambda kernel: np.flip(kernel),
 }
+# The words the hint must hold for some of them: it names the mistake, or the shortcut.
+NAMED = {
+    ("box_kernel", "all ones"): "sum to 1",
+    ("correlate_at", "convolution"): "convolution",
+    ("correlate_at", "course.ops"): calls("ops.correlate2d"),
+    ("to_convolution_kernel", "transpose"): "180 degrees",
+}
 
 
 @pytest.mark.parametrize("checker, kind, answer",
@@ -252,6 +259,8 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{answer.__name__}: not yet - "), line
         assert "raised" not in line or "ValueError" in line, f"{kind}: {line}"
+        says = NAMED.get((checker, kind))
+        assert says is None or says in line, f"{kind}: the hint does not say {says!r}: {line}"
         for solution in solution_lines(LESSON, checker):
             assert solution not in line, f"{kind}: the hint shows the solution: {line}"
 
@@ -259,7 +268,18 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
     for _ in range(20):
-        assert getattr(lesson01, checker)(RIGHT[checker]), capsys.readouterr().out
+        verdict = getattr(lesson01, checker)(RIGHT[checker])
+        line = capsys.readouterr().out
+        assert verdict and line.startswith(f"{RIGHT[checker].__name__}: correct - "), line
+
+
+@pytest.mark.parametrize("checker, blank", [*((checker, stub) for checker in RIGHT),
+                                            ("kernel_panels", ...)],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_stub_is_not_attempted(checker, blank, capsys):
+    """A function left at `raise NotImplementedError`, or 1.5's prediction left at `...`."""
+    assert not getattr(lesson01, checker)(blank)
+    assert "not attempted yet - " in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("checker, answer, hint", [
@@ -298,9 +318,9 @@ def panels(capsys):
     shown = lesson01.mystery_panels(photo)
     right = tuple(next(n for n, p in enumerate(shown, 1) if np.allclose(p, lesson01._shown(
         photo, k))) for k in lesson01.MYSTERY_KERNELS.values())
-    forget_tries(lesson01.kernel_panels)
+    lesson01.kernel_panels.forget_tries()
     yield right
-    forget_tries(lesson01.kernel_panels)
+    lesson01.kernel_panels.forget_tries()
 
 
 def test_the_right_panels_pass_every_time(panels, capsys):
@@ -313,7 +333,7 @@ def test_no_wrong_order_passes_and_no_hint_says_which_kernel_or_panel(panels, ca
     for order in itertools.permutations((1, 2, 3, 4)):
         if order == panels:
             continue
-        forget_tries(lesson01.kernel_panels)
+        lesson01.kernel_panels.forget_tries()
         assert not lesson01.kernel_panels(order)
         line = capsys.readouterr().out.strip()
         assert line.startswith("kernel_panels: not yet - "), line
@@ -323,18 +343,44 @@ def test_no_wrong_order_passes_and_no_hint_says_which_kernel_or_panel(panels, ca
     assert len(hints) == 2, "one hint for a blur and an edge map mixed up, one for a direction"
 
 
-@pytest.mark.parametrize("kind, answer", [
-    ("three numbers", (1, 2, 3)),
-    ("a string", "2431"),
-    ("numbered from 0", (0, 1, 2, 3)),
-    ("a panel twice", (1, 1, 2, 3)),
-    ("letters", ("A", "B", "C", "D")),
-    ("always equal", AlwaysEqual()),
-    ("None", None),
+def swapped(answer, a, b):
+    """``answer`` with the panels of kernels ``a`` and ``b`` ("A".."D") traded."""
+    answer = list(answer)
+    i, j = "ABCD".index(a), "ABCD".index(b)
+    answer[i], answer[j] = answer[j], answer[i]
+    return tuple(answer)
+
+
+@pytest.mark.parametrize("a, b, hint", [
+    ("A", "B", "each kernel is on the right kind of panel, blurred or edges, but a direction "
+               "is off"),
+    ("C", "D", "each kernel is on the right kind of panel, blurred or edges, but a direction "
+               "is off"),
+    ("A", "C", "an averaging kernel and an edge kernel have traded places"),
+    ("B", "D", "weights that are all positive and sum to 1"),
 ])
-def test_a_slip_in_the_form_gets_a_hint(panels, kind, answer, capsys):
+def test_a_wrong_order_gets_the_hint_for_its_mistake(panels, a, b, hint, capsys):
+    assert not lesson01.kernel_panels(swapped(panels, a, b))
+    out = capsys.readouterr().out
+    assert out.startswith("kernel_panels: not yet - ") and hint in out, out
+
+
+SLIPS = [  # (kind, answer, words its hint must contain)
+    ("three numbers", (1, 2, 3), "give four panel numbers"),
+    ("a string", "2431", "give four panel numbers"),
+    ("numbered from 0", (0, 1, 2, 3), "numbered 1 to 4"),
+    ("a panel twice", (1, 1, 2, 3), "is given to both A and B"),
+    ("letters", ("A", "B", "C", "D"), "give four panel numbers"),
+    ("always equal", AlwaysEqual(), ""),
+    ("None", None, "give four panel numbers"),
+]
+
+
+@pytest.mark.parametrize("kind, answer, hint", SLIPS, ids=[kind for kind, _, _ in SLIPS])
+def test_a_slip_in_the_form_gets_a_hint(panels, kind, answer, hint, capsys):
     assert not lesson01.kernel_panels(answer)
-    assert "kernel_panels: not yet - " in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "kernel_panels: not yet - " in out and hint in out, out
 
 
 def test_hints_stop_after_three_different_wrong_orders(panels, capsys):
@@ -353,3 +399,52 @@ def test_the_module_stores_no_answer_a_student_could_import(panels):
     for name, value in vars(lesson01).items():
         if isinstance(value, str | tuple | list):
             assert value not in (panels, list(panels), order), f"lesson01.{name} is the answer"
+
+
+# --- 1.5 on the lesson's photo: an answer found by looking, never shown to a student -----
+
+
+def astronaut():
+    from course import data
+
+    return cv2.cvtColor(data.photo("astronaut"), cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
+
+
+def panels_by_looking(photo):
+    """The answer, found the way the lesson's last cell shows it: filter with each kernel
+    and find the panel that is the same picture."""
+    panels = lesson01.mystery_panels(photo)
+    found = []
+    for kernel in lesson01.MYSTERY_KERNELS.values():
+        out = cv2.filter2D(photo, cv2.CV_32F, kernel)
+        out = out if kernel.sum() > 0 else np.abs(out) / np.percentile(np.abs(out), 99)
+        [panel] = [n for n, p in enumerate(panels, 1) if np.allclose(p, np.clip(out, 0, 1))]
+        found.append(panel)
+    return tuple(found)
+
+
+def test_kernel_panels_grades_the_order_the_panels_show(capsys):
+    right = panels_by_looking(astronaut())
+    assert sorted(right) == [1, 2, 3, 4] and right != (1, 2, 3, 4), "the order is shuffled"
+    assert lesson01.kernel_panels(right)
+    assert "correct - " in capsys.readouterr().out
+    assert lesson01.kernel_panels([str(p) for p in right]), "panel numbers typed as strings"
+
+
+def test_the_student_version_never_shows_the_panels_answer():
+    import nbformat
+
+    def text(nb):  # sources and printed outputs, but the setup banner's machine figures
+        shown = [cell.source for cell in nb.cells]
+        for cell in nb.cells:
+            if "setup.start(" in cell.source:  # a probe's 1,752 images/s is no answer
+                continue
+            for out in cell.get("outputs", []):
+                shown += [out.get("text", ""), out.get("data", {}).get("text/plain", "")]
+        return "\n".join("".join(part) for part in shown)
+
+    answer = re.escape(", ".join(map(str, panels_by_looking(astronaut()))))
+    assert re.search(answer, text(nbformat.read(LESSON, as_version=4))), (
+        "the instructor version has the answer")
+    assert not re.search(answer, text(student.student_version(LESSON))), (
+        "the answer is visible to a student")

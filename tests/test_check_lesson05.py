@@ -2,16 +2,18 @@
 mistake, a shortcut through the course, Keras or TensorFlow, a table of the checker's old
 fixed cases, an always-equal object and a type slip. Each must get "not yet" with a hint
 that holds no line of the solution; the right answer must pass every time (cases are drawn
-afresh)."""
+afresh), and a stub reads "not attempted yet". Exercise 5.5 (meet a target) trains a model:
+its tests pin the smoke profile, a few seconds on the bundled samples."""
 
 import keras
 import numpy as np
 import pytest
-from cheats import refused_every_time
+from cheats import calls, refused_every_time
 from keras import layers
 
 from course import models, ops
 from course.check import lesson05
+from course.ops import output_size  # imported by name: the shortcut is still caught
 from course.runtime.paths import NOTEBOOKS
 from course.tools.exercises import exercises
 
@@ -36,6 +38,15 @@ def always_equal(*args, **kwargs):
     return AlwaysEqual()
 
 
+def stub(*args, **kwargs):
+    raise NotImplementedError
+
+
+@pytest.fixture
+def smoke(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+
+
 # --- 5.1 flatten_size -------------------------------------------------------------------
 
 def flatten_size(n, convs, conv=lambda n, k, p: n - k + 1 if p == "valid" else n,
@@ -58,6 +69,13 @@ def flatten_by_ops(n, convs):
     for _, k, padding in convs:
         n = ops.output_size(ops.output_size(n, k, padding=padding), 2, 2)
     return n * n * convs[-1][0]
+
+
+def flatten_by_output_size(input_size, convs):
+    n = input_size
+    for _, kernel, padding in convs:
+        n = output_size(n, kernel, padding=padding)
+    return (n // 2) ** 2 * convs[-1][0]
 
 
 OLD_FLATTEN = [(28, [(32, 3, "same"), (64, 3, "same")]), (28, [(32, 3, "same"), (64, 3, "valid")]),
@@ -169,13 +187,17 @@ OLD_CONFUSED = {((9, 1, 0), (4, 8, 0), (0, 2, 7)): (1, 0), ((1, 0), (3, 0)): (1,
 
 # --- 5.5 small_cnn ----------------------------------------------------------------------
 
-def small_cnn():
-    model = keras.Sequential([
+def conv_stack(filters=(8, 16), dense=10, activation="softmax"):
+    return keras.Sequential([
         keras.Input((28, 28, 1)),
-        layers.Conv2D(8, 3, padding="same", activation="relu"), layers.MaxPooling2D(2),
-        layers.Conv2D(16, 3, padding="same", activation="relu"), layers.MaxPooling2D(2),
-        layers.Flatten(), layers.Dense(10, activation="softmax"),
+        layers.Conv2D(filters[0], 3, padding="same", activation="relu"), layers.MaxPooling2D(2),
+        layers.Conv2D(filters[1], 3, padding="same", activation="relu"), layers.MaxPooling2D(2),
+        layers.Flatten(), layers.Dense(dense, activation=activation),
     ])
+
+
+def small_cnn():
+    model = conv_stack()
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     return model
@@ -205,6 +227,24 @@ def sigmoid_output():
                              layers.Flatten(), layers.Dense(10, activation="sigmoid")])
 
 
+def tiny_at_the_default_rate():  # 750 parameters, uncompiled: Adam(1e-3) for 10 short epochs
+    return keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(2, 3, activation="relu"),
+                             layers.MaxPooling2D(4), layers.Flatten(),
+                             layers.Dense(10, activation="softmax")])
+
+
+def diverging():
+    model = small_cnn()
+    model.compile(optimizer=keras.optimizers.Adam(10.0), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def mse_loss():
+    model = small_cnn()
+    model.compile(optimizer="adam", loss="mse")
+    return model
+
+
 WRONG = {
     "flatten_size": [
         ("'valid' ignored", lambda n, convs: flatten_size(n, convs, conv=lambda n, k, p: n)),
@@ -215,6 +255,7 @@ WRONG = {
             n, convs, channels=lambda convs: convs[0][0])),
         ("no channels", lambda n, convs: flatten_size(n, convs, channels=lambda convs: 1)),
         ("course shortcut", flatten_by_ops),
+        ("course shortcut imported by name", flatten_by_output_size),
         ("keras shortcut", flatten_by_keras),
         ("table", lambda n, convs: FLATTEN_TABLE.get((n, tuple(convs)), 3136)),
         ("always equal", always_equal),
@@ -270,7 +311,41 @@ WRONG = {
         ("a colour input", lambda: keras.Sequential([
             keras.Input((28, 28, 3)), layers.Conv2D(4, 3), layers.GlobalMaxPooling2D(),
             layers.Dense(10, activation="softmax")])),
+        ("too many filters", lambda: conv_stack(filters=(32, 64))),
+        ("11 outputs", lambda: conv_stack(dense=11)),  # the near miss of test_student
+        ("no softmax", lambda: conv_stack(activation=None)),
+        ("no convolution", lambda: keras.Sequential([
+            keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(12, activation="relu"),
+            layers.Dense(10, activation="softmax")])),
+        ("flat input", lambda: keras.Sequential([keras.Input((784,)),
+                                                 layers.Dense(10, activation="softmax")])),
+        ("not built", lambda: keras.Sequential([layers.Conv2D(4, 3), layers.Flatten(),
+                                                layers.Dense(10)])),
+        ("a number", lambda: 0.97),
+        ("None", lambda: None),
     ],
+}
+# The words the hint must hold for some of them: it names the mistake, or the shortcut.
+# small_cnn's come before any training.
+NAMED = {
+    ("flatten_size", "'valid' ignored"): "'valid' convolution",
+    ("flatten_size", "course shortcut imported by name"): calls("ops.output_size"),
+    ("dense_params", "weights only"): "bias",
+    ("confusion_matrix", "transposed"): "transposed",
+    ("confusion_matrix", "tensorflow shortcut"): calls("tf.math.confusion_matrix"),
+    ("most_confused", "reversed"): "(true, predicted)",
+    ("most_confused", "diagonal included"): "diagonal",
+    ("small_cnn", "logits"): "ends in a 10-way softmax",  # the statement asks for one
+    ("small_cnn", "the course's MNIST CNN"): "50,186 parameters, more than 10,000; 31,370 of "
+                                             "them sit in layer 'fc'",
+    ("small_cnn", "too many filters"): "more than 10,000",
+    ("small_cnn", "11 outputs"): "(None, 10)",
+    ("small_cnn", "no softmax"): "not probabilities",
+    ("small_cnn", "no convolution"): "no Conv2D layer",
+    ("small_cnn", "flat input"): "keras.Input((28, 28, 1))",
+    ("small_cnn", "not built"): "not built yet",
+    ("small_cnn", "a number"): "return a Keras model",
+    ("small_cnn", "None"): "returned None",
 }
 RIGHT = {
     "flatten_size": flatten_size,
@@ -284,13 +359,22 @@ RIGHT = {
                          [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
-    refused_every_time(getattr(lesson05, checker), answer, capsys, LESSON, checker, kind)
+    refused_every_time(getattr(lesson05, checker), answer, capsys, LESSON, checker, kind,
+                       says=NAMED.get((checker, kind)))
 
 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
     for _ in range(20):
-        assert getattr(lesson05, checker)(RIGHT[checker]), capsys.readouterr().out
+        verdict = getattr(lesson05, checker)(RIGHT[checker])
+        line = capsys.readouterr().out
+        assert verdict and line.startswith(f"{RIGHT[checker].__name__}: correct - "), line
+
+
+@pytest.mark.parametrize("checker", [*RIGHT, "small_cnn"])
+def test_a_stub_is_not_attempted(checker, capsys):
+    assert not getattr(lesson05, checker)(stub)
+    assert capsys.readouterr().out.startswith("stub: not attempted yet - ")
 
 
 def test_a_tie_accepts_any_of_the_tied_pairs(capsys):
@@ -311,10 +395,32 @@ def test_a_sum_of_one_hot_products_is_not_a_shortcut(capsys):
     assert lesson05.confusion_matrix(one_hot), capsys.readouterr().out
 
 
-def test_the_right_small_cnn_meets_the_target(monkeypatch, capsys):
-    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+def test_the_right_small_cnn_meets_the_target(smoke, capsys):
     for _ in range(2):  # seeded training, no random cases: the same run each time
-        assert lesson05.small_cnn(small_cnn), capsys.readouterr().out
+        assert lesson05.small_cnn(small_cnn)
+        out = capsys.readouterr().out.splitlines()
+        assert out[0] == ("small_cnn: correct - 9,098 parameters (at most 10,000), a "
+                          "convolution over neighbouring pixels, a softmax at the end, and it "
+                          "reached this profile's target test accuracy"), out
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (tiny_at_the_default_rate, "a larger learning rate pays"),
+    (diverging, "It hardly learned"),
+    (mse_loss, "Incompatible shapes"),
+])
+def test_models_that_miss_the_target_say_what_they_reached(smoke, answer, hint, capsys):
+    assert not lesson05.small_cnn(answer)
+    out = capsys.readouterr().out
+    assert "not yet - " in out and hint in out, out
+    if answer is not mse_loss:
+        assert "the target here is 80.0%" in out and "of the 256 test images right" in out
+
+
+def test_the_targets_cover_every_profile():
+    from course.runtime.profiles import NAMES
+
+    assert set(lesson05.SMALL_CNN_TARGET) == set(lesson05.SMALL_CNN_EPOCHS) == set(NAMES)
 
 
 def test_every_checker_of_the_lesson_meets_five_kinds_of_wrong_answer():

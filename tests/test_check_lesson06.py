@@ -2,19 +2,21 @@
 mistake, a shortcut through the course or Keras, a table of the checker's old fixed cases
 (for 6.2, models the old checker passed: it compared only layer types and output shapes),
 an always-equal object and a type slip. Each must get "not yet" with a hint that holds no
-line of the solution; the right answer must pass every time. 6.4 is a prediction: its
-values are tested directly, and no hint may give its answer away."""
+line of the solution; the right answer must pass every time, and a stub reads "not attempted
+yet". 6.4 is a prediction: its values are tested directly, and no hint may give its answer
+away."""
 
 import re
 
 import keras
 import numpy as np
 import pytest
-from cheats import refused_every_time, solution_lines
+from cheats import calls, refused_every_time, solution_lines
 from keras import layers
 
 from course import models, ops
 from course.check import lesson06
+from course.ops import output_size  # imported by name: the shortcut is still caught
 from course.runtime.paths import NOTEBOOKS
 from course.tools.exercises import exercises
 
@@ -37,6 +39,10 @@ class AlwaysEqual:
 
 def always_equal(*args, **kwargs):
     return AlwaysEqual()
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError
 
 
 # --- 6.1 alexnet_sizes ------------------------------------------------------------------
@@ -62,6 +68,14 @@ def sizes_by_keras(n):
                  or kernel == 11 else layers.MaxPooling2D(kernel, stride))
         x = layer(x)
         sizes.append(x.shape[1])
+    return sizes
+
+
+def sizes_by_output_size(n):
+    sizes = []
+    for kernel, stride, padding in ROWS:
+        n = output_size(n, kernel, stride=stride, padding=padding, strict=False)
+        sizes.append(n)
     return sizes
 
 
@@ -151,6 +165,7 @@ WRONG = {
         ("seven rows", lambda n: alexnet_sizes(n)[:-1]),
         ("course shortcut", lambda n: [n := ops.output_size(n, k, s, p, strict=False)
                                        for k, s, p in ROWS]),
+        ("course shortcut imported by name", sizes_by_output_size),
         ("keras shortcut", sizes_by_keras),
         ("the course's AlexNet", sizes_by_course_alexnet),
         ("table", lambda n: OLD_SIZES.get(n, [1] * 8)),
@@ -197,20 +212,48 @@ RIGHT = {
     "notes_alexnet_fixed": alexnet,
     "inception_params": inception,
 }
+# The words the hint must hold for some of them: it names the mistake, or the shortcut.
+NAMED = {
+    ("alexnet_sizes", "seven rows"): "one per row",
+    ("alexnet_sizes", "course shortcut imported by name"): calls("ops.output_size"),
+    ("notes_alexnet_fixed", "ReLU before softmax"): "ReLU before",
+    ("notes_alexnet_fixed", "1000 then 17"): "classifies twice",
+    ("notes_alexnet_fixed", "the course's AlexNet"): calls("models.alexnet"),
+    ("inception_params", "weights only"): "bias",
+    ("inception_params", "course shortcut"): calls("models.inception_module"),
+}
 
 
 @pytest.mark.parametrize("checker, kind, answer",
                          [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
-    refused_every_time(getattr(lesson06, checker), answer, capsys, LESSON, checker, kind)
+    refused_every_time(getattr(lesson06, checker), answer, capsys, LESSON, checker, kind,
+                       says=NAMED.get((checker, kind)))
 
 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
     # 6.2 draws nothing at random (it builds one model): three calls say as much as twenty
     for _ in range(3 if checker == "notes_alexnet_fixed" else 20):
-        assert getattr(lesson06, checker)(RIGHT[checker]), capsys.readouterr().out
+        verdict = getattr(lesson06, checker)(RIGHT[checker])
+        line = capsys.readouterr().out
+        assert verdict and line.startswith(f"{RIGHT[checker].__name__}: correct - "), line
+
+
+@pytest.mark.parametrize("checker, blank", [*((checker, stub) for checker in RIGHT),
+                                            ("naive_stack", ...)],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_stub_is_not_attempted(checker, blank, capsys):
+    """A function left at `raise NotImplementedError`, or 6.4's prediction left at `...`."""
+    assert not getattr(lesson06, checker)(blank)
+    assert "not attempted yet - " in capsys.readouterr().out
+
+
+def test_the_inception_hint_does_not_give_the_lesson_s_count_away(capsys):
+    lesson06.inception_params(lambda *c: 1)
+    out = capsys.readouterr().out
+    assert "not yet - " in out and "163,696" not in out, out
 
 
 def test_the_notes_style_with_separate_activation_layers_passes(capsys):
@@ -231,15 +274,18 @@ def test_the_notes_style_with_separate_activation_layers_passes(capsys):
 # --- 6.4 naive_stack: a prediction ------------------------------------------------------
 
 NAIVE_THIRD = (864, 1_290_464)
-NAIVE_WRONG = [
-    (416, 387_296),  # the first module, printed in section 4
-    (640, 838_880),  # the second module
-    (224, 1_290_464),  # the convolutions' channels only
-    (672, 1_290_464),  # the three modules' convolutions, without the input
-    (864, 1_290_464 - 224),  # no biases
-    (864, 2016 * 864 + 224),  # the output's channels read
-    (865, 1), (1, 1_290_465),  # far off
-]
+NAIVE_WRONG = {  # wrong prediction: words its hint must contain (None: any hint)
+    (416, 387_296): "what the first module outputs",  # the first module, printed in section 4
+    (864, 387_296): "the first module's count",  # its count copied, the channels right
+    (640, 838_880): None,  # the second module
+    (640, 1_290_464): "the second module outputs",
+    (864, 838_880): "the second module's count",
+    (224, 1_290_464): "the pool branch",  # the convolutions' channels only
+    (672, 1_290_464): None,  # the three modules' convolutions, without the input
+    (864, 1_290_464 - 224): "bias",  # no biases
+    (864, 2016 * 864 + 224): "read the channels of its input",  # the output's channels read
+    (865, 1): None, (1, 1_290_465): None,  # far off
+}
 
 
 @pytest.mark.parametrize("wrong", NAIVE_WRONG, ids=str)
@@ -247,6 +293,7 @@ def test_a_wrong_prediction_is_refused_without_the_answer(wrong, capsys):
     assert not lesson06.naive_stack(wrong)
     line = capsys.readouterr().out.strip()
     assert line.startswith("naive_stack: not yet - "), line
+    assert NAIVE_WRONG[wrong] is None or NAIVE_WRONG[wrong] in line, line
     for number, given in zip(NAIVE_THIRD, wrong, strict=True):
         if number != given:  # a student's own number may be quoted back
             assert f"{number:,}" not in line and str(number) not in line, line

@@ -16,7 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 import tensorflow as tf
-from cheats import AlwaysEqual, refused_every_time
+from cheats import AlwaysEqual, cell_source, refused_every_time
 
 from course import explain
 from course.check import lesson09
@@ -24,15 +24,6 @@ from course.runtime.paths import NOTEBOOKS
 from course.tools.exercises import exercises
 
 LESSON = NOTEBOOKS / "09_what_the_network_sees.ipynb"
-
-
-def cell_source(start):
-    """The source of the one code cell of the lesson that starts with ``start``."""
-    nb = nbformat.read(LESSON, as_version=4)
-    found = [c.source for c in nb.cells if c.cell_type == "code"
-             and c.source.removeprefix("# NBVAL_CHECK_OUTPUT\n").startswith(start)]
-    assert len(found) == 1, f"{LESSON.name}: {len(found)} cells start with {start!r}"
-    return found[0]
 
 
 def statement(number):
@@ -114,7 +105,7 @@ def cam_epsilon(features, weights):
 def lesson_buggy():
     """The lesson's own ``gradcam_map_buggy``, run from its cell."""
     namespace = {"np": np}
-    exec(cell_source("def gradcam_map_buggy(features, weights):"), namespace)
+    exec(cell_source(LESSON, "def gradcam_map_buggy(features, weights):"), namespace)
     return namespace["gradcam_map_buggy"]
 
 
@@ -431,7 +422,7 @@ def test_the_nan_hint_says_where_and_why(capsys):
 
 def test_the_lesson_s_reference_solution_and_statement_handle_the_empty_map(capsys):
     namespace = {"np": np}
-    exec(cell_source("def gradcam_map(features, weights):"), namespace)
+    exec(cell_source(LESSON, "def gradcam_map(features, weights):"), namespace)
     verdict, out = run(lesson09.gradcam_map, namespace["gradcam_map"], capsys)
     assert verdict, out
     text = statement("9.3")

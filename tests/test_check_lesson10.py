@@ -6,17 +6,15 @@ fresh draws with a hint that holds no line of the solution. Exercise 10.2 is a d
 exercise: the lesson's broken function is refused with a hint that names no fix. 10.3 and
 10.5 are predictions: few tries, and hints that give no value away."""
 
-import ast
 import re
 import types
 
 import keras
-import nbformat
 import networkx as nx
 import numpy as np
 import pytest
 import tensorflow as tf
-from cheats import AlwaysEqual, refused_every_time
+from cheats import AlwaysEqual, assigned, cell_source, refused_every_time
 
 from course import graphs
 from course.check import lesson10
@@ -44,24 +42,6 @@ def fresh_tries():
     yield
     for check in (lesson10.gcn_step, lesson10.gcn_reach):
         check.forget_tries()
-
-
-def cell_source(start):
-    """The source of the one code cell of the lesson that starts with ``start``."""
-    nb = nbformat.read(LESSON, as_version=4)
-    found = [c.source for c in nb.cells if c.cell_type == "code"
-             and c.source.removeprefix("# NBVAL_CHECK_OUTPUT\n").startswith(start)]
-    assert len(found) == 1, f"{LESSON.name}: {len(found)} cells start with {start!r}"
-    return found[0]
-
-
-def assigned(source, name):
-    """The value assigned to ``name`` at the top level of ``source``, evaluated with NumPy."""
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name
-                                                for t in node.targets):
-            return eval(ast.unparse(node.value), {"np": np})
-    raise AssertionError(f"{name} is not assigned in {source[:80]!r}")
 
 
 # --- 10.1 and 10.2: answers and typical mistakes -----------------------------------------
@@ -139,7 +119,7 @@ def normalize_degrees_of_a(a):
 def buggy_from_the_lesson():
     """The lesson's normalize_adjacency_buggy, run from its cell."""
     namespace = {"np": np}
-    exec(cell_source("def normalize_adjacency_buggy(A):"), namespace)
+    exec(cell_source(LESSON, "def normalize_adjacency_buggy(A):"), namespace)
     function = namespace["normalize_adjacency_buggy"]
 
     def normalize_adjacency_buggy(a):  # NumPy's divide-by-zero warnings would fail the test
@@ -524,7 +504,7 @@ def test_a_computed_prediction_is_refused(cell, capsys, monkeypatch):
 
 
 def test_the_checker_s_layer_is_the_one_the_lesson_states_and_runs():
-    source = cell_source("step_H = ")
+    source = cell_source(LESSON, "step_H = ")
     np.testing.assert_array_equal(assigned(source, "step_H"), lesson10.STEP_H)
     np.testing.assert_array_equal(assigned(source, "step_W"), lesson10.STEP_W)
     layer = graphs.GCNLayer(2, activation="relu", use_bias=False)
@@ -606,7 +586,7 @@ def test_the_nodes_the_checker_expects_are_the_ones_that_change():
 
 
 def test_lesson_10_draws_and_measures_the_checker_s_graph():
-    source = cell_source("reach_edges = ")
+    source = cell_source(LESSON, "reach_edges = ")
     assert assigned(source, "reach_edges") == lesson10.REACH_EDGES
 
 

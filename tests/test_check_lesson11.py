@@ -2,16 +2,18 @@
 and (issue 26, item 8) every checker meets wrong answers of every kind: a plausible mistake,
 a shortcut through the course or Keras, a table of the old checker's fixed cases, an
 always-equal object and a type slip, each refused on fresh draws with a hint that holds no
-line of the solution."""
+line of the solution. 11.5 is a prediction: few tries, hints that give no value away, and
+what it is graded against is what Keras' EarlyStopping does to the losses the lesson plays."""
 
 import re
 import tempfile
 from pathlib import Path
 
 import keras
+import nbformat
 import numpy as np
 import pytest
-from cheats import AlwaysEqual, solution_lines
+from cheats import AlwaysEqual, assigned, calls, cell_source, solution_lines
 
 from course import monitor
 from course.check import lesson11
@@ -197,12 +199,20 @@ def fit_with_early_stopping(losses, **settings):
     return len(history.history["loss"]), int(model.get_weights()[0][0, 0])
 
 
-@pytest.mark.parametrize("losses, patience",
-                         lesson11._stop_cases(np.random.default_rng(0))[:15:2])
-def test_the_checker_plays_the_losses_as_fit_does(losses, patience):
+SCRIPTED = lesson11.SCRIPTED_LOSSES  # exercise 11.5's
+
+
+@pytest.mark.parametrize("losses, patience, min_delta", [
+    *((losses, patience, 0.05)
+      for losses, patience in lesson11._stop_cases(np.random.default_rng(0))[:15:2]),
+    (SCRIPTED, 3, 0.01), (SCRIPTED, 3, 0.0), (SCRIPTED, 2, 0.01),
+    ([1.0, 0.8, 0.9, 0.85, 0.7, 0.75, 0.76, 0.8], 2, 0.0),
+    ([1.0, 0.9, 0.8, 0.85], 3, 0.0),  # never stops, and still restores the best epoch
+])
+def test_the_checker_plays_the_losses_as_fit_does(losses, patience, min_delta):
     """The checker's expectation comes from Keras' own EarlyStopping, played as fit plays it."""
-    for settings in ({"patience": patience},
-                     {"patience": patience, "min_delta": 0.05, "restore_best_weights": True}):
+    for settings in ({"patience": patience}, {"patience": patience, "min_delta": min_delta,
+                                              "restore_best_weights": True}):
         played = lesson11._play(keras.callbacks.EarlyStopping(monitor="val_loss", **settings),
                                 losses)
         assert played == fit_with_early_stopping(losses, **settings)
@@ -363,6 +373,12 @@ WRONG = {
         ("sorts the list", resume_sorts_in_place),
     ],
 }
+# The words the hint must hold for some of them: the shortcut it takes.
+NAMED = {
+    ("exponential_lrs", "course shortcut"): calls("monitor.lr_schedule"),
+    ("pick_lr", "course shortcut"): calls("monitor.suggest_lr"),
+    ("resume_epoch", "course shortcut"): calls("monitor.latest_checkpoint"),
+}
 
 
 def pick_lr_cut_at_the_nans(lrs, losses):
@@ -391,6 +407,8 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
         assert "your code raised" not in line, f"{kind}: {line}"
+        says = NAMED.get((checker, kind))
+        assert says is None or says in line, f"{kind}: the hint does not say {says!r}: {line}"
         for solution in solution_lines(LESSON, checker):
             assert solution not in line, f"{kind}: the hint shows the solution: {line}"
 
@@ -421,22 +439,64 @@ def test_the_keras_shortcut_is_named(capsys):
 # --- 11.5: a prediction with few tries ---------------------------------------------------
 
 
-def tries(check) -> set:
-    """The different wrong answers ``check`` has counted in this process."""
-    cells = dict(zip(check.__code__.co_freevars, check.__closure__, strict=True))
-    return cells["tried"].cell_contents
-
-
 @pytest.fixture(autouse=True)
 def fresh_tries():
-    tries(lesson11.early_stopping_prediction).clear()
+    """Hints stop after a few different wrong predictions, counted per process: each test
+    starts, and leaves, with none counted."""
+    lesson11.early_stopping_prediction.forget_tries()
     yield
-    tries(lesson11.early_stopping_prediction).clear()
+    lesson11.early_stopping_prediction.forget_tries()
+
+
+def test_early_stopping_prediction_passes_the_right_pair(capsys):
+    for answer in [(9, 6), [9, 6], (np.int64(9), 6)]:
+        verdict, out = run(lesson11.early_stopping_prediction, answer, capsys)
+        assert verdict and "correct - " in out, out
+
+
+# exercise 11.3's function, which has no min_delta: the shortcut from the exercise before
+SHORTCUT = (epochs_trained(SCRIPTED, 3),
+            int(np.argmin(SCRIPTED[:epochs_trained(SCRIPTED, 3)])) + 1)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    ((..., ...), "not attempted yet"),
+    ((9, ...), "you have not predicted `predicted_restored` yet"),
+    (SHORTCUT, "min_delta"),
+    ((11, 6), "ignores min_delta"),
+    ((9, 8), "lowest loss"),
+    ((9, 9), "the best epoch, not"),
+    ((10, 6), "one epoch too many"),  # test_student's near miss
+    ((8, 5), "count the epochs from 1"),
+    ((12, 6), "it does stop before the end"),
+    ((9, 3), "predicted_restored=3 is off"),
+    ((0, 6), "epochs 1 to 12"),
+    ((9.0, 6), "whole number"),
+    (9, "as a pair"),
+])
+def test_early_stopping_prediction_hints(answer, hint, capsys):
+    verdict, out = run(lesson11.early_stopping_prediction, answer, capsys)
+    assert not verdict and hint in out, out
+
+
+def test_the_shortcut_is_the_min_delta_free_answer():
+    assert SHORTCUT == (11, 8) == fit_with_early_stopping(SCRIPTED, patience=3, min_delta=0.0,
+                                                          restore_best_weights=True)
+
+
+def test_lesson_11_states_and_plays_the_checker_s_losses():
+    source = cell_source(LESSON, "scripted = ")
+    assert assigned(source, "scripted") == SCRIPTED
+    assert "patience=3" in source and "min_delta=0.01" in source
+    statement = next(c.source for c in nbformat.read(LESSON, as_version=4).cells
+                     if c.source.startswith("**Exercise 11.5 (predict, then run).**"))
+    assert " | ".join(f"{v:g}" for v in SCRIPTED) in statement
+    assert "patience=3, min_delta=0.01" in statement
 
 
 def test_wrong_predictions_do_not_reveal_the_answer(capsys):
     for stop in range(1, 13):
-        tries(lesson11.early_stopping_prediction).clear()
+        lesson11.early_stopping_prediction.forget_tries()
         for restored in range(1, 13):
             if (stop, restored) != (9, 6):
                 assert not lesson11.early_stopping_prediction((stop, restored))
