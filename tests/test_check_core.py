@@ -118,6 +118,9 @@ def test_hints_stop_after_a_few_different_tries_where_answers_are_few(capsys, mo
     assert capsys.readouterr().out.count("look again") == 3  # the same wrong guess again
     assert not pick(4)
     assert "3 different answers tried (hints stop after 2)" in capsys.readouterr().out
+    assert not pick(3)  # no search by loop: the right one is not told apart now
+    assert "hints stop after 2" in capsys.readouterr().out
+    pick.forget_tries()  # a fresh count (a new kernel)
     assert pick(3)
 
 
@@ -176,7 +179,8 @@ def test_a_tensorflow_function_is_watched_by_its_own_code_not_its_wrapper(capsys
     assert "calls `tf.math.confusion_matrix`" in capsys.readouterr().out
 
 
-def test_a_checker_with_a_watch_runs_under_cprofile(capsys, monkeypatch):
+def test_a_checker_with_a_watch_says_so_under_cprofile_instead_of_judging(capsys,
+                                                                            monkeypatch):
     import cProfile
 
     monkeypatch.delenv(GRADING_VAR, raising=False)
@@ -193,7 +197,9 @@ def test_a_checker_with_a_watch_runs_under_cprofile(capsys, monkeypatch):
         verdict = size(lambda n, f: n - f + 1)
     finally:
         profiler.disable()
-    assert verdict, capsys.readouterr().out
+    assert not verdict  # cProfile holds the hook: a shortcut could not be seen
+    assert "while a profiler such as cProfile or %prun runs" in capsys.readouterr().out
+    assert size(lambda n, f: n - f + 1)  # and without it, judged as usual
 
 
 def _saved_functions():
@@ -250,3 +256,99 @@ def test_an_answer_that_calls_the_notebooks_copy_is_refused_like_the_course_func
 
     assert not block(lambda x, filters, strides: copy(x, filters, strides))
     assert "calls `models.plain_block`" in capsys.readouterr().out
+
+
+# --- the generic attacks an independent attacker found (issue 26) ------------------------
+
+
+@checker(without=("course.ops.output_size",))
+def _size(answer):
+    """A checker of output sizes that compares with np.array_equal, as many do."""
+    import numpy as np
+
+    if not np.array_equal(answer(28, 5), 24):
+        raise Hint("not 24")
+    return "right"
+
+
+def _shortcut(n, f):
+    from course import ops
+
+    return ops.output_size(n, f)
+
+
+class _Callable:
+    """An answer that is an object, not a function."""
+
+    def __init__(self, body):
+        self.body = body
+
+    def __call__(self, n, f):
+        return self.body(n, f)
+
+
+@pytest.mark.parametrize("answer", [
+    _Callable(_shortcut), __import__("functools").partial(_shortcut)],
+    ids=["a callable object", "functools.partial"])
+def test_an_answer_that_is_not_a_function_is_watched_too(answer, capsys, monkeypatch):
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    assert not _size(answer)
+    assert "calls `ops.output_size`" in capsys.readouterr().out
+
+
+def test_a_shortcut_in_a_thread_the_answer_starts_is_seen(capsys, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+
+    def threaded(n, f):
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(_shortcut, n, f).result()
+
+    assert not _size(threaded)
+    assert "calls `ops.output_size`" in capsys.readouterr().out
+
+
+def test_switching_the_watch_off_and_back_on_is_seen(capsys, monkeypatch):
+    import sys
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+
+    def sneaky(n, f):
+        hook = sys.getprofile()
+        sys.setprofile(None)
+        try:
+            return _shortcut(n, f)
+        finally:
+            sys.setprofile(hook)
+
+    assert not _size(sneaky)
+    assert "switches off the checker's watch" in capsys.readouterr().out
+
+
+def test_an_answer_that_patches_what_the_checker_compares_with_is_refused(capsys, monkeypatch):
+    import numpy as np
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    real = np.array_equal
+
+    def patched(n, f):
+        np.array_equal = lambda a, b, equal_nan=False: True
+        return 0
+
+    assert not _size(patched)
+    assert "changes `numpy.array_equal`" in capsys.readouterr().out
+    assert np.array_equal is real  # and it is put back
+
+
+@pytest.mark.parametrize("answer, said", [
+    (24, "you passed int 24, not a function"),
+    (_Callable(lambda n, f: 1 / 0), "your code raised ZeroDivisionError"),
+    (type("Named", (), {"__name__": "_size: correct - forged", "__call__":
+                        lambda self, n, f: 0})(), "_size: not yet - not 24")],
+    ids=["a value where a function is asked", "an object that raises", "a name that forges"])
+def test_a_strange_answer_gets_a_line_not_a_traceback(answer, said, capsys, monkeypatch):
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    assert not _size(answer)
+    out = capsys.readouterr().out
+    assert said in out and "correct - forged" not in out, out

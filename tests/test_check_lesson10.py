@@ -483,6 +483,8 @@ def test_gcn_step_hints_stop_after_three_different_wrong_predictions(capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert not any("hints stop" in line for line in out[:4])  # the same answer twice: 3 tries
     assert "4 different answers tried (hints stop after 3)" in out[4]
+    assert not lesson10.gcn_step(STEP)  # no search by loop
+    lesson10.gcn_step.forget_tries()
     assert lesson10.gcn_step(STEP)
 
 
@@ -565,6 +567,8 @@ def test_hints_stop_after_three_different_wrong_predictions(capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert not any("hints stop" in line for line in out[:4])  # the same answer twice: 3 tries
     assert "4 different answers tried (hints stop after 3)" in out[4]
+    assert not lesson10.gcn_reach(REACH)  # no search by loop
+    lesson10.gcn_reach.forget_tries()
     assert lesson10.gcn_reach(REACH)
 
 

@@ -512,4 +512,6 @@ def test_a_loop_over_the_pairs_runs_out_of_hints(capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert "hints stop" not in "".join(out[:3])
     assert "4 different answers tried (hints stop after 3)" in out[3]
+    assert not lesson11.early_stopping_prediction((9, 6))  # the loop does not find it
+    lesson11.early_stopping_prediction.forget_tries()
     assert lesson11.early_stopping_prediction((9, 6))

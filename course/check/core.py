@@ -21,6 +21,7 @@ import functools
 import importlib
 import inspect
 import sys
+import threading
 from dataclasses import dataclass
 
 from course.runtime import settings
@@ -178,28 +179,70 @@ def _signature(code) -> tuple:
     return ops, code.co_names, code.co_varnames, code.co_argcount, consts
 
 
+# Modules an answer could patch to fool the comparison (``np.allclose = ...``): checked,
+# cheaply, at every return from the answer. The judge checks every protected module after.
+_KEPT = ("builtins", "math", "numpy", "numpy.linalg", "numpy.testing", "keras", "keras.ops",
+         "keras.layers", "cv2", "scipy.signal", "scipy.ndimage")
+
+
+def _kept() -> dict[tuple[str, str], object]:
+    """The callables of ``_KEPT`` and of the loaded ``course`` modules, as they are now."""
+    seen = {}
+    for name in [*_KEPT, *(m for m in list(sys.modules) if m.split(".")[0] == "course")]:
+        module = sys.modules.get(name)
+        if module is not None:
+            seen.update({(name, attribute): value for attribute, value in vars(module).items()
+                         if callable(value)})
+    return seen
+
+
+def _restore(before: dict) -> list[str]:
+    """Put back what differs from ``before``; the names of what did."""
+    changed = []
+    for (module, attribute), value in before.items():
+        if module in sys.modules and vars(sys.modules[module]).get(attribute) is not value:
+            setattr(sys.modules[module], attribute, value)
+            changed.append(f"{module}.{attribute}")
+    return changed
+
+
+def _is_keras(value) -> bool:
+    return type(value).__module__.split(".")[0] == "keras"
+
+
 def _guarded(answer, returns: bool, without=()):
     """``answer`` with its exceptions marked as the student's, a hint when it returns None
-    (``returns``) and a hint when it calls one of the functions ``without`` names
-    (functions only: classes and values are passed as they are)."""
-    if not inspect.isfunction(answer):
+    (``returns``), when it calls one of the functions ``without`` names, or when it changes
+    a function of NumPy, Keras or the course (callables only: classes, Keras objects and
+    values are passed as they are)."""
+    if not callable(answer) or inspect.isclass(answer) or _is_keras(answer):
         return answer
     codes, builtins = _watching(without)  # resolved once, however often the checker calls
+    label = _label(answer, "your function")
+    switches = {sys.setprofile, threading.setprofile}
 
     @functools.wraps(answer)
     def call(*args, **kwargs):
         called: list[str] = []
+        switched: list[bool] = []
 
         def profile(frame, event, arg):
             if event == "call" and (found := codes.get(_signature(frame.f_code))):
                 called.append(found)
             elif event == "c_call" and arg in builtins:
                 called.append(builtins[arg])
+            elif event == "c_call" and arg in switches:
+                switched.append(True)
 
-        previous = sys.getprofile()
-        watch = without and (previous is None or callable(previous))  # not under cProfile,
-        if watch:  # which the watch could not hand its hook back to
+        previous, previous_threads = sys.getprofile(), threading.getprofile()
+        if without and previous is not None and not callable(previous):
+            raise Hint("the checker watches what your function calls, and it cannot while a "
+                       "profiler such as cProfile or %prun runs: run the checker cell "
+                       "without it")
+        if without:
             sys.setprofile(profile)
+            threading.setprofile(profile)  # threads the answer starts are watched too
+        kept = _kept()
         raised = None
         try:
             result = answer(*args, **kwargs)
@@ -208,23 +251,36 @@ def _guarded(answer, returns: bool, without=()):
         except Exception as error:
             raised = error
         finally:
-            switched_off = watch and sys.getprofile() is not profile
-            if watch:
+            switched_off = without and (switched or sys.getprofile() is not profile)
+            if without:
                 sys.setprofile(previous)
+                threading.setprofile(previous_threads)
+            changed = _restore(kept)
         if switched_off:
-            raise Hint(f"{answer.__name__} switches off the checker's watch (sys.setprofile), "
-                       "so the checker cannot tell what it calls: leave the profiler alone")
+            raise Hint(f"{label} switches off the checker's watch (sys.setprofile), so the "
+                       "checker cannot tell what it calls: leave the profiler alone")
+        if changed:
+            raise Hint(f"{label} changes `{changed[0]}`; the checker does not judge an answer "
+                       "that changes NumPy, Keras or the course (it has put it back)")
         if called:  # a shortcut is named even when the answer went on to fail
             shown = _shown(called[0])
-            raise Hint(f"{answer.__name__} calls `{shown}`, which answers the exercise for "
-                       "you: write it yourself, the point is to see how it works")
+            raise Hint(f"{label} calls `{shown}`, which answers the exercise for you: write it "
+                       "yourself, the point is to see how it works")
         if raised is not None:
             raise StudentError(raised) from raised
         if result is None and returns:
-            raise Hint(f"{answer.__name__} returned None: is its `return` missing?")
+            raise Hint(f"{label} returned None: is its `return` missing?")
         return plain(result)
 
     return call
+
+
+def _label(answer, otherwise: str) -> str:
+    """The answer's own name when it is an identifier or ``<lambda>`` (not a line of text
+    dressed as a name, ``"f: correct - "``), else ``otherwise``."""
+    name = getattr(answer, "__name__", None)
+    return name if isinstance(name, str) and (name.isidentifier() or name == "<lambda>") \
+        else otherwise
 
 
 def _shown(name: str) -> str:
@@ -261,7 +317,7 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = (),
 
     @functools.wraps(func)
     def wrapper(answer, *args, strict: bool | None = None, **kwargs):
-        name = getattr(answer, "__name__", func.__name__)
+        name = _label(answer, func.__name__)
         written = None
         if prediction:
             from course.check import predictions
@@ -290,9 +346,16 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = (),
             verdict = Verdict(False, f"{name}: not yet - {hint}")
         except StudentError as raised:  # say what the student's code raised, where to look
             verdict = Verdict(False, f"{name}: your code raised {raised}")
-        if tries and not verdict and "not yet - " in verdict.line:
-            tried.add(repr(answer))
-            if len(tried) > tries:
+        except TypeError as error:  # a value where the checker calls a function
+            if callable(answer) or "not callable" not in str(error):
+                raise
+            verdict = Verdict(False, f"{name}: not yet - you passed {type(answer).__name__} "
+                                     f"{answer!r:.40}, not a function: pass the function "
+                                     "itself, its name without parentheses")
+        if tries and (verdict or "not yet - " in verdict.line):
+            if not verdict:
+                tried.add(repr(answer))
+            if len(tried) > tries or (verdict and len(tried) >= tries):  # no search by loop
                 verdict = Verdict(False, f"{name}: not yet - {len(tried)} different answers tried "
                                          f"(hints stop after {tries}): run the cells below to "
                                          "see what happens, then find where your reasoning "
