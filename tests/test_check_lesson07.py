@@ -1,7 +1,7 @@
 """Lesson 07's checkers against wrong answers of every kind (issue 26, item 8): a plausible
 mistake, a shortcut through the course or Keras, a table of the checker's old fixed cases,
 an always-equal object and a type slip. Each must get "not yet" with a hint that holds no
-line of the solution; the right answer must pass every time (cases are drawn afresh). 7.1
+line of the solution; the right answer must pass every time (cases are drawn afresh). 7.2
 is a debug exercise: the lesson's broken block is refused with hints that point at its two
 bugs without saying the fix. The prediction 7.4 is tested on its values: wrong ones are
 refused without giving the numbers away, and a computed one is refused in a notebook."""
@@ -57,7 +57,7 @@ def _key(value):
     return tuple(value) if isinstance(value, list | np.ndarray) else value
 
 
-# --- 7.1 residual_block -------------------------------------------------------------------
+# --- 7.2 residual_block -------------------------------------------------------------------
 
 
 def lesson_function(name):
@@ -142,7 +142,7 @@ def lesson_cell_copy():
 OLD_BLOCKS = {((16, 16, 32), 32, 1), ((16, 16, 32), 64, 2), ((16, 16, 16), 32, 1),
               ((15, 15, 8), 8, 2)}
 
-# --- 7.2 plain_params ----------------------------------------------------------------------
+# --- 7.1 plain_params ----------------------------------------------------------------------
 
 
 def plain(width, side=9, first=3, convs=7, bias=1):
@@ -298,14 +298,14 @@ def test_plain_params_hint_does_not_give_the_count_away(capsys):
     assert "not yet" in out and "2,234,122" not in out and "2234122" not in out
 
 
-# --- 7.1 residual_block: a debug exercise -------------------------------------------------
+# --- 7.2 residual_block: a debug exercise -------------------------------------------------
 
 FIXES = ("after the Add", "after the addition", "Add()", "1x1", "Conv2D(", "move", "instead of",
          "remove")
 
 
 def test_the_buggy_block_gets_a_hint_that_does_not_say_the_fix(capsys):
-    """Exercise 7.1 (debug): the lesson's broken block fails on the first edge case, an
+    """Exercise 7.2 (debug): the lesson's broken block fails on the first edge case, an
     identity block, for its ReLU before the addition; the hint says what its outputs do and
     asks which tensor its last ReLU acts on."""
     buggy = lesson_function("residual_block_buggy")

@@ -12,11 +12,11 @@ import numpy as np
 
 from course.check.core import Hint, StudentError, checker, whole
 
-# The course's own blocks (and their #@save copies in the lesson) answer exercise 7.1
+# The course's own blocks (and their #@save copies in the lesson) answer exercise 7.2
 BLOCK_SHORTCUTS = ("course.models.identity_block", "course.models.conv_block",
                    "course.models.residual_branch", "course.models.plain_block",
                    "course.models.residual_add", "course.models.conv_bn")
-# Building the network and letting Keras count answers exercise 7.2
+# Building the network and letting Keras count answers exercise 7.1
 PLAIN_SHORTCUTS = ("course.models.cifar_plain", "keras.layers.Layer.count_params",
                    "keras.layers.Conv2D.build", "keras.layers.Dense.build",
                    "keras.src.utils.summary_utils.count_params")
