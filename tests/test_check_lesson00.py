@@ -201,3 +201,41 @@ def test_brighten_hints_give_no_recipe(capsys):
     out = capsys.readouterr().out
     told = out.replace("returned int16 images", "").replace("uint16", "")
     assert not re.search(r"int16|np\.clip|astype", told), out
+
+
+class RaisingAnswer:  # a callable object whose call fails, as a student's class might
+    def __call__(self, *args):
+        raise ValueError("a bug in the student's code")
+
+
+def patches_numpy(name, value, answer):
+    """An answer that replaces ``np.<name>`` (the checker's comparison) before answering."""
+    def cheat(*args):
+        setattr(np, name, value)
+        return answer(*args)
+    return cheat
+
+
+@pytest.mark.parametrize("checker, answer, hint", [
+    ("count_per_class", patches_numpy("array_equal", lambda *a, **k: True,
+                                      lambda y: np.zeros(10, int)), "changes `numpy.array_equal`"),
+    ("brighten", patches_numpy("flatnonzero", lambda x: np.array([], int),
+                               lambda images, amount: images.copy()),
+     "changes `numpy.flatnonzero`"),
+    ("count_per_class", RaisingAnswer(), "your code raised ValueError"),
+    ("brighten", RaisingAnswer(), "your code raised ValueError"),
+    ("count_per_class", 5, "not a function"),
+    ("count_per_class", np.zeros(10, int), "not a function"),
+    ("brighten", 5, "not a function"),
+], ids=["count patches np.array_equal", "brighten patches np.flatnonzero",
+        "count: an object that raises", "brighten: an object that raises",
+        "count: an int", "count: the counts", "brighten: an int"])
+def test_the_generic_attacks_get_a_line_not_a_pass_or_a_crash(checker, answer, hint, capsys):
+    """The attacker's generic attacks on lesson 00 (issue 26), now met by core.checker: an
+    answer that patches NumPy is refused and NumPy put back, an object that raises and a
+    value where a function is asked get a line."""
+    kept = np.array_equal, np.flatnonzero
+    assert not getattr(lesson00, checker)(answer)
+    out = capsys.readouterr().out
+    assert hint in out, out
+    assert (np.array_equal, np.flatnonzero) == kept, "NumPy is put back"

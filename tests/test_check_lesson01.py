@@ -5,6 +5,7 @@ with a hint that holds no line of the solution; the right answer must pass every
 (cases are drawn afresh), and a stub reads "not attempted yet". 1.5 is a prediction: its
 values are tested directly, and no student version shows them."""
 
+import functools
 import itertools
 import re
 
@@ -102,6 +103,33 @@ def template_at(image, kernel, i, j):
                                    cv2.TM_CCORR)[i, j])
 
 
+def opencv_through_partial(image, kernel, i, j):  # partial calls filter2D from C
+    correlate = functools.partial(cv2.filter2D, ddepth=cv2.CV_64F, anchor=(0, 0),
+                                  borderType=cv2.BORDER_CONSTANT)
+    return float(correlate(image.astype(np.float64), kernel=kernel.astype(np.float64))[i, j])
+
+
+def opencv_through_call(image, kernel, i, j):  # the method-wrapper is what Python calls
+    out = cv2.filter2D.__call__(image.astype(np.float64), cv2.CV_64F,
+                                kernel.astype(np.float64), anchor=(0, 0),
+                                borderType=cv2.BORDER_CONSTANT)
+    return float(out[i, j])
+
+
+def opencv_through_map(image, kernel, i, j):  # map calls filter2D from C
+    out, = map(cv2.filter2D, [image.astype(np.float64)], [cv2.CV_64F],
+               [kernel.astype(np.float64)], [(0, 0)], [0], [cv2.BORDER_CONSTANT])
+    return float(out[i, j])
+
+
+FILTER = functools.partial(cv2.filter2D, ddepth=cv2.CV_64F, anchor=(0, 0),
+                           borderType=cv2.BORDER_CONSTANT)  # made in an earlier cell
+
+
+def opencv_through_a_global_partial(image, kernel, i, j):
+    return float(FILTER(image.astype(np.float64), kernel=kernel.astype(np.float64))[i, j])
+
+
 OLD_IMAGE = np.random.default_rng(0).random((6, 7)).astype(np.float32)
 OLD_KERNEL = np.arange(6, dtype=np.float32).reshape(2, 3)
 OLD_AT = {(i, j): right_at(OLD_IMAGE, OLD_KERNEL, i, j) for i, j in [(0, 0), (2, 3), (4, 4)]}
@@ -142,6 +170,36 @@ def tensorflow_sobel_magnitude(image):
 
     edges = tf.image.sobel_edges(tf.constant(image[None, :, :, None].astype("float32")))
     return np.hypot(edges[0, :, :, 0, 0], edges[0, :, :, 0, 1])
+
+
+def sobel_through_partial(image):
+    sobel = functools.partial(cv2.Sobel, ddepth=cv2.CV_64F, ksize=3,
+                              borderType=cv2.BORDER_CONSTANT)
+    image = image.astype(np.float64)
+    return np.hypot(sobel(image, dx=1, dy=0), sobel(image, dx=0, dy=1))
+
+
+def sobel_through_map(image):
+    image = image.astype(np.float64)
+    gx, gy = map(cv2.Sobel, [image, image], [cv2.CV_64F] * 2, [1, 0], [0, 1], [None, None],
+                 [3, 3], [1, 1], [0, 0], [cv2.BORDER_CONSTANT] * 2)
+    return np.hypot(gx, gy)
+
+
+class SobelMagnitude:  # a callable object holding the C function
+    def __init__(self):
+        self.sobel = cv2.Sobel
+
+    def __call__(self, image):
+        image = image.astype(np.float64)
+        return np.hypot(*map(self.sobel, [image] * 2, [cv2.CV_64F] * 2, [1, 0], [0, 1],
+                             [None] * 2, [3, 3], [1, 1], [0, 0], [cv2.BORDER_CONSTANT] * 2))
+
+
+def sobel_in_a_default(image, sobel=cv2.Sobel):
+    image = image.astype(np.float64)
+    return np.hypot(*map(sobel, [image] * 2, [cv2.CV_64F] * 2, [1, 0], [0, 1], [None] * 2,
+                         [3, 3], [1, 1], [0, 0], [cv2.BORDER_CONSTANT] * 2))
 
 
 OLD_EDGE_IMAGE = np.random.default_rng(1).random((9, 11)).astype(np.float32)
@@ -203,6 +261,12 @@ WRONG = {
         ("the products", lambda image, kernel, i, j: image[i:i + kernel.shape[0],
                                                           j:j + kernel.shape[1]] * kernel),
         ("a string", lambda image, kernel, i, j: str(right_at(image, kernel, i, j))),
+        ("an int too large for a float", lambda image, kernel, i, j: 10**400),
+        ("an int too large to print", lambda image, kernel, i, j: 10**5000),
+        ("cv2.filter2D through functools.partial", opencv_through_partial),
+        ("cv2.filter2D.__call__", opencv_through_call),
+        ("cv2.filter2D through map", opencv_through_map),
+        ("cv2.filter2D through a partial made earlier", opencv_through_a_global_partial),
     ],
     "edge_magnitude": [
         ("|Gx| + |Gy|", lambda image: sum(np.abs(g) for g in gradients(image))),
@@ -219,6 +283,10 @@ WRONG = {
         ("always equal", lambda image: AlwaysEqual()),
         ("both gradients", lambda image: gradients(image)),
         ("uint8", lambda image: (right_magnitude(image) * 255).astype(np.uint8)),
+        ("cv2.Sobel through functools.partial", sobel_through_partial),
+        ("cv2.Sobel through map", sobel_through_map),
+        ("cv2.Sobel held by a callable object", SobelMagnitude()),
+        ("cv2.Sobel as a default argument", sobel_in_a_default),
     ],
     "to_convolution_kernel": [
         ("transpose", lambda kernel: kernel.T),
@@ -246,6 +314,15 @@ NAMED = {
     ("box_kernel", "all ones"): "sum to 1",
     ("correlate_at", "convolution"): "convolution",
     ("correlate_at", "course.ops"): calls("ops.correlate2d"),
+    ("correlate_at", "an int too large for a float"): "larger than any float",
+    ("correlate_at", "cv2.filter2D through functools.partial"): calls("cv2.filter2D"),
+    ("correlate_at", "cv2.filter2D.__call__"): calls("cv2.filter2D"),
+    ("correlate_at", "cv2.filter2D through map"): calls("cv2.filter2D"),
+    ("correlate_at", "cv2.filter2D through a partial made earlier"): calls("cv2.filter2D"),
+    ("edge_magnitude", "cv2.Sobel through functools.partial"): calls("cv2.Sobel"),
+    ("edge_magnitude", "cv2.Sobel through map"): calls("cv2.Sobel"),
+    ("edge_magnitude", "cv2.Sobel held by a callable object"): calls("cv2.Sobel"),
+    ("edge_magnitude", "cv2.Sobel as a default argument"): calls("cv2.Sobel"),
     ("to_convolution_kernel", "transpose"): "180 degrees",
 }
 
@@ -257,7 +334,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
     for _ in range(3):  # fresh cases each time: refused on every draw
         assert not getattr(lesson01, checker)(answer)
         line = capsys.readouterr().out.strip()
-        assert line.startswith(f"{answer.__name__}: not yet - "), line
+        assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
         assert "raised" not in line or "ValueError" in line, f"{kind}: {line}"
         says = NAMED.get((checker, kind))
         assert says is None or says in line, f"{kind}: the hint does not say {says!r}: {line}"
@@ -370,7 +447,7 @@ SLIPS = [  # (kind, answer, words its hint must contain)
     ("a string", "2431", "give four panel numbers"),
     ("numbered from 0", (0, 1, 2, 3), "numbered 1 to 4"),
     ("a panel twice", (1, 1, 2, 3), "is given to both A and B"),
-    ("letters", ("A", "B", "C", "D"), "give four panel numbers"),
+    ("letters", ("A", "B", "C", "D"), "a panel number is a whole number"),
     ("always equal", AlwaysEqual(), ""),
     ("None", None, "give four panel numbers"),
 ]
@@ -381,6 +458,34 @@ def test_a_slip_in_the_form_gets_a_hint(panels, kind, answer, hint, capsys):
     assert not lesson01.kernel_panels(answer)
     out = capsys.readouterr().out
     assert "kernel_panels: not yet - " in out and hint in out, out
+
+
+@pytest.mark.parametrize("kind, typed, hint", [
+    ("floats that int() truncates to the answer", lambda right: tuple(p + 0.9 for p in right),
+     "a float: a panel number is a whole number"),
+    ("strings", lambda right: tuple(str(p) for p in right), "a str"),
+    ("a dict whose keys are the answer", lambda right: dict.fromkeys(right, 0),
+     "give four panel numbers"),
+    ("an infinite float", lambda right: (1e999, *right[1:]), "a float"),
+    ("an int with 400 digits", lambda right: (10**400, *right[1:]), "numbered 1 to 4"),
+    ("booleans", lambda right: (True, *right[1:]), "a bool"),
+])
+def test_panel_numbers_are_ints(panels, kind, typed, hint, capsys):
+    """Only ints are panel numbers: a float that truncates, a string or a dict whose keys
+    are the answer is refused, on every draw, without a crash (issue 26: attacks)."""
+    for _ in range(3):
+        lesson01.kernel_panels.forget_tries()
+        assert not lesson01.kernel_panels(typed(panels)), kind
+        out = capsys.readouterr().out
+        assert out.startswith("kernel_panels: not yet - ") and hint in out, out
+        assert "hints stop" not in out
+
+
+def test_panel_numbers_may_be_numpy_ints_or_whole_floats(panels, capsys):
+    assert lesson01.kernel_panels(np.array(panels))
+    assert lesson01.kernel_panels(tuple(np.int64(p) for p in panels))
+    assert lesson01.kernel_panels(list(panels)), capsys.readouterr().out
+    assert lesson01.kernel_panels(tuple(float(p) for p in panels)), "2.0 is panel 2"
 
 
 def test_hints_stop_after_three_different_wrong_orders(panels, capsys):
@@ -430,7 +535,9 @@ def test_kernel_panels_grades_the_order_the_panels_show(capsys):
     assert sorted(right) == [1, 2, 3, 4] and right != (1, 2, 3, 4), "the order is shuffled"
     assert lesson01.kernel_panels(right)
     assert "correct - " in capsys.readouterr().out
-    assert lesson01.kernel_panels([str(p) for p in right]), "panel numbers typed as strings"
+    lesson01.kernel_panels.forget_tries()
+    assert not lesson01.kernel_panels([str(p) for p in right]), "panel numbers typed as strings"
+    lesson01.kernel_panels.forget_tries()
 
 
 def test_the_student_version_never_shows_the_panels_answer():

@@ -82,8 +82,68 @@ def same_padding_by_pad(n, f, stride=1):
     return int(ones[0]), int(len(column) - 1 - ones[-1])
 
 
+def padded_zeros(h, w, padding, channels=1):
+    return np.zeros((1, h + 2 * padding, w + 2 * padding, channels), np.float32)
+
+
+def shape_by_tf_conv(h, w, f, k, stride=1, padding=0):  # tf.nn.conv2d on zeros
+    import tensorflow as tf
+
+    y = tf.nn.conv2d(padded_zeros(h, w, padding), tf.zeros((f, f, 1, 1)), stride, "VALID")
+    return int(y.shape[1]), int(y.shape[2]), k
+
+
+def shape_by_pool_layer(h, w, f, k, stride=1, padding=0):  # a pooling window is a window
+    return tuple(keras.layers.MaxPooling2D(f, stride).compute_output_shape(
+        (1, h + 2 * padding, w + 2 * padding, k))[1:])
+
+
+def shape_by_max_pool(h, w, f, k, stride=1, padding=0):
+    y = keras.ops.max_pool(padded_zeros(h, w, padding), f, stride)
+    return y.shape[1], y.shape[2], k
+
+
+def shape_by_keras_rule(h, w, f, k, stride=1, padding=0):  # the function Conv2D uses
+    from keras.src.ops.operation_utils import compute_conv_output_shape
+
+    return tuple(int(v) for v in compute_conv_output_shape(
+        (1, h + 2 * padding, w + 2 * padding, 1), k, (f, f), stride)[1:])
+
+
+def shape_by_patches(h, w, f, k, stride=1, padding=0):
+    import tensorflow as tf
+
+    y = tf.image.extract_patches(padded_zeros(h, w, padding), [1, f, f, 1],
+                                 [1, stride, stride, 1], [1, 1, 1, 1], "VALID")
+    return int(y.shape[1]), int(y.shape[2]), k
+
+
+def shape_by_course_correlation(h, w, f, k, stride=1, padding=0):
+    y = ops.correlate2d(padded_zeros(h, w, padding)[0, :, :, 0], np.zeros((f, f)), stride=stride)
+    return (*y.shape, k)
+
+
+def count_by_transposed_convolution(f, c_in, k, bias=True):  # as many weights as Conv2D
+    layer = keras.layers.Conv2DTranspose(k, f, use_bias=bias)
+    layer.build((None, 8, 8, c_in))
+    return int(sum(np.prod(v.shape) for v in layer.weights))
+
+
+def count_by_dense(f, c_in, k, bias=True):  # a dense layer on the F*F*C_in window
+    layer = keras.layers.Dense(k, use_bias=bias)
+    layer.build((None, f * f * c_in))
+    return int(sum(np.prod(v.shape) for v in layer.weights))
+
+
 WRONG = {
     "conv_output_shape": [
+        ("tf.nn.conv2d on zeros", shape_by_tf_conv),
+        ("MaxPooling2D.compute_output_shape", shape_by_pool_layer),
+        ("keras.ops.max_pool on zeros", shape_by_max_pool),
+        ("Keras' compute_conv_output_shape", shape_by_keras_rule),
+        ("tf.image.extract_patches on zeros", shape_by_patches),
+        ("ops.correlate2d on zeros", shape_by_course_correlation),
+        ("an int too large to print", lambda h, w, f, k, stride=1, padding=0: (10**5000, 1, k)),
         ("n // stride", lambda h, w, f, k, stride=1, padding=0: (
             (h - f + 2 * padding) // stride + 1 if stride == 1 else h // stride,
             (w - f + 2 * padding) // stride + 1 if stride == 1 else w // stride, k)),
@@ -107,6 +167,9 @@ WRONG = {
         ("a number", lambda h, w, f, k, stride=1, padding=0: h * w * k),
     ],
     "conv_param_count": [
+        ("a built Conv2DTranspose", count_by_transposed_convolution),
+        ("a built Dense", count_by_dense),
+        ("an int too large to print", lambda f, c_in, k, bias=True: 10**5000),
         ("no bias", lambda f, c_in, k, bias=True: f * f * c_in * k),
         ("bias ignores the flag", lambda f, c_in, k, bias=True: (f * f * c_in + 1) * k),
         ("course shortcut", lambda f, c_in, k, bias=True: ops.conv_params(f, c_in, k, bias)),
@@ -140,6 +203,8 @@ WRONG = {
         ("one window too many", lambda n, f, stride=1: split(max(-(-n // stride) * stride
                                                                  + f - n, 0))),
         ("course shortcut", same_padding_by_pad),
+        ("the course's private helper", lambda n, f, stride=1: ops._axis_padding(
+            "same", n, f, stride)),
     ],
     "torch_to_keras_kernel": [
         ("the lesson's buggy port", lesson_function("torch_to_keras_kernel_buggy")),
@@ -174,6 +239,52 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 def test_the_right_answer_passes_every_draw(checker, capsys):
     for _ in range(20):
         assert getattr(lesson02, checker)(RIGHT[checker]), capsys.readouterr().out
+
+
+NAMED_SHORTCUTS = {  # the hint names what the shortcut calls
+    ("conv_output_shape", "tf.nn.conv2d on zeros"): "calls `gen_nn_ops.conv2d`",
+    ("conv_output_shape", "MaxPooling2D.compute_output_shape"): "calls `",
+    ("conv_output_shape", "keras.ops.max_pool on zeros"): "calls `keras.ops.max_pool`",
+    ("conv_output_shape", "Keras' compute_conv_output_shape"):
+        "calls `operation_utils.compute_conv_output_shape`",
+    ("conv_output_shape", "tf.image.extract_patches on zeros"): "calls `",
+    ("conv_output_shape", "ops.correlate2d on zeros"): "calls `ops.correlate2d`",
+    ("conv_param_count", "a built Conv2DTranspose"): "calls `",
+    ("conv_param_count", "a built Dense"): "calls `keras.layers.Dense.build`",
+    ("same_padding", "the course's private helper"): "calls `ops._axis_padding`",
+}
+
+
+@pytest.mark.parametrize("checker, kind", NAMED_SHORTCUTS, ids=lambda v: v)
+def test_a_shortcut_of_another_kind_gets_a_hint_that_names_it(checker, kind, capsys):
+    """Keras layers and ops, TensorFlow's kernels and the course's private helpers that
+    answer the exercise (issue 26: an attacker's shortcuts), refused on every draw."""
+    [answer] = [a for k, a in WRONG[checker] if k == kind]
+    refused_every_time(getattr(lesson02, checker), answer, capsys, LESSON, checker, kind,
+                       says=NAMED_SHORTCUTS[checker, kind])
+
+
+def test_the_same_padding_checker_keeps_no_reference_to_call():
+    """The attacker called the checker's own reference, `lesson02._same`; the checker now
+    works the padding out inline, after the answer has run."""
+    assert not [name for name, value in vars(lesson02).items()
+                if callable(value) and name.lstrip("_") in ("same", "same_padding_reference")]
+
+
+@pytest.mark.parametrize("form", [
+    lambda *shape: np.array(shape), lambda *shape: tuple(np.int64(v) for v in shape),
+    lambda *shape: list(np.array(shape, np.int32))], ids=["array", "np.int64", "np.int32"])
+def test_numpy_integers_are_whole_numbers(form, capsys):
+    assert lesson02.conv_output_shape(
+        lambda h, w, f, k, stride=1, padding=0: form(*right_shape(h, w, f, k, stride, padding)))
+    assert lesson02.same_padding(lambda n, f, stride=1: form(*right_same(n, f, stride)))
+    assert "correct - " in capsys.readouterr().out
+
+
+def test_a_float_array_of_whole_sizes_is_still_refused(capsys):
+    assert not lesson02.conv_output_shape(lambda h, w, f, k, stride=1, padding=0: np.array(
+        right_shape(h, w, f, k, stride, padding), float))
+    assert "the float" in capsys.readouterr().out
 
 
 def test_every_checker_of_the_lesson_meets_five_kinds_of_wrong_answer():
@@ -367,6 +478,43 @@ def test_stack_shapes_form_and_an_edited_stack(stack, capsys):
     assert not ok and "not the lesson's stack" in out
 
 
+@pytest.mark.parametrize("kind, typed, hint", [
+    ("a string", lambda rows: [(*rows[0][:3], str(rows[0][3])), *rows[1:]], "a str"),
+    ("an infinite float", lambda rows: [(*rows[0][:3], 1e999), *rows[1:]],
+     "sizes and counts are whole numbers"),
+    ("an int with 400 digits", lambda rows: [(*rows[0][:3], 10**400), *rows[1:]],
+     "far larger than any size or count"),
+    ("an int too large to print", lambda rows: [(10**5000, *rows[0][1:]), *rows[1:]],
+     "far larger than any size or count"),
+    ("a bool", lambda rows: [(True, *rows[0][1:]), *rows[1:]], "a bool"),
+    ("a dict", lambda rows: {i: row for i, row in enumerate(rows)}, "give a list of 5 tuples"),
+])
+def test_stack_shapes_takes_numbers_only(stack, kind, typed, hint, capsys):
+    """A string, inf, a huge int, a bool or a dict is refused with a hint, not accepted or
+    crashed on (issue 26: attacks)."""
+    ok, out = said(lesson02.stack_shapes, typed(by_keras(stack)), capsys, stack)
+    assert not ok and "stack_shapes: not yet - " in out and hint in out, (kind, out)
+
+
+class OneFilterConv2D(keras.layers.Conv2D):
+    """A Conv2D look-alike whose copies (from_config) have one filter: with predictions to
+    match, it fooled a checker that rebuilt the layers it was given."""
+
+    @classmethod
+    def from_config(cls, config):
+        return keras.layers.Conv2D(**{**config, "filters": 1})
+
+
+def test_stack_shapes_judges_the_lessons_layers_not_look_alikes(stack, capsys):
+    fake = [OneFilterConv2D(**layer.get_config()) for layer in stack]
+    predictions = [(h, w, 1, (f * f * c + 1)) for (h, w, _, _), f, c in zip(
+        by_keras(stack), [3, 3, 1, 3, 3], [3, 1, 1, 1, 1], strict=True)]
+    ok, out = said(lesson02.stack_shapes, predictions, capsys, fake)
+    assert not ok and "not the lesson's stack" in out, out
+    ok, out = said(lesson02.stack_shapes, predictions, capsys, stack)
+    assert not ok, out
+
+
 def test_stack_shapes_leaves_the_lessons_layers_unbuilt(stack, capsys):
     said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
     assert not any(layer.built for layer in stack)
@@ -440,3 +588,19 @@ def test_the_exercises_ask_for_thought_and_reveal_their_formulas_after_the_check
     assert "(2, 3, 1, 0)" not in before.replace(cells[port.cell].source, ""), (
         "the lesson shows the fix before the debug exercise")
     assert "def torch_to_keras_kernel_buggy(" in before
+
+
+def test_a_conv2d_built_in_a_worker_thread_is_seen(capsys):
+    """The attacker built the Conv2D in a thread, out of the watch's sight (now watched)."""
+    import concurrent.futures
+
+    def count_in_a_thread(f, c_in, k, bias=True):
+        def count():
+            layer = keras.layers.Conv2D(k, f, use_bias=bias)
+            layer.build((None, 8, 8, c_in))
+            return int(sum(np.prod(v.shape) for v in layer.weights))
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(count).result()
+
+    assert not lesson02.conv_param_count(count_in_a_thread)
+    assert "calls `keras.layers.Conv2D.build`" in capsys.readouterr().out

@@ -7,6 +7,7 @@ that does not say the fix. The prediction 3.5 is tested on its values, and on it
 tries. (The tests of these checkers that lived in test_check_lessons_03_04.py,
 test_check_new_exercises_03_05.py and test_check_shortcuts.py are here now.)"""
 
+import functools
 import json
 import math
 
@@ -131,6 +132,58 @@ def by_erosion(x, size):
     return eroded[:h:size, :w:size]
 
 
+def size_by(kernel):
+    """A 3.1 answer that reads the length off ``kernel`` run on zeros, shape (1, n, 1, 1)."""
+    def answer(n, f, stride=None, padding="valid"):
+        return int(kernel(tf.zeros((1, n, 1, 1)), f, stride or f, padding.upper()).shape[1])
+    return answer
+
+
+SIZE_KERNELS = {  # tf.nn, tf.image and tf.raw_ops kernels whose output has the length
+    "tf.nn.conv2d": lambda x, f, s, p: tf.nn.conv2d(x, tf.zeros((f, 1, 1, 1)), [1, s, 1, 1], p),
+    "tf.image.extract_patches": lambda x, f, s, p: tf.image.extract_patches(
+        x, [1, f, 1, 1], [1, s, 1, 1], [1, 1, 1, 1], p),
+    "tf.raw_ops.MaxPoolV2": lambda x, f, s, p: tf.raw_ops.MaxPoolV2(
+        input=x, ksize=[1, f, 1, 1], strides=[1, s, 1, 1], padding=p),
+    "tf.nn.max_pool_with_argmax": lambda x, f, s, p: tf.nn.max_pool_with_argmax(
+        x, (f, 1), (s, 1), p)[0],
+    "tf.raw_ops.AvgPool3D": lambda x, f, s, p: tf.raw_ops.AvgPool3D(
+        input=x[..., None], ksize=[1, f, 1, 1, 1], strides=[1, s, 1, 1, 1], padding=p),
+}
+
+
+def min_by_private_windows(x, size):  # the helper under ops.pool2d, then .min
+    windows = ops._pool_windows(np.asarray(x, float)[None, :, :, None], (size, size),
+                                (size, size), [(0, 0), (0, 0)], "min")
+    return windows.min(axis=(-2, -1))[0, :, :, 0]
+
+
+def min_by_dilation(x, size):  # min(x) = -max(-x): a dilation of -x
+    dilated = cv2.dilate(-x.astype(np.float64), np.ones((size, size), np.uint8), anchor=(0, 0),
+                         borderType=cv2.BORDER_REPLICATE)
+    h, w = x.shape[0] // size * size, x.shape[1] // size * size
+    return -dilated[:h:size, :w:size]
+
+
+def min_by_argmax_pool(x, size):
+    y, _ = tf.nn.max_pool_with_argmax(-tf.constant(x[None, :, :, None], tf.float64), size,
+                                      size, "VALID")
+    return -y.numpy()[0, :, :, 0]
+
+
+def min_by_erosion_through_partial(x, size):  # partial calls cv2.erode from C
+    erode = functools.partial(cv2.erode, kernel=np.ones((size, size), np.uint8), anchor=(0, 0),
+                              borderType=cv2.BORDER_REPLICATE)
+    h, w = x.shape[0] // size * size, x.shape[1] // size * size
+    return erode(x.astype(np.float64))[:h:size, :w:size]
+
+
+def min_by_patches(x, size):
+    patches = tf.image.extract_patches(tf.constant(x[None, :, :, None]), [1, size, size, 1],
+                                       [1, size, size, 1], [1, 1, 1, 1], "VALID")
+    return patches.numpy()[0].min(axis=-1)
+
+
 def mean_as_float64(x):
     out = np.zeros((x.shape[0], x.shape[3]))
     for n in range(x.shape[0]):
@@ -182,6 +235,8 @@ WRONG = {
         ("tuple", lambda n, f, stride=None, padding="valid": (right_size(n, f, stride, padding),)),
         ("string", lambda n, f, stride=None, padding="valid": str(right_size(n, f, stride,
                                                                                padding))),
+        *((f"{name} on zeros", size_by(kernel)) for name, kernel in SIZE_KERNELS.items()),
+        ("an int too large to print", lambda n, f, stride=None, padding="valid": 10**5000),
     ],
     "min_pool": [
         ("the lesson's min_pool_buggy", lesson_function("min_pool_buggy")),
@@ -212,6 +267,11 @@ WRONG = {
         ("always-equal array", lambda x, size: right_min_pool(x, size)[::-1].view(
             AlwaysEqualArray)),
         ("list", lambda x, size: right_min_pool(x, size).tolist()),
+        ("ops._pool_windows", min_by_private_windows),
+        ("-cv2.dilate(-x)", min_by_dilation),
+        ("-tf.nn.max_pool_with_argmax(-x)", min_by_argmax_pool),
+        ("cv2.erode through functools.partial", min_by_erosion_through_partial),
+        ("tf.image.extract_patches", min_by_patches),
     ],
     "global_average_pool": [
         ("keepdims", lambda x: x.mean(axis=(1, 2), keepdims=True)),
@@ -234,6 +294,13 @@ WRONG = {
                         lambda x: np.zeros((x.shape[0], x.shape[3]), np.float32))),
         ("always equal", lambda x: AlwaysEqual()),
         ("list", lambda x: x.mean(axis=(1, 2)).tolist()),
+        ("GlobalAveragePooling1D on a reshape", lambda x: keras.ops.convert_to_numpy(
+            keras.layers.GlobalAveragePooling1D()(x.reshape(x.shape[0], -1, x.shape[-1])))),
+        ("GlobalAveragePooling3D", lambda x: keras.ops.convert_to_numpy(
+            keras.layers.GlobalAveragePooling3D()(x[:, :, :, None, :]))),
+        ("tf.raw_ops.AvgPool3D", lambda x: tf.raw_ops.AvgPool3D(
+            input=x[:, :, :, None, :], ksize=[1, x.shape[1], x.shape[2], 1, 1],
+            strides=[1, 1, 1, 1, 1], padding="VALID").numpy()[:, 0, 0, 0, :]),
     ],
     "avg_pool_kernel": [
         ("mixes channels", lambda size, channels: np.full((size, size, channels, channels),
@@ -336,12 +403,24 @@ SHORTCUTS = [
         n, f, stride or f, padding), "ops.output_size"),
     ("min_pool", lambda x, size: ops.pool2d(x, size, mode="min"), "ops.pool2d"),
     ("min_pool", by_erosion, "cv2.erode"),
+    ("min_pool", min_by_erosion_through_partial, "cv2.erode"),
+    ("min_pool", min_by_dilation, "cv2.dilate"),
+    ("min_pool", min_by_private_windows, "ops._pool_windows"),
+    ("min_pool", min_by_argmax_pool, "gen_nn_ops.max_pool_with_argmax"),
+    ("pool_output_size", size_by(SIZE_KERNELS["tf.raw_ops.MaxPoolV2"]),
+     "gen_nn_ops.max_pool_v2"),
+    ("pool_output_size", size_by(SIZE_KERNELS["tf.image.extract_patches"]),
+     "gen_array_ops.extract_image_patches"),
+    ("global_average_pool", WRONG["global_average_pool"][-3][1],
+     "keras.layers.GlobalAveragePooling1D.call"),
+    ("global_average_pool", WRONG["global_average_pool"][-1][1], "gen_nn_ops.avg_pool3d"),
     ("global_average_pool", lambda x: np.asarray(keras.layers.GlobalAveragePooling2D()(x)),
      "keras.layers.GlobalAveragePooling2D.call"),
 ]
 
 
-@pytest.mark.parametrize("checker, shortcut, name", SHORTCUTS, ids=[s[2] for s in SHORTCUTS])
+@pytest.mark.parametrize("checker, shortcut, name", SHORTCUTS,
+                         ids=[f"{s[0]}-{s[2]}" for s in SHORTCUTS])
 def test_the_shortcut_gets_a_hint_that_names_it(checker, shortcut, name, capsys):
     assert not getattr(lesson03, checker)(shortcut)
     out = capsys.readouterr().out
@@ -391,6 +470,9 @@ WRONG_PREDICTIONS = [
     [[0, 0, 0], [0, 0, 0]],
     [[2, 6, 6], [5, 4]],  # ragged
     "[[2, 6, 6], [5, 4, 2]]",  # a string
+    [["2", "6", "6"], ["5", "4", "2"]],  # the numbers as strings
+    [[2, 6, 6], [5, 4, "2"]],  # one of them
+    [[True, 6, 6], [5, 4, 2]],  # a bool
     AlwaysEqual(),
     6,
 ]
@@ -435,6 +517,7 @@ def test_near_misses_get_the_same_hint_whichever_cell_is_wrong(fresh_tries, caps
     ([[0, 0, 6, 0, 0, 1], [0] * 6, [0] * 6, [0] * 6], "the shape of the map itself"),
     ([[2, 6], [5, 4]], "the pooled map is (2, 3)"),
     ([[2, 6, 6], [5, 4]], "not a grid of numbers"),
+    ([["2", "6", "6"], ["5", "4", "2"]], "not a grid of numbers"),
     (6, "the pooled map is (2, 3)"),  # a constant
 ], ids=repr)
 def test_a_wrong_prediction_gets_the_hint_of_its_misunderstanding(answer, hint, fresh_tries,

@@ -9,6 +9,9 @@ exercise, whose broken function is refused. (The tests of these checkers that li
 test_check_lessons_03_04.py, test_check_new_exercises_03_05.py and test_check_shortcuts.py,
 and those of course.gradcheck, are here now.)"""
 
+import concurrent.futures
+import functools
+
 import keras
 import numpy as np
 import pytest
@@ -229,6 +232,23 @@ def zeros_at_top_left(k, g, stride, x_shape):
     return np.pad(got, [(x_shape[0] - got.shape[0], 0), (x_shape[1] - got.shape[1], 0)])
 
 
+def avg_by_3d_kernel(g, size):  # TensorFlow's 3-D pooling gradient, one depth slice
+    return tf.raw_ops.AvgPool3DGrad(
+        orig_input_shape=[1, g.shape[0] * size, g.shape[1] * size, 1, 1],
+        grad=tf.constant(g[None, :, :, None, None], tf.float32), ksize=[1, size, size, 1, 1],
+        strides=[1, size, size, 1, 1], padding="VALID").numpy()[0, :, :, 0, 0].astype(g.dtype)
+
+
+def strided_by_kron_and_convolve2d(k, g, stride, x_shape):
+    """Spread with np.kron, then ops.convolve2d: the flip done by the course's convolution."""
+    kh, kw = k.shape
+    spread = np.kron(g, np.pad(np.ones((1, 1)), [(0, stride - 1), (0, stride - 1)]))
+    rows, cols = x_shape[0] - kh + 1, x_shape[1] - kw + 1
+    spread = np.pad(spread, [(0, max(rows - spread.shape[0], 0)),
+                             (0, max(cols - spread.shape[1], 0))])[:rows, :cols]
+    return ops.convolve2d(np.pad(spread, [(kh - 1, kh - 1), (kw - 1, kw - 1)]), k)
+
+
 def strided_by_tape(k, g, stride, x_shape):
     grad, = tape_gradients(lambda t: keras.ops.sum(g[None, :, :, None] * keras.ops.conv(
         t, k[:, :, None, None], stride)), np.zeros((1, *x_shape, 1)))
@@ -357,6 +377,7 @@ WRONG = {
         ("list", lambda g, size: avg_pool_backward(g, size).tolist()),
         ("mutates g", lambda g, size: avg_pool_backward(np.divide(g, size**2, out=g), 1)),
         ("upside down", lambda g, size: avg_pool_backward(g, size)[::-1]),
+        ("tf.raw_ops.AvgPool3DGrad", avg_by_3d_kernel),
     ],
     "input_gradient_strided": [
         ("the broken function", broken_input_gradient),
@@ -379,6 +400,7 @@ WRONG = {
         ("zeros", lambda k, g, stride, x_shape: np.zeros(x_shape)),
         ("a column short", lambda k, g, stride, x_shape: input_gradient_strided(
             k, g, stride, x_shape)[:, :-1]),
+        ("np.kron, then ops.convolve2d", strided_by_kron_and_convolve2d),
     ],
 }
 
@@ -473,6 +495,8 @@ SHORTCUTS = [
     ("avg_pool_backward", "course shortcut", "ops.pool2d_backward"),
     ("input_gradient_strided", "course shortcut", "ops.correlate2d_backward"),
     ("input_gradient_strided", "the lesson's tape_gradients", "tf.GradientTape.gradient"),
+    ("input_gradient_strided", "np.kron, then ops.convolve2d", "ops.convolve2d"),
+    ("avg_pool_backward", "tf.raw_ops.AvgPool3DGrad", "gen_nn_ops.avg_pool3d_grad"),
 ]
 
 
@@ -482,6 +506,38 @@ def test_the_shortcut_gets_a_hint_that_names_it(checker, kind, name, capsys):
     assert not getattr(lesson04, checker)(wrong(checker, kind))
     out = capsys.readouterr().out
     assert f"calls `{name}`" in out and "write it yourself" in out, out
+
+
+def in_a_thread(answer):
+    def threaded(*args):
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(answer, *args).result()
+    return threaded
+
+
+@pytest.mark.parametrize("checker, kind, name", [
+    ("kernel_gradient", "course shortcut", "ops.correlate2d_backward"),
+    ("max_pool_backward", "the lesson's tape_gradients", "tf.GradientTape.gradient"),
+    ("avg_pool_backward", "the lesson's tape_gradients", "tf.GradientTape.gradient"),
+])
+@pytest.mark.parametrize("disguise", [in_a_thread, functools.partial],
+                         ids=["in a thread", "functools.partial"])
+def test_a_shortcut_run_in_a_thread_or_a_partial_is_seen(checker, kind, name, disguise, capsys):
+    """The attacker's way round the watch: the shortcut run by a worker thread, or the answer
+    handed over as a functools.partial (now watched by core.checker)."""
+    assert not getattr(lesson04, checker)(disguise(wrong(checker, kind)))
+    out = capsys.readouterr().out
+    assert f"calls `{name}`" in out and "write it yourself" in out, out
+
+
+def test_input_gradient_may_use_convolve2d_as_its_statement_allows(capsys):
+    """4.2's statement allows "a function of `ops` if you can turn your sum into one", and its
+    sum is a full convolution: ops.convolve2d of the padded g is the student's own finding
+    (4.5, which asks for ops.correlate2d, refuses it: see SHORTCUTS)."""
+    def by_convolve2d(k, g):
+        return ops.convolve2d(np.pad(g, [(k.shape[0] - 1,) * 2, (k.shape[1] - 1,) * 2]), k)
+
+    assert lesson04.input_gradient(by_convolve2d), capsys.readouterr().out
 
 
 @pytest.mark.parametrize("checker", RIGHT)

@@ -5,6 +5,10 @@ that holds no line of the solution; the right answer must pass every time (cases
 afresh), and a stub reads "not attempted yet". Exercise 5.5 (meet a target) trains a model:
 its tests pin the smoke profile, a few seconds on the bundled samples."""
 
+import contextlib
+import io
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -78,6 +82,16 @@ def flatten_by_output_size(input_size, convs):
     return (n // 2) ** 2 * convs[-1][0]
 
 
+def flatten_by_tensorflow(n, convs):  # TensorFlow's kernels on zeros, read the shape
+    import tensorflow as tf
+
+    x = tf.zeros((1, n, n, 1))
+    for filters, kernel, padding in convs:
+        x = tf.nn.conv2d(x, tf.zeros((kernel, kernel, x.shape[-1], filters)), 1, padding.upper())
+        x = tf.nn.max_pool2d(x, 2, 2, "VALID")
+    return int(np.prod(x.shape[1:]))
+
+
 OLD_FLATTEN = [(28, [(32, 3, "same"), (64, 3, "same")]), (28, [(32, 3, "same"), (64, 3, "valid")]),
                (32, [(16, 5, "valid"), (8, 3, "same")]), (28, [(8, 3, "valid"), (16, 3, "valid")]),
                (64, [(4, 3, "same"), (8, 3, "same"), (16, 3, "valid")])]
@@ -103,6 +117,26 @@ def dense_weights(sizes):
 def dense_by_keras(sizes):
     model = keras.Sequential([keras.Input((sizes[0],))] + [layers.Dense(n) for n in sizes[1:]])
     return model.count_params()
+
+
+def dense_by_layers_of(build):
+    """A 5.2 answer that sums the weights of a layer ``build(a, b)`` builds per pair."""
+    def answer(sizes):
+        return sum(int(sum(np.prod(w.shape) for w in build(a, b).weights))
+                   for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+    return answer
+
+
+def einsum_dense(a, b):
+    layer = layers.EinsumDense("ab,bc->ac", output_shape=b, bias_axes="c")
+    layer.build((None, a))
+    return layer
+
+
+def conv1d_1x1(a, b):
+    layer = layers.Conv1D(b, 1)
+    layer.build((None, 1, a))
+    return layer
 
 
 OLD_DENSE = [[784, 256, 128, 10], [784, 10], [2, 3, 1], [2304, 600, 120, 10]]
@@ -148,6 +182,25 @@ def confusion_sorts(y_true, y_pred, classes):
     counts = confusion(y_true, y_pred, classes)
     y_true.sort()
     return counts
+
+
+def confusion_in(dtype):
+    """A count matrix of ``dtype``: uint8 (the labels' own type) wraps at 256."""
+    def answer(y_true, y_pred, classes):
+        counts = np.zeros((classes, classes), dtype)
+        np.add.at(counts, (y_true, y_pred), 1)
+        return counts
+    return answer
+
+
+def confusion_from_the_checkers_frame(y_true, y_pred, classes):
+    """Reads the checker's `expected` from the frames above it (an attacker's cheat)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if "expected" in frame.f_locals:
+            return frame.f_locals["expected"]
+        frame = frame.f_back
+    return np.zeros((classes, classes), int)
 
 
 OLD_CONFUSION = {((0, 1, 2, 2), (0, 2, 2, 1), 3): confusion([0, 1, 2, 2], [0, 2, 2, 1], 3),
@@ -256,6 +309,10 @@ WRONG = {
         ("no channels", lambda n, convs: flatten_size(n, convs, channels=lambda convs: 1)),
         ("course shortcut", flatten_by_ops),
         ("course shortcut imported by name", flatten_by_output_size),
+        ("tf.nn.conv2d and tf.nn.max_pool2d on zeros", flatten_by_tensorflow),
+        ("an int too large to print", lambda n, convs: 10**5000),
+        ("'valid' takes 2 * (k // 2) off", lambda n, convs: flatten_size(  # right for odd k
+            n, convs, conv=lambda n, k, p: n - 2 * (k // 2) if p == "valid" else n)),
         ("keras shortcut", flatten_by_keras),
         ("table", lambda n, convs: FLATTEN_TABLE.get((n, tuple(convs)), 3136)),
         ("always equal", always_equal),
@@ -269,6 +326,9 @@ WRONG = {
         ("one bias per layer", lambda s: dense_weights(s) + len(s) - 1),
         ("first layer only", lambda s: s[0] * s[1] + s[1]),
         ("keras shortcut", dense_by_keras),
+        ("EinsumDense layers built", dense_by_layers_of(einsum_dense)),
+        ("1x1 Conv1D layers built", dense_by_layers_of(conv1d_1x1)),
+        ("an int too large to print", lambda sizes: 10**5000),
         ("table", lambda s: DENSE_TABLE.get(tuple(s), 0)),
         ("always equal", always_equal),
         ("a list", lambda s: [dense_params(s)]),
@@ -283,6 +343,9 @@ WRONG = {
         ("rows normalized", lambda t, p, c: confusion(t, p, c) // np.maximum(
             confusion(t, p, c).sum(axis=1, keepdims=True), 1)),
         ("tensorflow shortcut", confusion_by_tensorflow),
+        ("uint8 counts", confusion_in(np.uint8)),
+        ("int8 counts", confusion_in(np.int8)),
+        ("the checker's expected, read from its frame", confusion_from_the_checkers_frame),
         ("table", confusion_table),
         ("always equal", always_equal),
         ("nested lists", lambda t, p, c: confusion(t, p, c).tolist()),
@@ -299,6 +362,7 @@ WRONG = {
         ("always equal", always_equal),
         ("a flat index", lambda m: int(np.argmax(m - np.diag(np.diag(m))))),
         ("floats", lambda m: tuple(float(v) for v in most_confused(m))),
+        ("an int too large to print", lambda m: (10**5000, 0)),
     ],
     "small_cnn": [
         ("linear classifier behind a 1x1 conv", linear_behind_a_1x1_conv),
@@ -333,6 +397,12 @@ NAMED = {
     ("dense_params", "weights only"): "bias",
     ("confusion_matrix", "transposed"): "transposed",
     ("confusion_matrix", "tensorflow shortcut"): calls("tf.math.confusion_matrix"),
+    ("confusion_matrix", "uint8 counts"): "which only counts to 255 and then wraps around",
+    ("confusion_matrix", "int8 counts"): "which only counts to 127 and then wraps around",
+    ("flatten_size", "tf.nn.conv2d and tf.nn.max_pool2d on zeros"): calls(
+        "gen_nn_ops.conv2d"),
+    ("dense_params", "EinsumDense layers built"): calls("keras.layers.EinsumDense.build"),
+    ("dense_params", "1x1 Conv1D layers built"): calls("keras.layers.Conv1D.build"),
     ("most_confused", "reversed"): "(true, predicted)",
     ("most_confused", "diagonal included"): "diagonal",
     ("small_cnn", "logits"): "ends in a 10-way softmax",  # the statement asks for one
@@ -417,6 +487,137 @@ def test_models_that_miss_the_target_say_what_they_reached(smoke, answer, hint, 
         assert "the target here is 80.0%" in out and "of the 256 test images right" in out
 
 
+def a_big_model_that_says_it_is_small():
+    """402,000 parameters, and a count_params that says 9,999 (an attacker's cheat)."""
+    model = keras.Sequential([keras.Input((28, 28, 1)),
+                              layers.Conv2D(32, 3, padding="same", activation="relu"),
+                              layers.MaxPooling2D(2), layers.Flatten(),
+                              layers.Dense(64, activation="relu"),
+                              layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
+    model.count_params = lambda: 9_999
+    return model
+
+
+def smoke_test_images():
+    from course import data
+    from course.runtime.profiles import resolve_profile
+
+    profile = resolve_profile()
+    with contextlib.redirect_stdout(io.StringIO()):
+        _, _, x_test, y_test = data.load("mnist", profile)
+    return data.subset(x_test, y_test, profile.test_samples)
+
+
+def tiny_cnn():
+    return keras.Sequential([keras.Input((28, 28, 1)),
+                             layers.Conv2D(4, 3, padding="same", activation="relu"),
+                             layers.MaxPooling2D(4), layers.Flatten(),
+                             layers.Dense(10, activation="softmax")])
+
+
+def trained_on_the_test_images(freeze):
+    """An attacker's cheat: train a tiny CNN on the checker's own test images inside
+    small_cnn(), then freeze it (or compile it afresh) so that the checker's training does
+    not undo what it memorised."""
+    def small_cnn():
+        x_test, y_test = smoke_test_images()
+        model = tiny_cnn()
+        model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                      loss="sparse_categorical_crossentropy")
+        model.fit(x_test[..., None].astype("float32") / 255, y_test, epochs=40, batch_size=32,
+                  verbose=0)
+        for layer in model.layers:
+            layer.trainable = not freeze
+        model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                      loss="sparse_categorical_crossentropy")
+        return model
+    return small_cnn
+
+
+def trained_already():
+    model = small_cnn()
+    model.fit(np.zeros((64, 28, 28, 1), "float32"), np.zeros(64), epochs=1, verbose=0)
+    return model
+
+
+def predicts_the_labels():
+    """An attacker's cheat: a model whose predict looks the test images up."""
+    x_test, y_test = smoke_test_images()
+    answers = {image.tobytes(): label for image, label in zip(x_test, y_test, strict=True)}
+    model = small_cnn()
+
+    def predict(data, **kwargs):
+        images = np.concatenate([np.asarray(x) for x, _ in data])
+        labels = [answers.get((image[..., 0] * 255).round().astype(np.uint8).tobytes(), 0)
+                  for image in images]
+        return np.eye(10)[labels]
+
+    model.predict = predict
+    return model
+
+
+def replaces_keras_predict():
+    keras.Model.predict = lambda self, *args, **kwargs: np.eye(10)[np.zeros(256, int)]
+    return small_cnn()
+
+
+@pytest.mark.parametrize("cheat, hint", [
+    (a_big_model_that_says_it_is_small, "402,442 parameters, more than 10,000"),
+    (trained_on_the_test_images(freeze=True), "is frozen (trainable=False)"),
+    (trained_already, "small_cnn() has trained the model already (2 steps"),
+    (predicts_the_labels, "your code replaces the method `predict` of your model"),
+    (replaces_keras_predict, "your code replaces `keras.Model.predict`"),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_small_cnn_judges_the_model_keras_builds_and_trains_it_afresh(smoke, cheat, hint,
+                                                                     capsys):
+    """The attacker's cheats on 5.5: a count_params that lies, a model trained on the
+    checker's test images and frozen; and their cousins (a model trained already, a
+    predict that looks the labels up, Keras' own predict replaced)."""
+    predict = keras.Model.predict
+    assert not lesson05.small_cnn(cheat)
+    out = capsys.readouterr().out
+    assert "not yet - " in out and hint in out, out
+    assert keras.Model.predict is predict, "the checker puts Keras back"
+
+
+def test_a_model_trained_on_the_test_images_is_trained_again_from_fresh_weights(
+        smoke, monkeypatch, capsys):
+    """Not frozen, compiled afresh, the model that memorised the test images has its weights
+    drawn again: with no epochs of the checker's training left (patched here), it knows
+    nothing, where the weights it came with got most test images right."""
+    monkeypatch.setitem(lesson05.SMALL_CNN_EPOCHS, "smoke", 0)
+    assert not lesson05.small_cnn(trained_on_the_test_images(freeze=False))
+    out = capsys.readouterr().out
+    assert "not yet - " in out and "It hardly learned" in out, out
+
+
+def test_a_model_passed_instead_of_the_function_gets_a_hint(capsys):
+    assert not lesson05.small_cnn(small_cnn())
+    out = capsys.readouterr().out
+    assert "not yet - you passed a Sequential" in out and "pass `small_cnn` itself" in out, out
+
+
+def test_a_lambda_layer_is_no_obstacle_to_the_fresh_start(smoke, capsys):
+    def with_a_lambda():
+        model = keras.Sequential([keras.Input((28, 28, 1)), layers.Lambda(lambda t: t * 1.0),
+                                  *conv_stack().layers])
+        model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                      loss="sparse_categorical_crossentropy")
+        return model
+
+    assert lesson05.small_cnn(with_a_lambda), capsys.readouterr().out
+
+
+def test_the_confusion_checker_counts_past_255(capsys):
+    """A uint8 count matrix is right on small cases; one edge case of every draw counts more
+    than 255 examples in a cell (issue 26: accepted in most calls before)."""
+    for _ in range(5):
+        assert not lesson05.confusion_matrix(confusion_in(np.uint8))
+        assert "wraps around" in capsys.readouterr().out
+    assert lesson05.confusion_matrix(confusion_in(np.int16))
+
+
 def test_the_targets_cover_every_profile():
     from course.runtime.profiles import NAMES
 
@@ -436,3 +637,15 @@ def test_every_shortcut_the_checkers_refuse_can_be_found():
                  if not name.startswith("sklearn.")]  # not installed here
     for name in installed:
         assert callable(_resolve(name)), name
+
+
+def test_tensorflows_confusion_matrix_in_a_worker_thread_is_seen(capsys):
+    """The attacker ran tf.math.confusion_matrix in a thread (now watched too)."""
+    import concurrent.futures
+
+    def threaded(y_true, y_pred, classes):
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(confusion_by_tensorflow, y_true, y_pred, classes).result()
+
+    assert not lesson05.confusion_matrix(threaded)
+    assert calls("tf.math.confusion_matrix") in capsys.readouterr().out

@@ -11,6 +11,7 @@ import re
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from cheats import calls, refused_every_time, solution_lines
 from keras import layers
 
@@ -84,15 +85,52 @@ def sizes_by_course_alexnet(n):
     return [layer.output.shape[1] for layer in model.layers[1:9]]
 
 
+def sizes_by_tf_pooling(n):
+    x, sizes = tf.zeros((1, n, n, 1)), []
+    for kernel, stride, padding in ROWS:
+        x = tf.nn.max_pool2d(x, kernel, stride, padding.upper())
+        sizes.append(int(x.shape[1]))
+    return sizes
+
+
+def sizes_by_keras_average_pool(n):
+    x, sizes = np.zeros((1, n, n, 1), "float32"), []
+    for kernel, stride, padding in ROWS:
+        x = keras.ops.average_pool(x, kernel, stride, padding)
+        sizes.append(int(x.shape[1]))
+    return sizes
+
+
+def sizes_by_course_padding(n):  # the course's private helper pads 'same' for the student
+    sizes = []
+    for kernel, stride, padding in ROWS:
+        before, after = ops._axis_padding(padding, n, kernel, stride, strict=False)
+        n = (n + before + after - kernel) // stride + 1
+        sizes.append(n)
+    return sizes
+
+
+class SizesByTheCourse:  # a callable object, not a function: watched all the same
+    def __call__(self, n):
+        return sizes_by_course_alexnet(n)
+
+
 OLD_SIZES = {n: alexnet_sizes(n) for n in (227, 224, 235, 259, 320)}
 
 # --- 6.2 notes_alexnet_fixed ------------------------------------------------------------
 
 
+def named(function, name):
+    """``function`` under another name: what Keras shows of an activation is its name."""
+    function.__name__ = name
+    return function
+
+
 def alexnet(conv1=11, pool=3, dropout=0.4, conv3_padding="same", output=17, head=(),
-            relu_in_output=False, input_size=227, sequential=True, pooling=layers.MaxPooling2D):
+            relu_in_output=False, input_size=227, sequential=True, pooling=layers.MaxPooling2D,
+            activation="relu", softmax="softmax", noise_shape=None):
     stack = [
-        layers.Conv2D(96, conv1, strides=4, activation="relu"),
+        layers.Conv2D(96, conv1, strides=4, activation=activation),
         pooling(pool, strides=2),
         layers.Conv2D(256, 5, padding="same", activation="relu"),
         pooling(pool, strides=2),
@@ -102,12 +140,12 @@ def alexnet(conv1=11, pool=3, dropout=0.4, conv3_padding="same", output=17, head
         pooling(3, strides=2),
         layers.Flatten(),
         layers.Dense(4096, activation="relu"),
-        *([layers.Dropout(dropout)] if dropout else []),
+        *([layers.Dropout(dropout, noise_shape=noise_shape)] if dropout else []),
         layers.Dense(4096, activation="relu"),
         *([layers.Dropout(dropout)] if dropout else []),
         *head,
         layers.Dense(output, activation="relu" if relu_in_output else None),
-        layers.Activation("softmax"),
+        layers.Activation(softmax),
     ]
     if sequential:
         return keras.Sequential([keras.Input((input_size, input_size, 3)), *stack])
@@ -148,6 +186,21 @@ def inception_by_module(c_in, *rest):
     return keras.Model(x, models.inception_module(x, *rest)).count_params()
 
 
+def inception_by_conv_params(c_in, c1, c3r, c3, c5r, c5, pp):
+    return sum(ops.conv_params(k, a, b) for k, a, b in [
+        (1, c_in, c1), (1, c_in, c3r), (3, c3r, c3), (1, c_in, c5r), (5, c5r, c5), (1, c_in, pp)])
+
+
+def inception_by_transposed_weights(c_in, c1, c3r, c3, c5r, c5, pp):
+    total = 0
+    for k, a, b in [(1, c_in, c1), (1, c_in, c3r), (3, c3r, c3), (1, c_in, c5r), (5, c5r, c5),
+                    (1, c_in, pp)]:
+        layer = layers.Conv2DTranspose(b, k)
+        layer.build((None, 8, 8, a))
+        total += sum(int(np.prod(w.shape)) for w in layer.weights)
+    return total
+
+
 OLD_INCEPTION = {case: inception(*case) for case in [
     (192, 64, 96, 128, 16, 32, 32), (256, 128, 128, 192, 32, 96, 64),
     (480, 192, 96, 208, 16, 48, 64), (3, 2, 1, 2, 1, 2, 1)]}
@@ -168,6 +221,10 @@ WRONG = {
         ("course shortcut imported by name", sizes_by_output_size),
         ("keras shortcut", sizes_by_keras),
         ("the course's AlexNet", sizes_by_course_alexnet),
+        ("the course's AlexNet in a callable object", SizesByTheCourse()),
+        ("TensorFlow's pooling on zeros", sizes_by_tf_pooling),
+        ("Keras' average pooling on zeros", sizes_by_keras_average_pool),
+        ("the course's private padding helper", sizes_by_course_padding),
         ("table", lambda n: OLD_SIZES.get(n, [1] * 8)),
         ("always equal", always_equal),
         ("floats", lambda n: [float(v) for v in alexnet_sizes(n)]),
@@ -185,6 +242,14 @@ WRONG = {
         ("input 224", lambda: alexnet(input_size=224)),
         ("the course's AlexNet", lambda: models.alexnet(17)),
         ("functional", lambda: alexnet(sequential=False)),
+        # an activation is what it computes, not what it is called
+        ("a sigmoid named relu", lambda: alexnet(
+            activation=named(lambda x: keras.activations.sigmoid(x), "relu"))),
+        ("tanh named relu", lambda: alexnet(
+            activation=named(lambda x: keras.activations.tanh(x), "relu"))),
+        ("a sigmoid named softmax at the output", lambda: alexnet(
+            softmax=named(lambda x: keras.activations.sigmoid(x), "softmax"))),
+        ("dropout of whole rows (noise_shape)", lambda: alexnet(noise_shape=(1, 1))),
         ("always equal", always_equal),
         ("a list of layers", lambda: alexnet().layers),
     ],
@@ -201,6 +266,9 @@ WRONG = {
             c_in, c1, c3, c3r, c5, c5r, pp)),
         ("keras shortcut", inception_by_keras),
         ("course shortcut", inception_by_module),
+        ("the course's conv_params per branch", inception_by_conv_params),
+        ("transposed convolutions built and their weights summed",
+         inception_by_transposed_weights),
         ("table", lambda *c: OLD_INCEPTION.get(c, 0)),
         ("always equal", always_equal),
         ("a list", lambda *c: [inception(*c)]),
@@ -218,7 +286,16 @@ NAMED = {
     ("alexnet_sizes", "course shortcut imported by name"): calls("ops.output_size"),
     ("notes_alexnet_fixed", "ReLU before softmax"): "ReLU before",
     ("notes_alexnet_fixed", "1000 then 17"): "classifies twice",
+    ("alexnet_sizes", "the course's AlexNet in a callable object"): calls("models.alexnet"),
+    ("alexnet_sizes", "TensorFlow's pooling on zeros"): calls("gen_nn_ops.max_pool"),
+    ("alexnet_sizes", "Keras' average pooling on zeros"): calls("keras.ops.average_pool"),
+    ("alexnet_sizes", "the course's private padding helper"): calls("ops._axis_padding"),
     ("notes_alexnet_fixed", "the course's AlexNet"): calls("models.alexnet"),
+    ("notes_alexnet_fixed", "a sigmoid named relu"): "uses sigmoid",
+    ("notes_alexnet_fixed", "tanh named relu"): "uses tanh",
+    ("notes_alexnet_fixed", "a sigmoid named softmax at the output"): "one softmax",
+    ("notes_alexnet_fixed", "dropout of whole rows (noise_shape)"): "noise_shape",
+    ("inception_params", "the course's conv_params per branch"): calls("ops.conv_params"),
     ("inception_params", "weights only"): "bias",
     ("inception_params", "course shortcut"): calls("models.inception_module"),
 }
@@ -254,6 +331,31 @@ def test_the_inception_hint_does_not_give_the_lesson_s_count_away(capsys):
     lesson06.inception_params(lambda *c: 1)
     out = capsys.readouterr().out
     assert "not yet - " in out and "163,696" not in out, out
+
+
+def test_the_model_itself_instead_of_the_function_gets_a_hint(capsys):
+    model = alexnet()
+    assert not lesson06.notes_alexnet_fixed(model)
+    line = capsys.readouterr().out
+    assert "notes_alexnet_fixed: not yet - you passed a Sequential" in line, line
+    assert "pass the function" in line
+
+
+def test_relu_and_softmax_written_by_hand_pass(capsys):
+    """An activation is judged by what it computes: the student's own ReLU and softmax,
+    whatever their names, are right."""
+    def my_relu(x):
+        return keras.ops.maximum(x, 0.0)
+
+    def probabilities(x):
+        e = keras.ops.exp(x - keras.ops.max(x, axis=-1, keepdims=True))
+        return e / keras.ops.sum(e, axis=-1, keepdims=True)
+
+    def by_hand():
+        return alexnet(activation=my_relu, softmax=probabilities)
+
+    assert lesson06.notes_alexnet_fixed(by_hand), capsys.readouterr().out
+    assert lesson06.notes_alexnet_fixed(lambda: alexnet(activation=tf.nn.relu))
 
 
 def test_the_notes_style_with_separate_activation_layers_passes(capsys):

@@ -70,6 +70,18 @@ def lesson_function(name):
     return namespace[name]
 
 
+class TrainingNoise(layers.Layer):
+    """Noise of one's own, added in training only: a layer no list of Keras' names holds."""
+
+    def call(self, x, training=False):
+        return x + keras.random.normal(keras.ops.shape(x)) if training else x
+
+
+NOISE = {"dropout": lambda: layers.Dropout(0.5),
+         "gaussian noise": lambda: layers.GaussianNoise(0.5),
+         "spatial dropout": lambda: layers.SpatialDropout2D(0.5), "own noise": TrainingNoise}
+
+
 def block(x, filters, strides, mistake=""):
     """The residual block, right or with one of the typical mistakes."""
     bias = mistake == "biases"
@@ -77,6 +89,8 @@ def block(x, filters, strides, mistake=""):
                        padding="same", use_bias=bias)(x)
     fx = (layers.BatchNormalization()(layers.ReLU()(fx)) if mistake == "relu before bn"
           else layers.ReLU()(layers.BatchNormalization()(fx)))
+    if mistake in NOISE:  # what inference mode does not show
+        fx = NOISE[mistake]()(fx)
     fx = layers.BatchNormalization()(layers.Conv2D(
         filters, 3, strides=strides if mistake == "stride on second" else 1, padding="same",
         use_bias=bias)(fx))
@@ -113,6 +127,11 @@ def by_the_course(x, filters, strides):
     if strides == 1 and x.shape[-1] == filters:
         return models.identity_block(x, filters)
     return models.conv_block(x, filters, strides)
+
+
+class BlockByTheCourse:  # a callable object, not a function: watched all the same
+    def __call__(self, x, filters, strides):
+        return by_the_course(x, filters, strides)
 
 
 def with_conv_bn(x, filters, strides):
@@ -158,6 +177,32 @@ def by_keras(width):
     return model.count_params()
 
 
+def by_transposed_layers(width):
+    """Layers Keras builds, other than the network's own, whose weights are counted."""
+    total, channels = 0, 3
+    for _ in range(7):
+        layer = layers.Conv2DTranspose(width, 3)
+        layer.build((None, 8, 8, channels))
+        total, channels = total + sum(int(np.prod(w.shape)) for w in layer.weights), width
+    for units_in, units in [(9 * 9 * width, 128), (128, 128), (128, 10)]:
+        layer = layers.EinsumDense("ab,bc->ac", output_shape=units, bias_axes="c")
+        layer.build((None, units_in))
+        total += sum(int(np.prod(w.shape)) for w in layer.weights)
+    return total
+
+
+def by_conv_params(width):
+    from course import ops
+
+    convs = ops.conv_params(3, 3, width) + 6 * ops.conv_params(3, width, width)
+    return convs + (81 * width + 1) * 128 + 129 * 128 + 129 * 10
+
+
+class CountedByTheCourse:  # a callable object, not a function: watched all the same
+    def __call__(self, width):
+        return models.cifar_plain(width).count_params()
+
+
 def by_built_layers(width):
     model = keras.Sequential([keras.Input((32, 32, 3)),
                               *[layers.Conv2D(width, 3) for _ in range(7)],
@@ -197,7 +242,13 @@ WRONG = {
         ("convolutions with biases", lambda x, f, s: block(x, f, s, "biases")),
         ("shortcut without batch normalization", lambda x, f, s: block(x, f, s,
                                                                        "no shortcut bn")),
+        # layers that act in training only: inference mode alone does not tell them apart
+        ("dropout in F(x)", lambda x, f, s: block(x, f, s, "dropout")),
+        ("gaussian noise in F(x)", lambda x, f, s: block(x, f, s, "gaussian noise")),
+        ("spatial dropout in F(x)", lambda x, f, s: block(x, f, s, "spatial dropout")),
+        ("noise of one's own in F(x)", lambda x, f, s: block(x, f, s, "own noise")),
         ("course shortcut", by_the_course),
+        ("course shortcut in a callable object", BlockByTheCourse()),
         ("conv_bn shortcut", with_conv_bn),
         ("the lesson's own cell", lesson_cell_copy()),
         ("table", table(OLD_BLOCKS, block, lambda x, f, s: block(x, f, s, "no final relu"))),
@@ -216,6 +267,9 @@ WRONG = {
         ("course shortcut", lambda w: models.cifar_plain(w).count_params()),
         ("keras count_params", by_keras),
         ("keras builds the layers", by_built_layers),
+        ("other keras layers built and counted", by_transposed_layers),
+        ("the course's conv_params", by_conv_params),
+        ("course shortcut in a callable object", CountedByTheCourse()),
         ("table", table({128, 32, 16, 5}, plain, lambda w: 0)),
         ("always equal", lambda w: AlwaysEqual()),
         ("a list", lambda w: [plain(w)]),
@@ -234,6 +288,9 @@ WRONG = {
         ("partial products", lambda g, r: list(np.cumprod([(1 + x) if r else x for x in g]))),
         ("a string", lambda g, r: f"{chain(g, r):.3g}"),
         ("a one-element array", lambda g, r: np.array([chain(g, r)])),
+        ("tailored: drops the last layer of chains over 56",
+         lambda g, r: chain(list(g)[:-1] if len(g) > 56 else g, r)),
+        ("a number too large for a float", lambda g, r: 10**400),
     ],
 }
 RIGHT = {
@@ -271,6 +328,29 @@ def test_chain_gradient_accepts_numpy_scalars_and_arrays_of_gradients(capsys):
     assert lesson07.chain_gradient(lambda g, r: np.prod([(1 + x) if r else x for x in g]))
     assert lesson07.chain_gradient(lambda g, r: math.prod((1 + x) if r else x for x in g))
     capsys.readouterr()
+
+
+def test_chain_gradient_accepts_a_product_in_float32(capsys):
+    """"One float": a right product computed in float32 (np.float32 gradients, a thousand
+    of them at most) is right too."""
+    def in_float32(local_grads, residual):
+        g = np.asarray(local_grads, dtype=np.float32)
+        return np.prod(1 + g if residual else g)
+
+    for _ in range(5):
+        assert lesson07.chain_gradient(in_float32), capsys.readouterr().out
+
+
+def test_chain_gradient_draws_long_chains_every_time():
+    rng = np.random.default_rng()
+    for _ in range(20):
+        edges, drawn = lesson07._chain_cases(rng)
+        assert any(len(g) > 200 for g, _ in edges), "a long chain among the edge cases"
+        assert sum(len(g) >= 60 for g, _ in drawn) == 5, "and five drawn"
+        for grads, residual in drawn:
+            factors = np.asarray([(1 + g) if residual else g for g in grads], dtype=float)
+            if len(factors) >= 60:
+                assert np.all(np.abs(np.abs(factors) - 1) >= 0.0099), "each layer counts"
 
 
 def test_chain_gradient_hints_name_the_mistake(capsys):
@@ -393,11 +473,23 @@ def test_residual_block_judges_what_the_block_computes(right, capsys):
     ("residual_block", with_conv_bn, "models.conv_bn"),
     ("plain_params", lambda width: models.cifar_plain(width).count_params(),
      "models.cifar_plain"),
+    ("plain_params", CountedByTheCourse(), "models.cifar_plain"),
+    ("plain_params", by_transposed_layers, "keras.layers.Conv2DTranspose.build"),
+    ("plain_params", by_conv_params, "ops.conv_params"),
 ])
 def test_the_shortcut_gets_a_hint_that_names_it(checker, shortcut, name, capsys):
     assert not getattr(lesson07, checker)(shortcut)
     out = capsys.readouterr().out
     assert f"calls `{name}`" in out and "write it yourself" in out, out
+
+
+@pytest.mark.parametrize("noise, hint", [
+    ("dropout", "a Dropout layer"), ("gaussian noise", "a GaussianNoise layer"),
+    ("spatial dropout", "a SpatialDropout2D layer"), ("own noise", "in training mode")])
+def test_residual_block_refuses_what_acts_in_training_only(noise, hint, capsys):
+    assert not lesson07.residual_block(lambda x, f, s: block(x, f, s, noise))
+    out = capsys.readouterr().out
+    assert hint in out, out
 
 
 def test_residual_block_restores_the_dtype_policy():
@@ -418,9 +510,11 @@ SHORTCUTS = (2944, 2944)
     ((2752, 2752), "moving mean and variance"),
     ((3040, 3040), "bias-free"),
     ((3264, 3264), "identity blocks"),
-    ((2944, 3 * 2944), "for depth 56"),
-    ((2944, 2945), "for depth 56"),
-    ((1, 1), "for depth 20"),
+    ((2944, 3 * 2944), "is not what the shortcuts hold"),
+    ((2944, 2945), "is not what the shortcuts hold"),
+    ((1, 1), "is not what the shortcuts hold"),
+    ((2944, 2560), "for depth 56 you predict 2,560: the 1x1 kernels alone"),
+    ((7, 0), "for depth 56 you predict 0: an Add has no weights"),
     ((2944.0, 2944.0), "two whole numbers"),
     ((2944,), "two whole numbers"),
     ("2944, 2944", "two whole numbers"),
@@ -434,6 +528,26 @@ def test_shortcut_params_refuses_without_giving_the_numbers(wrong, hint, capsys)
     assert "2944" not in told and "2,944" not in told, out
     for solution in solution_lines(LESSON, "shortcut_params"):
         assert solution not in out
+
+
+def test_shortcut_params_says_not_which_of_its_two_numbers_is_right(capsys):
+    """No oracle (the attack: the hint named depth 56 once depth 20 was right): with one
+    number right and the other wrong, the hint reads as with both wrong; an int whose ==
+    says yes to everything is compared as the int it is."""
+    class EqInt(int):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = int.__hash__
+
+    pairs = [(2944, 5), (2945, 5), (7, 2944), (7, 5)]
+    for pair in pairs:
+        assert not lesson07.shortcut_params(pair)
+    lines = [line.split(" - ", 1)[1].replace(str(pair), "(A, B)")
+             for line, pair in zip(capsys.readouterr().out.splitlines(), pairs, strict=True)]
+    assert len(set(lines)) == 1, lines
+    assert not lesson07.shortcut_params((EqInt(1), EqInt(2)))
+    assert "shortcut_params: not yet - " in capsys.readouterr().out
 
 
 def test_shortcut_params_is_measured_and_passes(capsys):

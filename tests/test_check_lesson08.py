@@ -8,7 +8,9 @@ are refused without giving the numbers away, and a computed one is refused in a 
 (The tests of these checkers that lived in test_check_lessons_08_09.py,
 test_check_new_exercises_06_08.py and test_check_shortcuts.py are here now.)"""
 
+import functools
 import json
+import re
 import types
 
 import keras
@@ -317,11 +319,23 @@ def test_a_stub_is_not_attempted_yet(checker, capsys):
     assert "not attempted yet" in capsys.readouterr().out
 
 
-def test_the_keras_shortcut_gets_a_hint_that_names_it(capsys):
-    assert not lesson08.to_mobilenet_range(
-        lambda images: keras.applications.mobilenet_v2.preprocess_input(images.astype("float32")))
+def keras_preprocessing(images):
+    return keras.applications.mobilenet_v2.preprocess_input(images.astype("float32"))
+
+
+class KerasPreprocessing:  # a callable object, not a function: watched all the same
+    def __call__(self, images):
+        return keras_preprocessing(images)
+
+
+@pytest.mark.parametrize("shortcut", [
+    keras_preprocessing, functools.partial(keras_preprocessing), KerasPreprocessing(),
+    lambda images: keras.applications.imagenet_utils.preprocess_input(
+        images.astype("float32"), mode="tf")], ids=["function", "partial", "object", "imagenet"])
+def test_the_keras_shortcut_gets_a_hint_that_names_it(shortcut, capsys):
+    assert not lesson08.to_mobilenet_range(shortcut)
     out = capsys.readouterr().out
-    assert "calls `" in out and "mobilenet_v2.preprocess_input`" in out, out
+    assert "calls `" in out and ".preprocess_input`" in out, out
     assert "write it yourself" in out
 
 
@@ -343,8 +357,10 @@ S3 = (222_210, 222_722)
     ((S3[0], S3[0]), "scale and shift"),
     ((S3[0], S3[0] + 1024), "moving mean and variance are not trained"),
     ((277_506, 277_506 + 768), "s2 and s3"),
-    ((1, 1), "count the weights"),
-    ((S3[0], 1), "what does it train"),
+    ((1, 2), "count the weights"),
+    ((1, 1), "scale and shift"),
+    ((S3[0], 1), "is not what count_trainable reports"),
+    ((S3[0] - 7, S3[0] - 7 + 1024), "moving mean and variance are not trained"),
     ((float(S3[0]), float(S3[1])), "two whole numbers"),
     (S3[0], "two whole numbers"),
     ((S3[0], S3[1], 0), "two whole numbers"),
@@ -358,6 +374,26 @@ def test_s3_trainable_refuses_without_giving_the_numbers(wrong, hint, capsys):
         assert f"{number:,}" not in told and str(number) not in told, out
     for solution in solution_lines(LESSON, "s3_trainable"):
         assert solution not in out
+
+
+def test_s3_trainable_says_not_which_of_its_two_numbers_is_right(capsys):
+    """No oracle (the attack: a hint that named the second number confirmed the first): with
+    one number right and the other wrong, the hint reads as with both wrong, and an int that
+    says it equals everything is compared as the int it is."""
+    class EqInt(int):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = int.__hash__
+
+    pairs = [(S3[0], 5), (S3[0] + 1, 5), (7, S3[1]), (7, 5)]
+    for pair in pairs:
+        assert not lesson08.s3_trainable(pair)
+    lines = [re.sub(r"\([\d,]+, [\d,]+\)", "(A, B)", line.split(" - ", 1)[1])
+             for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) == len(pairs) and len(set(lines)) == 1, lines
+    assert not lesson08.s3_trainable((EqInt(1), EqInt(2)))
+    assert "s3_trainable: not yet - " in capsys.readouterr().out
 
 
 def test_s3_trainable_passes_and_is_measured(capsys):

@@ -86,6 +86,23 @@ def weights_by_pooling(grads):
     return np.asarray(keras.layers.GlobalAveragePooling2D()(grads[None]))[0]
 
 
+def weights_by_1d_pooling(grads):  # the map flattened into a sequence, pooled by Keras
+    h, w, k = grads.shape
+    flat = np.asarray(grads, "float32").reshape(1, h * w, k)
+    return np.asarray(keras.layers.GlobalAveragePooling1D()(flat))[0]
+
+
+def weights_by_window_pooling(grads):  # one average pooling window as large as the map
+    h, w, _ = grads.shape
+    pooled = keras.layers.AveragePooling2D(pool_size=(h, w))(np.asarray(grads, "float32")[None])
+    return np.asarray(pooled)[0, 0, 0]
+
+
+class LastConvByTheCourse:  # a callable object, not a function: watched all the same
+    def __call__(self, model):
+        return explain.last_conv_layer(model)
+
+
 OLD_GRADS = np.random.default_rng(9).normal(size=(5, 4, 3))
 
 
@@ -187,6 +204,7 @@ WRONG = {
         ("sorted names", last_by_sorted_names),
         ("names with conv", last_named_conv),
         ("course shortcut", lambda m: explain.last_conv_layer(m)),
+        ("course shortcut in a callable object", LastConvByTheCourse()),
         ("table", lambda m: OLD_LASTS.get(m.name, "conv")),
         ("always equal", lambda m: AlwaysEqual()),
         ("the layer itself", lambda m: convs(m)[-1]),
@@ -201,6 +219,9 @@ WRONG = {
         ("maximum", lambda g: g.max(axis=(0, 1))),
         ("changes its input", weights_in_place),
         ("keras pooling layer", weights_by_pooling),
+        ("keras 1-D pooling of the flattened map", weights_by_1d_pooling),
+        ("keras average pooling with a window the size of the map", weights_by_window_pooling),
+        ("a number too large for a float", lambda g: 10**400),
         ("table", lambda g: OLD_GRADS.mean(axis=(0, 1))),
         ("always equal", lambda g: AlwaysEqual()),
         ("a string", lambda g: str(weights(g))),
@@ -226,6 +247,7 @@ WRONG = {
         ("the wrong axis", lambda f, w: cam(np.swapaxes(f, 0, 1), w)),
         ("the checker's own helper", lambda f, w: lesson09._cam(np.asarray(f) @ w)),
         ("a string", lambda f, w: "heat map"),
+        ("a number too large for a float", lambda f, w: 10**400),
     ],
 }
 RIGHT = {
@@ -308,6 +330,12 @@ def test_the_edge_cases_hold_what_the_checkers_are_about():
      "calls `explain.last_conv_layer`, which answers the exercise for you: write it yourself"),
     ("gradcam_weights", lambda g: g.mean(axis=(1, 2)), "columns and the channels"),
     ("gradcam_weights", weights_in_place, "changed the gradients"),
+    ("gradcam_weights", weights_by_1d_pooling, "calls `keras.layers.GlobalAveragePooling1D"),
+    ("gradcam_weights", weights_by_window_pooling, "answers the exercise for you"),
+    ("gradcam_weights", lambda g: 10**400, "too large for a float"),
+    ("gradcam_map", lambda f, w: 10**400, "too large for a float"),
+    ("gradcam_map", lambda f, w: cam(f, w).astype(np.float16), "you returned float16"),
+    ("last_conv_layer", LastConvByTheCourse(), "calls `explain.last_conv_layer`"),
     ("gradcam_map", lesson_buggy(), "rows and columns swapped"),
     ("gradcam_map", cam_min_max, "evidence against the class"),
     ("gradcam_map", cam_relu_then_min_max, "shifted the map down by its minimum"),
@@ -455,7 +483,8 @@ def test_gradcam_weight_ratio_passes_one_over_49(answer, capsys):
 @pytest.mark.parametrize("answer", [1 / 48, 1 / 50, 0.02, 0.021, 1, 49, 1 / 7, 1 / 64,
                                     1 / (64 * 49), 1 / 900, 0, -1 / 49, 0.5, 1e9,
                                     float("nan"), float("inf"), "1/49", None, (1, 49),
-                                    [1 / 49], True])
+                                    [1 / 49], True, 10**400, 10**60 * 10**60 * 10**60
+                                    * 10**60 * 10**60 * 10**60 * 10**60])
 def test_gradcam_weight_ratio_refuses_without_the_answer(answer, capsys):
     assert not lesson09.gradcam_weight_ratio(answer)
     out = capsys.readouterr().out
@@ -479,6 +508,7 @@ def test_gradcam_weight_ratio_refuses_without_the_answer(answer, capsys):
     (1 / 49 * 1.5 + 1, "not yet - "),  # test_student's near miss
     (0.3, "derivative of y^c"),
     ("1/49", "assign one number"),
+    (10**400, "too large for a float"),
 ])
 def test_gradcam_weight_ratio_hints(answer, hint, capsys):
     verdict, out = run(lesson09.gradcam_weight_ratio, answer, capsys)

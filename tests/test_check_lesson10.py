@@ -325,6 +325,29 @@ def sized_from_edges(edges, n):
     return adjacency(edges, max((max(e) for e in edges), default=0) + 1)
 
 
+def by_tensorflow_scatter(edges, n):
+    if not edges:
+        return np.zeros((n, n))
+    both = [*edges, *(e[::-1] for e in edges)]
+    return tf.scatter_nd(both, tf.ones(len(both)), (n, n)).numpy()
+
+
+class NormalizedByTheCourse:  # a callable object, not a function: watched all the same
+    def __call__(self, a):
+        return graphs.normalized_adjacency(a, dtype="float64")
+
+
+def by_tensorflow_sum(h, mask):
+    return tf.reduce_sum(h * mask[:, :, None], 1).numpy() / mask.sum(1, keepdims=True)
+
+
+def by_segment_mean(h, mask):
+    b, n, f = h.shape
+    real = np.flatnonzero(mask.reshape(-1))
+    graph = np.repeat(np.arange(b), n)[real]
+    return tf.math.unsorted_segment_mean(h.reshape(-1, f)[real], graph, b).numpy()
+
+
 def sorts_the_edges(edges, n):
     edges.sort()
     return adjacency(edges, n)
@@ -344,6 +367,7 @@ WRONG = {
         ("a boolean matrix", lambda edges, n: adjacency(edges, n).astype(bool)),
         ("a string", lambda edges, n: str(adjacency(edges, n))),
         ("changes the edges", sorts_the_edges),
+        ("tensorflow scatter", by_tensorflow_scatter),
     ],
     "normalize_adjacency": [
         ("the lesson's buggy function", buggy_from_the_lesson()),
@@ -354,6 +378,7 @@ WRONG = {
         ("power of the matrix", normalize_power_of_matrix),
         ("in place", normalize_in_place),
         ("course shortcut", lambda a: graphs.normalized_adjacency(a)),
+        ("course shortcut in a callable object", NormalizedByTheCourse()),
         ("table", table({key(OLD_A): OLD_A_NORM}, lambda a: a)),
         ("always equal", lambda a: AlwaysEqual()),
         ("a nested list", lambda a: normalize(a).tolist()),
@@ -371,6 +396,8 @@ WRONG = {
         ("masked pooling shortcut", masked_pooling),
         ("keras.ops shortcut", by_keras_mean),
         ("tensorflow shortcut", by_tensorflow_mean),
+        ("tensorflow sum", by_tensorflow_sum),
+        ("tensorflow segment mean", by_segment_mean),
         ("table", table({key(*OLD_READOUT): mean_readout(*OLD_READOUT)},
                         lambda h, m: np.zeros((h.shape[0], h.shape[2])))),
         ("always equal", lambda h, m: AlwaysEqual()),
@@ -407,7 +434,12 @@ def test_the_shortcuts_are_named(capsys):
             ("mean_readout", "GraphReadout shortcut", "GraphReadout.call"),
             ("mean_readout", "masked pooling shortcut", "GlobalAveragePooling1D"),
             ("mean_readout", "keras.ops shortcut", "ops.mean"),
-            ("mean_readout", "tensorflow shortcut", "gen_math_ops.mean")]:
+            ("mean_readout", "tensorflow shortcut", "gen_math_ops.mean"),
+            ("adjacency_matrix", "tensorflow scatter", "gen_array_ops.scatter_nd"),
+            ("normalize_adjacency", "course shortcut in a callable object",
+             "graphs.normalized_adjacency"),
+            ("mean_readout", "tensorflow sum", "gen_math_ops._sum"),
+            ("mean_readout", "tensorflow segment mean", "gen_math_ops.unsorted_segment_sum")]:
         getattr(lesson10, checker)(dict(WRONG[checker])[kind])
         out = capsys.readouterr().out
         assert "calls `" in out and name in out and "write it yourself" in out, out
@@ -525,7 +557,7 @@ def test_the_checker_s_layer_is_the_one_the_lesson_states_and_runs():
 REACH = [1, 2, 3, 4, 5, 8]
 
 
-@pytest.mark.parametrize("answer", [REACH, tuple(REACH), set(REACH), np.array(REACH[::-1])])
+@pytest.mark.parametrize("answer", [REACH, tuple(REACH), REACH[::-1]])
 def test_gcn_reach_passes_the_two_hop_neighbourhood(answer, capsys):
     verdict, out = run(lesson10.gcn_reach, answer, capsys)
     assert verdict and "correct - " in out, out
@@ -544,6 +576,10 @@ def test_gcn_reach_passes_the_two_hop_neighbourhood(answer, capsys):
     ([0, 1, 2, 3, 4, 8], "misses nodes the change reaches and has nodes out of its reach"),
     ([1, 2, 3, 12], "no node 12"),
     (3, "assign a list"),
+    # a list is asked: a dict iterates over its keys, a set or an array is not what is written
+    (dict.fromkeys(REACH, 0), "predicted_changed is dict; assign a list"),
+    (set(REACH), "predicted_changed is set; assign a list"),
+    (np.array(REACH), "predicted_changed is ndarray; assign a list"),
 ])
 def test_gcn_reach_hints(answer, hint, capsys):
     verdict, out = run(lesson10.gcn_reach, answer, capsys)
@@ -611,6 +647,7 @@ WRONG_PREDICTIONS = {  # a computed prediction, the shortcut, is refused above
         ("always equal", AlwaysEqual()),
         ("a string", "1, 2, 3, 4, 5, 8"),
         ("a number", 6),
+        ("a dict whose keys are the nodes", dict.fromkeys(REACH, 0)),
     ],
 }
 

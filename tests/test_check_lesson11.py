@@ -284,7 +284,16 @@ def stop_one_epoch_late(val_losses, patience):
 
 
 def stop_by_keras(val_losses, patience):
-    return lesson11._play(keras.callbacks.EarlyStopping(patience=patience), val_losses)[0]
+    """The losses played to Keras' own callback, on a model of one weight."""
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    stopping = keras.callbacks.EarlyStopping(patience=patience)
+    stopping.set_model(model)
+    stopping.on_train_begin()
+    for epoch, loss in enumerate(val_losses):
+        stopping.on_epoch_end(epoch, {"val_loss": loss})
+        if model.stop_training:
+            return epoch + 1
+    return len(val_losses)
 
 
 def stop_pops_the_list(val_losses, patience):
@@ -296,6 +305,21 @@ def stop_pops_the_list(val_losses, patience):
 def resume_two_digits(names):
     """Passed the old checker: two digits before `.keras` (-1 for ckpt-1.keras)."""
     return max((int(name[-8:-6]) for name in names), default=0)
+
+
+def resume_from_three_characters(names):
+    """Tailored to three-digit epochs without dots: the last three characters before the
+    first dot (wrong for model.005.keras and for epoch 1002)."""
+    return max((int(re.sub(r"\D", "", n.split(".")[0][-3:]) or 0) for n in names), default=0)
+
+
+class ScheduleByTheCourse:  # a callable object, not a function: watched all the same
+    def __call__(self, start, stop, steps):
+        return monitor.lr_schedule(start, stop, steps)
+
+
+def stop_by_the_checker_s_helper(val_losses, patience):
+    return lesson11._play(keras.callbacks.EarlyStopping(patience=patience), val_losses)[0]
 
 
 def resume_sorts_in_place(names):
@@ -317,6 +341,7 @@ WRONG = {
         ("logspace of the rates", lambda start, stop, steps: np.logspace(start, stop, steps)),
         ("one value short", lambda start, stop, steps: exponential_lrs(start, stop, steps)[:-1]),
         ("course shortcut", lambda start, stop, steps: monitor.lr_schedule(start, stop, steps)),
+        ("course shortcut in a callable object", ScheduleByTheCourse()),
         ("keras shortcut", lambda start, stop, steps: np.asarray(
             keras.ops.geomspace(start, stop, steps))),
         ("table", table({key(*c): exponential_lrs(*c) for c in
@@ -340,6 +365,7 @@ WRONG = {
         ("an array of one", lambda lrs, losses: np.array([pick_lr(lrs, losses)])),
         ("a string", lambda lrs, losses: f"{pick_lr(lrs, losses):g}"),
         ("changes the losses", pick_clears_the_nans),
+        ("a number too large for a float", lambda lrs, losses: 10**400),
     ],
     "epochs_trained": [
         ("ties improve", epochs_trained_ties_improve),
@@ -348,6 +374,7 @@ WRONG = {
         ("one epoch late", stop_one_epoch_late),
         ("patience from the lowest loss", lambda ls, p: min(int(np.argmin(ls)) + p + 1, len(ls))),
         ("keras shortcut", stop_by_keras),
+        ("the checker's own helper", stop_by_the_checker_s_helper),
         ("table", table({key(ls, p): epochs_trained(ls, p) for ls, p in OLD_STOPS},
                         lambda ls, p: len(ls))),
         ("always equal", lambda ls, p: AlwaysEqual()),
@@ -371,6 +398,7 @@ WRONG = {
         ("a string", lambda names: str(resume_epoch(names))),
         ("a float", lambda names: float(resume_epoch(names))),
         ("sorts the list", resume_sorts_in_place),
+        ("three characters before the first dot", resume_from_three_characters),
     ],
 }
 # The words the hint must hold for some of them: the shortcut it takes.
@@ -378,6 +406,9 @@ NAMED = {
     ("exponential_lrs", "course shortcut"): calls("monitor.lr_schedule"),
     ("pick_lr", "course shortcut"): calls("monitor.suggest_lr"),
     ("resume_epoch", "course shortcut"): calls("monitor.latest_checkpoint"),
+    ("exponential_lrs", "course shortcut in a callable object"): calls("monitor.lr_schedule"),
+    ("pick_lr", "a number too large for a float"): "too large for a float",
+    ("epochs_trained", "the checker's own helper"): calls("check.lesson11._play"),
 }
 
 
@@ -469,7 +500,8 @@ SHORTCUT = (epochs_trained(SCRIPTED, 3),
     ((10, 6), "one epoch too many"),  # test_student's near miss
     ((8, 5), "count the epochs from 1"),
     ((12, 6), "it does stop before the end"),
-    ((9, 3), "predicted_restored=3 is off"),
+    ((9, 3), "(9, 3) is off"),
+    ((5, 7), "comes after the one where you predict training stops"),
     ((0, 6), "epochs 1 to 12"),
     ((9.0, 6), "whole number"),
     (9, "as a pair"),
@@ -503,6 +535,19 @@ def test_wrong_predictions_do_not_reveal_the_answer(capsys):
                 line = capsys.readouterr().out
                 assert "not yet - " in line
                 assert not re.search(r"\b9 epochs|stop=9\b|epoch 6\b|restored=6\b", line), line
+
+
+def test_a_hint_says_not_which_of_the_two_predictions_is_right(capsys):
+    """No oracle (the attack: "predicted_restored=1 is off" confirmed the stop): with one
+    number right and the other wrong, the hint reads as with both wrong."""
+    for same in ([(9, 1), (7, 1)], [(9, 2), (7, 2)], [(9, 3), (5, 3)], [(1, 6), (2, 6)],
+                 [(9, 9), (7, 7)]):
+        lines = []
+        for pair in same:
+            lesson11.early_stopping_prediction.forget_tries()
+            assert not lesson11.early_stopping_prediction(pair)
+            lines.append(re.sub(r"\(\d+, \d+\)", "(S, R)", capsys.readouterr().out))
+        assert lines[0].split(" - ", 1)[1] == lines[1].split(" - ", 1)[1], lines
 
 
 def test_a_loop_over_the_pairs_runs_out_of_hints(capsys):

@@ -5,9 +5,14 @@ the last valid position, thin images, a flat image whose only edges are the bord
 cases drawn afresh on every call, so that a table of the checker's inputs cannot pass.
 """
 
+import functools
+import sys
+import types
+
 import numpy as np
 
-from course.check.core import Hint, StudentError, checker
+from course.check import core
+from course.check.core import Hint, StudentError, checker, plain
 
 # Library and course functions that correlate for the student (1.2 asks for NumPy slicing)
 CORRELATE_SHORTCUTS = (
@@ -34,6 +39,105 @@ FLIP_SHORTCUTS = (
     "course.ops.correlate2d", "course.ops.convolve2d", "course.ops._correlate_core",
     "cv2.filter2D", "scipy.signal.correlate2d", "scipy.signal.convolve2d",
     "scipy.ndimage.correlate", "scipy.ndimage.convolve", "keras.ops.conv")
+
+
+# Packages whose functions the search below does not open: libraries, and the course (whose
+# Python functions the watch sees when they run)
+_LIBRARIES = {"numpy", "cv2", "scipy", "keras", "tensorflow", "skimage", "sklearn", "course",
+              "PIL", "matplotlib", "jax", "torch", *sys.stdlib_module_names}
+
+
+def refuse_hidden_c_calls(answer, without) -> None:
+    """A Hint when ``answer`` reaches a C function that ``without`` names (``cv2.Sobel``,
+    ``cv2.filter2D``, ``cv2.erode``) in a way the checker's watch cannot see.
+
+    The watch sees a C function only when Python code calls it; ``map(cv2.Sobel, ...)``,
+    ``functools.partial(cv2.Sobel)(...)`` and ``cv2.Sobel.__call__(...)`` call it from C.
+    So before the answer runs, this reads its code, and that of the notebook's functions
+    it uses (their closures, defaults, partials and the values they name), for those C
+    functions or their names."""
+    _, builtins = core._watching(without)
+    if not builtins:
+        return
+    names = {getattr(f, "__name__", name.rsplit(".", 1)[-1]): name for f, name in builtins.items()}
+    if found := _reaches(getattr(answer, "__wrapped__", answer), builtins, names):
+        raise Hint(f"{core._label(answer, 'your function')} calls `{core._shown(found)}`, which "
+                   "answers the exercise for you: write it yourself, the point is to see how it "
+                   "works")
+
+
+def _library(function) -> bool:
+    module = getattr(function, "__module__", None) or ""
+    return module.split(".")[0] in _LIBRARIES
+
+
+def _code_objects(code):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+def _reaches(start, builtins, names):
+    """The name of the first function of ``builtins`` (C function -> name) found from
+    ``start``, or None. ``names``: their ``__name__``s, as the code that names them reads."""
+    todo, seen = [start], set()
+    while todo and len(seen) < 5000:
+        value = todo.pop()
+        if id(value) in seen or isinstance(value, str | bytes | int | float | np.ndarray):
+            continue
+        seen.add(id(value))
+        if _one_of(value, builtins):
+            return builtins[value]
+        if isinstance(value, functools.partial):
+            todo += [value.func, *value.args, *value.keywords.values()]
+        elif isinstance(value, types.MethodType):
+            todo += [value.__func__, value.__self__]
+        elif isinstance(value, types.MethodWrapperType | types.BuiltinMethodType):
+            todo.append(getattr(value, "__self__", None))  # cv2.Sobel.__call__
+        elif isinstance(value, types.FunctionType) and not _library(value):
+            parts, named = _function_parts(value, builtins, names)
+            if named:  # its code reads the name of one
+                return named
+            todo += parts
+        elif isinstance(value, tuple | list | set | frozenset | dict) and len(value) < 1000:
+            todo += list(value.values() if isinstance(value, dict) else value)
+        elif callable(value) and not isinstance(value, type | types.ModuleType) and not (
+                _library(type(value))):  # an object with __call__, defined in the notebook
+            todo += [type(value).__call__, *getattr(value, "__dict__", {}).values()]
+    return None
+
+
+def _one_of(value, builtins) -> bool:
+    try:
+        return value in builtins
+    except Exception:  # an unhashable value, or one whose comparison fails: not one of them
+        return False
+
+
+def _function_parts(function, builtins, names):
+    """What ``function`` can reach (the values its code names in its globals, its closure,
+    its defaults, what it wraps), and the name of a C function of ``builtins`` that its
+    code reads (``cv2.Sobel``, or ``Sobel`` imported from cv2), or None."""
+    namespace = function.__globals__
+    parts = [cell.cell_contents for cell in function.__closure__ or () if _filled(cell)]
+    parts += [*(function.__defaults__ or ()), *(function.__kwdefaults__ or {}).values()]
+    parts.append(getattr(function, "__wrapped__", None))
+    for code in _code_objects(function.__code__):
+        for name in code.co_names:
+            if name in names and (name not in namespace or _one_of(namespace[name], builtins)):
+                return parts, names[name]
+            if name in namespace:
+                parts.append(namespace[name])
+    return parts, None
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell raises
+    except ValueError:
+        return False
+    return True
 
 
 def _array(value, case, what):
@@ -97,7 +201,11 @@ def _one_number(value, case):
         shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
                  else f"a {type(value).__name__}")
         raise Hint(f"{case} you returned {shown}; the output pixel is one number")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int with hundreds of digits
+        raise Hint(f"{case} you returned an int of {value.bit_length()} bits, larger than any "
+                   "float: the output pixel is a weighted sum of the window's pixels") from None
 
 
 def _correlate_mistake(image, kernel, i, j, got):
@@ -130,6 +238,7 @@ def _correlate_mistake(image, kernel, i, j, got):
 @checker(without=CORRELATE_SHORTCUTS)
 def correlate_at(answer):
     """``answer(image, kernel, i, j)``: one output pixel of a valid correlation."""
+    refuse_hidden_c_calls(answer, CORRELATE_SHORTCUTS)
     rng = np.random.default_rng()
     edges, drawn = _correlate_cases(rng)
     for (h, w), (kh, kw), (i, j) in edges + drawn:
@@ -225,6 +334,8 @@ def edge_magnitude(answer):
     """``answer(image)``: Sobel magnitude, same size, zero padding."""
     from course import filters
 
+    refuse_hidden_c_calls(answer, EDGE_SHORTCUTS)
+
     def gradients(image):  # Sobel X and Y correlated with the zero-padded image
         padded = np.pad(image.astype(np.float64), 1)
         h, w = image.shape
@@ -280,6 +391,7 @@ def _check_turned(got, kernel, expected):
 @checker(without=FLIP_SHORTCUTS)
 def to_convolution_kernel(answer):
     """``answer(kernel)``: the kernel that turns correlation into convolution."""
+    refuse_hidden_c_calls(answer, FLIP_SHORTCUTS)
     rng = np.random.default_rng()
     edges = [(3, 3), (2, 3), (3, 2), (1, 5), (5, 1), (1, 1), (4, 4)]
     drawn = [tuple(int(v) for v in rng.integers(1, 8, 2)) for _ in range(8)]
@@ -332,14 +444,22 @@ def kernel_panels(answer):
     letters = list(MYSTERY_KERNELS)
     form = ("give four panel numbers, for kernels A, B, C and D in that order, e.g. "
             "(1, 2, 3, 4)")
-    if isinstance(answer, str | bytes) or not hasattr(answer, "__len__") or len(answer) != 4:
-        raise Hint(form)
-    try:
-        panels = [int(p) for p in answer]
-    except (TypeError, ValueError):
-        raise Hint(form) from None
+    answer = plain(answer)  # NumPy ints as ints; an object with its own == is refused
+    if isinstance(answer, np.ndarray) and answer.ndim == 1:
+        answer = answer.tolist()
+    if not isinstance(answer, tuple | list):
+        raise Hint(f"{form}; you gave a {type(answer).__name__}")
+    if len(answer) != 4:
+        raise Hint(f"{form}; you gave {len(answer)} value(s)")
+    for letter, p in zip(letters, answer, strict=True):  # 2.9 is not panel 2, nor '2'
+        if isinstance(p, bool) or not isinstance(p, int | float) or (
+                isinstance(p, float) and not (np.isfinite(p) and p.is_integer())):
+            raise Hint(f"for kernel {letter} you gave {p!r:.20}, a {type(p).__name__}: a panel "
+                       "number is a whole number, 1 to 4")
+    panels = [int(p) for p in answer]
     if any(p not in (1, 2, 3, 4) for p in panels):
-        raise Hint(f"you gave {tuple(answer)}: the panels are numbered 1 to 4")
+        shown = tuple(p if abs(p) < 10**6 else "a huge number" for p in panels)
+        raise Hint(f"you gave {shown}: the panels are numbered 1 to 4")
     for p in sorted(set(panels)):
         given = [letter for letter, q in zip(letters, panels, strict=True) if q == p]
         if len(given) > 1:

@@ -3,17 +3,49 @@
 import numpy as np
 
 from course import ops
-from course.check.core import Hint, checker, numbers, whole
+from course.check.core import Hint, checker, numbers, plain, whole
 
 # Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
 # call (a table of answers cannot pass). Cases are (h, w, f, k, stride, padding).
 SHAPE_EDGES = [(28, 28, 4, 64, 2, 1), (32, 32, 5, 10, 1, 2), (30, 20, 3, 8, 1, 1),
                (27, 27, 3, 4, 2, 0), (29, 17, 5, 6, 3, 1), (7, 7, 1, 3, 2, 0), (5, 9, 3, 1, 1, 0)]
-# Keras and the course's own formula answer these exercises for the student
-SHAPE_SHORTCUTS = ("course.ops.output_size", "keras.layers.Conv2D.compute_output_shape",
-                   "keras.ops.conv", "keras.ops.conv_transpose")
+_TF = "tensorflow.python.ops."
+# What slides a window over an input, so that the shape of what it returns (run on zeros)
+# answers a size exercise (2.1, 3.1, 5.1) for the student: the course's formula, its
+# correlations and poolings (through the helpers under them), Keras' shape rules, ops and
+# layers, and the TensorFlow kernels under tf.nn, tf.raw_ops and tf.image.extract_patches
+WINDOW_SHORTCUTS = (
+    "course.ops.output_size", "course.ops.correlate2d", "course.ops.convolve2d",
+    "course.ops.correlate1d", "course.ops.correlate3d", "course.ops.pool2d", "course.ops.pad",
+    "course.ops._windows", "course.ops._axis_padding",
+    "keras.layers.Conv2D.compute_output_shape", "keras.layers.MaxPooling2D.compute_output_shape",
+    "keras.src.ops.operation_utils.compute_conv_output_shape",
+    "keras.src.ops.operation_utils.compute_pooling_output_shape", "keras.ops.conv",
+    "keras.ops.conv_transpose", "keras.ops.depthwise_conv", "keras.ops.separable_conv",
+    "keras.ops.max_pool", "keras.ops.average_pool", "keras.ops.image.extract_patches",
+    *(_TF + "gen_nn_ops." + op for op in (
+        "conv", "conv2d", "conv3d", "depthwise_conv2d_native", "conv2d_backprop_input",
+        "max_pool", "max_pool_v2", "max_pool_with_argmax", "max_pool3d", "avg_pool",
+        "avg_pool3d", "dilation2d")),
+    _TF + "gen_array_ops.extract_image_patches", _TF + "gen_array_ops.extract_volume_patches")
+SHAPE_SHORTCUTS = WINDOW_SHORTCUTS
+# Keras counts the weights of a layer it builds (any layer: a transposed convolution or a
+# dense layer on F*F*C_in inputs has as many)
 PARAM_SHORTCUTS = ("course.ops.conv_params", "keras.layers.Layer.count_params",
-                   "keras.layers.Conv2D.build")
+                   "keras.src.utils.summary_utils.count_params", "keras.layers.Conv2D.build",
+                   "keras.layers.Conv2DTranspose.build", "keras.layers.Dense.build",
+                   "keras.layers.EinsumDense.build", "keras.layers.Layer.add_weight")
+
+
+def whole_size(value, what: str, case: str) -> int:
+    """``value`` as an int (a NumPy int is one), or a Hint: ``core.whole``'s for a float or
+    what is not a number, and one for an int too large to be a size or a count (an int of
+    thousands of digits cannot even be printed)."""
+    got = whole(plain(value), what, case)
+    if abs(got) >= 10**15:
+        raise Hint(f"for {case} you gave an int of {got.bit_length()} bits as {what}, far "
+                   "larger than any here")
+    return got
 
 
 def _fmt(shape):
@@ -41,7 +73,7 @@ def conv_output_shape(answer):
         if len(got) != 3:
             raise Hint(f"for {case} you returned {len(got)} value(s); return three: (height, "
                        "width, channels)")
-        got = tuple(whole(v, "a size", case) for v in got)
+        got = tuple(whole_size(v, "a size", case) for v in got)
         expected = (ops.output_size(h, f, s, p, strict=False),
                     ops.output_size(w, f, s, p, strict=False), k)
         if got == expected:
@@ -77,7 +109,7 @@ def conv_param_count(answer):
         for bias in (True, False):
             case = (f"{k} filter{'s' * (k > 1)} of {f}x{f} on {c_in} channel{'s' * (c_in > 1)} "
                     f"(bias={bias})")
-            got = whole(answer(f, c_in, k, bias=bias), "your count", case)
+            got = whole_size(answer(f, c_in, k, bias=bias), "your count", case)
             expected = ops.conv_params(f, c_in, k, bias=bias)
             if got == expected:
                 continue
@@ -106,12 +138,8 @@ def conv_param_count(answer):
     return f"right for {len(cases) * 2} layers, with and without bias, the rest drawn at random"
 
 
-def _same(n, f, s):
-    total = max((-(-n // s) - 1) * s + f - n, 0)
-    return total // 2, total - total // 2
-
-
-@checker(without=("course.ops.pad", "keras.layers.ZeroPadding2D.call"))
+@checker(without=("course.ops.pad", "course.ops._padding", "course.ops._axis_padding",
+                  "keras.layers.ZeroPadding2D.call"))
 def same_padding(answer):
     """``answer(n, f, stride)`` -> (before, after) like TensorFlow's 'same'."""
     rng = np.random.default_rng()
@@ -124,8 +152,11 @@ def same_padding(answer):
         got = numbers(answer(n, f, stride=s), "(before, after)")
         if len(got) != 2:
             raise Hint(f"{case}: you returned {len(got)} value(s); return two: (before, after)")
-        got = tuple(whole(v, "a padding", case) for v in got)
-        expected, out = _same(n, f, s), -(-n // s)
+        got = tuple(whole_size(v, "a padding", case) for v in got)
+        # worked out here, after the answer has run (no function of this module answers it)
+        out = -(-n // s)
+        needed = max((out - 1) * s + f - n, 0)
+        expected = (needed // 2, needed - needed // 2)
         if got == expected:
             continue
         total, right = sum(got), sum(expected)
@@ -229,6 +260,34 @@ def torch_to_keras_kernel(answer):
 STACK_INPUT = (32, 32, 3)
 STACK = [(16, 3, 2, "same", 1), (32, 3, 1, "valid", 2), (8, 1, 1, "valid", 1),
          (24, 3, 2, "valid", 1), (10, 3, 2, "same", 1)]
+def _typed_whole(value, case):
+    """``value`` as an int if it is a whole number written as a number (16, or 16.0), else a
+    Hint: a string, a bool, 5.5 or inf is not a size or a count."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Hint(f"{case}: you gave {value!r:.20}, a {type(value).__name__}; sizes and counts "
+                   "are whole numbers: write them as ints")
+    if isinstance(value, float) and not (np.isfinite(value) and value.is_integer()):
+        raise Hint(f"{case}: you gave {value!r}; sizes and counts are whole numbers")
+    if abs(value) >= 10**15:
+        raise Hint(f"{case}: you gave a number of {int(value).bit_length()} bits, far larger "
+                   "than any size or count here")
+    return int(value)
+
+
+def _is_the_lessons(stack) -> bool:
+    """Whether ``stack`` is the lesson's: five Keras Conv2D layers (that class, not one made
+    from it) with ``STACK``'s settings."""
+    import keras
+
+    try:
+        return (isinstance(stack, list | tuple) and len(stack) == len(STACK)
+                and all(type(layer) is keras.layers.Conv2D for layer in stack)
+                and [_layer_settings(layer) for layer in stack] == [
+                    ("Conv2D", k, (f, f), (s, s), p, (d, d), 1, True) for k, f, s, p, d in STACK])
+    except Exception:  # a layer whose config cannot be read is not the lesson's either
+        return False
+
+
 def _layer_settings(layer):
     config = layer.get_config()
     return (type(layer).__name__, config.get("filters"), tuple(config.get("kernel_size", ())),
@@ -288,35 +347,36 @@ def _params_hint(f, c_in, k, d, got, channels_seen):
 @checker(prediction=True)
 def stack_shapes(answer, stack):
     """``answer``: for each layer of ``stack`` (the lesson's), the predicted (height, width,
-    channels, parameters) on a 32x32x3 input; compared with what Keras builds."""
-    settings = [("Conv2D", k, (f, f), (s, s), p, (d, d), 1, True) for k, f, s, p, d in STACK]
-    if (not isinstance(stack, list | tuple) or not all(hasattr(la, "get_config") for la in stack)
-            or [_layer_settings(layer) for layer in stack] != settings):
+    channels, parameters) on a 32x32x3 input; compared with what Keras builds from
+    ``STACK`` (the stack passed is only checked to be the lesson's: Conv2D layers exactly,
+    with its settings, so that no stack of look-alike layers changes what is expected)."""
+    import keras
+
+    if not _is_the_lessons(stack):
         raise Hint("`stack` is not the lesson's stack of five layers any more: run its cell "
                    "again as it was, then predict for that")
     form = "one tuple (height, width, channels, parameters) per layer"
-    if isinstance(answer, str) or not hasattr(answer, "__len__") or len(answer) != len(stack):
-        raise Hint(f"give a list of {len(stack)} tuples, {form}, in the stack's order")
+    answer = plain(answer)  # NumPy ints as ints; an object with its own == is refused
+    if not isinstance(answer, list | tuple) or len(answer) != len(STACK):
+        raise Hint(f"give a list of {len(STACK)} tuples, {form}, in the stack's order")
     shape, channels_seen = (None, *STACK_INPUT), [STACK_INPUT[-1]]
-    for i, (layer, guess, spec) in enumerate(zip(stack, answer, STACK, strict=True), start=1):
-        built = type(layer).from_config(layer.get_config())  # the notebook's layer untouched
+    for i, (guess, spec) in enumerate(zip(answer, STACK, strict=True), start=1):
+        k, f, s, padding, d = spec
+        built = keras.layers.Conv2D(k, f, strides=s, padding=padding, dilation_rate=d)
         expected_shape = tuple(built.compute_output_shape(shape))
         built.build(shape)
         expected = (*expected_shape[1:], built.count_params())
-        try:
-            numbers = tuple(guess)
-            guess = tuple(int(v) for v in numbers)
-        except (TypeError, ValueError):
-            raise Hint(f"layer {i}: give whole numbers, {form}") from None
-        if any(isinstance(v, float | np.floating) and v != int(v) for v in numbers):
-            raise Hint(f"layer {i}: you gave {numbers}; sizes and counts are whole numbers")
+        if isinstance(guess, np.ndarray):
+            guess = guess.tolist()
+        if not isinstance(guess, list | tuple):
+            raise Hint(f"layer {i}: you gave a {type(guess).__name__}; give {form}")
         if len(guess) != 4:
             raise Hint(f"layer {i}: you gave {len(guess)} numbers; give four, {form}")
+        guess = tuple(_typed_whole(v, f"layer {i}") for v in guess)
         if guess == expected:
             shape = (None, *expected_shape[1:])
             channels_seen.append(expected[2])
             continue
-        k, f, s, padding, d = spec
         n, c_in = shape[1], shape[3]
         where = f"layer {i} ({_describe(k, f, s, padding, d)}) on its {n}x{n}x{c_in} input"
         h, w, c, params = guess

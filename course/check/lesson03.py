@@ -2,28 +2,33 @@
 
 import numpy as np
 
-from course.check.core import Hint, checker, plain, whole
+from course.check.core import Hint, checker, plain
+from course.check.lesson01 import refuse_hidden_c_calls
+from course.check.lesson02 import WINDOW_SHORTCUTS, whole_size
 
 # Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
 # call (a table of answers cannot pass). The names below answer an exercise for the student:
-# the course's own functions, Keras' layers and ops, TensorFlow's kernels, OpenCV, SciPy.
+# the course's own functions (and the private helpers under them), Keras' layers and ops,
+# TensorFlow's kernels (tf.nn, tf.raw_ops, tf.image), OpenCV, SciPy.
 _TF = "tensorflow.python.ops.gen_nn_ops."  # what every TensorFlow and Keras pooling runs
-SIZE_SHORTCUTS = (
-    "course.ops.output_size", "course.ops.pool2d", "course.ops.correlate1d",
-    "course.ops.correlate2d", "keras.layers.MaxPooling2D.compute_output_shape",
-    "keras.layers.Conv2D.compute_output_shape",
-    "keras.src.ops.operation_utils.compute_pooling_output_shape",
-    "keras.src.ops.operation_utils.compute_conv_output_shape", "keras.ops.max_pool",
-    "keras.ops.average_pool", "keras.ops.conv", _TF + "max_pool", _TF + "avg_pool")
+SIZE_SHORTCUTS = WINDOW_SHORTCUTS  # anything that slides a window: its output's shape
+# Min pooling is max pooling of -x, an erosion, or the minimum of windows cut for you
 MIN_POOL_SHORTCUTS = (
-    "course.ops.pool2d", "keras.layers.MaxPooling2D.call", "keras.ops.max_pool", _TF + "max_pool",
-    _TF + "max_pool_v2", "cv2.erode", "cv2.morphologyEx", "scipy.ndimage.minimum_filter",
-    "scipy.ndimage.grey_erosion")
+    "course.ops.pool2d", "course.ops._pool_windows", "course.ops._windows",
+    "keras.layers.MaxPooling2D.call", "keras.ops.max_pool", "keras.ops.image.extract_patches",
+    *(_TF + op for op in ("max_pool", "max_pool_v2", "max_pool_with_argmax", "max_pool3d",
+                          "dilation2d")),
+    "tensorflow.python.ops.gen_array_ops.extract_image_patches", "cv2.erode", "cv2.dilate",
+    "cv2.morphologyEx", "scipy.ndimage.minimum_filter", "scipy.ndimage.maximum_filter",
+    "scipy.ndimage.grey_erosion", "scipy.ndimage.grey_dilation", "scipy.ndimage.rank_filter",
+    "scipy.ndimage.percentile_filter", "skimage.measure.block_reduce")
 # A mean over two axes, with NumPy, TensorFlow or Keras, is the exercise; a pooling layer or
-# op that averages each map for the student is not
+# op that averages each map for the student is not, whatever its number of dimensions
 GLOBAL_POOL_SHORTCUTS = (
-    "course.ops.pool2d", "keras.layers.GlobalAveragePooling2D.call",
-    "keras.layers.AveragePooling2D.call", "keras.ops.average_pool", _TF + "avg_pool")
+    "course.ops.pool2d", "course.ops._pool_windows", "keras.layers.GlobalAveragePooling1D.call",
+    "keras.layers.GlobalAveragePooling2D.call", "keras.layers.GlobalAveragePooling3D.call",
+    "keras.layers.AveragePooling2D.call", "keras.ops.average_pool", _TF + "avg_pool",
+    _TF + "avg_pool3d")
 
 
 def _array(got, case, what):
@@ -87,13 +92,14 @@ def pool_output_size(answer):
         if f <= n or padding == "same":
             drawn.append((n, f, s or None, padding))
     call = "pool_output_size(15, 4)"
-    got = whole(answer(15, 4), "the output length", call)
+    got = whole_size(answer(15, 4), "the output length", call)
     if got != right(15, 4, 4, "valid"):
         raise Hint(f"{call} returned {got}: {mistake(15, 4, None, 'valid', got)} (the defaults "
                    "are stride=None, padding='valid')")
     for n, f, stride, padding in edges + drawn:
         call = f"pool_output_size({n}, {f}, stride={stride}, padding={padding!r})"
-        got = whole(answer(n, f, stride=stride, padding=padding), "the output length", call)
+        got = whole_size(answer(n, f, stride=stride, padding=padding), "the output length",
+                         call)
         if got != right(n, f, stride or f, padding):
             raise Hint(f"{call} returned {got}: {mistake(n, f, stride, padding, got)}")
     return (f"right on {len(edges) + len(drawn) + 1} cases ({len(edges) + 1} edge cases, the "
@@ -106,6 +112,8 @@ def pool_output_size(answer):
 @checker(without=MIN_POOL_SHORTCUTS)
 def min_pool(answer):
     """``answer(x, size)``: min pooling of an (H, W) array, stride = size, leftovers dropped."""
+    refuse_hidden_c_calls(answer, MIN_POOL_SHORTCUTS)  # cv2.erode through partial or map
+
     def pool(x, size, reduce):
         h, w = x.shape[0] // size, x.shape[1] // size
         return reduce(x[:h * size, :w * size].reshape(h, size, w, size), axis=(1, 3))
@@ -319,11 +327,19 @@ def pooled_after_shift(answer):
         out[:, by:] = x[:, :x.shape[1] - by]
         return out
 
+    grid = ("is not a grid of numbers: write it as a list of rows of numbers, "
+            "[[a, b, c], [d, e, f]]")
     try:
-        got = np.asarray(plain(answer), dtype=float)
+        shown = f"{answer!r:.60}"
+    except ValueError:  # an int too long to print
+        shown = "with an int of thousands of digits"
+    try:
+        got = np.asarray(plain(answer))
     except (TypeError, ValueError):
-        raise Hint(f"your prediction {answer!r:.60} is not a grid of numbers: write it as a list "
-                   "of rows, [[a, b, c], [d, e, f]]") from None
+        raise Hint(f"your prediction {shown} {grid}") from None
+    if got.dtype.kind not in "iuf":  # strings, True/False, a mix or ragged rows
+        raise Hint(f"your prediction {shown} {grid}")
+    got = got.astype(float)
     before, expected = pool(SHIFT_MAP), pool(shifted(SHIFT_MAP))
     if got.shape != expected.shape:
         if got.shape == SHIFT_MAP.shape:

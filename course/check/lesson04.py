@@ -18,11 +18,17 @@ CONV_BACKWARD = AUTODIFF + (
     "keras.ops.conv_transpose")
 FULL_CONVOLUTIONS = ("scipy.signal.convolve2d", "scipy.signal.convolve",
                      "scipy.signal.fftconvolve", "scipy.signal.oaconvolve")
+# 4.5 asks for NumPy and ops.correlate2d: ops.convolve2d would turn the kernel for the
+# student (and 4.2's statement allows "a function of ops" that the sum turns into)
+TURNS_THE_KERNEL = ("course.ops.convolve2d",)
 POOL_BACKWARD = AUTODIFF + ("course.ops.pool2d_backward",)
+# TensorFlow's gradient kernels, of 2-D and 3-D pooling and of fractional pooling (which
+# takes the windows' edges as arguments, so it can pool in plain windows too)
 MAX_POOL_BACKWARD = POOL_BACKWARD + (
     _TF + "max_pool_grad", _TF + "max_pool_grad_v2", _TF + "max_pool_grad_with_argmax",
-    _TF + "max_pool_with_argmax")
-AVG_POOL_BACKWARD = POOL_BACKWARD + (_TF + "avg_pool_grad",)
+    _TF + "max_pool_with_argmax", _TF + "max_pool3d_grad", _TF + "fractional_max_pool_grad")
+AVG_POOL_BACKWARD = POOL_BACKWARD + (_TF + "avg_pool_grad", _TF + "avg_pool3d_grad",
+                                     _TF + "fractional_avg_pool_grad")
 
 
 def _array(got, case, what):
@@ -329,7 +335,7 @@ def avg_pool_backward(answer):
 # ---------------------------------------------------------------- 4.5
 
 
-@checker(without=CONV_BACKWARD + FULL_CONVOLUTIONS)
+@checker(without=CONV_BACKWARD + FULL_CONVOLUTIONS + TURNS_THE_KERNEL)
 def input_gradient_strided(answer):
     """``answer(k, g, stride, x_shape)``: dL/dx of a strided valid correlation, one channel."""
     from course import ops

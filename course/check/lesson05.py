@@ -7,18 +7,17 @@ cases drawn fresh on every call, so that a table of the checker's inputs cannot 
 import numpy as np
 
 from course import ops
-from course.check.core import Hint, checker, numbers, whole
+from course.check.core import Hint, checker, numbers
+from course.check.lesson02 import WINDOW_SHORTCUTS, whole_size
 
-# Keras' shape inference and the course's own formula answer 5.1 for the student
-SHAPE_SHORTCUTS = ("course.ops.output_size", "keras.layers.Conv2D.compute_output_shape",
-                   "keras.layers.MaxPooling2D.compute_output_shape",
-                   "keras.layers.Flatten.compute_output_shape",
-                   "keras.src.ops.operation_utils.compute_conv_output_shape",
-                   "keras.src.ops.operation_utils.compute_pooling_output_shape",
-                   "keras.ops.conv", "keras.ops.max_pool")
-# Keras counts the parameters of a network it builds
+# Keras' shape inference, the course's own formula and anything that slides a window (run
+# on zeros, TensorFlow's and Keras' convolutions and poolings give the shape) answer 5.1
+SHAPE_SHORTCUTS = (*WINDOW_SHORTCUTS, "keras.layers.Flatten.compute_output_shape")
+# Keras counts the parameters of a network it builds, of any layer that holds as many
+# weights as a dense one (EinsumDense, a 1x1 Conv1D): whatever creates a weight
 PARAM_SHORTCUTS = ("keras.layers.Layer.count_params", "keras.layers.Dense.build",
-                   "keras.src.utils.summary_utils.count_params")
+                   "keras.layers.EinsumDense.build", "keras.layers.Conv1D.build",
+                   "keras.src.utils.summary_utils.count_params", "keras.layers.Layer.add_weight")
 # TensorFlow's public functions share one wrapper: watch the function inside it
 CONFUSION_SHORTCUTS = ("sklearn.metrics.confusion_matrix",
                        "tensorflow.math.confusion_matrix.__wrapped__",
@@ -79,7 +78,8 @@ def flatten_size(answer):
              (28, [(32, 3, "same"), (64, 3, "valid")]),  # lesson 05's FashionCNN: 2304
              (32, [(16, 5, "valid"), (8, 3, "same")]),
              (27, [(6, 3, "same"), (10, 3, "same")]),  # odd sizes pooled
-             (29, [(6, 4, "valid"), (10, 3, "same")]),  # an even kernel
+             (30, [(6, 4, "valid"), (10, 4, "valid")]),  # even kernels: k - 1, not
+             # 2 * (k // 2), is what 'valid' takes off (the pools hide it for some sizes)
              (30, [(12, 4, "same"), (5, 7, "valid")]),
              (64, [(4, 3, "same"), (8, 3, "same"), (16, 3, "valid")]),
              (9, [(128, 1, "valid")]),  # one 1x1 convolution, many channels
@@ -92,8 +92,8 @@ def flatten_size(answer):
         if given != convs:
             raise Hint("your function changed the list `convs` it was given: read it, leave "
                        "it as it is")
-        answers.append(((n, convs), whole(got, "the number of features",
-                                          f"a {n}x{n} input and convs={convs}")))
+        answers.append(((n, convs), whole_size(got, "the number of features",
+                                               f"a {n}x{n} input and convs={convs}")))
     if wrong := _first_wrong(answers, features):
         raise Hint(_flatten_hint(wrong, features))
     return (f"right on {len(cases)} stacks ({len(edges)} edge cases, the rest drawn at random), "
@@ -153,7 +153,7 @@ def dense_params(answer):
         if given != sizes:
             raise Hint("your function changed the list `sizes` it was given: read it, leave it "
                        "as it is")
-        answers.append(((sizes,), whole(got, "the count", f"sizes={sizes}")))
+        answers.append(((sizes,), whole_size(got, "the count", f"sizes={sizes}")))
     if not (wrong := _first_wrong(answers, count)):
         return (f"right on {len(answers)} networks ({len(edges)} edge cases, the rest drawn at "
                 "random), single layers and deep stacks included")
@@ -206,10 +206,9 @@ def confusion_matrix(answer):
                  np.uint8), 10),  # the datasets' uint8 labels
              (rng.integers(0, 12, 80), rng.integers(0, 12, 80), 12),  # two-digit classes
              (labels(), labels(), 3)]  # no examples: nothing to count
-    cases = edges + [drawn() for _ in range(12)]
+    # drawn: one where a cell counts past 255, as on MNIST's 10,000 test images, and 11 more
+    cases = edges + [_many(rng)] + [drawn() for _ in range(11)]
     for y_true, y_pred, classes in cases:
-        expected = np.zeros((classes, classes), np.int64)
-        np.add.at(expected, (y_true.astype(np.int64), y_pred.astype(np.int64)), 1)
         given = y_true.copy(), y_pred.copy()
         got = answer(*given, classes)
         if not (np.array_equal(given[0], y_true) and np.array_equal(given[1], y_pred)):
@@ -217,14 +216,28 @@ def confusion_matrix(answer):
                        "as they are")
         shown = f"y_true={y_true.tolist()}, y_pred={y_pred.tolist()}" if len(y_true) <= 6 else (
             f"{len(y_true)} labels")
-        _confusion_hint(got, expected, f"{shown} and classes={classes}", y_true, y_pred)
+        _confusion_hint(got, f"{shown} and classes={classes}", y_true, y_pred, classes)
     return (f"right on {len(cases)} cases ({len(edges)} edge cases: classes never seen, pairs "
             "that repeat, no examples; the rest drawn at random), an integer array each time")
 
 
-def _confusion_hint(got, expected, case, y_true, y_pred):
-    """A hint unless ``got`` is ``expected``: shape, dtype, then the values."""
-    classes = len(expected)
+def _many(rng):
+    """uint8 labels of 3 classes, 700 to 900 of them, most of them right, and at least 300
+    of one class predicted right: a count past 255, where a uint8 counter wraps."""
+    n = int(rng.integers(700, 901))
+    y_true = rng.integers(0, 3, n)
+    y_pred = np.where(rng.random(n) < 0.9, y_true, rng.integers(0, 3, n))
+    y_true[:300] = y_pred[:300] = rng.integers(0, 3)
+    order = rng.permutation(n)
+    return y_true[order].astype(np.uint8), y_pred[order].astype(np.uint8), 3
+
+
+def _confusion_hint(got, case, y_true, y_pred, classes):
+    """A hint unless ``got`` is the confusion matrix of ``y_true`` and ``y_pred`` (worked
+    out here, after the answer has run: no local of the checker holds it while it runs):
+    shape, dtype, then the values."""
+    expected = np.zeros((classes, classes), np.int64)
+    np.add.at(expected, (y_true.astype(np.int64), y_pred.astype(np.int64)), 1)
     if not isinstance(got, np.ndarray):
         raise Hint(f"for {case} you returned {type(got).__name__}; return a NumPy array")
     if got.shape != expected.shape:
@@ -247,6 +260,11 @@ def _confusion_hint(got, expected, case, y_true, y_pred):
                    "`+=` on an array of indices adds once per distinct cell, however often it "
                    "repeats")
     i, j = np.argwhere(got != expected)[0]
+    if got.dtype.itemsize < 8 and expected[i, j] > np.iinfo(got.dtype).max:
+        raise Hint(f"for {case} cell [true={i}, predicted={j}] holds {got[i, j]}, but more "
+                   f"than {np.iinfo(got.dtype).max} examples are labelled {i} and predicted as "
+                   f"{j}: your counts are {got.dtype} (the labels' type?), which only counts to "
+                   f"{np.iinfo(got.dtype).max} and then wraps around")
     raise Hint(f"for {case} cell [true={i}, predicted={j}] holds {got[i, j]}; it should count "
                f"the examples labelled {i} that were predicted as {j}")
 
@@ -295,7 +313,7 @@ def most_confused(answer):
         if len(got) != 2:
             raise Hint(f"{where} you return {len(got)} value(s); return a pair (true class, "
                        "predicted class)")
-        got = tuple(whole(v, "a class", where.removeprefix("for ")) for v in got)
+        got = tuple(whole_size(v, "a class", where.removeprefix("for ")) for v in got)
         if not all(0 <= v < n for v in got):
             raise Hint(f"{where} you return {got}: the classes are 0 to {n - 1}")
         off = confusion - np.diag(np.diag(confusion))
@@ -401,6 +419,101 @@ def _gist(error):
     return (said[-1] if said else type(error).__name__)[:200]
 
 
+def _count(layer) -> int:
+    """The number of values in ``layer``'s weights (a model is a layer), counted here."""
+    return sum(int(np.prod(weight.shape)) for weight in layer.weights)
+
+
+# What Keras itself keeps on a model or a layer that shadows a method of its class
+_KERAS_OWN = {"build", "quantize", "loss"}
+
+
+def _keras_classes():
+    """The Keras classes a model's training and evaluation go through: the models', the
+    layers' and the optimizers' (with their bases)."""
+    import keras
+    from keras.src.models.functional import Functional
+
+    found = {keras.Model, keras.Sequential, Functional}
+    for module in (keras.layers, keras.optimizers, keras.losses, keras.activations):
+        found |= {value for value in vars(module).values() if isinstance(value, type)}
+    return {cls for found_cls in found for cls in found_cls.__mro__
+            if cls.__module__.split(".")[0] == "keras"}
+
+
+def _method(value) -> bool:
+    return callable(value) or isinstance(value, property | classmethod | staticmethod)
+
+
+def _class_methods(classes):
+    """Each class's own methods and properties, to see later whether an answer replaced one
+    (its other attributes, such as the ``__annotations__`` Python fills in, may change)."""
+    return {cls: {name: value for name, value in vars(cls).items() if _method(value)}
+            for cls in classes}
+
+
+def _put_back(before) -> list[str]:
+    """The Keras methods an answer replaced (``before``: the classes' attributes before it
+    ran), each put back."""
+    changed = []
+    for cls, attributes in before.items():
+        added = {name for name, value in vars(cls).items() if _method(value)} - set(attributes)
+        for name in added | set(attributes):
+            if name in added:  # a method added: it shadows a base class's
+                delattr(cls, name)
+            elif vars(cls).get(name) is not attributes[name]:
+                setattr(cls, name, attributes[name])
+            else:
+                continue
+            changed.append(f"{cls.__module__.split('.')[0]}.{cls.__name__}.{name}")
+    return changed
+
+
+def _shadowed(model):
+    """A hint if an attribute of ``model`` or of one of its layers shadows a method of its
+    class (``model.count_params = ...``, ``model.predict = ...``)."""
+    for layer in [model, *_layers(model)]:
+        shadows = sorted(name for name in vars(layer) if name not in _KERAS_OWN
+                         and callable(getattr(type(layer), name, None)))
+        if shadows:
+            raise Hint(f"your code replaces the method `{shadows[0]}` of "
+                       f"{'your model' if layer is model else f'layer {layer.name!r}'}: the "
+                       "checker trains and measures the model as Keras builds it; leave its "
+                       "methods alone")
+
+
+def _retrained(model):
+    """A hint if ``model`` cannot be trained from a fresh start: a frozen layer, or an
+    optimizer that has taken steps already. Else its weights are drawn afresh, as its
+    layers' initializers draw them (seeded): what ``small_cnn()`` may have learned, on any
+    images, is gone, and the checker's training is the only one."""
+    import keras
+    from keras.src.saving import serialization_lib
+
+    frozen = [layer for layer in [model, *_layers(model)] if not layer.trainable and
+              layer.weights]
+    if frozen:
+        which = "your model" if frozen[0] is model else f"layer '{frozen[0].name}'"
+        raise Hint(f"{which} is frozen (trainable=False): the checker trains your model from "
+                   "its initial weights, and a frozen layer would keep them")
+    optimizer = getattr(model, "optimizer", None)
+    steps = getattr(optimizer, "iterations", None)
+    steps = 0 if steps is None else int(keras.ops.convert_to_numpy(steps))
+    if steps > 0:
+        raise Hint(f"small_cnn() has trained the model already ({steps} steps of its "
+                   "optimizer): return it built and compiled but untrained; the checker "
+                   "trains it")
+    keras.utils.set_random_seed(0)
+    try:
+        with serialization_lib.SafeModeScope(False):  # a Lambda layer of the student's own
+            fresh = keras.models.clone_model(model)
+    except Exception as error:  # a layer Keras cannot rebuild from its config
+        raise Hint(f"the checker rebuilds your model from its layers' configs to train it "
+                   f"from a fresh start, and Keras could not ({_gist(error)}): build it from "
+                   "Keras' own layers") from None
+    model.set_weights(fresh.get_weights())
+
+
 def _small_cnn_shape(model):
     """A hint unless ``model`` is a CNN as the statement asks: 28x28x1 in, a 10-way softmax
     out, a convolution that looks at neighbouring pixels, at most SMALL_CNN_PARAMS."""
@@ -431,11 +544,11 @@ def _small_cnn_shape(model):
                    f"{'no' if last in (None, 'linear') else f'a {last}'} activation, so its "
                    "outputs are not probabilities: the statement asks for a model that ends in "
                    "a 10-way softmax")
-    params = model.count_params()
+    params = _count(model)  # from the weights: a model's count_params can be replaced
     if params > SMALL_CNN_PARAMS:
-        biggest = max(layers, key=lambda layer: layer.count_params())
+        biggest = max(layers, key=_count)
         raise Hint(f"your model has {params:,} parameters, more than {SMALL_CNN_PARAMS:,}; "
-                   f"{biggest.count_params():,} of them sit in layer '{biggest.name}'. Like "
+                   f"{_count(biggest):,} of them sit in layer '{biggest.name}'. Like "
                    "the MNIST CNN's, most are usually in the dense layer after Flatten: fewer "
                    "filters in the last convolution, or more pooling, shrinks it")
     if _from_logits(model):
@@ -448,7 +561,25 @@ def _small_cnn_shape(model):
 def small_cnn(answer):
     """``answer()``: a CNN for MNIST with at most SMALL_CNN_PARAMS parameters, ending in a
     10-way softmax, that reaches the profile's SMALL_CNN_TARGET test accuracy after
-    SMALL_CNN_EPOCHS epochs."""
+    SMALL_CNN_EPOCHS epochs of the checker's training, from freshly drawn weights."""
+    import keras
+
+    from course.check import core
+
+    if isinstance(answer, keras.Model | keras.layers.Layer):
+        raise Hint(f"you passed a {type(answer).__name__}, what small_cnn() returns, not the "
+                   "function: pass `small_cnn` itself (no parentheses); the checker calls it")
+    classes, modules = _class_methods(_keras_classes()), core._kept()
+    try:
+        return _small_cnn_judged(answer)
+    finally:  # the student's layers (an activation, a Lambda) run while the model trains
+        if changed := _put_back(classes) or core._restore(modules):
+            raise Hint(f"your code replaces `{changed[0]}`; the checker does not judge a model "
+                       "whose Keras, NumPy or course has been changed (it has put it back)")
+
+
+def _small_cnn_judged(answer):
+    """The verdict of :func:`small_cnn` on ``answer``, a note or a Hint."""
     import keras
 
     from course import train
@@ -457,6 +588,8 @@ def small_cnn(answer):
     keras.utils.set_random_seed(0)  # the same initial weights every time
     model = answer()
     params = _small_cnn_shape(model)
+    _shadowed(model)
+    _retrained(model)
     sample = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
     try:
         out = np.asarray(model(sample, training=False), dtype=np.float64)
@@ -475,6 +608,7 @@ def small_cnn(answer):
     except Exception as error:  # the student's model and compile settings failed to train
         raise Hint(f"training your model raised {type(error).__name__} ({_gist(error)}); "
                    "check the loss you compiled it with") from None
+    _shadowed(model)  # an activation of the student's ran while it trained
     accuracy = train.evaluate(model, x_test, y_test).accuracy
     if accuracy >= target:
         return (f"{params:,} parameters (at most {SMALL_CNN_PARAMS:,}), a convolution over "

@@ -10,16 +10,31 @@ import numpy as np
 from course import ops
 from course.check.core import Hint, checker, numbers, whole
 
-# Keras' shape inference, the course's formula and its AlexNet answer 6.1 for the student
+# Keras' shape inference, the course's formula and its AlexNet answer 6.1 for the student;
+# so does any convolution or pooling run on zeros whose output shape is read (Keras' ops,
+# TensorFlow's kernels under tf.nn and keras.ops, the course's NumPy ones and their helpers)
+_TF = "tensorflow.python.ops.gen_nn_ops."
 SHAPE_SHORTCUTS = ("course.ops.output_size", "course.models.alexnet",
+                   "course.ops.pool2d", "course.ops.correlate2d", "course.ops.correlate1d",
+                   "course.ops.convolve2d", "course.ops._axis_padding",
+                   "course.ops._pool_windows", "course.ops._correlate_core",
                    "keras.layers.Conv2D.compute_output_shape",
                    "keras.layers.MaxPooling2D.compute_output_shape",
                    "keras.src.ops.operation_utils.compute_conv_output_shape",
                    "keras.src.ops.operation_utils.compute_pooling_output_shape",
-                   "keras.ops.conv", "keras.ops.max_pool")
-# the course's inception module, and Keras counting the parameters of what it builds
-PARAM_SHORTCUTS = ("course.models.inception_module", "keras.layers.Layer.count_params",
-                   "keras.layers.Conv2D.build", "keras.src.utils.summary_utils.count_params")
+                   "keras.ops.conv", "keras.ops.depthwise_conv", "keras.ops.separable_conv",
+                   "keras.ops.max_pool", "keras.ops.average_pool",
+                   _TF + "max_pool", _TF + "max_pool_v2", _TF + "avg_pool",
+                   _TF + "max_pool_with_argmax", _TF + "conv2d", _TF + "depthwise_conv2d_native",
+                   "tensorflow.python.ops.gen_array_ops.extract_image_patches")
+# the course's inception module and its count, Keras counting the parameters of what it
+# builds, or any layer's weights, created to be counted (Layer.add_weight: every build)
+PARAM_SHORTCUTS = ("course.models.inception_module", "course.ops.conv_params",
+                   "keras.layers.Layer.count_params", "keras.layers.Layer.add_weight",
+                   "keras.layers.Conv2D.build", "keras.layers.Conv2DTranspose.build",
+                   "keras.layers.DepthwiseConv2D.build", "keras.layers.SeparableConv2D.build",
+                   "keras.layers.Dense.build", "keras.layers.EinsumDense.build",
+                   "keras.src.utils.summary_utils.count_params")
 
 
 @checker(without=SHAPE_SHORTCUTS)
@@ -87,17 +102,48 @@ def _settings(layer):
 
 
 def _activation(layer):
-    """'relu', 'softmax', 'linear', ... for a layer that has an activation, else None."""
+    """'relu', 'softmax', 'linear', ... for a layer that has an activation, else None: what
+    the activation computes on numbers drawn here, not what it is called (a function named
+    `relu` that computes a sigmoid is a sigmoid)."""
     from keras import layers
 
-    if isinstance(layer, layers.Softmax):
-        return "softmax"
     if isinstance(layer, layers.ReLU):
         config = layer.get_config()
         plain = not config.get("negative_slope") and config.get("max_value") is None
-        return "relu" if plain and not config.get("threshold") else "a modified ReLU"
-    name = getattr(getattr(layer, "activation", None), "__name__", None)
-    return "softmax" if name and name.startswith("softmax") else name
+        if not plain or config.get("threshold"):
+            return "a modified ReLU"
+    if isinstance(layer, layers.Softmax | layers.ReLU):
+        return _computes(layer, type(layer).__name__)
+    function = getattr(layer, "activation", None)
+    if function is None:
+        return None
+    return _computes(function, getattr(function, "__name__", type(function).__name__))
+
+
+def _computes(function, name):
+    """The name of the activation ``function`` computes, on a batch of 17 scores of both
+    signs drawn fresh, else a description of it that says it is none of Keras'."""
+    import keras
+
+    rng = np.random.default_rng()
+    x = np.concatenate([[np.linspace(-6, 6, 17)], rng.normal(0, 4, (3, 17))]).astype("float32")
+    shifted = np.exp(x - x.max(axis=-1, keepdims=True))
+    known = {"linear": x, "relu": np.maximum(x, 0),
+             "softmax": shifted / shifted.sum(axis=-1, keepdims=True)}
+    for other in ("sigmoid", "tanh", "relu6", "elu", "selu", "gelu", "silu", "softplus",
+                  "leaky_relu", "log_softmax"):
+        known[other] = keras.ops.convert_to_numpy(getattr(keras.activations, other)(x))
+    try:
+        got = np.asarray(keras.ops.convert_to_numpy(function(keras.ops.convert_to_tensor(x))),
+                         dtype=np.float64)
+    except Exception:  # noqa: BLE001 - whatever the student's activation does, it is not ours
+        got = None
+    for known_name, expected in known.items():
+        if got is not None and got.shape == x.shape and np.allclose(got, expected, rtol=1e-4,
+                                                                    atol=1e-6):
+            return known_name
+    name = name if isinstance(name, str) and name.isidentifier() else "an activation"
+    return f"`{name}`, which computes none of Keras' activations (not relu, not softmax)"
 
 
 def _rows(model):
@@ -116,6 +162,10 @@ def _rows(model):
             raise Hint(f"your model starts with '{layer.name}', a {type(layer).__name__}; the "
                        "table's first row is conv1")
         elif isinstance(layer, layers.Dropout):
+            if layer.get_config().get("noise_shape") is not None:
+                raise Hint(f"your dropout '{layer.name}' sets noise_shape, so it drops units "
+                           "together, not each one on its own as the notes' does: leave it "
+                           "at Keras' default")
             rows[-1]["dropouts"].append(layer.rate)
         else:
             rows[-1]["activations"].append(layer)
@@ -149,6 +199,10 @@ def notes_alexnet_fixed(answer):
         ("fc7", "Dense", {"units": 4096, "use_bias": True}, "relu", 0.4),
         ("output", "Dense", {"units": 17, "use_bias": True}, "softmax", None),
     ]
+    if isinstance(answer, keras.Model | keras.layers.Layer):
+        raise Hint(f"you passed a {type(answer).__name__}, the model itself; pass the function "
+                   "that builds it (its name, without parentheses), so that the checker can "
+                   "build a fresh one")
     model = answer()
     if not isinstance(model, keras.Sequential):
         kind = "a functional keras.Model" if isinstance(model, keras.Model) else type(
@@ -280,7 +334,8 @@ def inception_params(answer):
         got = whole(answer(*case), "the count", shown)
         expected = sum(counts.values())
         if got != expected:
-            raise Hint(f"for {shown} you return {got:,}"
+            said = f"{got:,}" if abs(got) < 10**15 else f"a number of {len(str(abs(got)))} digits"
+            raise Hint(f"for {shown} you return {said}"
                        + _inception_hint(got, expected, convs, counts))
     return (f"right on {len(cases)} modules ({len(edges)} edge cases, GoogLeNet's 3a, 3b, 4a "
             "and 5b among them; the rest drawn at random)")

@@ -16,10 +16,17 @@ from course.check.core import Hint, StudentError, checker, whole
 BLOCK_SHORTCUTS = ("course.models.identity_block", "course.models.conv_block",
                    "course.models.residual_branch", "course.models.plain_block",
                    "course.models.residual_add", "course.models.conv_bn")
-# Building the network and letting Keras count answers exercise 7.1
-PLAIN_SHORTCUTS = ("course.models.cifar_plain", "keras.layers.Layer.count_params",
-                   "keras.layers.Conv2D.build", "keras.layers.Dense.build",
+# Building the network, or any layer, and letting Keras count (or counting the weights it
+# creates: Layer.add_weight is every build's) answers exercise 7.1; so does the course's count
+PLAIN_SHORTCUTS = ("course.models.cifar_plain", "course.ops.conv_params",
+                   "keras.layers.Layer.count_params", "keras.layers.Layer.add_weight",
+                   "keras.layers.Conv2D.build", "keras.layers.Conv2DTranspose.build",
+                   "keras.layers.DepthwiseConv2D.build", "keras.layers.SeparableConv2D.build",
+                   "keras.layers.Dense.build", "keras.layers.EinsumDense.build",
                    "keras.src.utils.summary_utils.count_params")
+# Layers that change nothing in inference mode and act in training: not in a residual block
+_TRAINING_ONLY = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+                  "GaussianDropout", "GaussianNoise", "AlphaDropout", "ActivityRegularization")
 
 
 def _reads(layer, block_input):
@@ -195,10 +202,25 @@ def _check_block(answer, shape, filters, strides, rng):
                     if needs_projection else "; the shortcut is x itself")
         raise Hint(f"{where} your convolutions are not the block's: F(x) starts with a 3x3 "
                    f"convolution of x that carries the stride, then a 3x3 with stride 1{shortcut}")
-    x = rng.normal(size=(2, *shape)).astype("float32")
+    extra = next((layer for layer in model.layers
+                  if type(layer).__name__ in _TRAINING_ONLY), None)
+    if extra is not None:
+        raise Hint(f"{where} your block has a {type(extra).__name__} layer ('{extra.name}'), "
+                   "which changes nothing at inference and acts in training: the block is "
+                   "the convolutions, the batch normalizations, the shortcut and the ReLUs, "
+                   "nothing else")
+    x = rng.normal(size=(4, *shape)).astype("float32")
     got, want = (np.asarray(m(x, training=False)) for m in (model, reference))
     if np.allclose(got, want, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(want).max())):
-        return
+        # in training mode too (batch statistics): noise or dropout of any kind shows there
+        trained, reference_trained = (np.asarray(m(x, training=True))
+                                      for m in (model, reference))
+        if np.allclose(trained, reference_trained, rtol=1e-3,
+                       atol=1e-3 * max(1.0, np.abs(reference_trained).max())):
+            return
+        raise Hint(f"{where} your block computes ReLU(shortcut + F(x)) in inference mode, but "
+                   "something else in training mode (model(x, training=True)): a layer of "
+                   "yours adds noise or drops values while it trains, which the block does not")
     tolerance = 1e-4 * max(1.0, np.abs(x).max())
     if got.min() < 0:
         if not needs_projection and np.all(got >= x - tolerance):
@@ -277,25 +299,45 @@ def _real(value, case):
                  else f"a {type(value).__name__}")
         raise Hint(f"for {case} you returned {shown}; return one number, the gradient "
                    "d(output)/d(input)")
+    try:
+        value = float(value)
+    except OverflowError:  # an int past float64's range, 10**400
+        raise Hint(f"for {case} you returned a number too large for a float (over 1e308); "
+                   "return the gradient d(output)/d(input)") from None
     if math.isnan(value):
         raise Hint(f"for {case} you returned nan; return the gradient, a number")
-    return float(value)
+    return value
 
 
 def _chain_cases(rng):
-    """Chains a teacher would try, then chains drawn at random: (local_grads, residual)."""
+    """Chains a teacher would try, then chains drawn at random, half of them short, half
+    long (60 to 1,000 layers, with factors near 1 but never 1, so that the gradient stays a
+    float32's size and each layer counts): (local_grads, residual)."""
     edges = [([], False), ([], True), ([0.5] * 10, False), ([0.5] * 10, True),
              ([2.0, 0.1, 0.3], False), ([2.0, 0.1, 0.3], True), ([0.0, 0.7], False),
              ([0.0, 0.7], True), ([-1.0, 0.3], True), ([-0.2, 0.4], True),
-             ([-0.5] * 55, False), ([-0.5] * 56, True), ([0.5] * 56, True), ([3.0], False)]
+             ([-0.5] * 55, False), ([-0.5] * 56, True), ([1.02, -0.97] * 150, False),
+             ([3.0], False)]
     drawn = []
-    for _ in range(10):
-        grads = rng.uniform(-1.5, 1.5, int(rng.integers(1, 60))).round(4)
+    for i in range(10):
+        if i % 2:
+            grads = rng.uniform(-1.5, 1.5, int(rng.integers(1, 60))).round(4)
+        else:  # a long chain: |factor| 1% to 10% away from 1
+            length = int(np.exp(rng.uniform(np.log(60), np.log(1000))))
+            away = rng.uniform(0.01, 0.1, length) * rng.choice([-1, 1], length)
+            residual = bool(rng.random() < 0.5)
+            factors = (away if residual else rng.choice([-1, 1], length) * (1 + away))
+            drawn.append((factors.round(4).tolist(), residual))
+            continue
         form = rng.choice(["list", "array", "tuple"])
         grads = (grads if form == "array" else tuple(grads.tolist()) if form == "tuple"
                  else grads.tolist())
         drawn.append((grads, bool(rng.random() < 0.5)))
     return edges, drawn
+
+
+# float32 rounds each of a thousand factors by 6e-8 at most
+_CHAIN_TOLERANCE = 1e-4
 
 
 @checker
@@ -312,8 +354,8 @@ def chain_gradient(answer):
             raise Hint("your function changed the list of local gradients it was given; "
                        "read it without changing it")
         expected = math.prod((1 + g) if residual else g for g in values)
-        if math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-300):
-            continue
+        if math.isclose(got, expected, rel_tol=_CHAIN_TOLERANCE, abs_tol=1e-300):
+            continue  # a product in float32 is right too: every wrong one is 1% off or more
         _chain_hint(got, values, residual, f"for {case} you return {got:.6g}")
     return (f"right on {len(edges)} edge cases (no layers, zero and negative derivatives, 56 "
             f"layers) and {len(drawn)} chains drawn at random")
@@ -322,7 +364,7 @@ def chain_gradient(answer):
 def _chain_hint(got, values, residual, where):
     """The hint for a wrong chain gradient."""
     def near(value):
-        return math.isclose(got, value, rel_tol=1e-9, abs_tol=1e-300)
+        return math.isclose(got, value, rel_tol=_CHAIN_TOLERANCE, abs_tol=1e-300)
 
     plain, with_identity = math.prod(values), math.prod(1 + g for g in values)
     expected = with_identity if residual else plain
@@ -362,19 +404,19 @@ def shortcut_params(answer):
                        for v in answer)):
         raise Hint("assign two whole numbers, shortcut_params = (for depth 20, for depth 56); "
                    f"you assigned {answer!r:.60}")
-    for depth, got in zip(depths, answer, strict=True):
+    answer = tuple(int(v) for v in answer)  # plain ints: an int's own __eq__ is not asked
+    expected, mistakes = {}, {}
+    for depth in depths:
         residual = resnet_stack(depth)
-        expected = residual.count_params() - resnet_stack(depth, residual=False).count_params()
-        if got == expected:
-            continue
+        extra = residual.count_params() - resnet_stack(depth, residual=False).count_params()
         projections = [layer for layer in residual.layers
                        if "shortcut" in layer.name and isinstance(layer, layers.Conv2D)]
         kernels = sum(layer.count_params() for layer in projections)
         biases = sum(layer.filters for layer in projections)
-        norms = expected - kernels  # 4 numbers per channel: 2 trained, 2 moving statistics
+        norms = extra - kernels  # 4 numbers per channel: 2 trained, 2 moving statistics
         stage1 = 16 * 16 + 4 * 16  # a 1x1 projection on a stage-1 block, which needs none
-        where = f"for depth {depth} you predict {got:,}"
-        mistakes = [
+        expected[depth] = extra
+        mistakes[depth] = [
             (0, "an Add has no weights, but where a block changes the shape (more channels, "
                 "stride 2) its shortcut is not x itself"),
             (kernels, "the 1x1 kernels alone; each projection shortcut also has batch "
@@ -382,16 +424,21 @@ def shortcut_params(answer):
             (kernels + norms // 2, "batch normalization holds a trained scale and shift and "
                                    "a moving mean and variance; count_params() counts all of "
                                    "them"),
-            (expected + biases, "the shortcut's 1x1 convolution is bias-free (conv_bn); the "
-                                "batch normalization after it provides the shift"),
-            (expected + stage1, "stage 1 keeps the stem's 16 channels and 16 x 16 size, so "
-                                "all its blocks are identity blocks"),
+            (extra + biases, "the shortcut's 1x1 convolution is bias-free (conv_bn); the "
+                             "batch normalization after it provides the shift"),
+            (extra + stage1, "stage 1 keeps the stem's 16 channels and 16 x 16 size, so "
+                             "all its blocks are identity blocks"),
         ]
-        for value, hint in mistakes:
-            if got == value:
-                raise Hint(f"{where}: {hint}")
-        raise Hint(f"{where}: the difference is what the shortcuts hold. List the blocks of "
-                   f"resnet_stack({depth}) whose output shape differs from their input's (more "
-                   "channels, or stride 2): only their shortcuts have layers with weights. "
-                   "What does count_params() count in those layers?")
-    return f"the projection shortcuts' parameters at depths {' and '.join(map(str, depths))}"
+    if answer == tuple(expected[depth] for depth in depths):
+        return f"the projection shortcuts' parameters at depths {' and '.join(map(str, depths))}"
+    # a recognised mistake in either number is named, whatever the other is; else the pair is
+    # wrong: no hint tells which of the two numbers is right (a loop would find them one by one)
+    for depth, got in zip(depths, answer, strict=True):
+        for value, hint in mistakes[depth]:
+            if got == value and got != expected[depth]:
+                raise Hint(f"for depth {depth} you predict {got:,}: {hint}")
+    shown = str(answer) if len(str(answer)) < 40 else "your pair"
+    raise Hint(f"{shown} is not what the shortcuts hold. At each depth, list the blocks of "
+               "resnet_stack(depth) whose output shape differs from their input's (more "
+               "channels, or stride 2): only their shortcuts have layers with weights. What "
+               "does count_params() count in those layers?")

@@ -385,23 +385,29 @@ def s3_trainable(answer):
                    if layer.name.startswith("s3")
                    and isinstance(layer, keras.layers.BatchNormalization))
     got, got_bn = (int(v) for v in answer)
-    if got != convs:
-        _s3_hint(got, convs, heads, channels, measured["s2 + s3"])
-    if got_bn != with_bn:
-        where = f"with s3's BatchNormalization layers trainable too you predict {got_bn:,}"
-        if got_bn == convs:
-            raise Hint(f"{where}, no more than without them: a trainable BatchNormalization "
-                       "layer trains its scale and shift (gamma and beta)")
-        if got_bn == convs + 4 * channels:
-            raise Hint(f"{where}: the moving mean and variance are not trained even when the "
-                       "layer is trainable (they are averaged, not learned)")
-        raise Hint(f"{where}: each of s3's two BatchNormalization layers adds what it trains "
-                   "for each of its channels; what does it train?")
-    return "only s3's convolutions and the head train; with its BatchNormalization, 2 per channel"
+    if (got, got_bn) == (convs, with_bn):
+        return ("only s3's convolutions and the head train; with its BatchNormalization, 2 "
+                "per channel")
+    # a recognised mistake in either number is named, whatever the other is; else the pair is
+    # wrong: no hint tells which of the two numbers is right (a loop would find them one by one)
+    _s3_hint(got, convs, heads, channels, measured["s2 + s3"])
+    where = f"with s3's BatchNormalization layers trainable too you predict {got_bn:,}"
+    if got_bn == got:
+        raise Hint(f"{where}, no more than with them frozen: a trainable BatchNormalization "
+                   "layer trains its scale and shift (gamma and beta)")
+    if got_bn - got == 4 * channels:
+        raise Hint(f"{where}: the moving mean and variance are not trained even when the layer "
+                   "is trainable (they are averaged, not learned)")
+    shown = f"({got:,}, {got_bn:,})" if max(abs(got), abs(got_bn)) < 10**15 else "your pair"
+    raise Hint(f"{shown} is not what count_trainable reports: count the weights "
+               "of s3's two 3x3 convolutions from the channels the exercise gives and add "
+               "everything else that trains; for the second number, add what each of s3's two "
+               "BatchNormalization layers trains for each of its channels")
 
 
 def _s3_hint(got, convs, head, channels, s2_and_s3):
-    """The hint for a wrong first number of :func:`s3_trainable`."""
+    """The hint for a recognised mistake in the first number of :func:`s3_trainable`, if it
+    is one (else nothing: the first number may be right)."""
     where = f"with s3's convolutions unfrozen you predict {got:,}"
     if got == convs - head:
         raise Hint(f"{where}: the head trains too, and count_trainable(transferred) counts "
@@ -415,5 +421,3 @@ def _s3_hint(got, convs, head, channels, s2_and_s3):
     if got in (convs + 2 * channels, convs + 4 * channels):
         raise Hint(f"{where}: in this first case s3's BatchNormalization layers stay "
                    "frozen; count the convolutions and the head")
-    raise Hint(f"{where}: count the weights of s3's two 3x3 convolutions from the channels "
-               "the exercise gives, then add everything else that trains")

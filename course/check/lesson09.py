@@ -127,6 +127,9 @@ def _array(value, what):
     except (TypeError, ValueError):
         raise Hint(f"{what} you returned {type(value).__name__}, which is not an array of "
                    "numbers; return a NumPy array") from None
+    except OverflowError:  # an int past float64's range, 10**400
+        raise Hint(f"{what} you returned a number too large for a float (over 1e308); "
+                   "return a NumPy array of floats") from None
     return array
 
 
@@ -140,7 +143,17 @@ def _grads_cases(rng):
              .astype([np.float32, np.float64][rng.integers(2)])) for shape in shapes]
 
 
-@checker(without=("keras.layers.GlobalAveragePooling2D.call", "course.explain.grad_cam"))
+# A mean over the two spatial axes, with NumPy, TensorFlow or Keras, is the exercise; a
+# pooling layer or op that averages each map (in 1, 2 or 3 dimensions) for the student is not
+_TF = "tensorflow.python.ops.gen_nn_ops."
+WEIGHT_SHORTCUTS = (
+    "course.explain.grad_cam", "keras.layers.GlobalAveragePooling2D.call",
+    "keras.layers.GlobalAveragePooling1D.call", "keras.layers.GlobalAveragePooling3D.call",
+    "keras.layers.AveragePooling2D.call", "keras.ops.average_pool", _TF + "avg_pool",
+    _TF + "avg_pool3d", "course.ops.pool2d")
+
+
+@checker(without=WEIGHT_SHORTCUTS)
 def gradcam_weights(answer):
     """``answer(grads)``: (h, w, K) gradients -> (K,) weights, their spatial mean."""
     cases = _grads_cases(np.random.default_rng())
@@ -237,7 +250,11 @@ def gradcam_map(answer):
     for what, features, weights in cases:
         given = features.copy(), weights.copy()
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 is the student's to find
-            got = _array(answer(*given), f"for {what}")
+            returned = answer(*given)
+        if getattr(returned, "dtype", None) == np.float16:
+            raise Hint(f"for {what} you returned float16, whose three significant digits "
+                       "blur the map: return float32 or float64")
+        got = _array(returned, f"for {what}")
         if not (np.array_equal(given[0], features) and np.array_equal(given[1], weights)):
             raise Hint(f"for {what} your function changed the feature maps or the weights it "
                        "was given; build new arrays")
@@ -348,9 +365,14 @@ def _number(value, what):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise Hint(f"{what} is {type(value).__name__}; assign one number (a fraction such as "
                    "1 / 3 is fine)")
-    if not np.isfinite(float(value)):
-        raise Hint(f"{what} is {float(value)}; assign a finite number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int past float64's range: 10**400, or a product of literals
+        raise Hint(f"{what} is a number too large for a float (over 1e308); assign a ratio "
+                   "you can check by hand") from None
+    if not np.isfinite(number):
+        raise Hint(f"{what} is {number}; assign a finite number")
+    return number
 
 
 @checker(prediction=True)

@@ -13,16 +13,29 @@ import numpy as np
 
 from course.check.core import Hint, checker, plain
 
+# The exercises ask for NumPy. TensorFlow's own ops are named where their code lives
+# (tf.reduce_mean is gen_math_ops.mean, tf.scatter_nd gen_array_ops.scatter_nd): importing
+# "tensorflow.math" by name would swap TensorFlow's lazy module (the grade's screen would take
+# that for a change made by the answer)
+_TF = "tensorflow.python.ops."
 ADJACENCY_SHORTCUTS = ("networkx.to_numpy_array.orig_func",
-                       "networkx.adjacency_matrix.orig_func")
+                       "networkx.adjacency_matrix.orig_func",
+                       "networkx.to_scipy_sparse_array.orig_func",
+                       "networkx.to_pandas_adjacency.orig_func",
+                       "keras.ops.scatter", "keras.ops.scatter_update",
+                       _TF + "gen_array_ops.scatter_nd",
+                       _TF + "gen_array_ops.tensor_scatter_update",
+                       _TF + "gen_array_ops.tensor_scatter_add",
+                       _TF + "gen_sparse_ops.sparse_to_dense")
 NORMALIZE_SHORTCUTS = ("course.graphs.normalized_adjacency", "course.graphs.degree_matrix",
                        "networkx.normalized_laplacian_matrix.orig_func")
-# TensorFlow's own ops are named where their code lives (tf.reduce_mean is gen_math_ops.mean):
-# importing "tensorflow.math" by name would swap TensorFlow's lazy module (the grade's screen
-# would take that for a change made by the answer)
+# the course's readout and Keras' pooling, and any TensorFlow or Keras reduction (a sum or a
+# mean, over segments too): the exercise is the masked mean in NumPy
 READOUT_SHORTCUTS = ("course.graphs.GraphReadout.call", "keras.layers.GlobalAveragePooling1D.call",
                      "keras.layers.Average.call", "keras.ops.mean", "keras.ops.average",
-                     "tensorflow.python.ops.gen_math_ops.mean")
+                     "keras.ops.sum", "keras.ops.segment_sum", _TF + "gen_math_ops.mean",
+                     _TF + "gen_math_ops._sum", _TF + "gen_math_ops.unsorted_segment_sum",
+                     _TF + "gen_math_ops.segment_sum", _TF + "gen_math_ops.segment_mean")
 
 
 def _matrix(value, call, shape):
@@ -427,7 +440,7 @@ REACH_NODES, REACH_SOURCE, REACH_LAYERS = 10, 3, 2
 
 
 def _node_set(value):
-    if isinstance(value, str) or not hasattr(value, "__iter__"):
+    if not isinstance(value, list | tuple):  # a dict, a set, a string, a number, an array
         raise Hint(f"predicted_changed is {type(value).__name__}; assign a list of node "
                    "numbers, e.g. [0, 1]")
     nodes = []

@@ -177,7 +177,11 @@ def _learning_rate(value, what):
         shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
                  else f"a {type(value).__name__}")
         raise Hint(f"on {what} you returned {shown}; return one learning rate (a float)")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int past float64's range, 10**400
+        raise Hint(f"on {what} you returned a number too large for a float (over 1e308); "
+                   "return one learning rate of the list's range, divided by ten") from None
 
 
 def _pick_hint(got, lrs, losses):
@@ -246,7 +250,13 @@ def _stop_cases(rng):
     return cases
 
 
-@checker(without=("keras.callbacks.EarlyStopping.on_epoch_end",))
+# Keras' EarlyStopping, its test of an improvement, and the checker's own way of playing
+# losses to it answer 11.3 for the student
+STOP_SHORTCUTS = ("keras.callbacks.EarlyStopping.on_epoch_end",
+                  "keras.callbacks.EarlyStopping._is_improvement", "course.check.lesson11._play")
+
+
+@checker(without=STOP_SHORTCUTS)
 def epochs_trained(answer):
     """``answer(val_losses, patience)``: how many epochs EarlyStopping lets run."""
 
@@ -312,8 +322,8 @@ NAME_TEMPLATES = ["ckpt-{e}.keras", "epoch-{e:02d}.keras", "model.{e:03d}.keras"
 
 
 def _checkpoint_lists(rng):
-    """Folder listings: sorted and not, 9 beside 10, one digit, three, other numbers in the
-    name, gaps between epochs, none at all; then listings drawn at random."""
+    """Folder listings: sorted and not, 9 beside 10, one digit, three, four, other numbers and
+    dots in the name, gaps between epochs, none at all; then listings drawn at random."""
     cases = [
         ["ckpt-01.keras", "ckpt-02.keras", "ckpt-03.keras"],
         ["ckpt-03.keras", "ckpt-01.keras", "ckpt-02.keras"],
@@ -322,12 +332,15 @@ def _checkpoint_lists(rng):
         ["ckpt-1.keras"],
         ["epoch-123.keras", "epoch-9.keras", "epoch-10.keras", "epoch-1.keras"],
         ["model-5.keras", "model-12.keras"],
+        ["model.005.keras", "model.012.keras", "model.009.keras"],  # dots before the epoch
+        ["ckpt-998.keras", "ckpt-1002.keras", "ckpt-999.keras"],  # four digits beside three
         [],
     ]
-    for _ in range(10):
+    for i in range(8):
         template = NAME_TEMPLATES[int(rng.integers(len(NAME_TEMPLATES)))]
         r = int(rng.integers(1, 13))
-        epochs = rng.choice(np.arange(1, 301), int(rng.integers(1, 9)), replace=False)
+        top = 301 if i % 2 else 10_000  # long runs too: epochs of four digits
+        epochs = rng.choice(np.arange(1, top), int(rng.integers(1, 9)), replace=False)
         cases.append([template.format(e=int(e), r=r) for e in epochs])
     return cases
 
@@ -347,7 +360,7 @@ def _resume_hint(got, names, expected):
         return "you compared the names as text, where 'ckpt-9' comes after 'ckpt-10'"
     if got == epochs(lambda n: int(re.findall(r"\d+", n)[0])):
         return "you read the first number in the name; the epoch is the last one"
-    if any(got == epochs(lambda n, w=w: int(n[-6 - w:-6])) for w in (1, 2, 3)):
+    if any(got == epochs(lambda n, w=w: int(n[-6 - w:-6])) for w in (1, 2, 3, 4)):
         return ("you read a fixed number of characters before `.keras`; an epoch can have one "
                 "digit, two or more")
     if got == len(names):
@@ -383,6 +396,7 @@ def resume_epoch(answer):
             raise Hint(f"{call} returned {got}; with no checkpoint, training starts from the "
                        "beginning")
         raise Hint(f"{call} returned {got}: {_resume_hint(got, names, expected)}")
+    # (the words the lesson's executed output shows; four-digit epochs are drawn too)
     return (f"right on {len(cases)} folder listings (unsorted, 9 beside 10, epochs of one to "
             "three digits, other numbers in the name, no checkpoint at all; the rest drawn at "
             "random)")
@@ -432,24 +446,27 @@ def early_stopping_prediction(answer):
                    "drops leave the wait counter running")
     if (stop, restored) == (right_stop - 1, right_restored - 1):
         raise Hint("count the epochs from 1, as Keras prints them (Epoch 1/12), not from 0")
-    if stop != right_stop:
-        if stop == keras_run(patience=SCRIPTED_PATIENCE + 1)[0]:
-            raise Hint("you let one epoch too many pass: training stops at the end of the "
-                       "third epoch in a row without improvement (patience=3), not after it")
-        if stop == keras_run(min_delta=0.0)[0]:
-            raise Hint("your stop ignores min_delta: a loss must be more than 0.01 below the "
-                       "best so far to count as an improvement")
-        if stop == len(losses):
-            raise Hint("it does stop before the end: count the epochs since the last "
-                       "improvement by more than min_delta")
-        raise Hint(f"predicted_stop={stop} is off: find the epochs that improve (more than "
-                   "0.01 below the best so far), then count the epochs in a row without one")
+    # a recognised mistake in either number is named, whatever the other is; else the pair
+    # is off: no hint tells which of the two numbers is right
+    if stop == keras_run(patience=SCRIPTED_PATIENCE + 1)[0]:
+        raise Hint("you let one epoch too many pass: training stops at the end of the "
+                   "third epoch in a row without improvement (patience=3), not after it")
+    if stop == keras_run(min_delta=0.0)[0]:
+        raise Hint("your stop ignores min_delta: a loss must be more than 0.01 below the "
+                   "best so far to count as an improvement")
+    if stop == len(losses):
+        raise Hint("it does stop before the end: count the epochs since the last "
+                   "improvement by more than min_delta")
     if restored == stop:
         raise Hint("restore_best_weights=True puts back the weights of the best epoch, not "
                    "those of the epoch where training stopped")
+    if restored > stop:
+        raise Hint("your restored epoch comes after the one where you predict training "
+                   "stops: the weights kept are those of an epoch that ran")
     if restored == int(np.argmin(losses[:stop])) + 1:
-        raise Hint(f"epoch {restored} has the lowest loss, but EarlyStopping keeps the "
-                   "weights of the last epoch that counted as an improvement, and a drop by "
-                   "less than min_delta does not count")
-    raise Hint(f"predicted_restored={restored} is off: the weights kept are those of the "
-               "last epoch that counted as an improvement (more than 0.01 below the best)")
+        raise Hint(f"epoch {restored} has the lowest loss of the epochs you predict run, but "
+                   "EarlyStopping keeps the weights of the last epoch that counted as an "
+                   "improvement, and a drop by less than min_delta does not count")
+    raise Hint(f"({stop}, {restored}) is off: find the epochs that improve (more than 0.01 "
+               "below the best so far); training stops after `patience` epochs in a row "
+               "without one, and the weights kept are those of the last one that did")
