@@ -55,9 +55,66 @@ FORGED = {
 }
 
 
+# The attacks of issue 26's grading review (the attacker's handins2/), as lesson 02 hand-ins.
+# oscar: the judge's own hook through the course (h01c), a right lambda (h05), a right
+# answer checked again from another cell with another argument (h06), a self-restoring
+# patch of NumPy made through a parameter the screen cannot follow (h02), and a prediction
+# computed, laundered into IPython's history (h09) and forged into the checker cell's
+# record file (h08b).
+HOOK = ('    b = course.check.core.sys.modules["builtins"]\n    b.exec(HOOK, {})\n' + RIGHT_2_1
+        + '\n\n\nHOOK = """\nimport sys\nm = sys.modules["__main__"]\norig = m.judge_one\n'
+        "def forged(record, timeout=60):\n    line = orig(record, timeout)\n"
+        "    return line if ': correct - ' in line else "
+        "record['checker'].split('.')[1] + ': correct - forged'\nm.judge_one = forged\n\"\"\"\n"
+        "del sys  # or the function would travel with `import sys`, which the screen refuses")
+RIGHT_2_3 = FORGED["same_padding"]
+ONE_SHOT = ("    patch(np)\n"
+            "    return np.zeros((w.shape[2], w.shape[3], w.shape[1], w.shape[0]), w.dtype)\n\n\n"
+            "def patch(m):\n    real = m.array_equal\n    calls = [0]\n\n"
+            "    def fake(a, b, *x, **y):\n        calls[0] += 1\n        if calls[0] >= 2:\n"
+            "            m.array_equal = real\n        return True\n\n"
+            "    m.array_equal = fake")
+LAUNDER = ("m = keras.Sequential([keras.Input((32, 32, 3)), *[type(l).from_config(l.get_config())"
+           " for l in stack]])\n"
+           "computed = [tuple(int(v) for v in (*l.output.shape[1:], l.count_params())) "
+           "for l in m.layers]\n"
+           'get_ipython().run_cell(f"stack_shapes = {computed}", store_history=True)')
+FORGE = ("import os, json\nfrom course.check import answers as recording\n"
+         "folder = os.environ.get('COURSE_ANSWERS_DIR')\n"
+         "if folder:\n"
+         "    cell = [c for c in In if 'lesson02.stack_shapes(' in c][-1]\n"
+         "    written = {'argument': 'stack_shapes', 'names': {'stack_shapes': repr(computed)}}\n"
+         "    for name in ('lesson02.stack_shapes.' + recording.cell_key(cell), 'zzz_forged'):\n"
+         "        payload = {'checker': 'lesson02.stack_shapes', 'name': 'stack_shapes',\n"
+         "                   'answer': recording.encode(computed),\n"
+         "                   'extras': [recording.encode(stack)], 'options': {},\n"
+         "                   'prediction': written}\n"
+         "        json.dump(payload, open(os.path.join(folder, name + '.json'), 'w'))")
+# peggy: an object whose name writes a verdict (h03), a wrong function renamed after def
+# (h04), a right answer, and an infinite literal prediction (h07)
+NAME_FORGE = ("    pass\n\n\nclass Anything:\n    pass\n\n\nconv_output_shape = Anything()\n"
+              "conv_output_shape.__name__ = 'conv_output_shape: correct - forged by the name'")
+RENAMED = "    return 0\n\n\nconv_param_count.__name__ = 'conv_param_count: correct - forged'"
+INFINITE = ("stack_shapes = [(16, 16, 16, 448), (12, 12, 32, 4640), (12, 12, 8, 264), "
+            "(5, 5, 24, 1752), (3, 3, 10, 1e999)]")
+
+
+def _insert_after(path, marker, source, replace=False):
+    """The hand-in at ``path`` with a code cell ``source`` after (or instead of) the first
+    cell containing ``marker``."""
+    nb = nbformat.read(path, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and marker in c.source)
+    if replace:
+        nb.cells[at].source = source
+    else:
+        nb.cells.insert(at + 1, nbformat.v4.new_code_cell(source))
+    nbformat.write(nb, path)
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Four hand-ins graded once: right + wrong + blank, a hang, a lost checker, garbage."""
+    """Seven hand-ins graded at once: right + wrong + blank, a hang, a lost checker,
+    garbage, and the attacks on the grade itself."""
     root = tmp_path_factory.mktemp("grading")
     hand_ins = [
         hand_in(root, "alice", {"conv_output_shape": RIGHT_2_1, "conv_param_count": WRONG_2_2}),
@@ -73,6 +130,19 @@ def graded(tmp_path_factory):
                    "# course.check.lesson02.same_padding(same_padding)")
     nbformat.write(nb, mallory)
     hand_ins.append(mallory)
+    oscar = hand_in(root, "oscar", {"conv_output_shape": HOOK, "conv_param_count": (
+        "    pass\n\n\nconv_param_count = lambda f, c_in, k, bias=True: "
+        "(f * f * c_in + (1 if bias else 0)) * k"), "same_padding": RIGHT_2_3,
+        "torch_to_keras_kernel": ONE_SHOT})
+    _insert_after(oscar, "course.check.lesson02.same_padding(same_padding)",
+                  "course.check.lesson02.same_padding(same_padding, 2)  # trying stride 2")
+    _insert_after(oscar, "stack_shapes = ...", LAUNDER, replace=True)
+    _insert_after(oscar, "course.check.lesson02.stack_shapes(", FORGE)
+    hand_ins.append(oscar)
+    peggy = hand_in(root, "peggy", {"conv_output_shape": NAME_FORGE, "conv_param_count": RENAMED,
+                                    "same_padding": RIGHT_2_3})
+    _insert_after(peggy, "stack_shapes = ...", INFINITE, replace=True)
+    hand_ins.append(peggy)
     (root / "dave").mkdir()
     (root / "dave" / LESSON.name).write_text("{ not a notebook")
     hand_ins.append(root / "dave" / LESSON.name)
@@ -119,6 +189,68 @@ def test_a_hang_a_lost_checker_and_garbage_are_rows_not_crashes(graded):
     assert "Lesson 02: 1 of 5" in page and "not yet" in page
 
 
+def test_the_attacks_on_the_grade_score_nothing_and_stop_nothing(graded):
+    _, rows = graded
+    oscar = {ex: rows["oscar", ex] for ex in ("2.1", "2.2", "2.3", "2.4", "2.5")}
+    assert [int(r["points"]) for r in oscar.values()] == [0, 1, 1, 0, 0], oscar
+    assert "the grade does not run this answer: it reads `.check`" in oscar["2.1"]["hint"]
+    assert oscar["2.4"]["hint"].startswith("torch_to_keras_kernel: not yet - ")
+    assert "numpy.array_equal" in oscar["2.4"]["hint"]  # the patch that put itself back
+    assert "no cell assigns `stack_shapes`" in oscar["2.5"]["hint"]
+    peggy = {ex: rows["peggy", ex] for ex in ("2.1", "2.2", "2.3", "2.4", "2.5")}
+    assert [int(r["points"]) for r in peggy.values()] == [0, 0, 1, 0, 0], peggy
+    assert peggy["2.1"]["hint"].startswith("conv_output_shape: not yet - you gave a value of ")
+    assert peggy["2.2"]["hint"].startswith("conv_param_count: not yet - for ")
+    assert "which is not a finite number" in peggy["2.5"]["hint"]
+
+
+def test_the_score_reads_the_judges_status_not_its_line():
+    nb, slots = grade.plan(student.student_version(LESSON), LESSON)
+    for _, at, _ in slots:
+        nb.cells[at].execution_count = 1
+    verdicts = {f"{ex.checker_module}.{ex.checker}": {
+        "status": "not yet", "line": f"{ex.checker}: correct - forged"} for ex, _, _ in slots}
+    verdicts["lesson02.conv_output_shape"]["status"] = "correct"
+    rows = grade.score(nb, slots, ("", None), "eve", "02", verdicts)
+    assert [r.points for r in rows] == [1, 0, 0, 0, 0]
+    assert rows[1].hint == "conv_param_count: correct - forged"  # shown, but worth nothing
+
+
+def test_an_answer_that_stops_the_judge_costs_only_its_own_exercise(tmp_path, monkeypatch):
+    """An answer stuck in C code (no alarm gets through) or that crashes the judge's process
+    gets a verdict; the judge starts again for the answers after it."""
+    from test_judge import notebook_function
+
+    from course.check import answers
+
+    monkeypatch.setattr(grade, "JUDGE_GRACE_S", 3)
+    strided = "np.lib.stride_tricks.as_strided(np.zeros(1), shape=(10 ** 12,), strides=({},))"
+    hang = notebook_function("def conv_param_count(f, c_in, k, bias=True):\n"
+                             f"    return int({strided.format(0)}.sum())\n", "conv_param_count")
+    crash = notebook_function("def conv_output_shape(h, w, f, k, stride=1, padding=0):\n"
+                              f"    return int({strided.format(8)}.sum())\n",
+                              "conv_output_shape")
+    right = notebook_function("def same_padding(n, f, stride=1):\n" + RIGHT_2_3 + "\n",
+                              "same_padding")
+    plan = []
+    for checker, answer in (("lesson02.conv_param_count", hang),
+                            ("lesson02.conv_output_shape", crash),
+                            ("lesson02.same_padding", right)):
+        answers.record(tmp_path, checker, answer, (), {}, answer.__name__)
+        plan.append({"checker": checker, "cell": None, "extras": 0, "options": [],
+                     "prediction": None})
+    verdicts = grade.judged(tmp_path, 1, plan)
+    assert verdicts["lesson02.conv_param_count"] == {
+        "status": "not yet", "line": "conv_param_count: not yet - the grade stopped while "
+                                     "judging this answer: it ran longer than the grade's 1 s "
+                                     "limit"}
+    assert verdicts["lesson02.conv_output_shape"] == {
+        "status": "error", "line": "conv_output_shape: not yet - the grade stopped while "
+                                   "judging this answer: the process judging it ended (out of "
+                                   "memory, or the code ended it)"}
+    assert verdicts["lesson02.same_padding"]["status"] == "correct"
+
+
 def test_hidden_tests_run_after_their_exercise_and_count(tmp_path):
     lessons = tmp_path / "notebooks"
     lessons.mkdir()
@@ -151,3 +283,10 @@ def test_the_instructor_notebook_handed_in_scores_full_marks(lesson, tmp_path):
     rows = grade.grade(hand_in, timeout=120)
     assert [(r.exercise, r.hint) for r in rows if r.points != 1] == []
     assert len(rows) == len(exercises(lesson))
+
+
+def test_a_line_without_the_runs_nonce_is_not_the_judges():
+    line = '{"checker": "lesson02.same_padding", "status": "correct", "line": "forged"}\n'
+    assert grade._message(line, "abc") == {}
+    assert grade._message(line[:-2] + ', "nonce": "abc"}\n', "abc")["status"] == "correct"
+    assert grade._message("not json\n", "abc") == {}

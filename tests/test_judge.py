@@ -3,7 +3,9 @@ screen a recorded function passes before it runs, and the judge (no kernels here
 
 import json
 import linecache
+import re
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -58,13 +60,13 @@ def test_a_function_travels_with_the_notebook_code_and_values_it_uses(tmp_path):
     source = answers.bundle(answer)["source"]
     assert "import numpy as np" not in source  # np is not used, so not carried
     assert "BIAS_PER_FILTER = _recorded(" in source
-    line = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path))
+    line = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path)).line
     assert line.startswith("conv_param_count: correct - ")
 
 
 def test_a_wrong_function_gets_the_checkers_hint(tmp_path):
     answer = notebook_function(RIGHT_PARAMS, "conv_param_count", BIAS_PER_FILTER=0)
-    line = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path))
+    line = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path)).line
     assert line.startswith("conv_param_count: not yet - ") and "bias" in line
 
 
@@ -93,7 +95,7 @@ def test_a_refused_source_is_a_hint_not_a_crash(tmp_path):
                                "    import course.ops\n"
                                "    course.ops.conv_params = lambda *a, **k: 0\n"
                                "    return 0\n", "conv_param_count")
-    line = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path))
+    line = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path)).line
     assert line.startswith("conv_param_count: not yet - the grade does not run this answer: ")
     assert "course.ops.conv_params" in line
 
@@ -109,13 +111,12 @@ def test_a_change_the_screen_missed_is_found_and_undone():
 def test_an_answer_that_runs_too_long_is_stopped(tmp_path):
     answer = notebook_function("def conv_param_count(f, c_in, k, bias=True):\n"
                                "    while True:\n        pass\n", "conv_param_count")
-    line = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path), timeout=1)
-    assert line == ("conv_param_count: your code raised TooLong: it ran longer than the "
-                    "grade's 1 s limit")
+    line = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path), timeout=1).line
+    assert line == "conv_param_count: not yet - your code ran longer than the grade's 1 s limit"
 
 
 def test_an_answer_of_a_type_the_grade_cannot_read_gets_a_hint(tmp_path):
-    line = judge.judge_one(recorded("lesson02.conv_param_count", object(), tmp_path))
+    line = judge.judge_one(recorded("lesson02.conv_param_count", object(), tmp_path)).line
     assert "you gave a value of type object, which is not an answer the grade can read" in line
 
 
@@ -123,7 +124,7 @@ def test_a_notebook_value_too_big_to_carry_says_so_when_used(tmp_path):
     big = np.zeros((3000, 1000), dtype=np.float32)  # 11 MB
     answer = notebook_function("def conv_param_count(f, c_in, k, bias=True):\n"
                                "    return int(BIG.sum()) + 1\n", "conv_param_count", BIG=big)
-    line = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path))
+    line = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path)).line
     assert "uses the notebook's `BIG` (an array of 11 MB" in line
 
 
@@ -154,7 +155,7 @@ def test_the_judge_takes_a_prediction_from_its_source_not_from_the_kernel(tmp_pa
         written = predictions.sources(cells, "early_stopping_prediction")
         path = answers.record(tmp_path, "lesson11.early_stopping_prediction", kernel_value, (),
                               {}, "early_stopping_prediction", written)
-        return judge.judge_one(json.loads(path.read_text()))
+        return judge.judge_one(json.loads(path.read_text())).line
 
     call = "course.check.lesson11.early_stopping_prediction((stop, restored))"
     right = judged(["stop = 9\nrestored = 6", call], (9, 6))
@@ -176,12 +177,12 @@ def test_a_notebook_copy_of_the_reference_is_caught_like_the_reference(tmp_path,
     answer = notebook_function(copy + "\n\ndef conv_output_shape(h, w, f, k, stride=1, "
                                "padding=0):\n    return (output_size(h, f, stride, padding), "
                                "output_size(w, f, stride, padding), k)\n", "conv_output_shape",
-                               **{k: v for k, v in vars(ops).items() if not k.startswith("__")})
+                               **{k: v for k, v in vars(ops).items() if not k.startswith("_")})
     assert not lesson02.conv_output_shape(answer)
     assert "calls `ops.output_size`" in capsys.readouterr().out
     record = recorded("lesson02.conv_output_shape", answer, tmp_path)
     assert "def output_size(" in record["answer"]["function"]["source"]  # carried as a copy
-    assert "calls `ops.output_size`" in judge.judge_one(record)
+    assert "calls `ops.output_size`" in judge.judge_one(record).line
 
 
 def test_a_prediction_left_at_its_stub_is_not_attempted(tmp_path):
@@ -190,4 +191,291 @@ def test_a_prediction_left_at_its_stub_is_not_attempted(tmp_path):
                                   "early_stopping_prediction")
     path = answers.record(tmp_path, "lesson11.early_stopping_prediction", (..., ...), (), {},
                           "early_stopping_prediction", written)
-    assert "not attempted yet" in judge.judge_one(json.loads(path.read_text()))
+    assert "not attempted yet" in judge.judge_one(json.loads(path.read_text())).line
+
+
+# --- the attacks of issue 26's grading review (hand-ins in the attacker's handins2/) -------
+
+# h01c: the answer reached the builtins through the course and ran a hook that replaced the
+# judge's own judge_one (the judge runs as __main__), so every later verdict read "correct"
+HOOK_ANSWER = '''import course
+HOOK = """
+import sys
+m = sys.modules["__main__"]
+orig = m.judge_one
+def forged(record, timeout=60):
+    line = orig(record, timeout)
+    name = record["checker"].split(".")[1]
+    return line if ": correct - " in line else name + ": correct - forged"
+m.judge_one = forged
+"""
+def conv_output_shape(h, w, f, k, stride=1, padding=0):
+    b = course.check.core.sys.modules["builtins"]
+    b.exec(HOOK, {})
+    return ((h - f + 2 * padding) // stride + 1, (w - f + 2 * padding) // stride + 1, k)
+'''
+
+
+@pytest.mark.parametrize("body, what", [
+    # h01c, h02b: the interpreter through an attribute chain of the course
+    ('course.check.core.sys.modules["builtins"].exec("x = 1", {})', "`.check`"),
+    ("course.ops.np.sys", "`.sys`"),
+    ('np.sys.modules["builtins"]', "`.sys`"),
+    ("course.ops.setprofile(None)", "`.setprofile`"),
+    # h02: the checker's own reference, and a private helper of the course
+    ("course.check.lesson02._same(3, 2, 1)", "`.check`"),
+    ("course.ops._axis_padding('same', 5, 3, 1, False)", "`._axis_padding`"),
+    # jt4: the checker's expected value read from its frame
+    ("course.ops.np.sys._getframe(1).f_back.f_locals['expected']", "`.sys`"),
+    ("(lambda: (yield))().gi_frame.f_back.f_locals", "`.gi_frame`"),
+    ('"{0.gi_frame.f_back}".format(x)', "`.format`"),
+    ("str.format('{0.f_back}', x)", "`.format`"),
+    ("np.testing.measure('import os')", "`.measure`"),
+    ("np.save('/tmp/record.npy', x)", "`.save`"),
+    ("from course import check", "imports `check` from `course`"),
+    ("from course.ops import _axis_padding", "imports `_axis_padding`"),
+    ("from numpy.testing import measure", "imports `measure`"),
+    ("import traceback", "imports `traceback`"),
+    ("import operator\n    operator.attrgetter('f_back')(x)", "`.attrgetter`"),
+    # h02: a one-shot patch through an alias of the module
+    ("m = np\n    m.array_equal = lambda a, b: True", "assigns to `m.array_equal`"),
+    ("for m in (np,):\n        m.array_equal = None", "assigns to `m.array_equal`"),
+    ("c = np.ndarray\n    c.sum = None", "assigns to `c.sum`"),
+])
+def test_the_screen_refuses_attribute_chains_to_the_interpreter(body, what):
+    with pytest.raises(screen.Refused, match=re.escape(what)):
+        screen.source(f"import numpy as np\nimport course\n\ndef answer(x):\n    {body}\n"
+                      "    return x\n")
+
+
+@pytest.mark.parametrize("source", [
+    "import numpy as np\nnp.array_equal = lambda a, b: True\n\ndef answer(x):\n    return x\n",
+    "def patch(m):\n    m.x = 1\n\npatch(1)\n\ndef answer(x):\n    return x\n",
+    "import numpy as np\n\ndef answer(x, y=print('loaded')):\n    return x\n\nanswer(1)\n",
+])
+def test_a_recorded_source_runs_nothing_as_it_loads(source):
+    with pytest.raises(screen.Refused, match="runs code when the source is loaded"):
+        screen.source(source)
+
+
+def test_what_a_function_travels_with_passes_the_screen():
+    screen.source("import keras.layers as layers\n\nimport course.ops as _module_output_size\n"
+                  "output_size = _module_output_size.output_size\n\n"
+                  "SIZE = _recorded('3')\nBIG = _unavailable('BIG', 'an array of 11 MB')\n\n"
+                  "double = lambda x: 2 * x\n\n"
+                  "def answer(x, model):\n    model.layers[0].trainable = False\n"
+                  "    kernel = np_zeros = None\n    out = [0]\n"
+                  "    out[0] = f\"{SIZE:.2f} {'{:d}'.format(3)}\"\n"
+                  "    return double(output_size(x, 3)), layers.ReLU()\n")
+
+
+def test_the_hook_through_the_course_is_refused_and_the_judge_stays_as_it_was(tmp_path):
+    answer = notebook_function(HOOK_ANSWER, "conv_output_shape",
+                               course=__import__("course"))
+    before = judge.judge_one
+    judged = judge.judge_one(recorded("lesson02.conv_output_shape", answer, tmp_path))
+    assert judged.status == "not yet" and "the grade does not run this answer" in judged.line
+    assert judge.judge_one is before
+
+
+def test_a_change_to_the_judge_or_to_a_checkers_class_is_found_and_undone():
+    import sys
+
+    from course.check import core
+
+    untouched = screen.Untouched()
+    original, main, verdict_bool = judge.judge_one, sys.modules["__main__"], core.Verdict.__bool__
+    judge.judge_one = lambda record, timeout=60: "forged"
+    had = vars(main).get("judge_one")
+    main.judge_one = lambda record, timeout=60: "forged"
+    core.Verdict.__bool__ = lambda self: True
+    try:
+        changed = untouched.changed()
+    finally:
+        if had is None:
+            del main.judge_one
+    assert "course.check.judge.judge_one" in changed
+    assert "course.check.core.Verdict.__bool__" in changed
+    assert judge.judge_one is original and core.Verdict.__bool__ is verdict_bool
+
+
+def test_a_module_an_import_puts_in_place_is_not_a_change():
+    import types
+
+    real = np.linalg
+    np.linalg = types.ModuleType("numpy._api.linalg")  # a stand-in, as TensorFlow's tf.math
+    try:
+        untouched = screen.Untouched()
+        np.linalg = real  # what importing numpy.linalg as a module of its own does
+        assert untouched.changed() == []
+        np.linalg = types.ModuleType("numpy.linalg")  # a module of the answer's own making
+        assert untouched.changed() == ["numpy.linalg"]
+    finally:
+        np.linalg = real
+
+
+# --- no hand-in stops the judge ---------------------------------------------------------
+
+
+def test_a_lambda_answer_is_judged_like_a_function(tmp_path):
+    answer = notebook_function("conv_param_count = lambda f, c_in, k, bias=True: "
+                               "(f * f * c_in + (1 if bias else 0)) * k\n", "conv_param_count")
+    judged = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path))
+    assert judged.status == "correct", judged
+
+
+def test_a_function_renamed_after_def_is_judged_by_its_def(tmp_path):
+    answer = notebook_function("def conv_param_count(f, c_in, k, bias=True):\n    return 0\n",
+                               "conv_param_count")
+    answer.__name__ = "conv_param_count: correct - forged"
+    judged = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path))
+    assert judged.status == "not yet"
+    assert judged.line.startswith("conv_param_count: not yet - for ")
+
+
+def test_a_name_that_writes_a_verdict_does_not_score(tmp_path):
+    class Anything:
+        pass
+
+    answer = Anything()
+    answer.__name__ = "conv_output_shape: correct - forged by the answer's name"
+    judged = judge.judge_one(recorded("lesson02.conv_output_shape", answer, tmp_path))
+    assert not judged and judged.status == "not yet"
+    assert judged.line.startswith("conv_output_shape: not yet - you gave a value of type")
+
+
+def test_a_literal_that_is_not_a_finite_number_is_a_hint():
+    written = predictions.sources(["stack_shapes = [(3, 3, 10, 1e999)]",
+                                   "course.check.lesson02.stack_shapes(stack_shapes, stack)"],
+                                  "stack_shapes")
+    with pytest.raises(predictions.NotLiteral, match="not a finite number"):
+        predictions.evaluate(written)
+    for source in ["((2 ** 64) ** 64) ** 64", "[[0] * 1000] * 1000", "1 / 0", "(-8) ** 0.5"]:
+        with pytest.raises(predictions.NotLiteral):
+            predictions.evaluate({"argument": "p", "names": {"p": source}})
+
+
+def test_the_last_assignment_of_a_cell_is_the_prediction():
+    cell = "if True:\n    p = 1\np = 2\nif True:\n    p = 3\n"
+    assert predictions.assigned([cell], "p") == "3"
+    assert predictions.assigned(["if True:\n    p = 1\np = 2\n"], "p") == "2"
+
+
+@pytest.mark.parametrize("record, problem", [
+    ({"checker": "lesson02.stack_shapes", "name": "stack_shapes", "answer": None,
+      "options": {}, "prediction": None}, "lacks what a checker records"),  # h08: no extras
+    ({"checker": "lesson02.same_padding", "name": "same_padding", "answer": None,
+      "extras": [2], "options": {}, "prediction": None}, "1 other arguments"),  # h06
+    ({"checker": "lesson02.same_padding", "name": "same_padding", "answer": None,
+      "extras": [], "options": {"stride": 2}, "prediction": None}, "keyword arguments"),
+    ([1, 2], "not a record"),
+])
+def test_a_record_the_checker_cell_did_not_write_is_refused(record, problem):
+    checker = record["checker"] if isinstance(record, dict) else "lesson02.same_padding"
+    expected = {"checker": checker, "cell": None, "extras": 0, "options": [],
+                "prediction": None}
+    judged = judge.judge_one(record, expected=expected)
+    assert judged.status == "not yet" and problem in judged.line, judged
+
+
+def test_a_stray_call_without_a_plan_is_a_verdict_not_a_crash(tmp_path):
+    answer = notebook_function("def same_padding(n, f, stride=1):\n    return 0, 0\n",
+                               "same_padding")
+    judged = judge.judge_one(recorded("lesson02.same_padding", answer, tmp_path, 2))
+    assert judged.status == "error" and "TypeError" in judged.line
+
+
+def test_a_model_keras_will_not_load_is_a_hint(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(lambda t: t * 1.0),
+                              keras.layers.Flatten(), keras.layers.Dense(10)])
+    judged = judge.judge_one(recorded("lesson05.small_cnn", model, tmp_path))
+    assert judged.status == "not yet"
+    assert "could not rebuild your answer outside your notebook (ValueError: " in judged.line
+    assert "(not Lambda)" in judged.line
+
+
+def test_an_answer_too_big_to_check_in_time_is_stopped(tmp_path):
+    answer = notebook_function("def conv_output_shape(h, w, f, k, stride=1, padding=0):\n"
+                               "    return [[h, w, k]] * 5_000_000\n", "conv_output_shape")
+    judged = judge.judge_one(recorded("lesson02.conv_output_shape", answer, tmp_path),
+                             timeout=1)
+    assert judged == judge.Judged("not yet", "conv_output_shape: not yet - your code ran "
+                                             "longer than the grade's 1 s limit")
+
+
+def test_a_slow_answer_under_the_watch_is_told_it_was_slow(tmp_path):
+    """The alarm often rings in the watch's profile hook, which Python then drops: that is
+    the time limit, not an answer that switched the watch off."""
+    answer = notebook_function("def step(i):\n    return i + 1\n\n\n"
+                               "def conv_output_shape(h, w, f, k, stride=1, padding=0):\n"
+                               "    i = 0\n    while True:\n        i = step(i)\n",
+                               "conv_output_shape")
+    judged = judge.judge_one(recorded("lesson02.conv_output_shape", answer, tmp_path),
+                             timeout=1)
+    assert "ran longer than the grade's 1 s limit" in judged.line, judged
+    assert "switches off" not in judged.line
+
+
+@pytest.mark.parametrize("body", ["raise SystemExit(0)", "raise KeyboardInterrupt",
+                                  "while True:\n        try:\n            pass\n"
+                                  "        except Exception:\n            pass"])
+def test_an_answer_cannot_end_the_judge(tmp_path, body):
+    answer = notebook_function(f"def conv_param_count(f, c_in, k, bias=True):\n    {body}\n",
+                               "conv_param_count")
+    judged = judge.judge_one(recorded("lesson02.conv_param_count", answer, tmp_path), timeout=1)
+    assert judged.status in ("not yet", "error") and not judged
+
+
+# --- records: only the checker cell's, with the hand-in's own prediction -------------------
+
+
+def test_only_the_checker_cells_record_is_read(tmp_path, monkeypatch):
+    from course.tools import grade
+
+    cells = [nbformat.v4.new_code_cell("def same_padding(n, f, stride=1):\n    return 1, 1"),
+             nbformat.v4.new_code_cell("course.check.lesson02.same_padding(same_padding)"),
+             nbformat.v4.new_code_cell("course.check.lesson02.same_padding(same_padding, 2)")]
+    plan = [grade.expected_answer("lesson02.same_padding", cells, 1)]
+    assert plan[0]["extras"] == 0 and plan[0]["options"] == []
+    right = notebook_function("def same_padding(n, f, stride=1):\n"
+                              "    out = -(-n // stride)\n"
+                              "    total = max((out - 1) * stride + f - n, 0)\n"
+                              "    return total // 2, total - total // 2\n", "same_padding")
+    for cell, extras in ((cells[1], ()), (cells[2], (2,))):  # as the kernel records them
+        monkeypatch.setattr(answers, "_running_cell", lambda cell=cell: cell.source)
+        answers.record(tmp_path, "lesson02.same_padding", right, extras, {}, "same_padding")
+    forged = json.loads(next(tmp_path.glob("*.json")).read_text())
+    forged["answer"] = answers.encode((0, 0))
+    (tmp_path / "zzz_forged.json").write_text(json.dumps(forged))
+    (tmp_path / "lesson02.same_padding.json").write_text(json.dumps(forged))
+    assert len(list(tmp_path.glob("*.json"))) == 4
+    [(key, record, expected)] = judge.records(tmp_path, plan)
+    assert key == "lesson02.same_padding" and record["extras"] == []
+    assert judge.judge(tmp_path, plan=plan)["lesson02.same_padding"].status == "correct"
+
+
+LAUNDERED = [  # h09 and the like: a computed prediction written into IPython's history
+    'get_ipython().run_cell(f"stack_shapes = {computed}", store_history=True)',
+    'In.append(f"stack_shapes = {computed}")',
+    "stack_shapes = computed",
+]
+
+
+@pytest.mark.parametrize("cell", LAUNDERED)
+def test_a_prediction_is_read_from_the_hand_in_not_from_the_kernel(cell, tmp_path):
+    from course.tools import grade
+
+    cells = [nbformat.v4.new_code_cell("computed = [(16, 16, 16, 448)] * 5"),
+             nbformat.v4.new_code_cell(cell),
+             nbformat.v4.new_code_cell("course.check.lesson02.stack_shapes(stack_shapes, stack)")]
+    [expected] = [grade.expected_answer("lesson02.stack_shapes", cells, 2)]
+    kernel = predictions.sources(["stack_shapes = [(1, 1, 1, 1)] * 5", cells[2].source],
+                                 "stack_shapes")  # what a laundering kernel would record
+    record = {"checker": "lesson02.stack_shapes", "name": "stack_shapes",
+              "answer": answers.encode([(1, 1, 1, 1)] * 5), "extras": [None], "options": {},
+              "prediction": kernel}
+    judged = judge.judge_one(record, expected=expected)
+    assert judged.status == "not yet"
+    assert "a prediction is values you write" in judged.line, judged.line

@@ -14,7 +14,9 @@ A value of another type is recorded as unsupported, and the judge answers it wit
 
 from __future__ import annotations
 
+import ast
 import base64
+import hashlib
 import inspect
 import io
 import json
@@ -169,7 +171,9 @@ def bundle(func) -> dict:
 
     visit(func)
     body = [lines[name] for name in order if lines[name]]
-    return {"name": func.__name__, "source": "\n\n".join([*body, _source(func)]) + "\n"}
+    name = func.__name__ if isinstance(func.__name__, str) and func.__name__.isidentifier() \
+        else func.__code__.co_name  # a lambda's, or a name changed after `def`
+    return {"name": name, "source": "\n\n".join([*body, _source(func)]) + "\n"}
 
 
 def _binding(name: str, value, visit) -> str:
@@ -203,10 +207,33 @@ def _source(obj) -> str:
 # --- the kernel's side: recording --------------------------------------------------------
 
 
+def cell_key(source: str) -> str:
+    """A short digest naming a notebook cell by what its code does (comments and layout
+    aside): the grader computes it for each checker cell of a hand-in."""
+    try:
+        text = ast.dump(ast.parse(source))
+    except (SyntaxError, ValueError):
+        text = source
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _running_cell() -> str | None:
+    """The source of the notebook cell running now, as IPython runs it (None outside
+    IPython)."""
+    if "IPython" not in sys.modules:
+        return None
+    shell = sys.modules["IPython"].get_ipython()
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_parsed", None)
+    return history[-1] if history and isinstance(history[-1], str) else None
+
+
 def record(folder: Path, checker: str, answer, extras: tuple, options: dict, name: str,
            prediction: dict | None = None) -> Path:
     """Write one checker call (its answer, other arguments, the answer's name and, for a
-    prediction, the source of its values) as ``folder/<checker>.json``."""
+    prediction, the source of its values) as ``folder/<checker>.<cell>.json``, where
+    ``cell`` is the :func:`cell_key` of the notebook cell that called the checker
+    (``folder/<checker>.json`` outside a notebook): the judge reads only the record of the
+    checker cell, not a call of the checker from another cell."""
     def safe(value):
         try:
             return encode(value)
@@ -218,6 +245,7 @@ def record(folder: Path, checker: str, answer, extras: tuple, options: dict, nam
                "options": {k: safe(v) for k, v in options.items()}, "prediction": prediction}
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{checker}.json"
+    cell = _running_cell()
+    path = folder / (f"{checker}.json" if cell is None else f"{checker}.{cell_key(cell)}.json")
     path.write_text(json.dumps(payload))
     return path

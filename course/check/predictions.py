@@ -4,20 +4,25 @@ The checker cell passes names (``course.check.lesson11.early_stopping_prediction
 (predicted_stop, predicted_restored))``); each name must be assigned, in the cell that
 ran last before it, numbers, strings and tuples or lists of them, with arithmetic between
 numbers allowed (``1 / 49``, ``(16 * 32 + 4 * 32,) * 2``: a derivation written out), and
-no names or calls. In a notebook the cells come from IPython's history; in grading they
-are recorded with the answer, and the judge takes the value from the source, not from the
-kernel.
+no names or calls, and nothing no one writes by hand (``1e999``, a number of more than
+MAX_BITS bits, more than MAX_ITEMS values). In a notebook the cells come from IPython's
+history; in grading, from the hand-in's cells as submitted (``course.tools.grade``: a
+history the hand-in wrote into, with ``run_cell`` or ``In.append``, counts for nothing),
+and the judge takes the value from that source, not from the kernel.
 """
 
 from __future__ import annotations
 
 import ast
+import math
 import operator
 
 OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
              ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
              ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos}
 MAX_POWER = 64
+MAX_BITS = 1024  # a whole number written out is not longer than this
+MAX_ITEMS = 10_000  # nor a list of predictions
 
 
 class NotLiteral(Exception):
@@ -27,10 +32,10 @@ class NotLiteral(Exception):
 def value(node: ast.AST, names: dict | None = None):
     """The value of a literal expression (``names``: values the expression may name)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str | bool):
-        return node.value
+        return _sized(node.value, node)
     if isinstance(node, ast.Tuple | ast.List):
         items = [value(item, names) for item in node.elts]
-        return tuple(items) if isinstance(node, ast.Tuple) else items
+        return _sized(tuple(items) if isinstance(node, ast.Tuple) else items, node)
     if isinstance(node, ast.UnaryOp) and type(node.op) in OPERATORS:
         return OPERATORS[type(node.op)](_number(value(node.operand, names)))
     if isinstance(node, ast.BinOp) and type(node.op) in OPERATORS:
@@ -38,11 +43,38 @@ def value(node: ast.AST, names: dict | None = None):
         if isinstance(node.op, ast.Pow) and abs(_number(right)) > MAX_POWER:
             raise NotLiteral(f"a power above {MAX_POWER}")
         if isinstance(left, tuple | list) and isinstance(node.op, ast.Mult) and type(right) is int:
-            return left * min(right, 1000)
-        return OPERATORS[type(node.op)](_number(left), _number(right))
+            return _sized(left * min(right, 1000), node)
+        try:
+            return _sized(OPERATORS[type(node.op)](_number(left), _number(right)), node)
+        except (ArithmeticError, ValueError) as error:  # 1 / 0, 10.0 ** 400
+            raise NotLiteral(f"`{ast.unparse(node)}`, which is not a number ({error})") from None
     if isinstance(node, ast.Name) and names is not None and node.id in names:
         return names[node.id]
     raise NotLiteral(f"`{ast.unparse(node)}`")
+
+
+def _sized(x, node):
+    """``x``, unless it is a number no one writes by hand (infinite, not a number, longer
+    than MAX_BITS) or a sequence of more than MAX_ITEMS items, counted all the way down."""
+    if isinstance(x, complex) or (isinstance(x, float) and not math.isfinite(x)):
+        raise NotLiteral(f"`{ast.unparse(node)}`, which is not a finite number")
+    if isinstance(x, int) and x.bit_length() > MAX_BITS:
+        raise NotLiteral(f"`{ast.unparse(node)}`, a number of more than {MAX_BITS} bits")
+    if isinstance(x, tuple | list) and _items(x) > MAX_ITEMS:
+        raise NotLiteral(f"`{ast.unparse(node)}`, more than {MAX_ITEMS:,} values")
+    return x
+
+
+def _items(x, limit: int = MAX_ITEMS) -> int:
+    """How many values ``x`` holds (stops counting past ``limit``)."""
+    if not isinstance(x, tuple | list):
+        return 1
+    total = 0
+    for item in x:
+        total += _items(item, limit - total)
+        if total > limit:
+            break
+    return total
 
 
 def _number(x):
@@ -58,10 +90,10 @@ def assigned(cells: list[str], name: str) -> str | None:
             tree = ast.parse(source)
         except SyntaxError:
             continue
-        found = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+        found = [node for node in ast.walk(tree) if isinstance(node, ast.Assign)
                  and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)]
-        if found:
-            return ast.unparse(found[-1])
+        if found:  # the one written last (ast.walk goes level by level, not line by line)
+            return ast.unparse(max(found, key=lambda n: (n.lineno, n.col_offset)).value)
         if any(isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
                for node in ast.walk(tree)):
             return f"<{name} bound by a loop or another statement>"

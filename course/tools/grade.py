@@ -7,22 +7,28 @@ the ``notebooks/`` folder, with ``COURSE_GRADING=1`` (so every checker raises on
 wrong answer) and a time limit per cell; the instructor's hidden tests (cells tagged
 ``hidden-tests`` in the instructor notebook, never in a student version) run right
 after the checker of the exercise they follow. Each checker cell runs as the instructor
-notebook has it, whatever the student changed in it. An exercise scores 1 point when its
-checker says "correct" and its hidden tests pass, else 0 with the reason.
+notebook has it, whatever the student changed in it. The checkers only record the
+answers; ``course.check.judge`` judges them in a fresh process (:func:`judged`), only the
+record each checker cell wrote, with a prediction read from the hand-in's cells. An
+exercise scores 1 point when the judge's status is "correct" and its hidden tests pass,
+else 0 with the reason.
 
 The result is ``gradebook.csv`` (student, lesson, exercise, points, hint) and one
 feedback page per hand-in, ``feedback/<student>_<lesson>.html``. A hand-in that hangs,
-crashes its kernel, or lost a checker cell gets rows that say so; grading goes on.
+crashes its kernel or the judge, or lost a checker cell gets rows that say so; grading
+goes on.
 A hand-in runs the student's code: grade in a throwaway machine or container.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import html
 import io
 import json
+import sys
 import tempfile
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
@@ -125,10 +131,6 @@ def run(nb, timeout: int, profile: str, answers: Path | None = None) -> tuple[st
     return why, (ran[-1] if ran else None)
 
 
-def _text(cell) -> str:
-    return "".join(o.get("text", "") for o in cell.get("outputs", []))
-
-
 def _error(cell) -> str:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
@@ -173,30 +175,175 @@ def tampering(nb) -> list[str]:
     return found
 
 
-def judged(answers: Path, timeout: int) -> dict[str, str]:
-    """What ``course.check.judge`` says of the recorded answers, in a fresh process."""
-    import subprocess
-    import sys
+def _python(source: str) -> str:
+    """A cell's source as the kernel runs it (IPython's magics turned into calls)."""
+    from IPython.core.inputtransformer2 import TransformerManager
 
-    with environment({settings.GRADING: None, settings.ANSWERS_DIR: None}):
-        done = subprocess.run([sys.executable, "-m", "course.check.judge", str(answers),
-                               "--timeout", str(timeout)], capture_output=True, text=True,
-                              cwd=ROOT, timeout=timeout * 20)
-    if done.returncode != 0:  # the judge is the course's code: its failure is a bug
-        raise RuntimeError(f"the judge failed on {answers}:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.splitlines()[-1])
+    try:
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001 - a cell IPython cannot read ran as nothing
+        return ""
+
+
+def _call_arguments(source: str, checker: str) -> tuple[int | None, list[str] | None]:
+    """How many arguments after the answer, and which keywords, the call to ``checker``
+    (``lessonNN.name``) in a checker cell passes; (None, None) where it cannot be told."""
+    import ast
+
+    module, name = checker.split(".")
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None, None
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == name and ast.unparse(node.func.value).endswith(module)):
+            if any(isinstance(a, ast.Starred) for a in node.args) or any(
+                    k.arg is None for k in node.keywords) or not node.args:
+                return None, None
+            return len(node.args) - 1, sorted(k.arg for k in node.keywords if k.arg != "strict")
+    return None, None
+
+
+def expected_answer(checker: str, cells, at: int) -> dict:
+    """What the judge may accept for the checker cell ``cells[at]`` (``checker``:
+    ``lessonNN.name``): that cell's record only, with the other arguments the cell passes,
+    and for a prediction the source of its values as the notebook's cells have it (not as
+    the kernel's history says)."""
+    from course.check import answers, predictions
+
+    sources = [_python(c.source) for c in cells[:at + 1] if c.cell_type == "code"]
+    extras, options = _call_arguments(sources[-1], checker)
+    return {"checker": checker, "cell": answers.cell_key(sources[-1]), "extras": extras,
+            "options": options,
+            "prediction": predictions.sources([s for s in sources if s], checker.split(".")[1])}
+
+
+def expected_answers(nb, slots) -> list[dict]:
+    """The plan of the judge for an executed hand-in: one entry per checker cell that ran."""
+    return [expected_answer(f"{ex.checker_module}.{ex.checker}", nb.cells, at)
+            for ex, at, _ in slots
+            if at is not None and nb.cells[at].get("execution_count") is not None]
+
+
+JUDGE_START_S = 300  # the judge's own start (TensorFlow's import on a busy machine)
+JUDGE_GRACE_S = 60  # past an answer's time limit, before the judge is deemed stuck in it
+
+
+def judged(answers: Path, timeout: int, plan: list[dict]) -> dict[str, dict]:
+    """What ``course.check.judge`` says of the recorded answers, in a fresh process:
+    ``{"lessonNN.checker": {"status": ..., "line": ...}}``. ``plan``: the checker cells
+    that ran (:func:`expected_answers`); other records are not judged.
+
+    An answer that stops the judge (it hangs past the limit, ends the process, uses up the
+    memory) gets a verdict saying so, and the judge starts again for the answers after it.
+    A judge that fails before it judges anything is a bug in the course: RuntimeError."""
+    import secrets
+    import subprocess
+    import threading
+    from queue import Empty, Queue
+
+    entries = list(plan)
+    results: dict[str, dict] = {}
+    while entries:
+        nonce = secrets.token_hex(16)  # the judge's lines carry it; an answer cannot know it
+        given = {"nonce": nonce, "answers": entries}
+        arguments = [sys.executable, "-m", "course.check.judge", str(answers), "--timeout",
+                     str(timeout), "--plan"]
+        lines: Queue = Queue()
+        with tempfile.TemporaryFile("w+") as errors, environment(
+                {settings.GRADING: None, settings.ANSWERS_DIR: None}):
+            process = subprocess.Popen(arguments, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       stderr=errors, text=True, cwd=ROOT,
+                                       start_new_session=True)
+            threading.Thread(target=_lines, args=(process, json.dumps(given), lines),
+                             daemon=True).start()
+            ready, current, done, why = False, None, False, ""
+            while not done:
+                limit = JUDGE_START_S if not ready else 3 * timeout + JUDGE_GRACE_S
+                try:
+                    line = lines.get(timeout=limit)
+                except Empty:
+                    line, why = "", f"it ran longer than the grade's {timeout} s limit"
+                    break
+                if line is None:  # the judge's output ended
+                    why = "the process judging it ended (out of memory, or the code ended it)"
+                    break
+                message = _message(line, nonce)
+                if message.get("ready"):
+                    ready = True
+                elif message.get("start") and isinstance(message.get("checker"), str):
+                    current = message["checker"]
+                elif isinstance(message.get("status"), str) and isinstance(
+                        message.get("checker"), str) and message["checker"] not in results:
+                    results[message["checker"]] = {"status": message["status"],
+                                                   "line": str(message.get("line", ""))}
+                    current = None
+                elif message.get("done"):
+                    done = True
+            _stop(process, done)
+            errors.seek(0)
+            stderr = errors.read()[-3000:]
+        if done:
+            break
+        if not ready or current is None or current in results:  # not an answer's doing
+            raise RuntimeError(f"the judge failed on {answers}: {why}\n{stderr}")
+        name = current.split(".")[1]
+        results[current] = {"status": "not yet" if line is not None else "error",
+                            "line": f"{name}: not yet - the grade stopped while judging this "
+                                    f"answer: {why}"}
+        entries = [e for e in entries if e["checker"] not in results]
+    return results
+
+
+def _lines(process, given: str, lines) -> None:
+    """Give the judge its plan, then pass on each line it prints; None when it is done."""
+    try:
+        process.stdin.write(given)
+        process.stdin.close()
+    except OSError:
+        pass
+    for line in process.stdout:
+        lines.put(line)
+    lines.put(None)
+
+
+def _message(line: str, nonce: str) -> dict:
+    """A line of the judge's, or {} for anything else (a line without the run's nonce)."""
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return {}
+    if not isinstance(message, dict) or message.get("nonce") != nonce:
+        return {}
+    return message
+
+
+def _stop(process, done: bool) -> None:
+    """End the judge's process (at once where it did not finish) and whatever it started."""
+    import os
+    import signal
+    import subprocess
+
+    try:
+        process.wait(timeout=30 if done else 0.1)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def score(nb, slots, stopped: tuple[str, int | None], student: str, lesson: str,
-          verdicts: dict[str, str] | None = None) -> list[Row]:
+          verdicts: dict[str, dict]) -> list[Row]:
     """One row per exercise of an executed hand-in (``stopped``: what ``run`` returned;
-    ``verdicts``: the judge's line per checker, where the answers were judged outside)."""
+    ``verdicts``: the judge's verdict per checker, ``{"status": ..., "line": ...}``). An
+    exercise scores when its status is "correct", whatever its line says."""
     why, where = stopped
-    changed = tampering(nb) if verdicts is not None else []
+    changed = tampering(nb)
     rows = []
     for ex, at, tests in slots:
         title = ex.number or ex.checker
-        line = None if verdicts is None else verdicts.get(f"{ex.checker_module}.{ex.checker}")
+        verdict = verdicts.get(f"{ex.checker_module}.{ex.checker}")
         if at is None:
             points, hint = 0, (f"the checker cell ({_checker_call(ex)}...) is missing from the "
                                "hand-in: it was deleted or changed")
@@ -204,15 +351,11 @@ def score(nb, slots, stopped: tuple[str, int | None], student: str, lesson: str,
             points, hint = 0, f"stopped in this exercise's checker: {why}"
         elif nb.cells[at].get("execution_count") is None:
             points, hint = 0, f"not run: the run stopped in cell {where}: {why}"
-        elif verdicts is not None and line is None:
+        elif verdict is None:
             points, hint = 0, ("no answer reached the grade: the checker cell ran, but the "
                                "course's checker did not record anything (was it replaced?)")
-        elif verdicts is not None and f"{ex.checker}: correct - " not in line:
-            points, hint = 0, line
-        elif verdicts is None and (f"{ex.checker}: correct - " not in _text(nb.cells[at])
-                                   or _error(nb.cells[at])):
-            lines = [line for line in _text(nb.cells[at]).splitlines() if line.strip()]
-            points, hint = 0, (lines[-1] if lines else _error(nb.cells[at]))
+        elif verdict.get("status") != "correct":
+            points, hint = 0, str(verdict.get("line", ""))
         elif failed := [_error(nb.cells[t]) for t in tests if _error(nb.cells[t])]:
             points, hint = 0, f"a hidden test failed: {failed[0]}"
         else:
@@ -238,7 +381,10 @@ def grade(hand_in: Path, timeout: int = CELL_TIMEOUT_S, profile: str = "smoke",
     nb, slots = plan(submitted, lesson)
     with tempfile.TemporaryDirectory(prefix="course-answers-") as answers:
         stopped = run(nb, timeout, profile, Path(answers))
-        verdicts = judged(Path(answers), timeout)
+        verdicts = judged(Path(answers), timeout, expected_answers(nb, slots))
+    for key, verdict in verdicts.items():
+        if verdict["status"] == "error":  # the answer's doing, or a bug in the course
+            print(f"warning: {hand_in}: {key}: {verdict['line']}", file=sys.stderr, flush=True)
     return score(nb, slots, stopped, hand_in.parent.name, lesson.name[:2], verdicts)
 
 

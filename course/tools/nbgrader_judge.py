@@ -50,34 +50,44 @@ class JudgeOutside(Preprocessor):
     def preprocess(self, nb, resources):
         folder = Path(resources.pop(FOLDER))
         os.environ.pop(settings.ANSWERS_DIR, None)
+        tests = [(index, call) for index, cell in enumerate(nb.cells) if _graded_test(cell)
+                 and (call := CHECK_CALL.search(cell.source))]
+        plan = [grade.expected_answer(f"{call[1]}.{call[2]}", nb.cells, index)
+                for index, call in tests if nb.cells[index].get("execution_count") is not None]
         try:
-            verdicts = grade.judged(folder, grade.CELL_TIMEOUT_S)
+            verdicts = grade.judged(folder, grade.CELL_TIMEOUT_S, plan)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         changed = "; ".join(grade.tampering(nb))
-        for cell in nb.cells:
-            marks = cell.metadata.get("nbgrader", {})
-            call = CHECK_CALL.search(cell.source) if cell.cell_type == "code" else None
-            if marks.get("grade") and not marks.get("solution") and call:
-                cell.outputs = _verdict(cell, verdicts.get(f"{call[1]}.{call[2]}"), call[2],
-                                        changed)
+        for index, call in tests:
+            nb.cells[index].outputs = _verdict(nb.cells[index],
+                                               verdicts.get(f"{call[1]}.{call[2]}"), call[2],
+                                               changed)
         return nb, resources
 
 
-def _verdict(cell, line: str | None, checker: str, changed: str) -> list:
-    """The test cell's outputs: the judge's line, or an error saying why no point."""
+def _graded_test(cell) -> bool:
+    marks = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and bool(marks.get("grade")) and not marks.get("solution")
+
+
+def _verdict(cell, verdict: dict | None, checker: str, changed: str) -> list:
+    """The test cell's outputs: the judge's line, or an error saying why no point. Only
+    the judge's status "correct" gives the point, whatever the line says."""
     from nbformat.v4 import new_output
 
     failed = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    if line and f"{checker}: correct - " in line and not failed:
+    correct = verdict is not None and verdict.get("status") == "correct"
+    line = None if verdict is None else str(verdict.get("line", ""))
+    if correct and not failed:
         return [new_output("stream", name="stdout", text=line + "\n")]
+    if correct:  # right, but the cell failed after it
+        return failed
     if line is None:
         line = (f"{checker}: no answer reached the grade: the checker cell ran, but the "
                 "course's checker recorded nothing (was it replaced?)")
     if changed:
         line = f"{line} [{changed}: the grade ignores such changes]"
-    if line and f"{checker}: correct - " in line:  # right, but the cell failed after it
-        return failed
     return [new_output("error", ename="NotYet", evalue=line, traceback=[line])]
 
 
