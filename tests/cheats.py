@@ -50,6 +50,27 @@ def refused_every_time(check, answer, capsys, lesson: Path, checker: str, kind: 
             assert solution not in line, f"{kind}: the hint shows the solution: {line}"
 
 
+def lesson_function(lesson: Path, name: str, **names):
+    """The function ``name`` as the one code cell of ``lesson`` that defines it does, run
+    with NumPy (``np``) and ``names`` in scope: a test follows the lesson's own code."""
+    nb = nbformat.read(lesson, as_version=4)
+    [source] = [c.source for c in nb.cells if c.cell_type == "code" and f"def {name}(" in c.source]
+    namespace = {"np": np, **names}
+    exec(source, namespace)
+    return namespace[name]
+
+
+def shown_text(nb) -> str:
+    """A notebook's sources and printed outputs, but the setup banner's machine figures."""
+    shown = [cell.source for cell in nb.cells]
+    for cell in nb.cells:
+        if "setup.start(" in cell.source:  # a probe's 1,752 images/s is no answer
+            continue
+        for out in cell.get("outputs", []):
+            shown += [out.get("text", ""), out.get("data", {}).get("text/plain", "")]
+    return "\n".join("".join(part) for part in shown)
+
+
 def cell_source(lesson: Path, start: str) -> str:
     """The source of the one code cell of ``lesson`` that starts with ``start``."""
     nb = nbformat.read(lesson, as_version=4)

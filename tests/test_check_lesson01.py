@@ -13,7 +13,7 @@ import cv2
 import keras
 import numpy as np
 import pytest
-from cheats import calls, solution_lines
+from cheats import calls, shown_text, solution_lines
 
 from course import filters, ops
 from course.check import lesson01
@@ -543,17 +543,8 @@ def test_kernel_panels_grades_the_order_the_panels_show(capsys):
 def test_the_student_version_never_shows_the_panels_answer():
     import nbformat
 
-    def text(nb):  # sources and printed outputs, but the setup banner's machine figures
-        shown = [cell.source for cell in nb.cells]
-        for cell in nb.cells:
-            if "setup.start(" in cell.source:  # a probe's 1,752 images/s is no answer
-                continue
-            for out in cell.get("outputs", []):
-                shown += [out.get("text", ""), out.get("data", {}).get("text/plain", "")]
-        return "\n".join("".join(part) for part in shown)
-
     answer = re.escape(", ".join(map(str, panels_by_looking(astronaut()))))
-    assert re.search(answer, text(nbformat.read(LESSON, as_version=4))), (
+    assert re.search(answer, shown_text(nbformat.read(LESSON, as_version=4))), (
         "the instructor version has the answer")
-    assert not re.search(answer, text(student.student_version(LESSON))), (
+    assert not re.search(answer, shown_text(student.student_version(LESSON))), (
         "the answer is visible to a student")

@@ -15,7 +15,7 @@ import keras
 import nbformat
 import numpy as np
 import pytest
-from cheats import refused_every_time
+from cheats import lesson_function, refused_every_time, shown_text
 
 from course import ops
 from course.check import lesson02
@@ -64,16 +64,6 @@ def right_same(n, f, stride=1):
 
 def split(total):
     return total // 2, total - total // 2
-
-
-def lesson_function(name):
-    """A function as lesson 02's cell defines it (so that the test follows the lesson)."""
-    nb = nbformat.read(LESSON, as_version=4)
-    [source] = [c.source for c in nb.cells if c.cell_type == "code"
-                and c.source.startswith(f"def {name}(")]
-    scope = {"np": np}
-    exec(source, scope)
-    return scope[name]
 
 
 def same_padding_by_pad(n, f, stride=1):
@@ -207,7 +197,7 @@ WRONG = {
             "same", n, f, stride)),
     ],
     "torch_to_keras_kernel": [
-        ("the lesson's buggy port", lesson_function("torch_to_keras_kernel_buggy")),
+        ("the lesson's buggy port", lesson_function(LESSON, "torch_to_keras_kernel_buggy")),
         ("reshape", lambda w: w.reshape(w.shape[2], w.shape[3], w.shape[1], w.shape[0])),
         ("w.T", lambda w: w.T.copy()),
         ("flipped", lambda w: w.transpose(2, 3, 1, 0)[::-1, ::-1].copy()),
@@ -365,7 +355,7 @@ def test_the_shortcut_gets_a_hint_that_names_it(check, shortcut, name, capsys):
 
 
 def test_the_lessons_buggy_port_gets_the_right_shape_and_the_wrong_weights(capsys):
-    buggy = lesson_function("torch_to_keras_kernel_buggy")
+    buggy = lesson_function(LESSON, "torch_to_keras_kernel_buggy")
     w = np.arange(2 * 3 * 3 * 3, dtype=np.float32).reshape(2, 3, 3, 3)
     assert buggy(w).shape == (3, 3, 3, 2) and not np.array_equal(buggy(w),
                                                                   RIGHT["torch_to_keras_kernel"](w))
@@ -545,17 +535,6 @@ def test_stack_shapes_computed_instead_of_predicted_is_refused(stack, cell, caps
 
 
 # --- what the lesson shows a student ----------------------------------------------------
-
-
-def shown_text(nb):
-    """Sources and printed outputs, but the setup banner's machine figures."""
-    shown = [cell.source for cell in nb.cells]
-    for cell in nb.cells:
-        if "setup.start(" in cell.source:  # a probe's 1,752 images/s is no answer
-            continue
-        for out in cell.get("outputs", []):
-            shown += [out.get("text", ""), out.get("data", {}).get("text/plain", "")]
-    return "\n".join("".join(part) for part in shown)
 
 
 def test_the_student_version_never_shows_the_answer_to_2_5():

@@ -8,7 +8,6 @@ tries. (The tests of these checkers that lived in test_check_lessons_03_04.py,
 test_check_new_exercises_03_05.py and test_check_shortcuts.py are here now.)"""
 
 import functools
-import json
 import math
 
 import cv2
@@ -16,7 +15,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from cheats import AlwaysEqual, solution_lines
+from cheats import AlwaysEqual, lesson_function, solution_lines
 
 from course import ops
 from course.check import lesson03
@@ -24,16 +23,6 @@ from course.runtime.paths import NOTEBOOKS
 from course.tools.exercises import exercises
 
 LESSON = NOTEBOOKS / "03_pooling.ipynb"
-
-
-def lesson_function(name):
-    """The function ``name`` as the lesson defines it, in a code cell a student sees."""
-    cells = json.loads(LESSON.read_text())["cells"]
-    [source] = ["".join(c["source"]) for c in cells
-                if c["cell_type"] == "code" and f"def {name}(" in "".join(c["source"])]
-    namespace = {"np": np}
-    exec(source, namespace)
-    return namespace[name]
 
 
 def stub(*args, **kwargs):
@@ -239,7 +228,7 @@ WRONG = {
         ("an int too large to print", lambda n, f, stride=None, padding="valid": 10**5000),
     ],
     "min_pool": [
-        ("the lesson's min_pool_buggy", lesson_function("min_pool_buggy")),
+        ("the lesson's min_pool_buggy", lesson_function(LESSON, "min_pool_buggy")),
         ("windows read in memory order", lambda x, size: x[
             :x.shape[0] // size * size, :x.shape[1] // size * size].reshape(
             x.shape[0] // size, x.shape[1] // size, size * size).min(axis=2)),
@@ -388,7 +377,7 @@ def test_the_hint_names_the_mistake(checker, kind, words, capsys):
 def test_the_buggy_function_gets_a_hint_that_does_not_say_the_fix(capsys):
     """Exercise 3.2 (debug): the lesson's broken version is refused, on every draw, with a
     hint that points at its windows and at the reshape, not at the fixed line."""
-    buggy = lesson_function("min_pool_buggy")
+    buggy = lesson_function(LESSON, "min_pool_buggy")
     for _ in range(3):
         assert not lesson03.min_pool(buggy)
         line = capsys.readouterr().out

@@ -13,7 +13,7 @@ import keras
 import nbformat
 import numpy as np
 import pytest
-from cheats import refused_every_time, solution_lines
+from cheats import lesson_function, refused_every_time, solution_lines
 from keras import layers
 
 from course import models
@@ -58,16 +58,6 @@ def _key(value):
 
 
 # --- 7.2 residual_block -------------------------------------------------------------------
-
-
-def lesson_function(name):
-    """The function ``name`` as the lesson defines it, in a code cell a student sees."""
-    nb = nbformat.read(LESSON, as_version=4)
-    [source] = [c.source for c in nb.cells
-                if c.cell_type == "code" and c.source.startswith(f"def {name}(")]
-    namespace = {"keras": keras, "layers": layers, "np": np}
-    exec(source, namespace)
-    return namespace[name]
 
 
 class TrainingNoise(layers.Layer):
@@ -231,7 +221,8 @@ OLD_CHAINS = {((0.5,) * 10, False), ((0.5,) * 10, True), ((2.0, 0.1, 0.3), False
 
 WRONG = {
     "residual_block": [
-        ("the lesson's buggy block", lesson_function("residual_block_buggy")),
+        ("the lesson's buggy block",
+         lesson_function(LESSON, "residual_block_buggy", keras=keras, layers=layers)),
         ("final relu added, relu on F(x) kept", lambda x, f, s: block(x, f, s, "relu on both")),
         ("shortcut always x", lambda x, f, s: block(x, f, s, "bare shortcut")),
         ("no final relu", lambda x, f, s: block(x, f, s, "no final relu")),
@@ -388,7 +379,7 @@ def test_the_buggy_block_gets_a_hint_that_does_not_say_the_fix(capsys):
     """Exercise 7.2 (debug): the lesson's broken block fails on the first edge case, an
     identity block, for its ReLU before the addition; the hint says what its outputs do and
     asks which tensor its last ReLU acts on."""
-    buggy = lesson_function("residual_block_buggy")
+    buggy = lesson_function(LESSON, "residual_block_buggy", keras=keras, layers=layers)
     for _ in range(3):
         assert not lesson07.residual_block(buggy)
         line = capsys.readouterr().out

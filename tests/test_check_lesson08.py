@@ -9,30 +9,19 @@ are refused without giving the numbers away, and a computed one is refused in a 
 test_check_new_exercises_06_08.py and test_check_shortcuts.py are here now.)"""
 
 import functools
-import json
 import re
 import types
 
 import keras
 import numpy as np
 import pytest
-from cheats import AlwaysEqual, refused_every_time, solution_lines
+from cheats import AlwaysEqual, lesson_function, refused_every_time, solution_lines
 
 from course.check import lesson08
 from course.runtime.paths import NOTEBOOKS
 from course.tools.exercises import exercises
 
 LESSON = NOTEBOOKS / "08_transfer_learning.ipynb"
-
-
-def lesson_function(name):
-    """The function ``name`` as the lesson defines it, in a code cell a student sees."""
-    cells = json.loads(LESSON.read_text())["cells"]
-    [source] = ["".join(c["source"]) for c in cells
-                if c["cell_type"] == "code" and f"def {name}(" in "".join(c["source"])]
-    namespace = {"np": np}
-    exec(source, namespace)
-    return namespace[name]
 
 
 def stub(*args, **kwargs):
@@ -191,7 +180,8 @@ WRONG = {
         ("returns names", unfreeze_names),
     ],
     "to_mobilenet_range": [
-        ("the lesson's to_mobilenet_range_buggy", lesson_function("to_mobilenet_range_buggy")),
+        ("the lesson's to_mobilenet_range_buggy",
+         lesson_function(LESSON, "to_mobilenet_range_buggy")),
         ("subtracts 128 in uint8", to_range_wrapped),
         ("uint8 left as it is", lambda x: x - 128),
         ("float64", lambda x: x / 127.5 - 1),
@@ -291,7 +281,7 @@ def test_hints_name_the_mistake(checker, wrong, hint, capsys):
 def test_the_buggy_function_gets_a_hint_that_does_not_say_the_fix(capsys):
     """Exercise 8.3 (debug): the lesson's broken version is refused, on every draw, with a
     hint that shows the jump at 128 and asks where a value wraps around, not the fixed line."""
-    buggy = lesson_function("to_mobilenet_range_buggy")
+    buggy = lesson_function(LESSON, "to_mobilenet_range_buggy")
     for _ in range(3):
         assert not lesson08.to_mobilenet_range(buggy)
         line = capsys.readouterr().out
@@ -306,7 +296,7 @@ def test_the_buggy_function_gets_a_hint_that_does_not_say_the_fix(capsys):
 
 def test_the_lesson_shows_the_symptom_it_asks_about():
     """The buggy function keeps shape, dtype and range, so only its values give it away."""
-    buggy = lesson_function("to_mobilenet_range_buggy")
+    buggy = lesson_function(LESSON, "to_mobilenet_range_buggy")
     images = np.random.default_rng(0).integers(0, 256, (4, 8, 8, 3), np.uint8)
     got = buggy(images)
     assert got.shape == images.shape and got.dtype == np.float32
