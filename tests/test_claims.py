@@ -114,7 +114,10 @@ def test_a_cell_ending_in_a_claim_shows_it_once(capsys):
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
-    shell.run_cell("import course.claims\ncourse.claims.claim('x', True, 'y')")
+    try:
+        shell.run_cell("import course.claims\ncourse.claims.claim('x', True, 'y')")
+    finally:  # a shell left behind makes get_ipython() answer in every later test
+        InteractiveShell.clear_instance()
     out = capsys.readouterr().out
     assert out.count("] x (y)") == 1 and "Claim(" not in out  # the line, not its repr
 

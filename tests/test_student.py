@@ -501,7 +501,7 @@ def test_an_unknown_exercise_kind_is_an_error_that_lists_the_kinds(tmp_path):
                                   "    ### END SOLUTION")])
     path = tmp_path / "99_x.ipynb"
     nbformat.write(nb, path)
-    with pytest.raises(MarkerError, match="'guess', which is not one of 'implement'"):
+    with pytest.raises(MarkerError, match="'guess', which is not one of 'transcribe', 'implement'"):
         exercises(path)
     nb.cells[0].source = "**Exercise 9.9 (debug).** Fix `f`."
     nbformat.write(nb, path)

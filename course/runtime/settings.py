@@ -45,7 +45,8 @@ VARIABLES = {
     SHIPPED_ONLY: "switch (maintainers, CI): a shipped run or base that is not found is an "
                   "error that names the nearest one, instead of training it here",
     GRADING: "switch: checkers raise AssertionError on a wrong answer (nbgrader, grade)",
-    ANSWERS_DIR: "set by `python -m course grade`: checkers record answers there, for the judge",
+    ANSWERS_DIR: "set by `python -m course grade` and the nbgrader judge: checkers record "
+                 "answers there, for the judge",
     TRIAL_STEPS: "a trial run: every fit, evaluate and predict stops after this many batches",
     RECORD_FILE: "set by `python -m course run`: where course.record writes a lesson's figures",
     PROGRESS_FILE: "set by `python -m course run`: where training says which epoch it is in",
