@@ -10,8 +10,9 @@ kernel, stride, padding and dilation (transposed or not) it computes the output 
 the formula, with the numbers filled in, and the size Keras' layers compute for the same
 settings (``compute_output_shape``), and says whether they agree. ``draw_arithmetic``
 draws the grid the kernel slides over and the output. ``explore_arithmetic`` shows one
-setting as a static picture (what headless runs, nbval and the site show) and, in a live
-notebook with ipywidgets, adds sliders that redraw it.
+setting as a static picture (what headless runs, nbval and the site show, with one line
+saying why it is static) and, in a live notebook with ipywidgets (JupyterLab, Notebook 7,
+VS Code, Colab), sliders under one figure that every change redraws in place.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 DEFAULTS = {"n": 5, "f": 3, "stride": 2, "padding": 1, "dilation": 1, "transposed": False}
+LIVE: bool | None = None  # None: live where a notebook front end shows widgets; True, False force
 
 
 @dataclass(frozen=True)
@@ -153,30 +155,32 @@ def draw_arithmetic(a: Arithmetic, size: float = 3.2):
     return fig
 
 
-def explore_arithmetic(**settings) -> None:
-    """Show one setting (default: ``DEFAULTS``) as a picture and a line of text; in a live
-    notebook with ipywidgets, sliders below redraw it for any other setting."""
-    a = conv_arithmetic(**{**DEFAULTS, **settings})
+def show_arithmetic(**settings) -> None:
+    """Draw one setting and print its line (what the explorer shows for it)."""
+    a = conv_arithmetic(**settings)
     draw_arithmetic(a)
     plt.show()
     print(a.line())
-    if _live_front_end():
-        import ipywidgets as widgets
 
+
+def explore_arithmetic(**settings) -> None:
+    """Show one setting (default: ``DEFAULTS``) as a picture and a line of text; in a live
+    notebook with ipywidgets, sliders under it redraw it for any other setting."""
+    values = {**DEFAULTS, **settings}
+
+    def controls(widgets):
         sliders = {"n": (1, 12), "f": (1, 7), "stride": (1, 4), "padding": (0, 4),
                    "dilation": (1, 3)}
-        controls = {name: widgets.IntSlider(value=getattr(a, name), min=low, max=high,
-                                            description=name) for name, (low, high) in
-                    sliders.items()}
-        controls["transposed"] = widgets.Checkbox(value=a.transposed, description="transposed")
+        made = {name: widgets.IntSlider(value=values[name], min=low, max=high,
+                                        description=name, continuous_update=False)
+                for name, (low, high) in sliders.items()}
+        made["transposed"] = widgets.Checkbox(value=values["transposed"],
+                                              description="transposed")
+        names = list(made)
+        return made, widgets.HBox([widgets.VBox([made[k] for k in names[:3]]),
+                                   widgets.VBox([made[k] for k in names[3:]])])
 
-        def redraw(**values):
-            moved = conv_arithmetic(**values)
-            draw_arithmetic(moved)
-            plt.show()
-            print(moved.line())
-
-        widgets.interact(redraw, **controls)
+    _explore(show_arithmetic, values, controls)
 
 
 # --- pooling (lesson 03) -------------------------------------------------------------
@@ -250,24 +254,30 @@ def draw_pooling(p: Pooling, size: float = 3.0):
     return fig
 
 
-def explore_pooling(**settings) -> None:
-    """Show one pooling setting; in a live notebook, controls redraw it."""
-    p = pooling(**{"size": 3, "stride": 2, "padding": "valid", "mode": "max", **settings})
+def show_pooling(**settings) -> None:
+    """Draw one pooling setting and print its line."""
+    p = pooling(**settings)
     draw_pooling(p)
     plt.show()
     print(p.line())
-    if _live_front_end():
-        import ipywidgets as widgets
 
-        def redraw(size, stride, padding, mode):
-            moved = pooling(size, stride, padding, mode)
-            draw_pooling(moved)
-            plt.show()
-            print(moved.line())
 
-        widgets.interact(redraw, size=widgets.IntSlider(value=p.size, min=1, max=4),
-                         stride=widgets.IntSlider(value=p.stride, min=1, max=4),
-                         padding=["valid", "same"], mode=["max", "avg"])
+def explore_pooling(**settings) -> None:
+    """Show one pooling setting; in a live notebook, controls under it redraw it."""
+    values = {"size": 3, "stride": 2, "padding": "valid", "mode": "max", **settings}
+    values["stride"] = values["stride"] or values["size"]
+
+    def controls(widgets):
+        made = {name: widgets.IntSlider(value=values[name], min=1, max=4, description=name,
+                                        continuous_update=False) for name in ("size", "stride")}
+        made.update({name: widgets.Dropdown(options=options, value=values[name],
+                                            description=name)
+                     for name, options in (("padding", ["valid", "same"]),
+                                           ("mode", ["max", "avg"]))})
+        return made, widgets.HBox([widgets.VBox([made["size"], made["stride"]]),
+                                   widgets.VBox([made["padding"], made["mode"]])])
+
+    _explore(show_pooling, values, controls)
 
 
 # --- a kernel editor (lesson 01) --------------------------------------------------------
@@ -314,39 +324,68 @@ def draw_kernel(image, kernel, size: float = 3.2):
 def explore_kernel(images, kernel=((0, -1, 0), (-1, 5, -1), (0, -1, 0))) -> None:
     """Show a grey image filtered with ``kernel`` (default: sharpen). ``images`` is one
     image or a dict of them (name -> grey image): the picture shows the first; in a live
-    notebook nine boxes edit the kernel and a menu picks the image, and both redraw."""
+    notebook a menu under it picks the image and nine boxes edit the kernel, and the
+    picture redraws."""
     images = images if isinstance(images, dict) else {"image": images}
-    first = next(iter(images))
-    draw_kernel(images[first], kernel)
-    plt.show()
-    if _live_front_end():
-        import ipywidgets as widgets
-        from IPython.display import display
+    cells = np.asarray(kernel, float)
+    values = {"photo": next(iter(images)), **{f"k{i}": v for i, v in enumerate(cells.flat)}}
 
-        boxes = [widgets.FloatText(value=float(v), layout=widgets.Layout(width="5em"))
-                 for v in np.asarray(kernel, float).flat]
-        menu = widgets.Dropdown(options=list(images), value=first, description="photo")
-        shown = widgets.Output()
+    def show(photo, **weights):
+        draw_kernel(images[photo], np.reshape([weights[f"k{i}"] for i in range(cells.size)],
+                                              cells.shape))
+        plt.show()
 
-        def redraw(_=None):
-            with shown:
-                shown.clear_output(wait=True)
-                draw_kernel(images[menu.value], np.reshape([b.value for b in boxes], (3, 3)))
-                plt.show()
+    def controls(widgets):
+        made = {"photo": widgets.Dropdown(options=list(images), value=values["photo"],
+                                          description="photo")}
+        made.update({name: widgets.FloatText(value=float(v), layout=widgets.Layout(
+            width="5em")) for name, v in values.items() if name != "photo"})
+        boxes = widgets.GridBox([made[f"k{i}"] for i in range(cells.size)],
+                                layout=widgets.Layout(grid_template_columns=(
+                                    f"repeat({cells.shape[1]}, 6em)")))
+        return made, widgets.VBox([made["photo"], boxes])
 
-        for control in (*boxes, menu):
-            control.observe(redraw, names="value")
-        display(menu, widgets.GridBox(boxes, layout=widgets.Layout(
-            grid_template_columns="repeat(3, 6em)")), shown)
+    _explore(show, values, controls)
 
 
-def _live_front_end() -> bool:
-    """Whether a person is looking (Colab, or a Jupyter server session: headless runs have
-    none), figures show inline, and ipywidgets is there."""
+def _explore(show, values: dict, controls) -> None:
+    """``show(**values)`` draws the picture (and prints its line).
+
+    Live (``why_static`` says ""): ``controls(ipywidgets)`` gives ``{name: widget}`` and
+    their layout; one ``Output`` above the controls holds the picture, and every change
+    clears it and draws the new one there, so no stale figure is left. Otherwise the
+    picture for ``values``, and one line saying why it is static.
+    """
+    why = why_static()
+    if why:
+        show(**values)
+        print(f"static picture: {why}")
+        return
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    made, layout = controls(widgets)
+    display(widgets.interactive_output(show, made), layout)
+
+
+def why_static() -> str:
+    """Why the explorers show a static picture here, in a few words; "" when they go live:
+    in a live notebook front end (``course.runtime.colab.no_live_front_end``) that draws
+    figures inline, with ipywidgets installed. ``LIVE`` = True or False forces it."""
     import importlib.util
+
+    import matplotlib
 
     from course import viz
     from course.runtime import colab
 
-    return (colab.person_looking() and viz.can_display()
-            and importlib.util.find_spec("ipywidgets") is not None)
+    if LIVE is False:
+        return "course.explore.LIVE is False"
+    why = "" if LIVE else colab.no_live_front_end()
+    if why:
+        return why
+    if importlib.util.find_spec("ipywidgets") is None:
+        return "ipywidgets is not installed"
+    if not viz.can_display():
+        return f"matplotlib's backend ({matplotlib.get_backend()}) draws outside the notebook"
+    return ""

@@ -74,8 +74,10 @@ def fashion_cnn(num_classes=10, batch_norm=True):
 # --- lesson 06: classic architectures -----------------------------------------------------
 
 
-def alexnet(num_classes: int = 1000, input_shape=(227, 227, 3)) -> keras.Model:
-    """AlexNet exactly as the notes' table: one layer per row, 227x227x3 in. Lesson 06.
+# >>> from notebooks/06_classic_architectures.ipynb: edit the lesson, then `python -m course export`
+
+def alexnet(num_classes=1000, input_shape=(227, 227, 3)):
+    """AlexNet exactly as the notes' table: one layer per row, 227x227x3 in.
 
     Like the table (and unlike the 2012 paper) it has no local response normalization,
     no split over two GPUs and no dropout, so the summary lists the table's rows.
@@ -97,7 +99,7 @@ def alexnet(num_classes: int = 1000, input_shape=(227, 227, 3)) -> keras.Model:
 
 
 def inception_module(x, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, name="inception"):
-    """GoogLeNet's inception module: four branches concatenated along the channels. Lesson 06.
+    """GoogLeNet's inception module: four branches concatenated along the channels.
 
     1x1; 1x1 reduction then 3x3; 1x1 reduction then 5x5; 3x3 max-pool then 1x1
     projection. A ``*_reduce`` or ``pool_proj`` of 0 leaves that 1x1 convolution out
@@ -117,6 +119,16 @@ def inception_module(x, c1, c3_reduce, c3, c5_reduce, c5, pool_proj, name="incep
     pooled = layers.MaxPooling2D(3, strides=1, padding="same", name=f"{name}_pool")(x)
     bp = reduce(pooled, pool_proj, "pool_proj")
     return layers.Concatenate(name=f"{name}_concat")([b1, b3, b5, bp])
+
+
+def vgg_block(x, convs, filters, name="block"):
+    """VGG's block: ``convs`` 3x3 convolutions (padded, each with a ReLU), then a 2x2 max-pool."""
+    for i in range(1, convs + 1):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu",
+                          name=f"{name}_conv{i}")(x)
+    return layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+
+# <<< end of notebooks/06_classic_architectures.ipynb
 
 
 def multiplies(model: keras.Model) -> int:

@@ -89,12 +89,8 @@ def start(seed: int = DEFAULT_SEED) -> Profile:
     print("versions:", ", ".join(f"{k} {v}" for k, v in versions().items()))
     print(f"profile:  {profile.name} ({profile.purpose}); set {ENV_VAR} to change it")
     print("device:  ", ", ".join(devices) if devices else f"CPU only ({os.cpu_count()} cores)")
-    if devices:
+    if devices:  # on a CPU the speed probe runs when training first asks (course.train)
         print("speed:   ", use_gpu_speedups(len(devices)))
-    else:
-        from course.runtime import speed
-
-        print("speed:   ", speed.cpu_choice().describe())
     print("data:    ", data.describe(profile))
     print(f"seed:     {seed}" + (", deterministic ops" if profile.name == "smoke" else ""))
     limit = trial.steps()

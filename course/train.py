@@ -303,13 +303,15 @@ class LivePlot(keras.callbacks.Callback):
     (a script, ``MPLBACKEND=Agg``: see ``viz.can_display``) it writes the figure to
     ``save_to`` (default ``live_plot.png`` in the current folder) after every redraw, so
     you can watch the file in an image viewer; with an explicit ``save_to`` it does both.
-    ``saves`` counts the writes.
+    ``saves`` counts the writes. ``title`` names what is trained (one lesson may watch
+    several models).
     """
 
     def __init__(self, metrics=("loss", "accuracy"), every: int = 50,
-                 val_label: str = "validation", save_to=None):
+                 val_label: str = "validation", save_to=None, title: str | None = None):
         super().__init__()
         self.metrics, self.every, self.val_label = tuple(metrics), every, val_label
+        self.title = title
         self.save_to = None if save_to is None else Path(save_to)
         self.saves = 0
 
@@ -346,6 +348,9 @@ class LivePlot(keras.callbacks.Callback):
         from course import viz
 
         fig = viz.curves_figure({"": self.curves}, self.metrics, val_label=self.val_label)
+        if self.title:
+            fig.suptitle(self.title)
+            fig.tight_layout()
         if self.display:
             from IPython.display import display
 

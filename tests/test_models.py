@@ -113,6 +113,27 @@ def test_naive_inception_has_no_reductions():
     assert sum(isinstance(layer, layers.Conv2D) for layer in model.layers) == 3
 
 
+def test_vgg_block_halves_the_size_after_its_padded_3x3_convolutions():
+    inputs = keras.Input((32, 32, 3))
+    model = keras.Model(inputs, models.vgg_block(inputs, 2, 8, name="b"))
+    assert [layer.name for layer in model.layers[1:]] == ["b_conv1", "b_conv2", "b_pool"]
+    assert model.get_layer("b_conv2").output.shape[1:] == (32, 32, 8)
+    assert model.output_shape == (None, 16, 16, 8)
+    assert model.count_params() == (9 * 3 * 8 + 8) + (9 * 8 * 8 + 8)
+
+
+def test_five_vgg_blocks_are_vgg16s_convolutional_part():
+    inputs = keras.Input((224, 224, 3))
+    x = inputs
+    for i, (convs, filters) in enumerate([(2, 64), (2, 128), (3, 256), (3, 512), (3, 512)], 1):
+        x = models.vgg_block(x, convs, filters, name=f"block{i}")
+    model = keras.Model(inputs, x)
+    assert model.output_shape == (None, 7, 7, 512)
+    # 9*c_in*c_out + c_out per convolution: 38,720 + 221,440 + 1,475,328 + 5,899,776
+    # + 7,079,424, as keras.applications.VGG16(include_top=False) has
+    assert model.count_params() == 14_714_688
+
+
 def test_multiplies_reproduce_the_notes_googlenet_example():
     inputs = keras.Input((28, 28, 192))
     direct = keras.Model(inputs, layers.Conv2D(32, 5, padding="same")(inputs))

@@ -222,3 +222,17 @@ def test_start_silences_tensorflow_retracing_warnings(no_env, no_seeding):
     finally:
         tf_logger.removeHandler(handler)
     assert seen == ["something else"]
+
+
+def test_start_on_a_cpu_leaves_the_speed_probe_to_what_asks_for_it(no_env, monkeypatch,
+                                                                     capsys):
+    """The probe runs when training asks (``course.train.xla_pays_off``, ``precision``)."""
+    from course.runtime import speed
+
+    asked = []
+    monkeypatch.setattr(setup, "gpus", lambda: [])
+    monkeypatch.setattr(setup, "seed_everything", lambda *a, **k: None)
+    monkeypatch.setattr(speed, "cpu_choice",
+                        lambda: asked.append(1) or speed.Choice(True, False, {}))
+    setup.start()
+    assert not asked and "speed:" not in capsys.readouterr().out

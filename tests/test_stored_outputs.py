@@ -66,7 +66,14 @@ def test_the_stored_setup_banner_is_what_setup_prints_now(path, banner):
 
     assert libraries(stored["versions"]) == libraries(banner["versions"]), path.name
     assert stored["profile"] == banner["profile"], f"{path.name} was not run in quick"
-    assert shape(stored["speed"]) in speed_shapes(), (path.name, stored["speed"])
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_a_stored_speed_line_is_what_course_train_prints_now(path):
+    """On a CPU the speed probe's line comes from ``course.train`` when training asks."""
+    said = [line for text in outputs(path) for line in text.splitlines()
+            if line.startswith("speed:")]
+    assert all(shape(line) in speed_shapes() for line in said), (path.name, said)
 
 
 @pytest.fixture(scope="module")

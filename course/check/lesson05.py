@@ -610,12 +610,11 @@ def _small_cnn_judged(answer):
                    "check the loss you compiled it with") from None
     _shadowed(model)  # an activation of the student's ran while it trained
     accuracy = train.evaluate(model, x_test, y_test).accuracy
-    if accuracy >= target:
-        return (f"{params:,} parameters (at most {SMALL_CNN_PARAMS:,}), a convolution over "
-                "neighbouring pixels, a softmax at the end, and it reached this profile's "
-                "target test accuracy")
     trained = (f"trained {epochs} epochs on {len(y_train):,} images, it got {accuracy:.2%} of "
                f"the {len(y_test):,} test images right; the target here is {target:.1%}")
+    if accuracy >= target:
+        return (f"{params:,} parameters (at most {SMALL_CNN_PARAMS:,}), a convolution over "
+                f"neighbouring pixels, a softmax at the end, and {trained}")
     losses = run.history.get("loss", [])
     if not losses or not np.isfinite(losses[-1]) or accuracy < 0.2:
         raise Hint(f"{trained}. It hardly learned: with a learning rate too large the loss "

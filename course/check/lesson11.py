@@ -396,9 +396,8 @@ def resume_epoch(answer):
             raise Hint(f"{call} returned {got}; with no checkpoint, training starts from the "
                        "beginning")
         raise Hint(f"{call} returned {got}: {_resume_hint(got, names, expected)}")
-    # (the words the lesson's executed output shows; four-digit epochs are drawn too)
     return (f"right on {len(cases)} folder listings (unsorted, 9 beside 10, epochs of one to "
-            "three digits, other numbers in the name, no checkpoint at all; the rest drawn at "
+            "four digits, other numbers in the name, no checkpoint at all; the rest drawn at "
             "random)")
 
 

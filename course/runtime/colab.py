@@ -36,10 +36,34 @@ def person_looking() -> bool:
     """True when a person is looking at the notebook: Colab, or a Jupyter server session.
 
     Jupyter servers tell their kernels the session (``JPY_SESSION_NAME``); a headless run
-    (nbclient, nbval, ``python -m course run``) has no session and no browser. Explorers
-    and ``%tensorboard`` (lesson 11) go live only then.
+    (nbclient, nbval, ``python -m course run``) has no session and no browser.
+    ``%tensorboard`` (lesson 11) goes live only then; explorers ask ``no_live_front_end``.
     """
     return in_colab() or bool(os.environ.get("JPY_SESSION_NAME"))
+
+
+def no_live_front_end() -> str:
+    """Why no live notebook front end is running this cell, in a few words; "" when one is.
+
+    Asked of the kernel itself, not of an environment variable: JupyterLab, Notebook 7,
+    VS Code and Colab send each cell with ``allow_stdin`` true (a person can answer
+    ``input()``); a headless run (nbclient, nbconvert, papermill, nbval, ``python -m course
+    run``) sends it false, since nobody is there to answer. A script or pytest has no kernel.
+    """
+    if in_colab():
+        return ""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return "not in a notebook kernel"
+    kernel = getattr(get_ipython(), "kernel", None)
+    if kernel is None:
+        return "not in a notebook kernel"
+    request = kernel.get_parent("shell") if hasattr(kernel, "get_parent") else {}
+    content = (request or {}).get("content", {})
+    if not content.get("allow_stdin", getattr(kernel, "_allow_stdin", False)):
+        return "no live notebook front end (headless run)"
+    return ""
 
 
 def missing_requirements() -> list[str]:
