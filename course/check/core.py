@@ -166,6 +166,12 @@ _SAME = {"LOAD_METHOD": "LOAD_ATTR", "CALL_METHOD": "CALL"}
 _JUMPS = set(dis.hasjrel) | set(dis.hasjabs)
 
 
+def _bare(argrepr: str) -> str:
+    """An instruction's argument without the NULL it may push: "NULL + name" (3.11),
+    "name + NULL" and "name + NULL|self" (3.13)."""
+    return argrepr.removeprefix("NULL + ").removesuffix(" + NULL|self").removesuffix(" + NULL")
+
+
 @functools.lru_cache(maxsize=4096)
 def _signature(code) -> tuple:
     """What a function's code does, not where it was written: a copy of a course function
@@ -173,8 +179,7 @@ def _signature(code) -> tuple:
     consts = tuple(_signature(c) if inspect.iscode(c) else (type(c).__name__, repr(c))
                    for c in code.co_consts)
     ops = tuple((_SAME.get(i.opname, i.opname),
-                 None if i.opcode in _JUMPS or inspect.iscode(i.argval)
-                 else i.argrepr.removeprefix("NULL + "))
+                 None if i.opcode in _JUMPS or inspect.iscode(i.argval) else _bare(i.argrepr))
                 for i in dis.get_instructions(code) if i.opname not in _NOISE)
     return ops, code.co_names, code.co_varnames, code.co_argcount, consts
 
