@@ -3,6 +3,7 @@ checker's own bugs kept apart from the student's."""
 
 import sys
 
+import numpy as np
 import pytest
 
 from course.check import GRADING_VAR, Hint, checker
@@ -104,6 +105,34 @@ def test_numpy_scalars_and_tensors_arrive_as_plain_numbers_and_arrays():
     assert type(plain(np.int64(3))) is int and type(plain(np.float32(0.5))) is float
     assert plain((np.int8(1), [np.bool_(True)])) == (1, [True])
     assert type(plain(np.ma.masked_array([1, 2]))) is np.ndarray
+    assert type(plain(np.longdouble(0.5))) is float
+
+
+@pytest.mark.parametrize("value, said", [
+    (10 ** 5000, "a whole number of 16,610 bits"), ([1, 2 ** 300], "bits"),
+    (1 + 2j, "complex"), (np.array([1 + 0j]), "complex"), (np.complex64(1), "complex"),
+    (np.ma.masked_array([1.0, 2.0], mask=[True, False]), "masked array"),
+], ids=["huge-int", "huge-in-list", "complex", "complex-array", "complex64", "masked"])
+def test_values_no_answer_takes_are_hints_not_crashes(value, said):
+    from course.check.core import plain
+
+    with pytest.raises(Hint, match=said):
+        plain(value)
+
+
+def test_a_sequence_is_read_from_its_items_not_from_what_its_methods_say():
+    from course.check.core import plain
+
+    class Lying(tuple):
+        def __iter__(self):
+            return iter((7, 7, 7))
+
+    class Loud(list):
+        def __repr__(self):
+            return "guess"
+
+    assert plain(Lying((1, 2, 3))) == (1, 2, 3)
+    assert plain(Loud([1, 2])) == [1, 2] and type(plain(Loud([1, 2]))) is list
 
 
 def test_hints_stop_after_a_few_different_tries_where_answers_are_few(capsys, monkeypatch):
@@ -359,3 +388,119 @@ def test_a_strange_answer_gets_a_line_not_a_traceback(answer, said, capsys, monk
     assert not _size(answer)
     out = capsys.readouterr().out
     assert said in out and "correct - forged" not in out, out
+
+
+def _fake_tensor(compute):
+    """An object that passes for a tensor and computes only when it is converted."""
+    return type("EagerTensor", (), {"__module__": "tensorflow", "shape": (),
+                                    "__array__": lambda self, dtype=None, copy=None:
+                                    np.asarray(compute())})()
+
+
+def _emptying_the_watch(n, f):
+    import sys
+
+    result = _shortcut(n, f)
+    watch = sys.getprofile()
+    cells = dict(zip(watch.__code__.co_freevars, watch.__closure__, strict=True))
+    cells["called"].cell_contents.clear()
+    return result
+
+
+def _swapping_code(n, f):
+    from course import ops
+
+    ops.output_size.__code__ = (lambda *a, **k: 24).__code__
+    return 24
+
+
+def _replacing_a_module(n, f):
+    import sys
+    import types
+
+    sys.modules["course.ops"].np = types.SimpleNamespace(array_equal=lambda *a: True)
+    return 24
+
+
+def _patching_keras_model(n, f):
+    import keras
+
+    keras.Model.__call__ = lambda self, *a, **k: 0
+    return 24
+
+
+@pytest.mark.parametrize("answer, said", [
+    (lambda n, f: _fake_tensor(lambda: _shortcut(n, f)), "calls `ops.output_size`"),
+    (lambda n, f: type("T", (tuple,), {"__iter__": lambda s: iter([_shortcut(n, f)])})((0,)),
+     "not 24"),
+    (_emptying_the_watch, "calls `sys.getprofile`"),
+    (_swapping_code, "changes `course.ops.output_size.__code__`"),
+    (_replacing_a_module, "changes `course.ops.np`"),
+    (_patching_keras_model, "changes `keras.src.models.model.Model.__call__`"),
+    (type("Sized", (), {"__new__": lambda cls, n, f: _shortcut(n, f)}),
+     "you passed the class Sized"),
+], ids=["a fake tensor converted late", "a tuple whose __iter__ computes", "the watch emptied",
+        "a course function's code swapped", "a course module's value replaced",
+        "a Keras class patched", "a class instead of a function"])
+def test_what_an_answer_does_through_its_result_or_to_the_watch_is_seen(answer, said, capsys,
+                                                                         monkeypatch):
+    import keras
+
+    from course import ops
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    before = (ops.output_size.__code__, ops.np, keras.Model.__call__)
+    assert not _size(answer)
+    out = capsys.readouterr().out
+    assert said in out and "correct" not in out, out
+    assert (ops.output_size.__code__, ops.np, keras.Model.__call__) == before  # put back
+
+
+def test_an_error_raised_while_the_result_is_converted_is_the_students(capsys, monkeypatch):
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    assert not _size(lambda n, f: _fake_tensor(lambda: 1 / 0))
+    assert "your code raised ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_hints_count_different_values_not_different_reprs(capsys, monkeypatch):
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+
+    class Same(list):
+        def __repr__(self):
+            return "guess"
+
+    @checker(prediction=True, tries=2)
+    def pick(answer):
+        if list(answer) != [3]:
+            raise Hint("look again")
+        return "right"
+
+    for guess in ([1], [2], [4]):
+        pick(Same(guess))
+    assert "3 different answers tried" in capsys.readouterr().out
+    assert not pick(Same([3]))
+
+
+@pytest.mark.parametrize("reach", ["inspect.currentframe()", "inspect.stack()",
+                                   "sys._getframe(1)"])
+def test_reaching_the_checkers_frames_through_the_standard_library_is_seen(reach, capsys,
+                                                                           monkeypatch):
+    import inspect
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    answer = eval(f"lambda n, f: ({reach}, 24)[1]", {"inspect": inspect, "sys": sys})
+    assert not _size(answer)
+    assert "reads the checker's own frames" in capsys.readouterr().out
+
+
+def test_a_library_that_reads_its_own_frames_is_not_the_answer_reading_the_checkers(
+        capsys, monkeypatch):
+    import tensorflow as tf
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+
+    @tf.function
+    def traced(n):
+        return n - 4
+
+    assert _size(lambda n, f: int(traced(tf.constant(n)).numpy()))

@@ -9,7 +9,8 @@ import re
 
 import numpy as np
 import pytest
-from cheats import AlwaysEqual, solution_lines
+from cheats import AlwaysEqual, refused_every_time, solution_lines
+from frame_edits import editing
 
 from course.check import lesson00
 from course.runtime.paths import NOTEBOOKS
@@ -239,3 +240,39 @@ def test_the_generic_attacks_get_a_line_not_a_pass_or_a_crash(checker, answer, h
     out = capsys.readouterr().out
     assert hint in out, out
     assert (np.array_equal, np.flatnonzero) == kept, "NumPy is put back"
+
+
+# --- what an independent attacker found (issue: checker-specific holes) ----------------
+
+
+def counts_by_tensorflow(y):  # the right counts, as a tf.Tensor
+    import tensorflow as tf
+
+    return tf.math.bincount(tf.constant(y.astype(np.int32)), minlength=10)
+
+
+def brighten_by_tensorflow(images, amount):  # the right pixels, as a tf.Tensor
+    import tensorflow as tf
+
+    wide = tf.cast(images, tf.int32) + amount
+    return tf.cast(tf.clip_by_value(wide, 0, 255), tf.uint8)
+
+
+@pytest.mark.parametrize("checker, answer", [("count_per_class", counts_by_tensorflow),
+                                             ("brighten", brighten_by_tensorflow)])
+def test_a_tensor_is_not_the_numpy_array_the_statement_asks_for(checker, answer, capsys):
+    """Right values in a tf.Tensor: the statement asks for a NumPy array, and the cell after
+    0.1's checker calls `.tolist()` on it, which a tensor does not have."""
+    refused_every_time(getattr(lesson00, checker), answer, capsys, LESSON, checker, "tensor",
+                       says="you returned a tensor")
+
+
+@pytest.mark.parametrize("checker, answer", [("count_per_class", right_counts),
+                                             ("brighten", right_brighten)])
+def test_an_answer_that_edits_the_checkers_arrays_is_refused(checker, answer, capsys):
+    """R3: the answer zeroes the arrays in the checker's frames and those it was given, then
+    answers for zeros. The checker's own arrays are read-only and what is right is worked
+    out from them, so the answer is wrong for the inputs the checker drew."""
+    cheat = editing(lesson00, answer)
+    refused_every_time(getattr(lesson00, checker), cheat, capsys, LESSON, checker,
+                       "edits the checker's arrays")

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pytest
 from cheats import calls, shown_text, solution_lines
+from frame_edits import editing
 
 from course import filters, ops
 from course.check import lesson01
@@ -314,7 +315,7 @@ NAMED = {
     ("box_kernel", "all ones"): "sum to 1",
     ("correlate_at", "convolution"): "convolution",
     ("correlate_at", "course.ops"): calls("ops.correlate2d"),
-    ("correlate_at", "an int too large for a float"): "larger than any float",
+    ("correlate_at", "an int too large for a float"): "no answer here is that large",
     ("correlate_at", "cv2.filter2D through functools.partial"): calls("cv2.filter2D"),
     ("correlate_at", "cv2.filter2D.__call__"): calls("cv2.filter2D"),
     ("correlate_at", "cv2.filter2D through map"): calls("cv2.filter2D"),
@@ -467,7 +468,8 @@ def test_a_slip_in_the_form_gets_a_hint(panels, kind, answer, hint, capsys):
     ("a dict whose keys are the answer", lambda right: dict.fromkeys(right, 0),
      "give four panel numbers"),
     ("an infinite float", lambda right: (1e999, *right[1:]), "a float"),
-    ("an int with 400 digits", lambda right: (10**400, *right[1:]), "numbered 1 to 4"),
+    ("an int with 400 digits", lambda right: (10**400, *right[1:]),
+     "no answer here is that large"),
     ("booleans", lambda right: (True, *right[1:]), "a bool"),
 ])
 def test_panel_numbers_are_ints(panels, kind, typed, hint, capsys):
@@ -548,3 +550,72 @@ def test_the_student_version_never_shows_the_panels_answer():
         "the instructor version has the answer")
     assert not re.search(answer, shown_text(student.student_version(LESSON))), (
         "the answer is visible to a student")
+
+
+# --- what an independent attacker found (issue: checker-specific holes) ----------------
+
+
+def conv3d_at(image, kernel, i, j):
+    """tf.nn.conv3d on a volume one deep: its kernel is not tf.nn.conv2d's."""
+    import tensorflow as tf
+
+    kh, kw = kernel.shape
+    volume = tf.constant(image[i:i + kh, j:j + kw][None, None, :, :, None])
+    weights = tf.constant(kernel[None, :, :, None, None])
+    return float(tf.nn.conv3d(volume, weights, [1] * 5, "VALID")[0, 0, 0, 0, 0])
+
+
+def transposed_conv_at(image, kernel, i, j):
+    """tf.nn.conv2d_transpose with the kernel turned: a correlation too."""
+    import tensorflow as tf
+
+    kh, kw = kernel.shape
+    window = tf.constant(image[i:i + kh, j:j + kw][None, :, :, None])
+    full = tf.nn.conv2d_transpose(window, tf.constant(kernel[::-1, ::-1][:, :, None, None]),
+                                  (1, 2 * kh - 1, 2 * kw - 1, 1), 1, "VALID")
+    return float(full[0, kh - 1, kw - 1, 0])
+
+
+def rows_by_np_correlate(image, kernel, i, j):
+    """One NumPy 1-D correlation per kernel row, added up: a library filter."""
+    kh, kw = kernel.shape
+    return float(sum(np.correlate(image[i + r, j:j + kw], kernel[r])[0] for r in range(kh)))
+
+
+@pytest.mark.parametrize("answer, name", [
+    (conv3d_at, "gen_nn_ops.conv3d"),
+    (transposed_conv_at, "gen_nn_ops.conv2d_backprop_input"),
+    (rows_by_np_correlate, "numpy.correlate"),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_every_tensorflow_convolution_and_numpys_correlate_are_library_filters(answer, name,
+                                                                               capsys):
+    """1.2 asks for NumPy slicing: tf.nn.conv3d on a volume one deep, a transposed
+    convolution and NumPy's 1-D correlation answer it as well as tf.nn.conv2d does."""
+    for _ in range(2):
+        assert not lesson01.correlate_at(answer)
+        assert calls(name) in capsys.readouterr().out
+
+
+def edits_then(answer):
+    return editing(lesson01, answer)
+
+
+@pytest.mark.parametrize("checker", ["correlate_at", "edge_magnitude",
+                                     "to_convolution_kernel"])
+def test_an_answer_that_edits_the_checkers_arrays_is_refused(checker, capsys):
+    """R3: the answer zeroes the arrays in the checker's frames and those it was given, then
+    answers for zeros; the checker's image and kernel are read-only and what is right is
+    worked out from them."""
+    check = getattr(lesson01, checker)
+    for _ in range(3):
+        assert not check(edits_then(RIGHT[checker]))
+        line = capsys.readouterr().out
+        assert "not yet - " in line and "raised" not in line, line
+
+
+def test_the_checkers_sobel_kernels_are_the_courses_and_read_only():
+    assert np.array_equal(lesson01.SOBEL_X, filters.SOBEL_X)
+    assert np.array_equal(lesson01.SOBEL_Y, filters.SOBEL_Y)
+    for kernel in (lesson01.SOBEL_X, lesson01.SOBEL_Y):
+        with pytest.raises(ValueError):
+            kernel.flags.writeable = True

@@ -16,6 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 from cheats import lesson_function, refused_every_time, shown_text
+from frame_edits import editing
 
 from course import ops
 from course.check import lesson02
@@ -232,7 +233,7 @@ def test_the_right_answer_passes_every_draw(checker, capsys):
 
 
 NAMED_SHORTCUTS = {  # the hint names what the shortcut calls
-    ("conv_output_shape", "tf.nn.conv2d on zeros"): "calls `gen_nn_ops.conv2d`",
+    ("conv_output_shape", "tf.nn.conv2d on zeros"): "runs TensorFlow",  # any of its ops
     ("conv_output_shape", "MaxPooling2D.compute_output_shape"): "calls `",
     ("conv_output_shape", "keras.ops.max_pool on zeros"): "calls `keras.ops.max_pool`",
     ("conv_output_shape", "Keras' compute_conv_output_shape"):
@@ -389,7 +390,11 @@ def lesson_stack():
 
 @pytest.fixture
 def stack():
-    return lesson_stack()
+    """The lesson's stack, with a fresh count of the tries (hints stop after five different
+    wrong predictions)."""
+    lesson02.stack_shapes.forget_tries()
+    yield lesson_stack()
+    lesson02.stack_shapes.forget_tries()
 
 
 def by_keras(stack):
@@ -473,9 +478,9 @@ def test_stack_shapes_form_and_an_edited_stack(stack, capsys):
     ("an infinite float", lambda rows: [(*rows[0][:3], 1e999), *rows[1:]],
      "sizes and counts are whole numbers"),
     ("an int with 400 digits", lambda rows: [(*rows[0][:3], 10**400), *rows[1:]],
-     "far larger than any size or count"),
+     "no answer here is that large"),
     ("an int too large to print", lambda rows: [(10**5000, *rows[0][1:]), *rows[1:]],
-     "far larger than any size or count"),
+     "no answer here is that large"),
     ("a bool", lambda rows: [(True, *rows[0][1:]), *rows[1:]], "a bool"),
     ("a dict", lambda rows: {i: row for i, row in enumerate(rows)}, "give a list of 5 tuples"),
 ])
@@ -527,10 +532,15 @@ def test_stack_shapes_computed_instead_of_predicted_is_refused(stack, cell, caps
     monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
     ok, out = said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
     assert not ok and "a prediction is values you write, not code" in out, out
+    right = by_keras(stack)
+    assert right[0] == (16, 16, 16, 448)
     history[2] = ("stack_shapes = [  # on paper, not with output_size() or the summary\n"
-                  "    (16, 16, 16, (3 * 3 * 3 + 1) * 16),\n]")
-    ok, out = said(lesson02.stack_shapes, by_keras(stack), capsys, stack)
-    assert ok, "numbers typed in, arithmetic included, are the student's own"
+                  "    (16, 16, 16, (3 * 3 * 3 + 1) * 16),\n"
+                  + "".join(f"    {tuple(int(v) for v in row)!r},\n" for row in right[1:]) + "]")
+    ok, out = said(lesson02.stack_shapes, right, capsys, stack)
+    assert ok, f"numbers typed in, arithmetic included, are the student's own: {out}"
+    ok, out = said(lesson02.stack_shapes, right[:1], capsys, stack)  # changed after it was written
+    assert not ok and "is not what its cell wrote" in out, out
 
 
 
@@ -583,3 +593,139 @@ def test_a_conv2d_built_in_a_worker_thread_is_seen(capsys):
 
     assert not lesson02.conv_param_count(count_in_a_thread)
     assert "calls `keras.layers.Conv2D.build`" in capsys.readouterr().out
+
+
+# --- what an independent attacker found (issue: checker-specific holes) ----------------
+
+
+def shape_by_tf_signal_frame(h, w, f, k, stride=1, padding=0):
+    """tf.signal.frame on zeros: the number of frames is the number of windows."""
+    import tensorflow as tf
+
+    def count(n):
+        return int(tf.signal.frame(tf.zeros(n + 2 * padding), f, stride).shape[0])
+    return count(h), count(w), k
+
+
+def shape_by_np_convolve(h, w, f, k, stride=1, padding=0):
+    """np.convolve on zeros ('valid'), every stride-th position kept."""
+    def count(n):
+        return len(np.convolve(np.zeros(n + 2 * padding), np.ones(f), "valid")[::stride])
+    return count(h), count(w), k
+
+
+def shape_by_window_view(h, w, f, k, stride=1, padding=0):
+    """NumPy's window view on zeros, every stride-th window kept."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    def count(n):
+        return len(sliding_window_view(np.zeros(n + 2 * padding), f)[::stride])
+    return count(h), count(w), k
+
+
+@pytest.mark.parametrize("answer, says", [
+    (shape_by_tf_signal_frame, "runs TensorFlow"),  # tf.zeros runs first: any op is refused
+    (shape_by_np_convolve, "calls `numpy.convolve`"),
+    (shape_by_window_view, "calls `numpy.lib.stride_tricks.sliding_window_view`"),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_counting_the_windows_on_zeros_is_not_the_formula(answer, says, capsys):
+    """2.1 asks for the formula: a routine that slides a window and is run on zeros answers
+    it by counting (tf.signal.frame was the attacker's; every TensorFlow op is refused)."""
+    assert right_shape(28, 20, 3, 8, 2, 1) == answer(28, 20, 3, 8, 2, 1)  # it would answer
+    refused_every_time(lesson02.conv_output_shape, answer, capsys, LESSON,
+                       "conv_output_shape", says, says=says)
+
+
+def shape_by_tf_signal_frame_of_numpy(h, w, f, k, stride=1, padding=0):
+    """tf.signal.frame on a NumPy array: no op runs before the frame."""
+    import tensorflow as tf
+
+    def count(n):
+        return int(tf.signal.frame(np.zeros(n + 2 * padding), f, stride).shape[0])
+    return count(h), count(w), k
+
+
+def test_tf_signal_frame_is_named_where_it_is_the_first_thing_run(capsys):
+    refused_every_time(lesson02.conv_output_shape, shape_by_tf_signal_frame_of_numpy, capsys,
+                       LESSON, "conv_output_shape", "tf.signal.frame",
+                       says="calls `tf.signal.frame`")
+
+
+def params_by_conv_macs(f, c_in, k, bias=True):
+    """The course's count of multiply-adds, for a 1x1 output, is the weights' count."""
+    return ops.conv_macs(1, 1, f, c_in, k) + k * int(bias)
+
+
+def test_the_courses_count_of_multiply_adds_is_a_shortcut(capsys):
+    assert params_by_conv_macs(3, 64, 128) == RIGHT["conv_param_count"](3, 64, 128)
+    refused_every_time(lesson02.conv_param_count, params_by_conv_macs, capsys, LESSON,
+                       "conv_param_count", "ops.conv_macs", says="calls `ops.conv_macs`")
+
+
+def right_the_first_time(right, wrong):
+    """An answer right on its first call and wrong after it (a fresh one for each call of
+    the checker): a checker whose loop the answer can end after one case accepts it."""
+    def answer(*args, **kwargs):
+        answer.calls += 1
+        return (right if answer.calls == 1 else wrong)(*args, **kwargs)
+    answer.calls = 0
+    return answer
+
+
+WRONG_AFTER = {  # what the answer returns from its second call on
+    "conv_output_shape": lambda h, w, f, k, stride=1, padding=0: (1, 1, k),
+    "conv_param_count": lambda f, c_in, k, bias=True: 1,
+    "same_padding": lambda n, f, stride=1: (0, 0),
+    "torch_to_keras_kernel": lambda w: np.zeros(w.shape[::-1], w.dtype),
+}
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_an_answer_that_edits_the_checkers_cases_or_arrays_is_refused(checker, capsys):
+    """R3: the answer empties the lists and zeroes the arrays it finds in the checker's
+    frames (the attacker rewrote 2.4's `original`); the checker's cases are tuples, its
+    weights read-only, and what is right is worked out from them."""
+    for _ in range(3):
+        cheat = editing(lesson02, right_the_first_time(RIGHT[checker], WRONG_AFTER[checker]))
+        assert not getattr(lesson02, checker)(cheat)
+        line = capsys.readouterr().out
+        assert "not yet - " in line, line
+
+
+def some_wrong_predictions(stack):
+    """Wrong predictions that no named mistake explains, for every layer and field."""
+    right = by_keras(stack)
+    for layer in range(1, 6):
+        for field in "hcp":
+            yield changed(right, layer, **({"h": 1, "w": 1} if field == "h" else {field: 7}))
+
+
+def test_stack_shapes_hints_name_the_mistake_not_the_formula(stack, capsys):
+    """2.5's hints point to the lesson's sections; none states a size or a parameter
+    formula (the attacker read ceil(N / S), (N - F_eff) / S + 1 and (F * F * C_in + 1) * K
+    off them)."""
+    formulas = re.compile(r"ceil|\(N -|N / S|F_eff|F \* F|\+ 1\) \*|C_in|d\(F")
+    for prediction in [*some_wrong_predictions(stack), *(
+            changed(by_keras(stack), layer, **mistake) for layer, mistake in [
+                (1, dict(h=32, w=32)), (5, dict(h=2, w=2)), (1, dict(h=15, w=15)),
+                (2, dict(h=14, w=14)), (4, dict(h=6, w=6)), (4, dict(h=10, w=10)),
+                (2, dict(p=(5 * 5 * 16 + 1) * 32))])]:
+        lesson02.stack_shapes.forget_tries()
+        ok, out = said(lesson02.stack_shapes, prediction, capsys, stack)
+        assert not ok and "stack_shapes: not yet - layer " in out, out
+        assert not formulas.search(out), out
+
+
+def test_stack_shapes_stops_hinting_after_five_wrong_predictions(stack, capsys):
+    """The attacker found the numbers by a loop (186 calls): each hint names the first
+    wrong layer. After five different wrong predictions the hints stop, and the right one
+    is refused too (no search by loop)."""
+    right = by_keras(stack)
+    for size in range(1, 6):
+        ok, out = said(lesson02.stack_shapes, changed(right, 1, h=size, w=size), capsys, stack)
+        assert not ok and "layer 1 " in out, out
+    ok, out = said(lesson02.stack_shapes, changed(right, 1, h=6, w=6), capsys, stack)
+    assert not ok and "6 different answers tried (hints stop after 5)" in out, out
+    assert "layer" not in out, out
+    ok, out = said(lesson02.stack_shapes, right, capsys, stack)
+    assert not ok and "hints stop after 5" in out, out

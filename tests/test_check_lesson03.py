@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from cheats import AlwaysEqual, lesson_function, solution_lines
+from frame_edits import editing
 
 from course import ops
 from course.check import lesson03
@@ -395,11 +396,10 @@ SHORTCUTS = [
     ("min_pool", min_by_erosion_through_partial, "cv2.erode"),
     ("min_pool", min_by_dilation, "cv2.dilate"),
     ("min_pool", min_by_private_windows, "ops._pool_windows"),
-    ("min_pool", min_by_argmax_pool, "gen_nn_ops.max_pool_with_argmax"),
-    ("pool_output_size", size_by(SIZE_KERNELS["tf.raw_ops.MaxPoolV2"]),
-     "gen_nn_ops.max_pool_v2"),
-    ("pool_output_size", size_by(SIZE_KERNELS["tf.image.extract_patches"]),
-     "gen_array_ops.extract_image_patches"),
+    # 3.1 and 3.2 refuse every TensorFlow op: the hint names the library
+    ("min_pool", min_by_argmax_pool, "TensorFlow"),
+    ("pool_output_size", size_by(SIZE_KERNELS["tf.raw_ops.MaxPoolV2"]), "TensorFlow"),
+    ("pool_output_size", size_by(SIZE_KERNELS["tf.image.extract_patches"]), "TensorFlow"),
     ("global_average_pool", WRONG["global_average_pool"][-3][1],
      "keras.layers.GlobalAveragePooling1D.call"),
     ("global_average_pool", WRONG["global_average_pool"][-1][1], "gen_nn_ops.avg_pool3d"),
@@ -413,7 +413,11 @@ SHORTCUTS = [
 def test_the_shortcut_gets_a_hint_that_names_it(checker, shortcut, name, capsys):
     assert not getattr(lesson03, checker)(shortcut)
     out = capsys.readouterr().out
-    assert f"calls `{name}`" in out and "write it yourself" in out, out
+    if name == "TensorFlow":
+        assert "runs TensorFlow" in out and (
+            "asks for NumPy" in out or "with arithmetic" in out), out
+    else:
+        assert f"calls `{name}`" in out and "write it yourself" in out, out
 
 
 @pytest.mark.parametrize("checker", RIGHT)
@@ -542,3 +546,77 @@ def test_the_checker_map_is_the_one_the_statement_shows():
     shifted = np.zeros_like(lesson03.SHIFT_MAP)
     shifted[:, 1:] = lesson03.SHIFT_MAP[:, :-1]
     assert ops.pool2d(shifted, 2).tolist() == AFTER
+
+
+# --- what an independent attacker found (issue: checker-specific holes) ----------------
+
+
+def size_by_tf_signal_frame(n, f, stride=None, padding="valid"):
+    """tf.signal.frame counts the windows ('same': the end padded)."""
+    stride = stride or f
+    return int(tf.signal.frame(tf.zeros(n), f, stride, pad_end=padding == "same").shape[0]) \
+        if padding == "valid" or f <= stride else -(-n // stride)
+
+
+def size_by_np_convolve(n, f, stride=None, padding="valid"):
+    stride = stride or f
+    if padding == "same":
+        return -(-n // stride)
+    return len(np.convolve(np.zeros(n), np.ones(f), "valid")[::stride]) if f <= n else 0
+
+
+def min_by_adaptive_max_pool(x, size):
+    h, w = x.shape[0] // size, x.shape[1] // size
+    cropped = x[:h * size, :w * size].astype(np.float32)[None, :, :, None]
+    return -np.asarray(keras.ops.adaptive_max_pool(-cropped, (h, w)))[0, :, :, 0]
+
+
+def mean_by_adaptive_average_pool(x):
+    return np.asarray(keras.ops.adaptive_average_pool(x, (1, 1)))[:, 0, 0, :]
+
+
+@pytest.mark.parametrize("checker, answer, name", [
+    ("pool_output_size", size_by_tf_signal_frame, "runs TensorFlow"),  # any TensorFlow op
+    ("pool_output_size", size_by_np_convolve, "numpy.convolve"),
+    ("min_pool", min_by_adaptive_max_pool, "keras.ops.adaptive_max_pool"),
+    ("global_average_pool", mean_by_adaptive_average_pool, "keras.ops.adaptive_average_pool"),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_a_window_routine_of_another_library_is_a_shortcut(checker, answer, name, capsys):
+    """tf.signal.frame (the attacker's) and NumPy's convolution count 3.1's windows on zeros;
+    Keras' adaptive poolings pool 3.2's and 3.3's windows."""
+    for _ in range(2):
+        assert not getattr(lesson03, checker)(answer)
+        out = capsys.readouterr().out
+        assert (name if name.startswith("runs") else f"calls `{name}`") in out, out
+
+
+def right_the_first_time(right, wrong):
+    """Right on its first call, wrong after it: a checker whose loop the answer can end
+    after one case accepts it."""
+    def answer(*args, **kwargs):
+        answer.calls += 1
+        return (right if answer.calls == 1 else wrong)(*args, **kwargs)
+    answer.calls = 0
+    return answer
+
+
+WRONG_AFTER = {
+    "pool_output_size": lambda n, f, stride=None, padding="valid": 1,
+    "min_pool": lambda x, size: np.zeros((x.shape[0] // size, x.shape[1] // size)),
+    "global_average_pool": lambda x: np.zeros((x.shape[0], x.shape[3]), np.float32),
+    "avg_pool_kernel": lambda size, channels: np.zeros((size, size, channels, channels),
+                                                       np.float32),
+}
+
+
+@pytest.mark.parametrize("checker", ["pool_output_size", "min_pool", "global_average_pool",
+                                     "avg_pool_kernel"])
+def test_an_answer_that_edits_the_checkers_cases_or_arrays_is_refused(checker, capsys):
+    """R3: the answer empties the lists and zeroes the arrays it finds in the checker's
+    frames and those it was given; the checker's cases are tuples, its inputs read-only,
+    and what is right is worked out from them."""
+    for _ in range(3):
+        cheat = editing(lesson03, right_the_first_time(RIGHT[checker], WRONG_AFTER[checker]))
+        assert not getattr(lesson03, checker)(cheat)
+        line = capsys.readouterr().out
+        assert "not yet - " in line, line

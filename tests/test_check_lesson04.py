@@ -16,7 +16,8 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from cheats import AlwaysEqual, solution_lines
+from cheats import AlwaysEqual, calls, solution_lines
+from frame_edits import editing
 
 from course import gradcheck, ops
 from course.check import lesson04
@@ -494,7 +495,8 @@ SHORTCUTS = [
     ("max_pool_backward", "course shortcut", "ops.pool2d_backward"),
     ("avg_pool_backward", "course shortcut", "ops.pool2d_backward"),
     ("input_gradient_strided", "course shortcut", "ops.correlate2d_backward"),
-    ("input_gradient_strided", "the lesson's tape_gradients", "tf.GradientTape.gradient"),
+    # the tape's loss runs keras.ops.conv first, a correlation 4.5 does not allow either
+    ("input_gradient_strided", "the lesson's tape_gradients", "keras.ops.conv"),
     ("input_gradient_strided", "np.kron, then ops.convolve2d", "ops.convolve2d"),
     ("avg_pool_backward", "tf.raw_ops.AvgPool3DGrad", "gen_nn_ops.avg_pool3d_grad"),
 ]
@@ -630,3 +632,102 @@ def test_relative_error_scales_by_the_larger_gradient():
     assert gradcheck.relative_error([0.0, 0.0], [0.0, 0.0]) == 0.0
     assert gradcheck.relative_error([100.0, 1.0], [100.0, 2.0]) == pytest.approx(0.01)
     assert gradcheck.max_difference([1.0, 5.0], [1.5, 4.0]) == pytest.approx(1.0)
+
+
+# --- what an independent attacker found (issue: checker-specific holes) ----------------
+
+
+def tf_correlate(x, k, stride=1):
+    """A valid correlation from TensorFlow slices and products (no convolution kernel)."""
+    kh, kw = k.shape
+    oh, ow = (x.shape[0] - kh) // stride + 1, (x.shape[1] - kw) // stride + 1
+    return tf.add_n([k[a, b] * x[a:a + stride * (oh - 1) + 1:stride,
+                                 b:b + stride * (ow - 1) + 1:stride]
+                     for a in range(kh) for b in range(kw)])
+
+
+def by_tf_gradients(loss, *arrays, wrt=0):
+    """d loss(*arrays) / d arrays[wrt] by tf.gradients in a tf.function (graph mode; no
+    autograph, whose generated code reads frames of its own)."""
+    @tf.function(autograph=False)
+    def gradient(*tensors):
+        return tf.gradients(loss(*tensors), tensors[wrt])[0]
+    return gradient(*(tf.constant(a, tf.float64) for a in arrays)).numpy()
+
+
+TF_GRADIENTS = {
+    "kernel_gradient": lambda x, g: by_tf_gradients(
+        lambda x, k: tf.reduce_sum(g * tf_correlate(x, k)), x, np.zeros(kernel_shape(x, g)),
+        wrt=1),
+    "input_gradient": lambda k, g: by_tf_gradients(
+        lambda x, k: tf.reduce_sum(g * tf_correlate(x, k)),
+        np.zeros((k.shape[0] + g.shape[0] - 1, k.shape[1] + g.shape[1] - 1)), k),
+    "max_pool_backward": lambda x, g: by_tf_gradients(  # no pooling kernel: a reshape's max
+        lambda t: tf.reduce_sum(g * tf.reduce_max(tf.reshape(
+            t, (g.shape[0], 2, g.shape[1], 2)), axis=(1, 3))), x),
+    "avg_pool_backward": lambda g, size: by_tf_gradients(
+        lambda t: tf.reduce_sum(g * tf.reduce_mean(tf.reshape(
+            t, (g.shape[0], size, g.shape[1], size)), axis=(1, 3))),
+        np.zeros((g.shape[0] * size, g.shape[1] * size))),
+    "input_gradient_strided": lambda k, g, stride, x_shape: by_tf_gradients(
+        lambda x, k: tf.reduce_sum(g * tf_correlate(x, k, stride)), np.zeros(x_shape), k),
+}
+
+
+@pytest.mark.parametrize("checker", TF_GRADIENTS)
+def test_tf_gradients_is_automatic_differentiation_too(checker, capsys):
+    """The attacker's tf.gradients in a tf.function: the tape is not TensorFlow's only
+    automatic differentiation (4.1 and 4.2 forbid tf.GradientTape; every exercise asks for
+    the gradient worked out)."""
+    for _ in range(2):
+        assert not getattr(lesson04, checker)(TF_GRADIENTS[checker])
+        out = capsys.readouterr().out
+        # (TensorFlow's tracing reads frames through inspect.currentframe, which the watch
+        # may name first)
+        assert calls("tf.gradients") in out or "calls `sys._getframe`" in out, out
+
+
+@pytest.mark.parametrize("function", [
+    lambda: tf.gradients, lambda: tf.compat.v1.gradients, lambda: tf.hessians,
+    lambda: tf.GradientTape.gradient, lambda: tf.GradientTape.jacobian,
+    lambda: tf.autodiff.ForwardAccumulator.jvp, lambda: tf.test.compute_gradient],
+    ids=["tf.gradients", "tf.compat.v1.gradients", "tf.hessians", "GradientTape.gradient",
+         "GradientTape.jacobian", "ForwardAccumulator.jvp", "tf.test.compute_gradient"])
+def test_every_automatic_differentiation_of_tensorflow_is_watched(function):
+    """The watch looks for the code of each public way TensorFlow differentiates (what the
+    behaviour test above cannot show while a frame-reading call is named first)."""
+    import inspect
+
+    from course.check import core
+
+    codes, _ = core._watching(lesson04.AUTODIFF)
+    assert core._signature(inspect.unwrap(function()).__code__) in codes
+
+
+def strided_by_keras_conv(k, g, stride, x_shape):
+    """The fixed recipe, with keras.ops.conv in place of ops.correlate2d."""
+    kh, kw = k.shape
+    spread = np.zeros((x_shape[0] - kh + 1, x_shape[1] - kw + 1))
+    spread[::stride, ::stride] = g
+    full = np.pad(spread, [(kh - 1, kh - 1), (kw - 1, kw - 1)])
+    return np.asarray(keras.ops.conv(full[None, :, :, None],
+                                     k[::-1, ::-1, None, None].copy()))[0, :, :, 0]
+
+
+def test_4_5_asks_for_ops_correlate2d_not_another_librarys_correlation(capsys):
+    assert lesson04.input_gradient_strided(input_gradient_strided)
+    capsys.readouterr()
+    for _ in range(2):
+        assert not lesson04.input_gradient_strided(strided_by_keras_conv)
+        assert calls("keras.ops.conv") in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_an_answer_that_edits_the_checkers_arrays_is_refused(checker, capsys):
+    """R3: the answer zeroes the arrays in the checker's frames (the copies it keeps to see
+    whether the answer changed its inputs too) and those it was given, then answers for
+    zeros. The checker's arrays are read-only and what is right is worked out from them."""
+    for _ in range(3):
+        assert not getattr(lesson04, checker)(editing(lesson04, RIGHT[checker]))
+        line = capsys.readouterr().out
+        assert "not yet - " in line and "raised" not in line, line

@@ -9,11 +9,13 @@ import contextlib
 import io
 import re
 import sys
+import types
 
 import keras
 import numpy as np
 import pytest
 from cheats import calls, refused_every_time
+from frame_edits import editing
 from keras import layers
 
 from course import models, ops
@@ -400,8 +402,8 @@ NAMED = {
     ("confusion_matrix", "tensorflow shortcut"): calls("tf.math.confusion_matrix"),
     ("confusion_matrix", "uint8 counts"): "which only counts to 255 and then wraps around",
     ("confusion_matrix", "int8 counts"): "which only counts to 127 and then wraps around",
-    ("flatten_size", "tf.nn.conv2d and tf.nn.max_pool2d on zeros"): calls(
-        "gen_nn_ops.conv2d"),
+    # 5.1 refuses every TensorFlow op: the hint names the library
+    ("flatten_size", "tf.nn.conv2d and tf.nn.max_pool2d on zeros"): "runs TensorFlow",
     ("dense_params", "EinsumDense layers built"): calls("keras.layers.EinsumDense.build"),
     ("dense_params", "1x1 Conv1D layers built"): calls("keras.layers.Conv1D.build"),
     ("most_confused", "reversed"): "(true, predicted)",
@@ -570,7 +572,7 @@ def replaces_keras_predict():
     (trained_on_the_test_images(freeze=True), "is frozen (trainable=False)"),
     (trained_already, "small_cnn() has trained the model already (2 steps"),
     (predicts_the_labels, "your code replaces the method `predict` of your model"),
-    (replaces_keras_predict, "your code replaces `keras.Model.predict`"),
+    (replaces_keras_predict, "changes `keras.src.models.model.Model.predict`"),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_small_cnn_judges_the_model_keras_builds_and_trains_it_afresh(smoke, cheat, hint,
                                                                      capsys):
@@ -589,7 +591,8 @@ def test_a_model_trained_on_the_test_images_is_trained_again_from_fresh_weights(
     """Not frozen, compiled afresh, the model that memorised the test images has its weights
     drawn again: with no epochs of the checker's training left (patched here), it knows
     nothing, where the weights it came with got most test images right."""
-    monkeypatch.setitem(lesson05.SMALL_CNN_EPOCHS, "smoke", 0)
+    monkeypatch.setattr(lesson05, "SMALL_CNN_EPOCHS",  # read-only: a whole new table
+                        types.MappingProxyType({**lesson05.SMALL_CNN_EPOCHS, "smoke": 0}))
     assert not lesson05.small_cnn(trained_on_the_test_images(freeze=False))
     out = capsys.readouterr().out
     assert "not yet - " in out and "It hardly learned" in out, out
@@ -637,7 +640,7 @@ def test_every_shortcut_the_checkers_refuse_can_be_found():
 
     installed = [name for name in (*lesson05.SHAPE_SHORTCUTS, *lesson05.PARAM_SHORTCUTS,
                                    *lesson05.CONFUSION_SHORTCUTS)
-                 if not name.startswith("sklearn.")]  # not installed here
+                 if not name.startswith(("sklearn.", "scipy."))]  # not installed here
     for name in installed:
         assert callable(_resolve(name)), name
 
@@ -652,3 +655,195 @@ def test_tensorflows_confusion_matrix_in_a_worker_thread_is_seen(capsys):
 
     assert not lesson05.confusion_matrix(threaded)
     assert calls("tf.math.confusion_matrix") in capsys.readouterr().out
+
+
+# --- what an independent attacker found (issue: checker-specific holes) ----------------
+
+
+def flatten_by_tf_signal_frame(n, convs):
+    """tf.signal.frame on zeros counts each convolution's and each pool's windows."""
+    import tensorflow as tf
+
+    def count(m, f, stride):
+        return int(tf.signal.frame(tf.zeros(m), f, stride).shape[0])
+    for _, k, padding in convs:
+        n = count(n, k, 1) if padding == "valid" else n
+        n = count(n, 2, 2)
+    return n * n * convs[-1][0]
+
+
+def dense_by_conv_params(sizes):  # a dense layer is a 1x1 convolution
+    return sum(ops.conv_params(1, a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
+def dense_by_conv_macs(sizes):
+    return sum(ops.conv_macs(1, 1, 1, a, b) + b for a, b in zip(sizes[:-1], sizes[1:],
+                                                                  strict=True))
+
+
+@pytest.mark.parametrize("checker, answer, name", [
+    ("flatten_size", flatten_by_tf_signal_frame, "TensorFlow"),  # tf.zeros runs first
+    ("dense_params", dense_by_conv_params, "ops.conv_params"),
+    ("dense_params", dense_by_conv_macs, "ops.conv_macs"),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_the_attackers_shortcuts_are_named(checker, answer, name, capsys):
+    says = "runs TensorFlow" if name == "TensorFlow" else calls(name)
+    refused_every_time(getattr(lesson05, checker), answer, capsys, LESSON, checker, name,
+                       says=says)
+
+
+def confusion_by_flat_index(y_true, y_pred, classes):
+    """np.bincount of true * classes + predicted, worked out in the labels' own type."""
+    return np.bincount(y_true * classes + y_pred, minlength=classes * classes).reshape(
+        classes, classes)
+
+
+def test_a_flat_index_that_wraps_in_uint8_is_refused(capsys):
+    """The attacker's right-looking answer: it wraps for uint8 labels of 17 classes or more,
+    which every draw now holds, and the hint says what wrapped, not the fix."""
+    assert lesson05.confusion_matrix(lambda t, p, c: confusion_by_flat_index(
+        t.astype(np.int64), p.astype(np.int64), c))  # in int64 the same index is right
+    capsys.readouterr()
+    refused_every_time(lesson05.confusion_matrix, confusion_by_flat_index, capsys, LESSON,
+                       "confusion_matrix", "uint8 flat index", says="wrapped around")
+
+
+def right_the_first_time(right, wrong):
+    """Right on its first call, wrong after it: a checker whose loop, or whose list of
+    answers, the answer can empty accepts it."""
+    def answer(*args, **kwargs):
+        answer.calls += 1
+        return (right if answer.calls == 1 else wrong)(*args, **kwargs)
+    answer.calls = 0
+    return answer
+
+
+WRONG_AFTER = {
+    "flatten_size": lambda n, convs: 1,
+    "dense_params": lambda sizes: 1,
+    "confusion_matrix": lambda y_true, y_pred, classes: np.zeros((classes, classes), int),
+    "most_confused": lambda m: (0, 0),
+}
+
+
+@pytest.mark.parametrize("checker", RIGHT)
+def test_an_answer_that_edits_the_checkers_cases_or_arrays_is_refused(checker, capsys):
+    """R3: the answer empties the lists, dicts and sets and zeroes the arrays it finds in
+    the checker's frames (the attacker zeroed 5.3's labels and set 5.4's matrix) and those
+    it was given; the checker's cases and the answers it collects are tuples, its arrays
+    read-only, and what is right is worked out from them."""
+    for _ in range(3):
+        cheat = editing(lesson05, right_the_first_time(RIGHT[checker], WRONG_AFTER[checker]))
+        assert not getattr(lesson05, checker)(cheat)
+        line = capsys.readouterr().out
+        assert "correct" not in line, line  # (5.1's answer empties its own `convs` too)
+
+
+def decorative_convolution():
+    """The attacker's: logistic regression on the raw pixels, beside a Conv2D that slides
+    over them and whose output is multiplied by 0 (7,860 parameters)."""
+    image = keras.Input((28, 28, 1))
+    conv = layers.Conv2D(1, 3, padding="same")(image)
+    same = layers.Lambda(lambda t: t[0] + 0.0 * t[1])([image, conv])
+    model = keras.Model(image, layers.Softmax()(layers.Dense(10)(layers.Flatten()(same))))
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_a_model_that_meets_the_target_without_its_convolutions_is_refused(smoke, capsys):
+    assert not lesson05.small_cnn(decorative_convolution)
+    out = capsys.readouterr().out
+    assert "not yet - " in out and "reaches the target without its convolutions" in out, out
+
+
+def nearest_test_image(x_test, y_test):
+    """Keras ops that give each image the label of the nearest of ``x_test``."""
+    table = keras.ops.convert_to_tensor(x_test.reshape(len(x_test), -1).astype("float32") / 255)
+    labels = keras.ops.convert_to_tensor(np.eye(10, dtype="float32")[y_test] * 50)
+
+    def lookup(images):
+        flat = keras.ops.reshape(images, (-1, 784))
+        distance = keras.ops.sum(flat**2, 1, keepdims=True) - 2 * flat @ keras.ops.transpose(
+            table)
+        return keras.ops.one_hot(keras.ops.argmin(distance, axis=1), len(x_test)) @ labels
+    return lookup
+
+
+class Lookup(layers.Layer):
+    """The attacker's layer: the test images as a constant (not a weight)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.nearest = nearest_test_image(*smoke_test_images())
+
+    def call(self, inputs):
+        images, beside = inputs
+        return self.nearest(images) + 0.0 * keras.ops.mean(beside)
+
+
+def memorises_in_a_layer():
+    image = keras.Input((28, 28, 1))
+    conv = layers.Conv2D(2, 3, padding="same")(image)
+    return keras.Model(image, layers.Softmax()(Lookup()([image, conv])))
+
+
+def memorises_in_a_lambda():
+    nearest = nearest_test_image(*smoke_test_images())  # held by the Lambda's closure
+    image = keras.Input((28, 28, 1))
+    conv = layers.Conv2D(2, 3, padding="same")(image)
+    looked_up = layers.Lambda(lambda t: nearest(t[0]) + 0.0 * keras.ops.mean(t[1]))
+    return keras.Model(image, layers.Softmax()(looked_up([image, conv])))
+
+
+class LooksUp(layers.Layer):
+    """Holds nothing: it loads the test images each time it is traced."""
+
+    def call(self, inputs):
+        images, beside = inputs
+        return nearest_test_image(*smoke_test_images())(images) + 0.0 * keras.ops.mean(beside)
+
+
+def looks_up_when_it_runs():
+    image = keras.Input((28, 28, 1))
+    conv = layers.Conv2D(2, 3, padding="same")(image)
+    return keras.Model(image, layers.Softmax()(LooksUp()([image, conv])))
+
+
+@pytest.mark.parametrize("cheat, hint", [
+    (memorises_in_a_layer, "layer 'lookup' holds 403,968 numbers outside its weights"),
+    (memorises_in_a_lambda, "numbers outside its weights"),
+    (looks_up_when_it_runs, "before any training, your model gets"),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_a_model_that_looks_the_test_images_up_is_refused(smoke, cheat, hint, capsys):
+    """The attacker's nearest-neighbour lookup of the test images (a CNN in name only):
+    the numbers a model holds outside its weights count against its 10,000, and a model
+    right before any training does not owe its answers to what it learns."""
+    assert not lesson05.small_cnn(cheat)
+    out = capsys.readouterr().out
+    assert "not yet - " in out and hint in out, out
+
+
+def test_the_right_small_cnn_holds_no_numbers_outside_its_weights(smoke, capsys):
+    lesson05._holds_no_data(small_cnn(), 9_098)  # no hint
+    with_a_lambda = keras.Sequential([keras.Input((28, 28, 1)),
+                                      layers.Lambda(lambda t: t / 1.0), *conv_stack().layers])
+    lesson05._holds_no_data(with_a_lambda, 9_098)
+
+
+def test_the_profile_and_the_target_are_the_checkers_before_small_cnn_runs(smoke, monkeypatch,
+                                                                           capsys):
+    """small_cnn() may set COURSE_PROFILE or try the target tables: the checker has read
+    its profile, target and images before it runs, and the tables are read-only."""
+    import os
+
+    def switches_the_profile():
+        os.environ["COURSE_PROFILE"] = "full"
+        return small_cnn()
+
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")  # put back after the test
+    assert lesson05.small_cnn(switches_the_profile)
+    out = capsys.readouterr().out
+    assert "on 512 images" in out and "the target here is 80.0%" in out, out
+    for table in (lesson05.SMALL_CNN_TARGET, lesson05.SMALL_CNN_EPOCHS):
+        with pytest.raises(TypeError):
+            table["smoke"] = 0

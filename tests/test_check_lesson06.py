@@ -110,6 +110,58 @@ def sizes_by_course_padding(n):  # the course's private helper pads 'same' for t
     return sizes
 
 
+def sizes_by_numpy_convolution(n):  # a 1-D 'valid' convolution on zeros: its length
+    sizes = []
+    for kernel, stride, padding in ROWS:
+        if padding == "valid":
+            n = len(np.convolve(np.zeros(n), np.zeros(kernel), mode="valid")[::stride])
+        sizes.append(n)
+    return sizes
+
+
+def sizes_by_numpy_windows(n):
+    sizes = []
+    for kernel, stride, padding in ROWS:
+        if padding == "valid":
+            n = len(np.lib.stride_tricks.sliding_window_view(np.zeros(n), kernel)[::stride])
+        sizes.append(n)
+    return sizes
+
+
+def sizes_by_tf_pooling_3d(n):
+    x, sizes = tf.zeros((1, n, n, 1, 1)), []
+    for kernel, stride, padding in ROWS:
+        x = tf.nn.max_pool3d(x, [kernel, kernel, 1], [stride, stride, 1], padding.upper())
+        sizes.append(int(x.shape[1]))
+    return sizes
+
+
+def sizes_by_tf_convolution_3d(n):
+    x, sizes = tf.zeros((1, n, n, 1, 1)), []
+    for kernel, stride, padding in ROWS:
+        x = tf.nn.conv3d(x, tf.zeros((kernel, kernel, 1, 1, 1)), [1, stride, stride, 1, 1],
+                         padding.upper())
+        sizes.append(int(x.shape[1]))
+    return sizes
+
+
+def sizes_by_tf_frames(n):  # tf.signal.frame cuts a signal into windows: count them
+    sizes = []
+    for kernel, stride, padding in ROWS:
+        if padding == "valid":
+            n = int(tf.signal.frame(np.zeros(n, "float32"), kernel, stride).shape[0])
+        sizes.append(n)
+    return sizes
+
+
+def sizes_by_tf_arithmetic(n):  # any TensorFlow op: the sizes are arithmetic
+    return [int(v) for v in tf.constant(alexnet_sizes(n)) + 0]
+
+
+def sizes_rounded_to_the_nearest(n):
+    return alexnet_sizes(n, valid=lambda n, k, s: round((n - k) / s) + 1)
+
+
 class SizesByTheCourse:  # a callable object, not a function: watched all the same
     def __call__(self, n):
         return sizes_by_course_alexnet(n)
@@ -128,17 +180,18 @@ def named(function, name):
 
 def alexnet(conv1=11, pool=3, dropout=0.4, conv3_padding="same", output=17, head=(),
             relu_in_output=False, input_size=227, sequential=True, pooling=layers.MaxPooling2D,
-            activation="relu", softmax="softmax", noise_shape=None):
+            activation="relu", softmax="softmax", noise_shape=None, conv=layers.Conv2D,
+            pool5=None, flatten=None, inputs=None):
     stack = [
-        layers.Conv2D(96, conv1, strides=4, activation=activation),
+        conv(96, conv1, strides=4, activation=activation),
         pooling(pool, strides=2),
         layers.Conv2D(256, 5, padding="same", activation="relu"),
         pooling(pool, strides=2),
         layers.Conv2D(384, 3, padding=conv3_padding, activation="relu"),
         layers.Conv2D(384, 3, padding="same", activation="relu"),
         layers.Conv2D(256, 3, padding="same", activation="relu"),
-        pooling(3, strides=2),
-        layers.Flatten(),
+        pool5 or pooling(3, strides=2),
+        flatten or layers.Flatten(),
         layers.Dense(4096, activation="relu"),
         *([layers.Dropout(dropout, noise_shape=noise_shape)] if dropout else []),
         layers.Dense(4096, activation="relu"),
@@ -148,11 +201,45 @@ def alexnet(conv1=11, pool=3, dropout=0.4, conv3_padding="same", output=17, head
         layers.Activation(softmax),
     ]
     if sequential:
-        return keras.Sequential([keras.Input((input_size, input_size, 3)), *stack])
+        first = keras.Input((input_size, input_size, 3)) if inputs is None else inputs
+        return keras.Sequential([first, *stack])
     x = inputs = keras.Input((input_size, input_size, 3))
     for layer in stack:
         x = layer(x)
     return keras.Model(inputs, x)
+
+
+class Conv2D(layers.Conv2D):
+    """A Conv2D of one's own (by Keras' name) whose config says 11x11 whatever its kernel."""
+
+    def get_config(self):
+        return {**super().get_config(), "kernel_size": (11, 11)}
+
+
+def alexnet_with_a_config_that_lies(own_class=True):
+    """conv1 with a 9x9 kernel (stride 4 on 227 still gives 55) whose config says 11x11: in a
+    class of its own, or on the layer itself."""
+    if own_class:
+        return alexnet(conv1=9, conv=Conv2D)
+    model = alexnet(conv1=9)
+    conv1, config = model.layers[0], model.layers[0].get_config
+    conv1.get_config = lambda: {**config(), "kernel_size": (11, 11)}
+    return model
+
+
+def relu_for_the_probe_only(x):
+    """ReLU on a (4, 17) batch (what an activation checked on its own is often tried on),
+    a sigmoid on anything else."""
+    if tuple(x.shape) == (4, 17):
+        return keras.activations.relu(x)
+    return keras.activations.sigmoid(x)
+
+
+def alexnet_frozen():
+    model = alexnet()
+    for layer in model.layers:
+        layer.trainable = False
+    return model
 
 
 def alexnet_conv3_padded_by_hand():
@@ -225,6 +312,13 @@ WRONG = {
         ("TensorFlow's pooling on zeros", sizes_by_tf_pooling),
         ("Keras' average pooling on zeros", sizes_by_keras_average_pool),
         ("the course's private padding helper", sizes_by_course_padding),
+        ("NumPy's convolution on zeros", sizes_by_numpy_convolution),
+        ("NumPy's sliding windows on zeros", sizes_by_numpy_windows),
+        ("TensorFlow's 3-D pooling on zeros", sizes_by_tf_pooling_3d),
+        ("TensorFlow's 3-D convolution on zeros", sizes_by_tf_convolution_3d),
+        ("TensorFlow's frames", sizes_by_tf_frames),
+        ("TensorFlow's arithmetic", sizes_by_tf_arithmetic),
+        ("rounded to the nearest", sizes_rounded_to_the_nearest),
         ("table", lambda n: OLD_SIZES.get(n, [1] * 8)),
         ("always equal", always_equal),
         ("floats", lambda n: [float(v) for v in alexnet_sizes(n)]),
@@ -252,6 +346,19 @@ WRONG = {
         ("dropout of whole rows (noise_shape)", lambda: alexnet(noise_shape=(1, 1))),
         ("always equal", always_equal),
         ("a list of layers", lambda: alexnet().layers),
+        # a config or a name that says one thing while the layer computes another
+        ("pool5 channels first", lambda: alexnet(
+            pool5=layers.MaxPooling2D(3, strides=2, data_format="channels_first"))),
+        ("flatten channels first", lambda: alexnet(
+            flatten=layers.Flatten(data_format="channels_first"))),
+        ("a class of its own whose config lies", alexnet_with_a_config_that_lies),
+        ("a config that lies on the layer", lambda: alexnet_with_a_config_that_lies(False)),
+        ("relu only for the probe's shape", lambda: alexnet(
+            activation=named(relu_for_the_probe_only, "relu"))),
+        ("every layer frozen", alexnet_frozen),
+        ("a batch size of 1", lambda: alexnet(
+            inputs=keras.Input((227, 227, 3), batch_size=1))),
+        ("uint8 input", lambda: alexnet(inputs=keras.Input((227, 227, 3), dtype="uint8"))),
     ],
     "inception_params": [
         ("weights only", lambda *c: inception(*c) - sum(c[1:])),
@@ -287,8 +394,25 @@ NAMED = {
     ("notes_alexnet_fixed", "ReLU before softmax"): "ReLU before",
     ("notes_alexnet_fixed", "1000 then 17"): "classifies twice",
     ("alexnet_sizes", "the course's AlexNet in a callable object"): calls("models.alexnet"),
-    ("alexnet_sizes", "TensorFlow's pooling on zeros"): calls("gen_nn_ops.max_pool"),
+    # tf.zeros runs an op before the pooling does: the hint names TensorFlow
+    ("alexnet_sizes", "TensorFlow's pooling on zeros"): "runs TensorFlow",
     ("alexnet_sizes", "Keras' average pooling on zeros"): calls("keras.ops.average_pool"),
+    ("alexnet_sizes", "NumPy's convolution on zeros"): calls("numpy.convolve"),
+    ("alexnet_sizes", "NumPy's sliding windows on zeros"): calls(
+        "numpy.lib.stride_tricks.sliding_window_view"),
+    ("alexnet_sizes", "TensorFlow's 3-D pooling on zeros"): "runs TensorFlow",
+    ("alexnet_sizes", "TensorFlow's 3-D convolution on zeros"): "runs TensorFlow",
+    ("alexnet_sizes", "TensorFlow's frames"): calls("shape_ops.frame"),
+    ("alexnet_sizes", "TensorFlow's arithmetic"): "runs TensorFlow",
+    ("alexnet_sizes", "rounded to the nearest"): "you rounded up",
+    ("notes_alexnet_fixed", "pool5 channels first"): "data_format='channels_first'",
+    ("notes_alexnet_fixed", "flatten channels first"): "data_format='channels_first'",
+    ("notes_alexnet_fixed", "a class of its own whose config lies"): "a Conv2D class of your own",
+    ("notes_alexnet_fixed", "a config that lies on the layer"): "kernel of shape (9, 9, 3, 96)",
+    ("notes_alexnet_fixed", "relu only for the probe's shape"): "whatever the shape",
+    ("notes_alexnet_fixed", "every layer frozen"): "frozen (trainable=False)",
+    ("notes_alexnet_fixed", "a batch size of 1"): "fixes the batch size to 1",
+    ("notes_alexnet_fixed", "uint8 input"): "dtype uint8",
     ("alexnet_sizes", "the course's private padding helper"): calls("ops._axis_padding"),
     ("notes_alexnet_fixed", "the course's AlexNet"): calls("models.alexnet"),
     ("notes_alexnet_fixed", "a sigmoid named relu"): "uses sigmoid",
@@ -331,6 +455,18 @@ def test_the_inception_hint_does_not_give_the_lesson_s_count_away(capsys):
     lesson06.inception_params(lambda *c: 1)
     out = capsys.readouterr().out
     assert "not yet - " in out and "163,696" not in out, out
+
+
+def test_rounding_to_the_nearest_is_not_taken_for_2x2_pools(capsys):
+    """round() rounds up at some rows and down at others: it shows first where it rounds up
+    at conv1, not at a pool where it gives what a 2x2 pool gives; the notes' 2x2 pools get
+    their own hint."""
+    assert not lesson06.alexnet_sizes(sizes_rounded_to_the_nearest)
+    line = capsys.readouterr().out
+    assert "you rounded up" in line and "2x2" not in line, line
+    assert not lesson06.alexnet_sizes(lambda n: alexnet_sizes(n, rows=[
+        (2, 2, p) if k == 3 and s == 2 else (k, s, p) for k, s, p in ROWS]))
+    assert "not 2x2 ones" in capsys.readouterr().out
 
 
 def test_the_model_itself_instead_of_the_function_gets_a_hint(capsys):
@@ -409,7 +545,9 @@ def test_a_wrong_prediction_is_refused_without_the_answer(wrong, capsys):
                               "always equal", "None"])
 def test_a_prediction_that_is_not_two_whole_numbers_is_refused(slip, capsys):
     assert not lesson06.naive_stack(slip)
-    assert "naive_stack: not yet - assign two whole numbers" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "naive_stack: not yet - assign two whole numbers" in out or (
+        isinstance(slip, AlwaysEqual) and "return plain values" in out), out
 
 
 def test_a_prediction_says_not_which_of_its_two_numbers_is_right(capsys):

@@ -201,11 +201,31 @@ def by_built_layers(width):
     return int(sum(np.prod(w.shape) for w in model.weights))
 
 
+def by_the_checker_s_own_count(width):
+    """The checker's own count, imported (or found in the checker's frame: the same one)."""
+    from course.check.lesson07 import _plain_count
+
+    return _plain_count(width)
+
+
+def zeroed_unless_four_images(x, filters, strides):
+    """The right block on a batch of 4 images (or a symbolic one); zeros for any other."""
+    out = block(x, filters, strides)
+    return layers.Lambda(lambda t: t if t.shape[0] in (None, 4) else t * 0.0)(out)
+
+
 # --- 7.3 chain_gradient --------------------------------------------------------------------
 
 
 def chain(local_grads, residual):
     return float(np.prod([(1 + g) if residual else g for g in local_grads]))
+
+
+def chain_adding_one_in_place(local_grads, residual):
+    """Adds 1 to an array of gradients in place (np.add(..., out=)), then multiplies."""
+    if residual and isinstance(local_grads, np.ndarray):
+        return float(np.prod(np.add(local_grads, 1, out=local_grads)))
+    return chain(local_grads, residual)
 
 
 def chain_clearing(local_grads, residual):
@@ -245,6 +265,7 @@ WRONG = {
         ("table", table(OLD_BLOCKS, block, lambda x, f, s: block(x, f, s, "no final relu"))),
         ("always equal", lambda x, f, s: AlwaysEqual()),
         ("a model", lambda x, f, s: keras.Model(x, block(x, f, s))),
+        ("zeros unless the batch holds 4 images", zeroed_unless_four_images),
         ("a list", lambda x, f, s: [block(x, f, s)]),
     ],
     "plain_params": [
@@ -261,6 +282,7 @@ WRONG = {
         ("other keras layers built and counted", by_transposed_layers),
         ("the course's conv_params", by_conv_params),
         ("course shortcut in a callable object", CountedByTheCourse()),
+        ("the checker's own count", by_the_checker_s_own_count),
         ("table", table({128, 32, 16, 5}, plain, lambda w: 0)),
         ("always equal", lambda w: AlwaysEqual()),
         ("a list", lambda w: [plain(w)]),
@@ -274,6 +296,7 @@ WRONG = {
         ("loses the sign", lambda g, r: abs(chain(g, r))),
         ("empty chain is 0", lambda g, r: chain(g, r) if len(g) else 0.0),
         ("changes its input", chain_clearing),
+        ("adds 1 in place to an array", chain_adding_one_in_place),
         ("table", table(OLD_CHAINS, chain, lambda g, r: 1.0)),
         ("always equal", lambda g, r: AlwaysEqual()),
         ("partial products", lambda g, r: list(np.cumprod([(1 + x) if r else x for x in g]))),
@@ -319,6 +342,31 @@ def test_chain_gradient_accepts_numpy_scalars_and_arrays_of_gradients(capsys):
     assert lesson07.chain_gradient(lambda g, r: np.prod([(1 + x) if r else x for x in g]))
     assert lesson07.chain_gradient(lambda g, r: math.prod((1 + x) if r else x for x in g))
     capsys.readouterr()
+
+
+def test_chain_gradient_accepts_a_long_double(capsys):
+    """np.longdouble, NumPy's extended float, holds a right product as well as a float."""
+    assert lesson07.chain_gradient(lambda g, r: np.longdouble(chain(g, r))), \
+        capsys.readouterr().out
+
+
+def test_chain_gradient_gives_arrays_both_ways_on_every_draw():
+    """An answer that writes into an array of gradients is caught on every draw: short
+    chains given as arrays, residual and plain, are among the drawn chains each time."""
+    for _ in range(5):
+        _, drawn = lesson07._chain_cases(np.random.default_rng())
+        arrays = {residual for grads, residual in drawn if isinstance(grads, np.ndarray)}
+        assert arrays == {True, False}
+
+
+def test_the_checker_s_own_count_is_named_as_a_shortcut(capsys):
+    assert not lesson07.plain_params(by_the_checker_s_own_count)
+    assert "calls `check.lesson07._plain_count`" in capsys.readouterr().out
+
+
+def test_residual_block_runs_batches_of_other_sizes(capsys):
+    assert not lesson07.residual_block(zeroed_unless_four_images)
+    assert "computes something else" in capsys.readouterr().out
 
 
 def test_chain_gradient_accepts_a_product_in_float32(capsys):

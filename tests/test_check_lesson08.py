@@ -67,6 +67,16 @@ def count_by_walking(model):  # right for models, but a single layer has no .lay
     return int(sum(np.prod(w.shape) for layer in model.layers for w in layer.trainable_weights))
 
 
+def count_by_the_flags_of_models(model):
+    """Walks the layers and skips a frozen model whole: inside another model, Keras trains
+    the layers of a frozen model that were switched back on one by one."""
+    if not model.trainable:
+        return 0
+    if hasattr(model, "layers"):
+        return sum(count_by_the_flags_of_models(layer) for layer in model.layers)
+    return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+
+
 def count_table(model):
     """The old checker's three models, told apart by their number of layers."""
     return {8: 1086, 11: 548, 4: 27}.get(len(model.layers), 0)
@@ -128,6 +138,29 @@ def unfreeze_table(base, prefix):
         layer.trainable = layer.name in {f"{prefix}_conv"}
 
 
+def unfreeze_bn_by_name(base, prefix):  # MobileNetV2 names its BatchNormalization *_BN
+    base.trainable = True
+    for layer in base.layers:
+        layer.trainable = layer.name.startswith(prefix) and "bn" not in layer.name
+
+
+def unfreeze_bn_by_lower_name(base, prefix):  # right for *_BN, wrong for a conv "..._bneck"
+    base.trainable = True
+    for layer in base.layers:
+        layer.trainable = layer.name.startswith(prefix) and "bn" not in layer.name.lower()
+
+
+def unfreeze_variables(base, prefix):
+    """Sets the flags of the variables, not of the layers: the weights train as asked, but
+    every layer's own flag still says trainable."""
+    base.trainable = True  # every layer, and every weight that trains, switched on
+    for layer in base.layers:
+        wanted = layer.name.startswith(prefix) and not isinstance(
+            layer, keras.layers.BatchNormalization)
+        for variable in layer.trainable_weights:
+            variable.trainable = wanted
+
+
 def unfreeze_names(base, prefix):  # returns the names instead of changing the base
     return [layer.name for layer in base.layers if layer.name.startswith(prefix)]
 
@@ -149,6 +182,20 @@ def to_range_wrapped(images):  # images - 128 wraps in uint8: dark pixels become
     return ((images - 128) / 128).astype("float32")
 
 
+def to_range_by_tensorflow(images):  # the statement asks for NumPy
+    import tensorflow as tf
+
+    return np.asarray(tf.image.convert_image_dtype(images, tf.float32) * 2 - 1)
+
+
+def to_range_by_keras_ops(images):
+    return np.asarray(keras.ops.cast(images, "float32") / 127.5 - 1)
+
+
+def to_range_masked(images):  # every value masked: nothing left to compare
+    return np.ma.masked_all(images.shape, np.float32)
+
+
 def to_range_min_max(images):
     x = images.astype("float32")
     return (x - x.min()) / (x.max() - x.min()) * 2 - 1
@@ -163,6 +210,8 @@ WRONG = {
         ("a float from np.sum", count_by_summing),
         ("walks model.layers, so fails on a layer", count_by_walking),
         ("changes the model", count_and_unfreeze),
+        ("skips a frozen model whose layers train inside another",
+         count_by_the_flags_of_models),
         ("table", count_table),
         ("always equal", lambda m: AlwaysEqual()),
         ("a list", lambda m: [count(m)]),
@@ -178,6 +227,9 @@ WRONG = {
         ("table", unfreeze_table),
         ("always equal", lambda base, prefix: AlwaysEqual()),
         ("returns names", unfreeze_names),
+        ("BatchNormalization told by 'bn' in its name", unfreeze_bn_by_name),
+        ("BatchNormalization told by 'bn' in its name, any case", unfreeze_bn_by_lower_name),
+        ("the variables' flags set, not the layers'", unfreeze_variables),
     ],
     "to_mobilenet_range": [
         ("the lesson's to_mobilenet_range_buggy",
@@ -194,6 +246,9 @@ WRONG = {
             x.astype("float32"))),
         ("Rescaling layer", lambda x: np.asarray(keras.layers.Rescaling(1 / 127.5, -1)(
             x.astype("float32")))),
+        ("TensorFlow's convert_image_dtype", to_range_by_tensorflow),
+        ("keras.ops", to_range_by_keras_ops),
+        ("a masked array", to_range_masked),
         ("table", lambda x: np.array([[-1.0, -0.6, 0.0, 1.0]], np.float32)),
         ("always equal", lambda x: AlwaysEqual()),
         ("a list", lambda x: to_range(x).tolist()),
@@ -228,12 +283,15 @@ def test_every_checker_of_the_lesson_meets_five_kinds_of_wrong_answer():
 
 
 def test_other_right_answers_pass(capsys):
-    def count_by_layers(model):  # walks nested models, layer by layer
+    def count_by_layers(model):  # walks nested models, layer by layer, as Keras does
         if not model.trainable:
             return 0
-        if hasattr(model, "layers"):
-            return sum(count_by_layers(layer) for layer in model.layers)
-        return int(sum(np.prod(w.shape) for w in model.trainable_weights))
+        return _count_nested(model)
+
+    def _count_nested(layer):  # inside the model counted, each layer's own flag decides
+        if hasattr(layer, "layers"):
+            return sum(_count_nested(sub) for sub in layer.layers)
+        return int(sum(np.prod(w.shape) for w in layer.weights if w.trainable))
 
     def unfreeze_with_weights_only(base, prefix):
         base.trainable = True
@@ -257,12 +315,16 @@ def test_other_right_answers_pass(capsys):
     ("count_trainable", count_flagged, "whatever its layers' flags say"),
     ("count_trainable", count_by_summing, "np.sum of an empty list"),
     ("count_trainable", count_and_unfreeze, "changed the trainable flags"),
+    ("count_trainable", count_by_the_flags_of_models, "left out the layers of a frozen model"),
     ("unfreeze_top", unfreeze_by_block, "block10_conv is still frozen"),
     ("unfreeze_top", unfreeze_containing, "only contains"),
     ("unfreeze_top", unfreeze_layers_only, "left the base itself frozen"),
     ("unfreeze_top", unfreeze_a_clone, "in place"),
     ("unfreeze_top", unfreeze_with_bn, "keep BatchNormalization layers frozen"),
     ("unfreeze_top", unfreeze_only, "freeze every other layer"),
+    ("unfreeze_top", unfreeze_bn_by_name, "tell them by their class"),
+    ("unfreeze_top", unfreeze_bn_by_lower_name, "tell them by their class"),
+    ("unfreeze_top", unfreeze_variables, "you set the flags of its variables"),
     ("to_mobilenet_range", lambda x: x / 255, "[0, 1]"),
     ("to_mobilenet_range", lambda x: x - 128, "uint8 overflow"),
     ("to_mobilenet_range", to_range_wrapped, "a value wrapping around"),
@@ -270,6 +332,9 @@ def test_other_right_answers_pass(capsys):
     ("to_mobilenet_range", lambda x: x.astype(np.float16) / 127.5 - 1, "dtype is float16"),
     ("to_mobilenet_range", to_range_min_max, "fixed numbers"),
     ("to_mobilenet_range", to_range_in_place, "changed the images"),
+    ("to_mobilenet_range", to_range_by_tensorflow, "runs TensorFlow"),
+    ("to_mobilenet_range", to_range_by_keras_ops, "runs TensorFlow"),
+    ("to_mobilenet_range", to_range_masked, "masked array"),
     ("to_mobilenet_range", lambda x: (x * 2).astype("float32") / 255 - 1, "uint8 overflow"),
 ])
 def test_hints_name_the_mistake(checker, wrong, hint, capsys):

@@ -226,6 +226,9 @@ WRONG = {
         ("always equal", lambda g: AlwaysEqual()),
         ("a string", lambda g: str(weights(g))),
         ("one number", lambda g: float(g.mean())),
+        # float64 would keep the real part of a complex number and drop the rest
+        ("complex, the real part right", lambda g: weights(g) + 1j * g.max(axis=(0, 1))),
+        ("a list of complex numbers", lambda g: [complex(v, 1) for v in weights(g)]),
     ],
     "gradcam_map": [
         ("the lesson's buggy version", lesson_buggy()),
@@ -248,6 +251,7 @@ WRONG = {
         ("the checker's own helper", lambda f, w: lesson09._cam(np.asarray(f) @ w)),
         ("a string", lambda f, w: "heat map"),
         ("a number too large for a float", lambda f, w: 10**400),
+        ("complex, the real part right", lambda f, w: cam(f, w) + 1j),
     ],
 }
 RIGHT = {
@@ -332,8 +336,11 @@ def test_the_edge_cases_hold_what_the_checkers_are_about():
     ("gradcam_weights", weights_in_place, "changed the gradients"),
     ("gradcam_weights", weights_by_1d_pooling, "calls `keras.layers.GlobalAveragePooling1D"),
     ("gradcam_weights", weights_by_window_pooling, "answers the exercise for you"),
-    ("gradcam_weights", lambda g: 10**400, "too large for a float"),
-    ("gradcam_map", lambda f, w: 10**400, "too large for a float"),
+    ("gradcam_weights", lambda g: 10**400, "no answer here is that large"),
+    ("gradcam_map", lambda f, w: 10**400, "no answer here is that large"),
+    ("gradcam_weights", lambda g: weights(g) + 1j, "complex"),
+    ("gradcam_weights", lambda g: [complex(v, 1) for v in weights(g)], "complex"),
+    ("gradcam_map", lambda f, w: cam(f, w) + 1j, "complex"),
     ("gradcam_map", lambda f, w: cam(f, w).astype(np.float16), "you returned float16"),
     ("last_conv_layer", LastConvByTheCourse(), "calls `explain.last_conv_layer`"),
     ("gradcam_map", lesson_buggy(), "rows and columns swapped"),
@@ -508,7 +515,7 @@ def test_gradcam_weight_ratio_refuses_without_the_answer(answer, capsys):
     (1 / 49 * 1.5 + 1, "not yet - "),  # test_student's near miss
     (0.3, "derivative of y^c"),
     ("1/49", "assign one number"),
-    (10**400, "too large for a float"),
+    (10**400, "no answer here is that large"),
 ])
 def test_gradcam_weight_ratio_hints(answer, hint, capsys):
     verdict, out = run(lesson09.gradcam_weight_ratio, answer, capsys)

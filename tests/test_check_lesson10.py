@@ -348,6 +348,44 @@ def by_segment_mean(h, mask):
     return tf.math.unsorted_segment_mean(h.reshape(-1, f)[real], graph, b).numpy()
 
 
+def by_networkx_attributes(edges, n):
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(edges)
+    return np.asarray(nx.attr_matrix(graph, rc_order=range(n)))
+
+
+def by_one_hot_products(edges, n):  # each edge an outer product of two one-hot rows
+    a = np.zeros((n, n))
+    for i, j in edges:
+        rows = tf.one_hot([i, j], n).numpy()
+        a += np.outer(rows[0], rows[1]) + np.outer(rows[1], rows[0])
+    return a
+
+
+def by_tensorflow_scatter_max(edges, n):
+    both = [*edges, *(e[::-1] for e in edges)] or [(0, 0)]
+    updates = np.ones(len(both)) if edges else np.zeros(1)
+    return tf.tensor_scatter_nd_max(np.zeros((n, n)), both, updates).numpy()
+
+
+def by_tensorflow_einsum(h, mask):
+    return tf.einsum("bn,bnf->bf", mask, h).numpy() / mask.sum(axis=1, keepdims=True)
+
+
+def by_keras_einsum(h, mask):
+    return np.asarray(keras.ops.einsum("bn,bnf->bf", mask, h)) / mask.sum(axis=1, keepdims=True)
+
+
+def by_tensorflow_matmul(h, mask):
+    return tf.matmul(mask[:, None, :], h)[:, 0].numpy() / mask.sum(axis=1, keepdims=True)
+
+
+def normalized_by_tensorflow(a):
+    d = 1 / np.sqrt(a.sum(axis=1) + 1)
+    return tf.linalg.matmul(tf.linalg.diag(d), (a + np.eye(len(a))) * d).numpy()
+
+
 def sorts_the_edges(edges, n):
     edges.sort()
     return adjacency(edges, n)
@@ -368,6 +406,9 @@ WRONG = {
         ("a string", lambda edges, n: str(adjacency(edges, n))),
         ("changes the edges", sorts_the_edges),
         ("tensorflow scatter", by_tensorflow_scatter),
+        ("networkx attr_matrix", by_networkx_attributes),
+        ("tensorflow one_hot outer products", by_one_hot_products),
+        ("tensorflow tensor_scatter_nd_max", by_tensorflow_scatter_max),
     ],
     "normalize_adjacency": [
         ("the lesson's buggy function", buggy_from_the_lesson()),
@@ -383,6 +424,7 @@ WRONG = {
         ("always equal", lambda a: AlwaysEqual()),
         ("a nested list", lambda a: normalize(a).tolist()),
         ("None", lambda a: None),
+        ("tensorflow matrix products", normalized_by_tensorflow),
     ],
     "mean_readout": [
         ("padding averaged in", lambda h, m: h.mean(axis=1)),
@@ -403,6 +445,9 @@ WRONG = {
         ("always equal", lambda h, m: AlwaysEqual()),
         ("a list", lambda h, m: mean_readout(h, m).tolist()),
         ("changes H", zeroes_the_padding_in_place),
+        ("tensorflow einsum", by_tensorflow_einsum),
+        ("keras.ops einsum", by_keras_einsum),
+        ("tensorflow matmul", by_tensorflow_matmul),
     ],
 }
 RIGHT = {
@@ -429,20 +474,30 @@ def test_the_right_answer_passes_every_draw(checker, capsys):
 
 def test_the_shortcuts_are_named(capsys):
     for checker, kind, name in [
-            ("adjacency_matrix", "networkx shortcut", "to_numpy_array"),
+            ("adjacency_matrix", "networkx shortcut", "runs networkx"),
+            ("adjacency_matrix", "networkx attr_matrix", "runs networkx"),
+            ("adjacency_matrix", "tensorflow one_hot outer products", "runs TensorFlow"),
+            ("adjacency_matrix", "tensorflow tensor_scatter_nd_max",
+             "gen_array_ops.tensor_scatter_max"),
+            ("normalize_adjacency", "tensorflow matrix products", "runs TensorFlow"),
+            ("mean_readout", "tensorflow einsum", "runs TensorFlow"),
+            ("mean_readout", "keras.ops einsum", "runs TensorFlow"),
+            ("mean_readout", "tensorflow matmul", "runs TensorFlow"),
             ("normalize_adjacency", "course shortcut", "graphs.normalized_adjacency"),
-            ("mean_readout", "GraphReadout shortcut", "GraphReadout.call"),
-            ("mean_readout", "masked pooling shortcut", "GlobalAveragePooling1D"),
+            ("mean_readout", "GraphReadout shortcut", "runs TensorFlow"),  # Layer.__call__ first
+            ("mean_readout", "masked pooling shortcut", "runs TensorFlow"),
             ("mean_readout", "keras.ops shortcut", "ops.mean"),
             ("mean_readout", "tensorflow shortcut", "gen_math_ops.mean"),
-            ("adjacency_matrix", "tensorflow scatter", "gen_array_ops.scatter_nd"),
+            ("adjacency_matrix", "tensorflow scatter", "runs TensorFlow"),  # tf.ones first
             ("normalize_adjacency", "course shortcut in a callable object",
              "graphs.normalized_adjacency"),
             ("mean_readout", "tensorflow sum", "gen_math_ops._sum"),
-            ("mean_readout", "tensorflow segment mean", "gen_math_ops.unsorted_segment_sum")]:
+            ("mean_readout", "tensorflow segment mean", "runs TensorFlow")]:
         getattr(lesson10, checker)(dict(WRONG[checker])[kind])
         out = capsys.readouterr().out
-        assert "calls `" in out and name in out and "write it yourself" in out, out
+        assert name in out, out
+        assert ("calls `" in out and "write it yourself" in out) or (
+            "runs " in out and "ask for NumPy only" in out), out
 
 
 PREDICTIONS = {"gcn_step", "gcn_reach"}  # their wrong answers of every kind: below
@@ -534,7 +589,9 @@ def test_a_computed_prediction_is_refused(cell, capsys, monkeypatch):
     assert not lesson10.gcn_step(STEP)
     assert "a prediction is values you write, not code" in capsys.readouterr().out
     history[1] = "predicted_step = [[0.5 + 0.408, 0], [0.408 + 0.333 + 0.408, 0], [0.91, 0]]"
-    assert lesson10.gcn_step(STEP)
+    assert lesson10.gcn_step([[0.5 + 0.408, 0], [0.408 + 0.333 + 0.408, 0], [0.91, 0]])
+    assert not lesson10.gcn_step(STEP)  # not the values its cell wrote
+    assert "is not what its cell wrote" in capsys.readouterr().out
 
 
 def test_the_checker_s_layer_is_the_one_the_lesson_states_and_runs():
@@ -658,3 +715,13 @@ WRONG_PREDICTIONS = {  # a computed prediction, the shortcut, is refused above
                          ids=lambda v: v if isinstance(v, str) and len(v) < 30 else "")
 def test_a_wrong_prediction_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
     refused_every_time(getattr(lesson10, checker), answer, capsys, LESSON, checker, kind)
+
+
+def test_every_shortcut_the_checkers_refuse_can_be_found():
+    """A name the watch cannot resolve is left out silently: each must resolve here."""
+    from course.check.core import _resolve
+
+    for name in (*lesson10.ADJACENCY_SHORTCUTS, *lesson10.NORMALIZE_SHORTCUTS,
+                 *lesson10.READOUT_SHORTCUTS):
+        assert callable(_resolve(name)), name
+

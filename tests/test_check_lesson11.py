@@ -5,6 +5,7 @@ always-equal object and a type slip, each refused on fresh draws with a hint tha
 line of the solution. 11.5 is a prediction: few tries, hints that give no value away, and
 what it is graded against is what Keras' EarlyStopping does to the losses the lesson plays."""
 
+import math
 import re
 import tempfile
 from pathlib import Path
@@ -296,6 +297,24 @@ def stop_by_keras(val_losses, patience):
     return len(val_losses)
 
 
+class _Run:  # what EarlyStopping touches of a model, without building one (which runs ops)
+    stop_training = False
+
+    def get_weights(self):
+        return []
+
+
+def stop_by_keras_without_a_model(val_losses, patience):
+    stopping, run = keras.callbacks.EarlyStopping(patience=patience), _Run()
+    stopping.set_model(run)
+    stopping.on_train_begin()
+    for epoch, loss in enumerate(val_losses):
+        stopping.on_epoch_end(epoch, {"val_loss": loss})
+        if run.stop_training:
+            return epoch + 1
+    return len(val_losses)
+
+
 def stop_pops_the_list(val_losses, patience):
     answer = epochs_trained(val_losses, patience)
     val_losses.clear()
@@ -327,6 +346,36 @@ def resume_sorts_in_place(names):
     return resume_epoch(names)
 
 
+def stop_never_at_patience_0(val_losses, patience):  # patience 0 read as "never stop"
+    return len(val_losses) if patience == 0 else epochs_trained(val_losses, patience)
+
+
+def lrs_by_tensorflow_geomspace(start, stop, steps):
+    import tensorflow as tf
+
+    return tf.experimental.numpy.geomspace(start, stop, steps).numpy()
+
+
+def lrs_by_tensorflow_exp(start, stop, steps):
+    import tensorflow as tf
+
+    return tf.exp(tf.linspace(math.log(start), math.log(stop), steps)).numpy()
+
+
+def pick_by_tensorflow(lrs, losses):
+    import tensorflow as tf
+
+    finite = np.where(np.isnan(losses), np.inf, losses)
+    return float(lrs[int(tf.argmin(finite))] / 10)
+
+
+def resume_by_tensorflow(names):
+    import tensorflow as tf
+
+    epochs = [int(re.findall(r"\d+", name)[-1]) for name in names]
+    return int(tf.reduce_max(epochs)) if epochs else 0
+
+
 def resume_by_latest_checkpoint(names):
     with tempfile.TemporaryDirectory() as folder:
         for name in names:
@@ -351,6 +400,8 @@ WRONG = {
         ("a column", lambda start, stop, steps: exponential_lrs(start, stop, steps)[:, None]),
         ("strings", lambda start, stop, steps: [str(v) for v in exponential_lrs(start, stop,
                                                                                steps)]),
+        ("TensorFlow's geomspace", lrs_by_tensorflow_geomspace),
+        ("TensorFlow's exp of a linspace", lrs_by_tensorflow_exp),
     ],
     "pick_lr": [
         ("argmin with the nans", pick_lr_with_nan),
@@ -366,6 +417,7 @@ WRONG = {
         ("a string", lambda lrs, losses: f"{pick_lr(lrs, losses):g}"),
         ("changes the losses", pick_clears_the_nans),
         ("a number too large for a float", lambda lrs, losses: 10**400),
+        ("TensorFlow's argmin", pick_by_tensorflow),
     ],
     "epochs_trained": [
         ("ties improve", epochs_trained_ties_improve),
@@ -381,6 +433,7 @@ WRONG = {
         ("a float", lambda ls, p: float(epochs_trained(ls, p))),
         ("a list", lambda ls, p: [epochs_trained(ls, p)]),
         ("changes the list", stop_pops_the_list),
+        ("patience 0 read as never stop", stop_never_at_patience_0),
     ],
     "resume_epoch": [
         ("two digits before .keras", resume_two_digits),
@@ -399,6 +452,7 @@ WRONG = {
         ("a float", lambda names: float(resume_epoch(names))),
         ("sorts the list", resume_sorts_in_place),
         ("three characters before the first dot", resume_from_three_characters),
+        ("TensorFlow's reduce_max", resume_by_tensorflow),
     ],
 }
 # The words the hint must hold for some of them: the shortcut it takes.
@@ -407,8 +461,13 @@ NAMED = {
     ("pick_lr", "course shortcut"): calls("monitor.suggest_lr"),
     ("resume_epoch", "course shortcut"): calls("monitor.latest_checkpoint"),
     ("exponential_lrs", "course shortcut in a callable object"): calls("monitor.lr_schedule"),
-    ("pick_lr", "a number too large for a float"): "too large for a float",
+    ("pick_lr", "a number too large for a float"): "no answer here is that large",
     ("epochs_trained", "the checker's own helper"): calls("check.lesson11._play"),
+    ("exponential_lrs", "TensorFlow's geomspace"): "runs TensorFlow",
+    ("exponential_lrs", "TensorFlow's exp of a linspace"): "runs TensorFlow",
+    ("pick_lr", "TensorFlow's argmin"): "runs TensorFlow",
+    ("resume_epoch", "TensorFlow's reduce_max"): "runs TensorFlow",
+    ("epochs_trained", "patience 0 read as never stop"): "with patience=0",
 }
 
 
@@ -463,8 +522,12 @@ def test_no_answer_can_be_imported_from_the_checker_module():
 
 
 def test_the_keras_shortcut_is_named(capsys):
-    lesson11.epochs_trained(stop_by_keras)
+    """Named where the callback is the first thing TensorFlow runs; a model built for it runs
+    TensorFlow first, and the hint names TensorFlow."""
+    lesson11.epochs_trained(stop_by_keras_without_a_model)
     assert "EarlyStopping.on_epoch_end" in capsys.readouterr().out
+    lesson11.epochs_trained(stop_by_keras)
+    assert "runs TensorFlow" in capsys.readouterr().out
 
 
 # --- 11.5: a prediction with few tries ---------------------------------------------------

@@ -291,3 +291,46 @@ def test_a_line_without_the_runs_nonce_is_not_the_judges():
     assert grade._message(line, "abc") == {}
     assert grade._message(line[:-2] + ', "nonce": "abc"}\n', "abc")["status"] == "correct"
     assert grade._message("not json\n", "abc") == {}
+
+
+def test_a_change_to_a_file_the_judge_loads_is_seen_even_with_its_times_set_back(tmp_path):
+    import os
+
+    (tmp_path / "pkg").mkdir()
+    module = tmp_path / "pkg" / "checker.py"
+    module.write_text("def check(answer):\n    return False\n")
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    before = grade.disk_state([tmp_path])
+    (tmp_path / "pkg" / "__pycache__" / "checker.cpython-311.pyc").write_bytes(b"cache")
+    assert grade.changed_on_disk(before, [tmp_path]) == []  # compiled caches: not loaded
+    times = os.stat(module)
+    module.write_text("def check(answer):\n    return True \n")  # the same size
+    os.utime(module, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert grade.changed_on_disk(before, [tmp_path]) == [str(module)]
+    (tmp_path / "pkg" / "sitecustomize.py").write_text("")
+    assert str(tmp_path / "pkg") in grade.changed_on_disk(before, [tmp_path])
+
+
+def test_a_hand_in_that_changes_the_course_on_disk_scores_0_and_stops_the_grading(
+        tmp_path, monkeypatch, capsys):
+    from course.runtime.errors import UsageError
+
+    watched = tmp_path / "course"
+    watched.mkdir()
+    (watched / "ops.py").write_text("")
+    monkeypatch.setattr(grade, "_watched_roots", lambda: [watched])
+
+    def run(nb, timeout, profile, answers=None):  # the hand-in's cells rewrite a module
+        (watched / "ops.py").write_text("output_size = lambda *a: 0\n")
+        return "", None
+
+    monkeypatch.setattr(grade, "run", run)
+    first = hand_in(tmp_path, "mallory", {"same_padding": RIGHT_2_3})
+    second = hand_in(tmp_path, "alice", {"same_padding": RIGHT_2_3})
+    with pytest.raises(UsageError, match=r"mallory.*changed .*ops\.py.*grade the hand-ins "
+                                         r"after this one again"):
+        grade.grade_all([first, second], tmp_path / "out")
+    rows = list(csv.DictReader((tmp_path / "out" / "gradebook.csv").open()))
+    assert {r["student"] for r in rows} == {"mallory"} and len(rows) == 5
+    assert all(r["points"] == "0" and "not graded: while it ran, the hand-in changed" in r["hint"]
+               for r in rows)

@@ -355,10 +355,23 @@ def test_a_literal_that_is_not_a_finite_number_is_a_hint():
             predictions.evaluate({"argument": "p", "names": {"p": source}})
 
 
-def test_the_last_assignment_of_a_cell_is_the_prediction():
-    cell = "if True:\n    p = 1\np = 2\nif True:\n    p = 3\n"
-    assert predictions.assigned([cell], "p") == "3"
-    assert predictions.assigned(["if True:\n    p = 1\np = 2\n"], "p") == "2"
+def test_a_prediction_is_the_last_top_level_assignment_and_only_one():
+    assert predictions.assigned(["p = 1\np = 2\n"], "p") == "2"
+    assert predictions.assigned(["p, q = 1, (2, 3)\n"], "q") == "(2, 3)"
+    for cell in ["if False:\n    p = 3\np = 2\n", "p = 2\nif False:\n    p = 3\n",
+                 "for p in (1, 2):\n    pass\n", "p = 2\np += 1\n", "p, q = f()\n",
+                 "p = 2\n(p := 3)\n"]:
+        assert predictions.assigned([cell], "p").startswith("<p bound inside"), cell
+
+
+def test_a_checker_cell_that_assigns_the_prediction_or_calls_another_name_is_refused():
+    found = predictions.sources(["p = 2", "p = 5 * 5\ncourse.check.lesson09.ratio(p)"], "ratio")
+    with pytest.raises(predictions.NotLiteral, match="assigned in the checker's own cell"):
+        predictions.evaluate(found)
+    found = predictions.sources(["p = 2", "from course.check.lesson09 import ratio as r\nr(p)"],
+                                "ratio")
+    with pytest.raises(predictions.NotLiteral, match="called under another name"):
+        predictions.evaluate(found)
 
 
 @pytest.mark.parametrize("record, problem", [
@@ -479,3 +492,70 @@ def test_a_prediction_is_read_from_the_hand_in_not_from_the_kernel(cell, tmp_pat
     judged = judge.judge_one(record, expected=expected)
     assert judged.status == "not yet"
     assert "a prediction is values you write" in judged.line, judged.line
+
+
+# --- a second attacker's findings (issue 26): code from strings, one answer's reach --------
+
+
+@pytest.mark.parametrize("body, what", [
+    ("import pydoc\n    pydoc.locate('builtins.exec')('1')", "imports `pydoc`"),
+    ("import typing\n    typing.get_type_hints(answer)", "imports `typing`"),
+    ("from dataclasses import make_dataclass", "imports `dataclasses`"),
+    ("def probe(y: 'box.update(1) or int'):\n        pass", "type annotation as a string"),
+])
+def test_the_screen_refuses_code_that_evaluates_strings(body, what):
+    with pytest.raises(screen.Refused, match=re.escape(what)):
+        screen.source(f"import numpy as np\n\ndef answer(x):\n    {body}\n    return x\n")
+
+
+def test_a_notebook_class_with_super_init_is_carried_and_passes_the_screen():
+    source = ("import keras\n\nclass Twice(keras.layers.Layer):\n"
+              "    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n\n"
+              "    def call(self, x):\n        return 2 * x\n\n"
+              "def model():\n    return Twice()\n")
+    model = notebook_function(source, "model")
+    bundled = answers.bundle(model)
+    assert "__name__" not in bundled["source"]  # the class body's, the judge's own
+    screen.source(bundled["source"])
+
+
+def _child_forges(found, timeout):
+    """What an answer that reached the judge's process could do: print lines that look like
+    the judge's, for this checker and for others, straight to the output's descriptor."""
+    import os
+
+    forged = json.dumps({"checker": "lesson02.same_padding", "status": "correct", "line": "x"})
+    print(forged, flush=True)
+    os.write(1, (forged + "\n").encode())
+    yield found[0][0], judge.Judged(judge.NOT_YET, "conv_param_count: not yet - honest")
+
+
+def test_each_answer_is_judged_in_a_child_that_cannot_reach_the_judges_output(monkeypatch,
+                                                                             capfd):
+    monkeypatch.setattr(judge, "judging", _child_forges)
+    judged = judge.isolated(("lesson02.conv_param_count", {}, None), 5)
+    assert judged == judge.Judged(judge.NOT_YET, "conv_param_count: not yet - honest")
+    assert "same_padding" not in capfd.readouterr().out
+
+
+@pytest.mark.parametrize("behaviour, status, said", [
+    ("exit", judge.ERROR, "the process judging it ended"),
+    ("hang", judge.NOT_YET, "ran longer than the grade's 1 s limit"),
+    ("lie", judge.ERROR, "the process judging it ended"),
+])
+def test_a_child_that_dies_hangs_or_says_nonsense_is_a_verdict_for_its_answer(
+        monkeypatch, behaviour, status, said):
+    import os
+    import time
+
+    def judging(found, timeout):
+        if behaviour == "exit":
+            os._exit(3)
+        if behaviour == "hang":
+            time.sleep(60)
+        yield found[0][0], judge.Judged("full marks", "conv_param_count: correct - trust me")
+
+    monkeypatch.setattr(judge, "judging", judging)
+    monkeypatch.setattr(judge, "CHILD_GRACE_S", 0)
+    judged = judge.isolated(("lesson02.conv_param_count", {}, None), 1)
+    assert judged.status == status and said in judged.line, judged

@@ -162,8 +162,9 @@ def bundle(func) -> dict:
     def visit(function) -> None:
         scope = function.__globals__
         for name in sorted(_names(function.__code__)):
-            if name in lines or name not in scope:
-                continue
+            if name in lines or name not in scope or (name.startswith("__")
+                                                      and name.endswith("__")):
+                continue  # a class body's __name__ and the like: the judge's own
             value = scope[name]
             lines[name] = ""  # visiting: a cycle ends here
             lines[name] = _binding(name, value, visit)

@@ -16,7 +16,9 @@ function that calls one of them, however it imported it, gets "not yet" with a h
 
 from __future__ import annotations
 
+import decimal
 import dis
+import fractions
 import functools
 import importlib
 import inspect
@@ -28,6 +30,7 @@ from course.runtime import settings
 
 GRADING_VAR = settings.GRADING
 ANSWERS_VAR = settings.ANSWERS_DIR
+MAX_BITS = 256  # a returned whole number longer than this is no answer to any exercise
 
 
 class Hint(Exception):
@@ -50,26 +53,44 @@ def plain(value, depth: int = 0):
 
     from course.check.answers import is_tensor
 
-    if value is None or isinstance(value, bool):
-        return value if value is None else bool(value)
-    if isinstance(value, np.generic):
-        return value.item()
+    if isinstance(value, np.bool_ | np.integer | np.floating):  # a NumPy scalar: a Python one
+        value = (bool if isinstance(value, np.bool_) else
+                 int if isinstance(value, np.integer) else float)(value)
+    if value is None or value is Ellipsis or isinstance(value, bool):  # Ellipsis: a stub
+        return value if value is None or value is Ellipsis else bool(value)
+    if type(value) in (fractions.Fraction, decimal.Decimal):
+        value = float(value)
     if isinstance(value, int):
-        return int.__index__(value)  # a subclass's plain value: its own __eq__ is gone
+        number = int.__index__(value)  # a subclass's plain value: its own __eq__ is gone
+        if number.bit_length() > MAX_BITS:
+            raise Hint(f"you returned a whole number of {number.bit_length():,} bits; no "
+                       "answer here is that large")
+        return number
     if isinstance(value, float):
         return float.__float__(value)
     if isinstance(value, str):
         return str.__str__(value)
+    if isinstance(value, complex | np.complexfloating):
+        raise Hint("you returned a complex number; return real numbers")
+    if isinstance(value, np.ma.MaskedArray) and np.ma.getmaskarray(value).any():
+        raise Hint("you returned a masked array with hidden values; return a plain NumPy "
+                   "array")
     if isinstance(value, np.ndarray) or is_tensor(value):
         array = np.asarray(value)
         if array.dtype == object:
             raise Hint("you returned an array of Python objects; return an array of numbers")
+        if np.iscomplexobj(array):
+            raise Hint("you returned an array of complex numbers; return real numbers")
         return array
-    if isinstance(value, tuple | list) and depth < 20:
-        items = [plain(v, depth + 1) for v in value]
+    if isinstance(value, tuple | list) and depth < 20:  # the items, not what __iter__ says
+        items = [plain(v, depth + 1) for v in (tuple.__iter__(value) if isinstance(value, tuple)
+                                               else list.__iter__(value))]
         return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, set | frozenset) and depth < 20:  # the checker says what to give
+        items = {plain(v, depth + 1) for v in frozenset.__iter__(frozenset(value))}
+        return frozenset(items) if isinstance(value, frozenset) else items
     if isinstance(value, dict) and depth < 20:
-        return {plain(k, depth + 1): plain(v, depth + 1) for k, v in value.items()}
+        return {plain(k, depth + 1): plain(v, depth + 1) for k, v in dict.items(value)}
     if type(value).__module__.split(".")[0] == "keras":
         return value
     raise Hint(f"you returned an object of type {type(value).__name__}; return plain values "
@@ -190,46 +211,123 @@ _KEPT = ("builtins", "math", "numpy", "numpy.linalg", "numpy.testing", "keras", 
          "keras.layers", "cv2", "scipy.signal", "scipy.ndimage")
 
 
-def _kept() -> dict[tuple[str, str], object]:
-    """The callables of ``_KEPT`` and of the loaded ``course`` modules, as they are now."""
+_CODE = ("__code__", "__defaults__", "__kwdefaults__")
+_KEPT_CLASSES = (("keras", "Model"), ("keras", "Sequential"), ("keras.layers", "Layer"))
+
+
+def _kept() -> dict[tuple, object]:
+    """What an answer could patch, as it is now: the callables of ``_KEPT``; every value of
+    the loaded ``course`` modules; the code and defaults of their functions (a swapped
+    ``__code__`` keeps the function object); the methods of Keras' model and layer classes."""
     seen = {}
     for name in [*_KEPT, *(m for m in list(sys.modules) if m.split(".")[0] == "course")]:
         module = sys.modules.get(name)
-        if module is not None:
-            seen.update({(name, attribute): value for attribute, value in vars(module).items()
-                         if callable(value)})
+        if module is None:
+            continue
+        ours = name.split(".")[0] == "course"
+        for attribute, value in list(vars(module).items()):
+            if ours or callable(value):
+                seen[(name, attribute)] = value
+            if ours and inspect.isfunction(value):
+                seen.update({(name, attribute, part): getattr(value, part) for part in _CODE})
+    for module, name in _KEPT_CLASSES:
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type):
+            seen.update({(cls, attribute): value for attribute, value in vars(cls).items()})
+            seen[(cls,)] = frozenset(vars(cls))  # an attribute added is a patch too
     return seen
 
 
 def _restore(before: dict) -> list[str]:
     """Put back what differs from ``before``; the names of what did."""
     changed = []
-    for (module, attribute), value in before.items():
-        if module in sys.modules and vars(sys.modules[module]).get(attribute) is not value:
-            setattr(sys.modules[module], attribute, value)
-            changed.append(f"{module}.{attribute}")
+    for key, value in before.items():
+        if len(key) == 1:  # the names a class had: one added shadows an inherited method
+            for attribute in set(vars(key[0])) - value:
+                delattr(key[0], attribute)
+                changed.append(f"{key[0].__module__}.{key[0].__name__}.{attribute}")
+            continue
+        if isinstance(key[0], type):  # a class's method
+            cls, attribute = key
+            if vars(cls).get(attribute, _MISSING) is not value:
+                setattr(cls, attribute, value)
+                changed.append(f"{cls.__module__}.{cls.__name__}.{attribute}")
+            continue
+        module = sys.modules.get(key[0])
+        if module is None:
+            continue
+        if len(key) == 3:  # a function's code or defaults
+            function = vars(module).get(key[1])
+            if inspect.isfunction(function) and getattr(function, key[2]) is not value:
+                setattr(function, key[2], value)
+                changed.append(f"{key[0]}.{key[1]}.{key[2]}")
+        elif vars(module).get(key[1], _MISSING) is not value:
+            setattr(module, key[1], value)
+            changed.append(f"{key[0]}.{key[1]}")
     return changed
+
+
+_MISSING = object()
 
 
 def _is_keras(value) -> bool:
     return type(value).__module__.split(".")[0] == "keras"
 
 
+def _introspection() -> set:
+    """The C functions that reach the checker's frames, the watch or the traceback machinery
+    from inside an answer (``sys._getframe``, ``sys.getprofile``, ``gc.get_referents``, ...)."""
+    import gc
+
+    return {sys._getframe, sys._current_frames, sys.getprofile, sys.gettrace, sys.settrace,
+            threading.settrace, gc.get_referents, gc.get_referrers, gc.get_objects}
+
+
+def _library(code) -> bool:
+    """Whether ``code`` belongs to an installed library (TensorFlow reads its own frames)."""
+    return "site-packages" in code.co_filename or "dist-packages" in code.co_filename
+
+
+@functools.cache
+def _stdlib() -> str:
+    import sysconfig
+
+    return sysconfig.get_paths()["stdlib"]
+
+
+def _students(frame) -> bool:
+    """Whether the code that called from ``frame`` is the student's: the first frame out
+    of Python's standard library (``inspect.currentframe`` is a way to ``sys._getframe``)
+    is neither a library's nor the watch's own."""
+    while frame is not None and (frame.f_code.co_filename.startswith(("<frozen", _stdlib()))
+                                 and not _library(frame.f_code)):
+        frame = frame.f_back
+    return (frame is not None and not _library(frame.f_code)
+            and frame.f_globals.get("__name__") != __name__)
+
+
 def _guarded(answer, returns: bool, without=()):
     """``answer`` with its exceptions marked as the student's, a hint when it returns None
-    (``returns``), when it calls one of the functions ``without`` names, or when it changes
-    a function of NumPy, Keras or the course (callables only: classes, Keras objects and
-    values are passed as they are)."""
-    if not callable(answer) or inspect.isclass(answer) or _is_keras(answer):
+    (``returns``), when it calls one of the functions ``without`` names or reaches for the
+    checker's frames or its watch, or when it changes a function of NumPy, Keras or the
+    course. Its result becomes :func:`plain` data while the watch is still on (an object's
+    ``__array__`` or ``__iter__`` is the answer's code too). Values and Keras objects pass
+    as they are; a class is a :class:`Hint`."""
+    if inspect.isclass(answer) and not _is_keras(answer):
+        raise Hint(f"you passed the class {_label(answer, 'of your answer')}; write a function "
+                   "(`def`) and pass it")
+    if not callable(answer) or _is_keras(answer):
         return answer
     codes, builtins = _watching(without)  # resolved once, however often the checker calls
     label = _label(answer, "your function")
     switches = {sys.setprofile, threading.setprofile}
+    peeks = _introspection()
 
     @functools.wraps(answer)
     def call(*args, **kwargs):
         called: list[str] = []
         switched: list[bool] = []
+        peeked: list[str] = []
 
         def profile(frame, event, arg):
             if event == "call" and (found := codes.get(_signature(frame.f_code))):
@@ -238,6 +336,8 @@ def _guarded(answer, returns: bool, without=()):
                 called.append(builtins[arg])
             elif event == "c_call" and arg in switches:
                 switched.append(True)
+            elif event == "c_call" and arg in peeks and _students(frame):
+                peeked.append(f"{getattr(arg, '__module__', None) or 'sys'}.{arg.__name__}")
 
         previous, previous_threads = sys.getprofile(), threading.getprofile()
         if without and previous is not None and not callable(previous):
@@ -248,11 +348,13 @@ def _guarded(answer, returns: bool, without=()):
             sys.setprofile(profile)
             threading.setprofile(profile)  # threads the answer starts are watched too
         kept = _kept()
-        raised = None
+        raised = hint = result = None
         try:
-            result = answer(*args, **kwargs)
+            result = plain(answer(*args, **kwargs))
         except NotImplementedError:
             raise
+        except Hint as error:  # what the answer returned is not plain data
+            hint = error
         except Exception as error:
             raised = error
         finally:
@@ -264,6 +366,9 @@ def _guarded(answer, returns: bool, without=()):
         if switched_off:
             raise Hint(f"{label} switches off the checker's watch (sys.setprofile), so the "
                        "checker cannot tell what it calls: leave the profiler alone")
+        if peeked:
+            raise Hint(f"{label} calls `{peeked[0]}`, which reads the checker's own frames or "
+                       "its watch: an answer computes from its arguments")
         if changed:
             raise Hint(f"{label} changes `{changed[0]}`; the checker does not judge an answer "
                        "that changes NumPy, Keras or the course (it has put it back)")
@@ -273,9 +378,11 @@ def _guarded(answer, returns: bool, without=()):
                        "yourself, the point is to see how it works")
         if raised is not None:
             raise StudentError(raised) from raised
+        if hint is not None:
+            raise hint
         if result is None and returns:
             raise Hint(f"{label} returned None: is its `return` missing?")
-        return plain(result)
+        return result
 
     return call
 
@@ -341,7 +448,9 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = (),
             if answer is Ellipsis or (written and "..." in written["names"].values()):
                 raise NotImplementedError  # the stub of a value exercise: `size = ...`
             if written is not None:
-                by_hand(written)
+                by_hand(written, answer)
+            if not callable(answer) and not _is_keras(answer):
+                answer = plain(answer)  # a value: its plain data, whatever its type says
             note = func(_guarded(answer, returns, without), *args, **kwargs)
             verdict = Verdict(True, f"{name}: correct - {note}")
         except NotImplementedError:
@@ -359,7 +468,7 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = (),
                                      "itself, its name without parentheses")
         if tries and (verdict or "not yet - " in verdict.line):
             if not verdict:
-                tried.add(repr(answer))
+                tried.add(_key(answer))
             if len(tried) > tries or (verdict and len(tried) >= tries):  # no search by loop
                 verdict = Verdict(False, f"{name}: not yet - {len(tried)} different answers tried "
                                          f"(hints stop after {tries}): run the cells below to "
@@ -375,13 +484,30 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = (),
     return wrapper
 
 
-def by_hand(written: dict) -> None:
-    """A hint unless every name of a prediction was assigned values written by hand."""
+def _key(answer) -> str:
+    """What a try is counted as: its plain value (not what its own ``__repr__`` says)."""
+    try:
+        return repr(plain(answer))
+    except Hint:
+        return f"<{type(answer).__name__}>"
+
+
+def by_hand(written: dict, answer=None) -> None:
+    """A hint unless every name of a prediction was assigned values written by hand, and
+    ``answer`` (what the checker cell passed) is still what was written."""
     from course.check import predictions
 
     try:
-        predictions.evaluate(written)
+        literal = predictions.evaluate(written)
     except predictions.NotLiteral as why:
         raise Hint(f"a prediction is values you write, not code that computes them ({why}): "
                    "write the numbers (arithmetic between numbers is fine), then run the "
                    "cells below to compare") from None
+    try:
+        same = predictions.same(plain(answer), literal)
+    except Hint:
+        same = False
+    if not same:
+        raise Hint(f"`{written['argument']}` is not what its cell wrote ({literal!r:.60}): "
+                   "code changed it after you wrote it. A prediction is the values you write; "
+                   "run the cell that writes it again, then this one")

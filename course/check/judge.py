@@ -363,9 +363,71 @@ def main(argv=None) -> None:
     emit(ready=True)
     for item in found:  # each answer's start is told before it runs
         emit(checker=item[0], start=True)
-        for key, judged in judging([item], args.timeout):
-            emit(checker=key, status=judged.status, line=judged.line)
+        judged = isolated(item, args.timeout)
+        emit(checker=item[0], status=judged.status, line=judged.line)
     emit(done=True)
+
+
+STATUSES = (CORRECT, NOT_YET, NOT_ATTEMPTED, ERROR)
+MAX_LINE = 2000
+CHILD_GRACE_S = 2
+
+
+def isolated(item, timeout: int) -> Judged:
+    """Judge one answer in a child process of its own (forked after the loading): whatever
+    the answer does there, it cannot reach the judge's output, its nonce's lines, or
+    another answer's verdict; the judge reports for the answer it started, and a child that
+    hangs or dies is a verdict for that answer alone. Without ``os.fork``: in this process."""
+    import os
+    import select
+    import time
+
+    if not hasattr(os, "fork"):
+        return next(judging([item], timeout))[1]
+    name = item[0].split(".")[1]
+    stopped = f"{name}: not yet - the grade stopped while judging this answer: "
+    read, write = os.pipe()
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: no way back to the judge's output but this pipe
+        os.close(read)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the child ends with os._exit
+        try:
+            judged = next(judging([item], timeout))[1]
+            said = {"status": judged.status, "line": judged.line[:MAX_LINE]}
+        except BaseException as error:  # noqa: BLE001 - the child must report, whatever
+            said = {"status": ERROR, "line": f"{name}: not yet - the grade could not judge "
+                                             f"this answer ({type(error).__name__})"}
+        os.write(write, json.dumps(said).encode()[:4 * MAX_LINE])
+        os._exit(0)
+    os.close(write)
+    chunks, deadline, late = [], time.monotonic() + 3 * timeout + CHILD_GRACE_S, False
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            late = True
+            break
+        ready, _, _ = select.select([read], [], [], left)
+        if ready:
+            data = os.read(read, 65536)
+            if not data:
+                break
+            chunks.append(data)
+    os.close(read)
+    if late:
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    if late:
+        return Judged(NOT_YET, f"{stopped}it ran longer than the grade's {timeout} s limit")
+    try:
+        said = json.loads(b"".join(chunks))
+        if said["status"] in STATUSES and isinstance(said["line"], str):
+            return Judged(said["status"], said["line"][:MAX_LINE])
+    except (ValueError, KeyError, TypeError):
+        pass
+    return Judged(ERROR, f"{stopped}the process judging it ended (out of memory, or the code "
+                         "ended it)")
 
 
 if __name__ == "__main__":  # run as the course's module, whose functions the judge watches

@@ -7,6 +7,7 @@ afresh on every call, so that a table of the checker's inputs cannot pass.
 import numpy as np
 
 from course.check.core import Hint, StudentError, checker
+from course.check.frozen import frozen
 
 
 def _times(n):
@@ -32,13 +33,13 @@ def count_per_class(answer):
         classes = rng.choice(10, int(rng.integers(1, 11)), replace=False)
         dtype = np.uint8 if rng.random() < 0.7 else np.int64
         drawn.append(rng.choice(classes, int(rng.integers(1, 3000))).astype(dtype))
-    for y in edges + drawn:
+    for y in tuple(frozen(y) for y in edges + drawn):  # the checker's own, read-only
         given = y.copy()
         got = answer(given)
         if not np.array_equal(given, y):
             raise Hint("your function changed the labels it was given (sorted them in place?): "
                        "leave `y` as it was")
-        _check_counts(got, y, np.bincount(y, minlength=10))
+        _check_counts(got, y, np.bincount(y, minlength=10))  # worked out once it has run
     return (f"right on {len(edges)} edge cases (missing classes, more than 255 of one class) "
             f"and {len(drawn)} label arrays drawn at random")
 
@@ -49,6 +50,9 @@ def _check_counts(got, y, expected):
     if not isinstance(got, np.ndarray):
         raise Hint(f"for {labels} you returned a {type(got).__name__}; return a NumPy array "
                    "of 10 counts")
+    if _from_a_tensor(got):
+        raise Hint(f"for {labels} you returned a tensor; the statement asks for a NumPy array "
+                   "of 10 counts (the cells after the checker use it as one)")
     if got.dtype.kind not in "iu":
         raise Hint(f"for {labels} you returned an array of {got.dtype}; counts are whole "
                    "numbers: return an array of integers")
@@ -74,6 +78,12 @@ def _check_counts(got, y, expected):
         raise Hint(f"{occurs}, but you counted {got[c]}")
 
 
+def _from_a_tensor(got) -> bool:
+    """Whether ``got`` is what the checker made of a returned TensorFlow tensor: NumPy's
+    read-only view of the tensor's memory (no NumPy function returns one)."""
+    return not got.flags.writeable and isinstance(got.base, memoryview)
+
+
 def _change(amount):
     return f"brightened by {amount}" if amount >= 0 else f"darkened by {-amount}"
 
@@ -96,7 +106,8 @@ def _brighten_cases(rng):
 def brighten(answer):
     """``answer(images, amount)``: uint8 images + amount, kept within 0..255, as new uint8."""
     edges, drawn = _brighten_cases(np.random.default_rng())
-    for images, amount in edges + drawn:
+    for images, amount in tuple(edges + drawn):
+        images = frozen(images)  # the checker's own, read-only; the answer gets a copy
         given = images.copy()
         try:
             got = answer(given, amount)
@@ -111,7 +122,7 @@ def brighten(answer):
         if not np.array_equal(given, images):
             raise Hint("your function changed the images it was given (an in-place `+=` or "
                        "`out=`): return a new array and leave the input as it was")
-        wide = images.astype(np.int64) + amount
+        wide = images.astype(np.int64) + amount  # worked out once it has run
         _check_brightened(got, given, images, amount, wide, np.clip(wide, 0, 255))
     return (f"right on {len(edges)} edge cases and {len(drawn)} drawn at random: 0 and 255 "
             "stay in range both ways, uint8 comes back, the input is left alone")
@@ -122,6 +133,9 @@ def _check_brightened(got, given, images, amount, wide, expected):
     0..255) as a new uint8 array."""
     if not isinstance(got, np.ndarray):
         raise Hint(f"you returned a {type(got).__name__}; return a NumPy array of uint8 images")
+    if _from_a_tensor(got):
+        raise Hint("you returned a tensor; the statement asks for a new NumPy array of uint8 "
+                   "images")
     if got.shape != images.shape:
         raise Hint(f"for images of shape {images.shape} you returned shape {got.shape}; "
                    "brightening changes each pixel's value, not the shape")

@@ -11,20 +11,34 @@ import types
 
 import numpy as np
 
-from course.check import core
+from course.check import core, libraries
 from course.check.core import Hint, StudentError, checker, plain
+from course.check.frozen import frozen
 
-# Library and course functions that correlate for the student (1.2 asks for NumPy slicing)
+# Library and course functions that correlate for the student (1.2 asks for NumPy slicing):
+# the course's, OpenCV's, SciPy's, NumPy's 1-D ones, Keras' ops and layers, and every
+# TensorFlow convolution kernel (tf.nn.conv2d, conv3d on a volume one deep, the transposed and
+# backward ones, which correlate too; their public wrappers look alike, the kernels do not).
+# 1.2 refuses any TensorFlow op besides (NUMPY_ONLY); 4.5 all of these but ops.correlate2d
 CORRELATE_SHORTCUTS = (
-    "course.ops.correlate2d", "course.ops.convolve2d", "course.ops.correlate3d",
-    "course.ops._correlate_core", "course.filters.filter_numpy", "course.filters.filter_opencv",
-    "course.filters.filter_keras", "course.filters.apply_three_ways", "cv2.filter2D",
-    "cv2.sepFilter2D", "cv2.matchTemplate", "scipy.signal.correlate2d", "scipy.signal.correlate",
-    "scipy.signal.convolve2d", "scipy.signal.convolve", "scipy.signal.fftconvolve",
-    "scipy.ndimage.correlate", "scipy.ndimage.convolve", "keras.ops.conv",
-    "keras.ops.depthwise_conv", "keras.layers.Conv2D.call", "keras.layers.DepthwiseConv2D.call",
-    "tensorflow.python.ops.gen_nn_ops.conv2d",  # under tf.nn.conv2d and tf.nn.convolution,
-    "tensorflow.python.ops.gen_nn_ops.depthwise_conv2d_native")  # whose wrappers look alike
+    "course.ops.correlate2d", "course.ops.convolve2d", "course.ops.correlate1d",
+    "course.ops.correlate3d", "course.ops.correlate2d_backward", "course.ops._correlate_core",
+    "course.ops._conv_grad_input", "course.ops._conv_grad_kernel", "course.filters.filter_numpy",
+    "course.filters.filter_opencv", "course.filters.filter_keras",
+    "course.filters.apply_three_ways", "cv2.filter2D", "cv2.sepFilter2D", "cv2.matchTemplate",
+    "scipy.signal.correlate2d", "scipy.signal.correlate", "scipy.signal.convolve2d",
+    "scipy.signal.convolve", "scipy.signal.fftconvolve", "scipy.signal.oaconvolve",
+    "scipy.ndimage.correlate", "scipy.ndimage.convolve", "numpy.correlate", "numpy.convolve",
+    "keras.ops.conv", "keras.ops.depthwise_conv", "keras.ops.separable_conv",
+    "keras.ops.conv_transpose", "keras.ops.correlate", "keras.layers.Conv2D.call",
+    "keras.layers.DepthwiseConv2D.call",
+    *("tensorflow.python.ops.gen_nn_ops." + op for op in (
+        "conv", "conv2d", "conv3d", "depthwise_conv2d_native", "conv2d_backprop_input",
+        "conv2d_backprop_filter", "conv2d_backprop_input_v2", "conv2d_backprop_filter_v2",
+        "conv3d_backprop_input_v2", "conv3d_backprop_filter_v2",
+        "depthwise_conv2d_native_backprop_input", "depthwise_conv2d_native_backprop_filter",
+        "fused_pad_conv2d", "fused_resize_and_pad_conv2d")))
+NUMPY_ONLY = libraries.TENSORFLOW  # every TensorFlow op, keras.ops' included
 # Functions that compute Sobel gradients or their magnitude for the student (1.3 asks for
 # filters.SOBEL_X, filters.SOBEL_Y and ops.correlate2d)
 EDGE_SHORTCUTS = (
@@ -235,16 +249,17 @@ def _correlate_mistake(image, kernel, i, j, got):
     return "check which pixels your window covers, and that every product is added"
 
 
-@checker(without=CORRELATE_SHORTCUTS)
+@checker(without=CORRELATE_SHORTCUTS + NUMPY_ONLY)
 def correlate_at(answer):
     """``answer(image, kernel, i, j)``: one output pixel of a valid correlation."""
     refuse_hidden_c_calls(answer, CORRELATE_SHORTCUTS)
+    answer = libraries.refusing(answer, "the exercise asks for NumPy slicing")
     rng = np.random.default_rng()
     edges, drawn = _correlate_cases(rng)
-    for (h, w), (kh, kw), (i, j) in edges + drawn:
+    for (h, w), (kh, kw), (i, j) in tuple(edges + drawn):
         dtype = np.float32 if rng.random() < 0.7 else np.float64
-        image = rng.standard_normal((h, w)).astype(dtype)  # negative values too
-        kernel = rng.standard_normal((kh, kw)).astype(dtype)
+        image = frozen(rng.standard_normal((h, w)).astype(dtype))  # negative values too
+        kernel = frozen(rng.standard_normal((kh, kw)).astype(dtype))
         case = f"at ({i}, {j}) with a {kh}x{kw} kernel on a {h}x{w} image"
         given = image.copy(), kernel.copy()
         try:
@@ -329,21 +344,25 @@ def _check_magnitude(got, image, gx, gy):
     raise Hint(f"{case} {shown}")
 
 
+# The checker's own copies of filters.SOBEL_X and SOBEL_Y (read-only): what the course's
+# arrays hold, whatever an answer does to those
+SOBEL_X = frozen([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+SOBEL_Y = frozen([[1, 2, 1], [0, 0, 0], [-1, -2, -1]])
+
+
 @checker(without=EDGE_SHORTCUTS)
 def edge_magnitude(answer):
     """``answer(image)``: Sobel magnitude, same size, zero padding."""
-    from course import filters
-
     refuse_hidden_c_calls(answer, EDGE_SHORTCUTS)
 
     def gradients(image):  # Sobel X and Y correlated with the zero-padded image
         padded = np.pad(image.astype(np.float64), 1)
         h, w = image.shape
         return [sum(k[r, c] * padded[r:r + h, c:c + w] for r in range(3) for c in range(3))
-                for k in (filters.SOBEL_X, filters.SOBEL_Y)]
+                for k in (SOBEL_X, SOBEL_Y)]
 
     edges, drawn = _edge_images(np.random.default_rng())
-    for image in edges + drawn:
+    for image in tuple(frozen(image) for image in edges + drawn):
         given = image.copy()
         got = answer(given)
         if not np.array_equal(given, image):
@@ -395,9 +414,9 @@ def to_convolution_kernel(answer):
     rng = np.random.default_rng()
     edges = [(3, 3), (2, 3), (3, 2), (1, 5), (5, 1), (1, 1), (4, 4)]
     drawn = [tuple(int(v) for v in rng.integers(1, 8, 2)) for _ in range(8)]
-    for shape in edges + drawn:
+    for shape in tuple(edges + drawn):
         values = rng.integers(-9, 10, shape) if rng.random() < 0.5 else rng.standard_normal(shape)
-        kernel = values.astype(np.float32 if rng.random() < 0.7 else np.float64)
+        kernel = frozen(values.astype(np.float32 if rng.random() < 0.7 else np.float64))
         given = kernel.copy()
         got = answer(given)
         if not np.array_equal(given, kernel):

@@ -3,17 +3,22 @@
 import numpy as np
 
 from course import ops
+from course.check import libraries
 from course.check.core import Hint, checker, numbers, plain, whole
+from course.check.frozen import frozen
 
 # Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
 # call (a table of answers cannot pass). Cases are (h, w, f, k, stride, padding).
-SHAPE_EDGES = [(28, 28, 4, 64, 2, 1), (32, 32, 5, 10, 1, 2), (30, 20, 3, 8, 1, 1),
-               (27, 27, 3, 4, 2, 0), (29, 17, 5, 6, 3, 1), (7, 7, 1, 3, 2, 0), (5, 9, 3, 1, 1, 0)]
+SHAPE_EDGES = ((28, 28, 4, 64, 2, 1), (32, 32, 5, 10, 1, 2), (30, 20, 3, 8, 1, 1),
+               (27, 27, 3, 4, 2, 0), (29, 17, 5, 6, 3, 1), (7, 7, 1, 3, 2, 0), (5, 9, 3, 1, 1, 0))
 _TF = "tensorflow.python.ops."
 # What slides a window over an input, so that the shape of what it returns (run on zeros)
 # answers a size exercise (2.1, 3.1, 5.1) for the student: the course's formula, its
 # correlations and poolings (through the helpers under them), Keras' shape rules, ops and
-# layers, and the TensorFlow kernels under tf.nn, tf.raw_ops and tf.image.extract_patches
+# layers, the TensorFlow kernels under tf.nn, tf.raw_ops and tf.image.extract_patches,
+# tf.signal.frame (the windows of a signal), NumPy's 1-D correlations and window view,
+# OpenCV's template matching and SciPy's correlations; and any TensorFlow op (a size is
+# arithmetic: a checker that refuses these says so through `libraries.refusing`)
 WINDOW_SHORTCUTS = (
     "course.ops.output_size", "course.ops.correlate2d", "course.ops.convolve2d",
     "course.ops.correlate1d", "course.ops.correlate3d", "course.ops.pool2d", "course.ops.pad",
@@ -22,16 +27,26 @@ WINDOW_SHORTCUTS = (
     "keras.src.ops.operation_utils.compute_conv_output_shape",
     "keras.src.ops.operation_utils.compute_pooling_output_shape", "keras.ops.conv",
     "keras.ops.conv_transpose", "keras.ops.depthwise_conv", "keras.ops.separable_conv",
-    "keras.ops.max_pool", "keras.ops.average_pool", "keras.ops.image.extract_patches",
+    "keras.ops.max_pool", "keras.ops.average_pool", "keras.ops.correlate",
+    "keras.ops.image.extract_patches",
     *(_TF + "gen_nn_ops." + op for op in (
         "conv", "conv2d", "conv3d", "depthwise_conv2d_native", "conv2d_backprop_input",
         "max_pool", "max_pool_v2", "max_pool_with_argmax", "max_pool3d", "avg_pool",
         "avg_pool3d", "dilation2d")),
-    _TF + "gen_array_ops.extract_image_patches", _TF + "gen_array_ops.extract_volume_patches")
+    _TF + "gen_array_ops.extract_image_patches", _TF + "gen_array_ops.extract_volume_patches",
+    "tensorflow.signal.frame", "numpy.convolve", "numpy.correlate",
+    "numpy.lib.stride_tricks.sliding_window_view", "cv2.matchTemplate", "scipy.signal.correlate",
+    "scipy.signal.convolve", "scipy.signal.correlate2d", "scipy.signal.convolve2d",
+    "scipy.signal.fftconvolve", "scipy.signal.oaconvolve", *libraries.TENSORFLOW)
 SHAPE_SHORTCUTS = WINDOW_SHORTCUTS
+# what a size exercise's hint says to an answer that runs TensorFlow (2.1, 3.1, 5.1)
+BY_ARITHMETIC = ("work the sizes out with arithmetic, not by running an op and reading the "
+                 "shape of what it returns")
 # Keras counts the weights of a layer it builds (any layer: a transposed convolution or a
-# dense layer on F*F*C_in inputs has as many)
-PARAM_SHORTCUTS = ("course.ops.conv_params", "keras.layers.Layer.count_params",
+# dense layer on F*F*C_in inputs has as many); the course counts them, and its count of
+# multiply-adds is the weights' count for a 1x1 output
+PARAM_SHORTCUTS = ("course.ops.conv_params", "course.ops.conv_macs",
+                   "keras.layers.Layer.count_params",
                    "keras.src.utils.summary_utils.count_params", "keras.layers.Conv2D.build",
                    "keras.layers.Conv2DTranspose.build", "keras.layers.Dense.build",
                    "keras.layers.EinsumDense.build", "keras.layers.Layer.add_weight")
@@ -66,7 +81,8 @@ def _shape_cases(rng):
 @checker(without=SHAPE_SHORTCUTS)
 def conv_output_shape(answer):
     """``answer(h, w, f, k, stride, padding)`` -> (h_out, w_out, k)."""
-    cases = SHAPE_EDGES + _shape_cases(np.random.default_rng())
+    answer = libraries.refusing(answer, BY_ARITHMETIC)
+    cases = SHAPE_EDGES + tuple(_shape_cases(np.random.default_rng()))
     for h, w, f, k, s, p in cases:
         case = f"a {h}x{w} input, {k} filters {f}x{f}, stride {s}, padding {p}"
         got = numbers(answer(h, w, f, k, stride=s, padding=p), "(height, width, channels)")
@@ -102,9 +118,9 @@ def conv_output_shape(answer):
 def conv_param_count(answer):
     """``answer(f, c_in, k, bias=True)`` -> the layer's parameter count."""
     rng = np.random.default_rng()
-    cases = [(5, 3, 1), (5, 3, 10), (3, 64, 128), (1, 192, 16), (7, 1, 3)] + [
+    cases = ((5, 3, 1), (5, 3, 10), (3, 64, 128), (1, 192, 16), (7, 1, 3)) + tuple(
         (int(rng.integers(1, 8)), int(rng.integers(2, 257)), int(rng.integers(2, 257)))
-        for _ in range(8)]
+        for _ in range(8))
     for f, c_in, k in cases:
         for bias in (True, False):
             case = (f"{k} filter{'s' * (k > 1)} of {f}x{f} on {c_in} channel{'s' * (c_in > 1)} "
@@ -143,10 +159,10 @@ def conv_param_count(answer):
 def same_padding(answer):
     """``answer(n, f, stride)`` -> (before, after) like TensorFlow's 'same'."""
     rng = np.random.default_rng()
-    edges = [(28, 3, 1), (28, 4, 1), (28, 5, 1), (28, 3, 2), (27, 4, 2), (7, 1, 1), (5, 7, 3),
-             (28, 1, 2), (10, 2, 4), (1, 3, 1)]  # kernels shorter than the stride: no padding
-    cases = edges + [(int(rng.integers(1, 100)), int(rng.integers(1, 12)),
-                      int(rng.integers(1, 6))) for _ in range(12)]
+    edges = ((28, 3, 1), (28, 4, 1), (28, 5, 1), (28, 3, 2), (27, 4, 2), (7, 1, 1), (5, 7, 3),
+             (28, 1, 2), (10, 2, 4), (1, 3, 1))  # kernels shorter than the stride: no padding
+    cases = edges + tuple((int(rng.integers(1, 100)), int(rng.integers(1, 12)),
+                           int(rng.integers(1, 6))) for _ in range(12))
     for n, f, s in cases:
         case = f"n={n}, f={f}, stride={s}"
         got = numbers(answer(n, f, stride=s), "(before, after)")
@@ -192,7 +208,7 @@ def _floor_same(n, f, s):
 # Exercise 2.4 (debug): PyTorch weight shapes (out, in, kh, kw) the port is tried on: four
 # different sizes (a swapped axis changes the shape), square kernels (where w.T, swapped
 # channels or a reshape keep it), all sizes equal, and a 1x1 kernel
-TORCH_EDGES = [(4, 3, 2, 5), (6, 4, 3, 3), (3, 3, 3, 3), (5, 7, 1, 1)]
+TORCH_EDGES = ((4, 3, 2, 5), (6, 4, 3, 3), (3, 3, 3, 3), (5, 7, 1, 1))
 
 
 def _torch_index(w, value):
@@ -224,10 +240,10 @@ def torch_to_keras_kernel(answer):
     rng = np.random.default_rng()
     sizes = rng.choice(np.arange(1, 9), 4, replace=False) + 1  # four different sizes
     square = (*(int(v) for v in rng.integers(2, 9, 2)), 3, 3)
-    shapes = TORCH_EDGES + [tuple(int(v) for v in sizes), square]
+    shapes = TORCH_EDGES + (tuple(int(v) for v in sizes), square)
     for shape in shapes:
-        w = rng.standard_normal(shape).astype(np.float32)
-        original = w.copy()
+        original = frozen(rng.standard_normal(shape).astype(np.float32))  # the checker's own
+        w = original.copy()
         got = answer(w)
         if not isinstance(got, np.ndarray):
             raise Hint(f"for a weight of shape {shape} you returned {type(got).__name__}; "
@@ -258,8 +274,13 @@ def torch_to_keras_kernel(answer):
 # Exercise 2.5: the layer stack whose shapes and parameters the student predicts, as
 # (filters, kernel, stride, padding, dilation); the lesson's cell writes it in Keras
 STACK_INPUT = (32, 32, 3)
-STACK = [(16, 3, 2, "same", 1), (32, 3, 1, "valid", 2), (8, 1, 1, "valid", 1),
-         (24, 3, 2, "valid", 1), (10, 3, 2, "same", 1)]
+STACK = ((16, 3, 2, "same", 1), (32, 3, 1, "valid", 2), (8, 1, 1, "valid", 1),
+         (24, 3, 2, "valid", 1), (10, 3, 2, "same", 1))
+# Different wrong predictions that get a hint: then it only says to run the cells below (a
+# hint names the first wrong layer, so without a limit a loop could find the numbers)
+STACK_TRIES = 5
+
+
 def _typed_whole(value, case):
     """``value`` as an int if it is a whole number written as a number (16, or 16.0), else a
     Hint: a string, a bool, 5.5 or inf is not a size or a count."""
@@ -302,32 +323,38 @@ def _describe(filters, f, s, padding, d):
 
 
 def _size_hint(n, f, s, padding, d, got):
+    """What a wrong output size says about the student's picture of the layer, in words
+    that name the mistake, not the formula (sections 2, 3 and 9 give it)."""
     span = d * (f - 1) + 1
     if padding == "same":
         if s > 1 and got == n:
-            return (f"with stride {s} the window moves {s} pixels at a time: 'same' gives "
-                    "ceil(N / S) positions, not N")
+            return (f"with stride {s} the window moves {s} pixels at a time: 'same' keeps the "
+                    "size only with stride 1")
         if s > 1 and n % s and got == n // s:
-            return (f"'same' with stride {s} rounds an odd size up, ceil(N / S): the last "
-                    "window reaches into the zero padding and still counts")
+            return (f"'same' with stride {s} rounds an odd size up: the last window reaches "
+                    "into the zero padding and still counts")
         if got == (n - span) // s + 1:
-            return ("'same' pads the border with zeros so that nothing is lost there: "
-                    "ceil(N / S), not (N - F) / S + 1")
-        return "'same' gives ceil(N / S) positions"
+            return ("'same' pads the border with zeros so that nothing is lost there: the "
+                    "kernel's size does not shrink the output")
+        return (f"section 3: where can a window of 'same' start, and how many starts does "
+                f"stride {s} leave?")
     if d > 1 and got == (n - f) // s + 1:
-        return (f"dilation {d} spreads the {f}x{f} taps apart: the kernel spans "
-                "d(F - 1) + 1 pixels, and that span is what has to fit")
+        return (f"dilation {d} spreads the {f}x{f} taps apart: the kernel spans more than "
+                f"{f} pixels, and that span is what has to fit")
     if s > 1 and got == n - span + 1:
-        return f"stride {s}: the window moves {s} pixels at a time, (N - F) / S + 1"
+        return f"stride {s}: the window moves {s} pixels at a time, not 1"
     if s > 1 and (n - span) % s and got == -(-(n - span) // s) + 1:
-        return ("(N - F) / S + 1 is not a whole number here: Keras drops the last, partial "
-                "window, i.e. rounds down")
+        return ("the windows do not fit a whole number of times here: Keras drops the last, "
+                "partial window")
     if got == n and span > 1:
         return "'valid' adds no padding, so the output is smaller than the input"
-    return "'valid' (no padding) gives (N - F_eff) / S + 1 positions, rounded down"
+    return ("sections 2 and 9: 'valid' adds no padding; how many positions does the whole "
+            "window (its span, with dilation) take inside the input, at this stride?")
 
 
 def _params_hint(f, c_in, k, d, got, channels_seen):
+    """What a wrong parameter count says, in words that name the mistake (section 4 gives
+    the count)."""
     span = d * (f - 1) + 1
     if got == f * f * c_in * k:
         return "you left out the biases: one per filter"
@@ -341,10 +368,10 @@ def _params_hint(f, c_in, k, d, got, channels_seen):
     if any(got == (f * f * c + 1) * k for c in channels_seen if c != c_in):
         return (f"its input has {c_in} channels, the filters of the layer before it (the "
                 "depth of a kernel is the channel count coming in)")
-    return "a layer of K filters of F x F on C_in channels has (F * F * C_in + 1) * K parameters"
+    return "section 4: what does one filter hold on this input, and how many filters are there?"
 
 
-@checker(prediction=True)
+@checker(prediction=True, tries=STACK_TRIES)
 def stack_shapes(answer, stack):
     """``answer``: for each layer of ``stack`` (the lesson's), the predicted (height, width,
     channels, parameters) on a 32x32x3 input; compared with what Keras builds from

@@ -2,9 +2,11 @@
 
 import numpy as np
 
+from course.check import libraries
 from course.check.core import Hint, checker, plain
+from course.check.frozen import frozen
 from course.check.lesson01 import refuse_hidden_c_calls
-from course.check.lesson02 import WINDOW_SHORTCUTS, whole_size
+from course.check.lesson02 import BY_ARITHMETIC, WINDOW_SHORTCUTS, whole_size
 
 # Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
 # call (a table of answers cannot pass). The names below answer an exercise for the student:
@@ -12,23 +14,25 @@ from course.check.lesson02 import WINDOW_SHORTCUTS, whole_size
 # TensorFlow's kernels (tf.nn, tf.raw_ops, tf.image), OpenCV, SciPy.
 _TF = "tensorflow.python.ops.gen_nn_ops."  # what every TensorFlow and Keras pooling runs
 SIZE_SHORTCUTS = WINDOW_SHORTCUTS  # anything that slides a window: its output's shape
-# Min pooling is max pooling of -x, an erosion, or the minimum of windows cut for you
+# Min pooling is max pooling of -x, an erosion, or the minimum of windows cut for you; and
+# 3.2 asks for NumPy: any TensorFlow op (keras.ops runs on it)
 MIN_POOL_SHORTCUTS = (
     "course.ops.pool2d", "course.ops._pool_windows", "course.ops._windows",
-    "keras.layers.MaxPooling2D.call", "keras.ops.max_pool", "keras.ops.image.extract_patches",
+    "keras.layers.MaxPooling2D.call", "keras.ops.max_pool", "keras.ops.adaptive_max_pool",
+    "keras.ops.image.extract_patches",
     *(_TF + op for op in ("max_pool", "max_pool_v2", "max_pool_with_argmax", "max_pool3d",
                           "dilation2d")),
     "tensorflow.python.ops.gen_array_ops.extract_image_patches", "cv2.erode", "cv2.dilate",
     "cv2.morphologyEx", "scipy.ndimage.minimum_filter", "scipy.ndimage.maximum_filter",
     "scipy.ndimage.grey_erosion", "scipy.ndimage.grey_dilation", "scipy.ndimage.rank_filter",
-    "scipy.ndimage.percentile_filter", "skimage.measure.block_reduce")
+    "scipy.ndimage.percentile_filter", "skimage.measure.block_reduce", *libraries.TENSORFLOW)
 # A mean over two axes, with NumPy, TensorFlow or Keras, is the exercise; a pooling layer or
 # op that averages each map for the student is not, whatever its number of dimensions
 GLOBAL_POOL_SHORTCUTS = (
     "course.ops.pool2d", "course.ops._pool_windows", "keras.layers.GlobalAveragePooling1D.call",
     "keras.layers.GlobalAveragePooling2D.call", "keras.layers.GlobalAveragePooling3D.call",
-    "keras.layers.AveragePooling2D.call", "keras.ops.average_pool", _TF + "avg_pool",
-    _TF + "avg_pool3d")
+    "keras.layers.AveragePooling2D.call", "keras.ops.average_pool",
+    "keras.ops.adaptive_average_pool", _TF + "avg_pool", _TF + "avg_pool3d")
 
 
 def _array(got, case, what):
@@ -52,6 +56,8 @@ def _untouched(before, after, name):
 @checker(without=SIZE_SHORTCUTS)
 def pool_output_size(answer):
     """``answer(n, f, stride=None, padding="valid")``: output length of a Keras pooling layer."""
+    answer = libraries.refusing(answer, BY_ARITHMETIC)
+
     def right(n, f, s, padding):
         return -(-n // s) if padding == "same" else (n - f) // s + 1
 
@@ -91,6 +97,7 @@ def pool_output_size(answer):
         padding = ("valid", "same")[int(rng.integers(2))]
         if f <= n or padding == "same":
             drawn.append((n, f, s or None, padding))
+    edges, drawn = tuple(edges), tuple(drawn)  # the checker's own: nothing can empty them
     call = "pool_output_size(15, 4)"
     got = whole_size(answer(15, 4), "the output length", call)
     if got != right(15, 4, 4, "valid"):
@@ -113,6 +120,7 @@ def pool_output_size(answer):
 def min_pool(answer):
     """``answer(x, size)``: min pooling of an (H, W) array, stride = size, leftovers dropped."""
     refuse_hidden_c_calls(answer, MIN_POOL_SHORTCUTS)  # cv2.erode through partial or map
+    answer = libraries.refusing(answer, "the exercise asks for NumPy")
 
     def pool(x, size, reduce):
         h, w = x.shape[0] // size, x.shape[1] // size
@@ -126,7 +134,7 @@ def min_pool(answer):
         shape, size = tuple(int(v) for v in rng.integers(1, 13, 2)), int(rng.integers(1, 5))
         if size <= min(shape):
             drawn.append((shape, size))
-    for number, (shape, size) in enumerate(edges + drawn):
+    for number, (shape, size) in enumerate(tuple(edges + drawn)):
         x = rng.standard_normal(shape)
         if number == 1:
             x = -np.abs(x) - 1  # every value negative: a minimum that starts at 0 stays 0
@@ -134,7 +142,8 @@ def min_pool(answer):
             x = np.abs(x) + 1  # every value positive
         elif number == 3:
             x = rng.integers(-5, 5, shape)  # whole numbers, with ties
-        original = x.copy()
+        original = frozen(x)  # the checker's own; the answer gets a copy
+        x = original.copy()
         case = f"for a {shape[0]}x{shape[1]} input and size {size}"
         got = _array(answer(x, size), f"{case},", "the pooled map")
         _untouched(original, x, "x")
@@ -196,11 +205,12 @@ def global_average_pool(answer):
     rng = np.random.default_rng()
     edges = [(2, 3, 5, 4), (1, 4, 4, 3), (3, 2, 6, 1), (2, 1, 1, 5), (1, 1, 1, 1), (4, 7, 2, 2)]
     drawn = [tuple(int(v) for v in rng.integers(1, (5, 10, 10, 9))) for _ in range(8)]
-    for number, shape in enumerate(edges + drawn):
+    for number, shape in enumerate(tuple(edges + drawn)):
         x = (rng.standard_normal(shape) * rng.uniform(0.5, 4)).astype(np.float32)
         if number == 5:
             x += 100  # far from 0: a sum is not a mean
-        original = x.copy()
+        original = frozen(x)  # the checker's own; the answer gets a copy
+        x = original.copy()
         case = f"for x of shape (N, H, W, C) = {shape}"
         got = _array(answer(x), f"{case}", "an (N, C) array")
         _untouched(original, x, "x")
@@ -252,7 +262,7 @@ def avg_pool_kernel(answer):
     rng = np.random.default_rng()
     edges = [(2, 3), (3, 2), (1, 4), (4, 1), (2, 1), (5, 3)]
     drawn = [(int(rng.integers(1, 6)), int(rng.integers(1, 7))) for _ in range(6)]
-    for size, channels in edges + drawn:
+    for size, channels in tuple(edges + drawn):
         call = f"avg_pool_kernel({size}, {channels})"
         k = _array(answer(size, channels), f"{call}:", "the kernel")
         shape = (size, size, channels, channels)

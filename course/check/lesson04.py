@@ -2,25 +2,44 @@
 
 import numpy as np
 
+from course.check import libraries
 from course.check.core import Hint, checker
+from course.check.frozen import frozen
+from course.check.lesson01 import CORRELATE_SHORTCUTS
 
 # Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
-# call (a table of answers cannot pass). The names below compute a gradient for the student:
-# the course's backward passes and finite differences, TensorFlow's tape (the lesson's
-# `tape_gradients` uses it) and the kernels it runs, Keras' transposed convolution, SciPy's
-# full convolutions.
+# call (a table of answers cannot pass); the answer gets copies of the checker's read-only
+# arrays, from which the checker works out the right gradient once it has run. The names
+# below compute a gradient for the student: the course's backward passes and finite
+# differences, TensorFlow's automatic differentiation (the tape, which the lesson's
+# `tape_gradients` uses, tf.gradients in a tf.function, forward mode, the gradient checker,
+# and the routines under them all) and the kernels it runs, Keras' transposed convolution,
+# SciPy's full convolutions.
 _TF = "tensorflow.python.ops.gen_nn_ops."
 AUTODIFF = ("tensorflow.GradientTape.gradient", "tensorflow.GradientTape.jacobian",
+            "tensorflow.GradientTape.batch_jacobian", "tensorflow.gradients",
+            "tensorflow.hessians", "tensorflow.python.ops.gradients_impl.gradients",
+            "tensorflow.python.ops.gradients_util._GradientsHelper",
+            "tensorflow.python.eager.imperative_grad.imperative_grad",
+            "tensorflow.python.eager.forwardprop.ForwardAccumulator.jvp",
+            "tensorflow.python.eager.backprop.gradients_function",
+            "tensorflow.python.eager.backprop.value_and_gradients_function",
+            "tensorflow.python.ops.gradient_checker_v2.compute_gradient",
             "course.gradcheck.numerical_gradient")
 CONV_BACKWARD = AUTODIFF + (
     "course.ops.correlate2d_backward", "course.ops._conv_grad_input",
     "course.ops._conv_grad_kernel", _TF + "conv2d_backprop_input", _TF + "conv2d_backprop_filter",
     "keras.ops.conv_transpose")
 FULL_CONVOLUTIONS = ("scipy.signal.convolve2d", "scipy.signal.convolve",
-                     "scipy.signal.fftconvolve", "scipy.signal.oaconvolve")
+                     "scipy.signal.fftconvolve", "scipy.signal.oaconvolve",
+                     "scipy.signal.correlate2d", "scipy.signal.correlate")  # flipped kernel
 # 4.5 asks for NumPy and ops.correlate2d: ops.convolve2d would turn the kernel for the
-# student (and 4.2's statement allows "a function of ops" that the sum turns into)
+# student (and 4.2's statement allows "a function of ops" that the sum turns into), and
+# another library's correlation (keras.ops.conv, cv2.filter2D, tf.nn.conv2d) is not it
 TURNS_THE_KERNEL = ("course.ops.convolve2d",)
+NOT_OPS_CORRELATE = tuple(name for name in CORRELATE_SHORTCUTS if name not in (
+    "course.ops.correlate2d", "course.ops._correlate_core"))  # what ops.correlate2d runs
+NUMPY_ONLY = libraries.TENSORFLOW  # 4.5: every TensorFlow op, keras.ops' included
 POOL_BACKWARD = AUTODIFF + ("course.ops.pool2d_backward",)
 # TensorFlow's gradient kernels, of 2-D and 3-D pooling and of fractional pooling (which
 # takes the windows' edges as arguments, so it can pool in plain windows too)
@@ -41,9 +60,10 @@ def _array(got, case, what):
 
 
 def _untouched(originals, given):
-    """A Hint when the answer changed one of the arrays it was given."""
-    for name, before in originals.items():
-        if not np.array_equal(before, given[name], equal_nan=True):
+    """A Hint when the answer changed one of the arrays it was given (``originals`` and
+    ``given``: (name, array) pairs)."""
+    for (name, before), (_, after) in zip(originals, given, strict=True):
+        if not np.array_equal(before, after, equal_nan=True):
             raise Hint(f"your function changed the {name} it was given: leave it as it is and "
                        "build a new array for the gradient")
 
@@ -58,10 +78,12 @@ def _shape(shape):
 
 
 def _call(answer, arrays, *rest):
-    """``answer(*arrays, *rest)``, then a Hint if it changed one of ``arrays`` (a dict)."""
-    originals = {name: a.copy() for name, a in arrays.items()}
-    got = answer(*arrays.values(), *rest)
-    _untouched(originals, arrays)
+    """``answer`` on copies of ``arrays`` (a dict of the checker's read-only arrays) and
+    ``rest``, then a Hint if it changed one of its copies."""
+    originals = tuple(arrays.items())
+    given = tuple((name, a.copy()) for name, a in originals)
+    got = answer(*(a for _, a in given), *rest)
+    _untouched(originals, given)
     return got
 
 
@@ -82,9 +104,9 @@ def kernel_gradient(answer):
     drawn = [(tuple(int(v) for v in rng.integers(1, 6, 2)), tuple(int(v) for v in
                                                                    rng.integers(1, 7, 2)))
              for _ in range(8)]
-    for taps, out in edges + drawn:
-        x = rng.standard_normal((taps[0] + out[0] - 1, taps[1] + out[1] - 1))
-        g = rng.standard_normal(out)
+    for taps, out in tuple(edges + drawn):
+        x = frozen(rng.standard_normal((taps[0] + out[0] - 1, taps[1] + out[1] - 1)))
+        g = frozen(rng.standard_normal(out))
         where = f"with x {_shape(x.shape)} and g {_shape(g.shape)}"
         got = _array(_call(answer, {"x": x, "g": g}), f"{where},", "dL/dk")
         expected = np.einsum("mnab,mn->ab", sliding_window_view(x, taps), g)
@@ -149,8 +171,8 @@ def input_gradient(answer):
     drawn = [(tuple(int(v) for v in rng.integers(1, 6, 2)), tuple(int(v) for v in
                                                                    rng.integers(1, 7, 2)))
              for _ in range(8)]
-    for taps, out in edges + drawn:
-        k, g = rng.standard_normal(taps), rng.standard_normal(out)
+    for taps, out in tuple(edges + drawn):
+        k, g = frozen(rng.standard_normal(taps)), frozen(rng.standard_normal(out))
         x_shape = (taps[0] + out[0] - 1, taps[1] + out[1] - 1)
         where = f"with k {_shape(taps)} and g {_shape(out)}"
         got = _array(_call(answer, {"k": k, "g": g}), f"{where},", "dL/dx")
@@ -216,9 +238,9 @@ def max_pool_backward(answer):
              rng.permutation(32).reshape(8, 4).astype(float)]
     drawn = [rng.integers(0, 4, shape).astype(float) if number % 2 else rng.standard_normal(shape)
              for number, shape in enumerate(2 * rng.integers(1, 7, (8, 2)))]
-    for x in edges + drawn:
-        g = rng.choice([-1, 1], (x.shape[0] // 2, x.shape[1] // 2)) * rng.uniform(0.5, 3, (
-            x.shape[0] // 2, x.shape[1] // 2))
+    for x in tuple(frozen(x) for x in edges + drawn):
+        g = frozen(rng.choice([-1, 1], (x.shape[0] // 2, x.shape[1] // 2)) * rng.uniform(
+            0.5, 3, (x.shape[0] // 2, x.shape[1] // 2)))
         where = f"for a {_shape(x.shape)} input"
         got = _array(_call(answer, {"x": x, "g": g}), f"{where},", "dL/dx")
         if got.shape != x.shape:
@@ -297,8 +319,8 @@ def avg_pool_backward(answer):
     edges = [((2, 3), 2), ((2, 2), 3), ((1, 1), 4), ((3, 1), 2), ((2, 5), 1), ((1, 4), 3)]
     drawn = [(tuple(int(v) for v in rng.integers(1, 6, 2)), int(rng.integers(1, 6)))
              for _ in range(8)]
-    for shape, size in edges + drawn:
-        g = rng.standard_normal(shape)
+    for shape, size in tuple(edges + drawn):
+        g = frozen(rng.standard_normal(shape))
         where = f"for g {_shape(shape)} and size {size}"
         got = _array(_call(answer, {"g": g}, size), f"{where},", "dL/dx")
         everywhere = np.repeat(np.repeat(g, size, axis=0), size, axis=1)
@@ -335,9 +357,11 @@ def avg_pool_backward(answer):
 # ---------------------------------------------------------------- 4.5
 
 
-@checker(without=CONV_BACKWARD + FULL_CONVOLUTIONS + TURNS_THE_KERNEL)
+@checker(without=CONV_BACKWARD + FULL_CONVOLUTIONS + TURNS_THE_KERNEL + NOT_OPS_CORRELATE
+         + NUMPY_ONLY)
 def input_gradient_strided(answer):
     """``answer(k, g, stride, x_shape)``: dL/dx of a strided valid correlation, one channel."""
+    answer = libraries.refusing(answer, "the exercise asks for NumPy and ops.correlate2d")
     from course import ops
 
     def dx(k, g, stride, x_shape):  # dL/dx by the course's reference
@@ -353,10 +377,10 @@ def input_gradient_strided(answer):
         stride = int(rng.integers(1, 5))
         x_shape = tuple(int(v) for v in (out - 1) * stride + taps + rng.integers(0, stride, 2))
         drawn.append((x_shape, tuple(int(v) for v in taps), stride))
-    for x_shape, taps, stride in edges + drawn:
-        k = rng.standard_normal(taps)
+    for x_shape, taps, stride in tuple(edges + drawn):
+        k = frozen(rng.standard_normal(taps))
         out = tuple((n - f) // stride + 1 for n, f in zip(x_shape, taps, strict=True))
-        g = rng.standard_normal(out)
+        g = frozen(rng.standard_normal(out))
         where = (f"for x of shape {x_shape}, a {_shape(taps)} kernel and stride {stride} (g is "
                  f"{_shape(out)})")
         got = _array(_call(answer, {"k": k, "g": g}, stride, x_shape), f"{where},", "dL/dx")

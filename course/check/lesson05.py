@@ -4,18 +4,24 @@ Each checker of 5.1-5.4 runs the answer on the edge cases a teacher would probe,
 cases drawn fresh on every call, so that a table of the checker's inputs cannot pass.
 """
 
+import types
+
 import numpy as np
 
 from course import ops
+from course.check import libraries
 from course.check.core import Hint, checker, numbers
-from course.check.lesson02 import WINDOW_SHORTCUTS, whole_size
+from course.check.frozen import frozen
+from course.check.lesson02 import BY_ARITHMETIC, WINDOW_SHORTCUTS, whole_size
 
 # Keras' shape inference, the course's own formula and anything that slides a window (run
 # on zeros, TensorFlow's and Keras' convolutions and poolings give the shape) answer 5.1
 SHAPE_SHORTCUTS = (*WINDOW_SHORTCUTS, "keras.layers.Flatten.compute_output_shape")
 # Keras counts the parameters of a network it builds, of any layer that holds as many
-# weights as a dense one (EinsumDense, a 1x1 Conv1D): whatever creates a weight
-PARAM_SHORTCUTS = ("keras.layers.Layer.count_params", "keras.layers.Dense.build",
+# weights as a dense one (EinsumDense, a 1x1 Conv1D): whatever creates a weight; the course
+# counts a convolution's, and a dense layer is a 1x1 convolution
+PARAM_SHORTCUTS = ("course.ops.conv_params", "course.ops.conv_macs",
+                   "keras.layers.Layer.count_params", "keras.layers.Dense.build",
                    "keras.layers.EinsumDense.build", "keras.layers.Conv1D.build",
                    "keras.src.utils.summary_utils.count_params", "keras.layers.Layer.add_weight")
 # TensorFlow's public functions share one wrapper: watch the function inside it
@@ -53,6 +59,7 @@ def _first_wrong(answers, expected):
 def flatten_size(answer):
     """``answer(input_size, convs)``: the features Flatten gives for a square image passed
     through ``convs``, each (filters, kernel, padding) and each followed by a 2x2 max-pool."""
+    answer = libraries.refusing(answer, BY_ARITHMETIC)
 
     def features(n, convs, conv=None, pool=None, channels=None):
         """Flatten's size; ``conv``, ``pool``, ``channels``: a mistake to follow instead."""
@@ -84,16 +91,17 @@ def flatten_size(answer):
              (64, [(4, 3, "same"), (8, 3, "same"), (16, 3, "valid")]),
              (9, [(128, 1, "valid")]),  # one 1x1 convolution, many channels
              (6, [(3, 5, "valid")])]  # down to a single pixel
-    cases = edges + drawn(np.random.default_rng())
-    answers = []
+    # tuples, the checker's own: the answer gets a list it may do with as it likes
+    cases = tuple((n, tuple(convs)) for n, convs in edges + drawn(np.random.default_rng()))
+    answers = ()  # ((n, convs), what the answer returned), a tuple nothing can empty
     for n, convs in cases:
         given = list(convs)
         got = answer(n, given)
-        if given != convs:
+        if tuple(given) != convs:
             raise Hint("your function changed the list `convs` it was given: read it, leave "
                        "it as it is")
-        answers.append(((n, convs), whole_size(got, "the number of features",
-                                               f"a {n}x{n} input and convs={convs}")))
+        answers += (((n, convs), whole_size(got, "the number of features",
+                                            f"a {n}x{n} input and convs={list(convs)}")),)
     if wrong := _first_wrong(answers, features):
         raise Hint(_flatten_hint(wrong, features))
     return (f"right on {len(cases)} stacks ({len(edges)} edge cases, the rest drawn at random), "
@@ -130,7 +138,7 @@ def _flatten_hint(answers, features):
     why = _likely(mistakes, answers) or (
         f"{'more' if got > expected else 'fewer'} than Flatten gives: follow the size "
         "convolution by convolution and pool by pool, then multiply by the channels")
-    return f"for a {n}x{n} input and convs={convs} you return {got:,}: {why}"
+    return f"for a {n}x{n} input and convs={list(convs)} you return {got:,}: {why}"
 
 
 @checker(without=PARAM_SHORTCUTS)
@@ -143,17 +151,18 @@ def dense_params(answer):
         return weights * sum(a * b for a, b in pairs) + sum(biases(sizes))
 
     rng = np.random.default_rng()
-    edges = [[2, 3, 1], [784, 10], [784, 256, 128, 10], [1, 1], [5, 1, 7, 1, 3],
-             [2304, 600, 120, 10], [10, 10, 10, 10, 10, 10]]
-    drawn = [[int(v) for v in rng.integers(1, 3000, rng.integers(2, 8))] for _ in range(12)]
-    answers = []
-    for sizes in edges + drawn:
+    edges = ((2, 3, 1), (784, 10), (784, 256, 128, 10), (1, 1), (5, 1, 7, 1, 3),
+             (2304, 600, 120, 10), (10, 10, 10, 10, 10, 10))
+    drawn = tuple(tuple(int(v) for v in rng.integers(1, 3000, rng.integers(2, 8)))
+                  for _ in range(12))
+    answers = ()  # ((sizes,), what the answer returned), a tuple nothing can empty
+    for sizes in edges + drawn:  # tuples, the checker's own: the answer gets a list
         given = list(sizes)
         got = answer(given)
-        if given != sizes:
+        if tuple(given) != sizes:
             raise Hint("your function changed the list `sizes` it was given: read it, leave it "
                        "as it is")
-        answers.append(((sizes,), whole_size(got, "the count", f"sizes={sizes}")))
+        answers += (((sizes,), whole_size(got, "the count", f"sizes={list(sizes)}")),)
     if not (wrong := _first_wrong(answers, count)):
         return (f"right on {len(answers)} networks ({len(edges)} edge cases, the rest drawn at "
                 "random), single layers and deep stacks included")
@@ -176,7 +185,7 @@ def dense_params(answer):
     why = _likely(mistakes, wrong) or (
         f"{'more' if got > count(sizes) else 'fewer'} than the network has: count each layer's "
         "weights and biases, then add up the layers")
-    raise Hint(f"for sizes={sizes} you return {got:,}: {why}")
+    raise Hint(f"for sizes={list(sizes)} you return {got:,}: {why}")
 
 
 @checker(without=CONFUSION_SHORTCUTS)
@@ -206,8 +215,11 @@ def confusion_matrix(answer):
                  np.uint8), 10),  # the datasets' uint8 labels
              (rng.integers(0, 12, 80), rng.integers(0, 12, 80), 12),  # two-digit classes
              (labels(), labels(), 3)]  # no examples: nothing to count
-    # drawn: one where a cell counts past 255, as on MNIST's 10,000 test images, and 11 more
-    cases = edges + [_many(rng)] + [drawn() for _ in range(11)]
+    # drawn: one where a cell counts past 255, as on MNIST's 10,000 test images, one with
+    # more classes than uint8 labels can number pairs of, and 10 more; the labels are the
+    # checker's own, read-only (the answer gets copies)
+    cases = tuple((frozen(y_true), frozen(y_pred), classes) for y_true, y_pred, classes in
+                  edges + [_many(rng), _many_classes(rng)] + [drawn() for _ in range(10)])
     for y_true, y_pred, classes in cases:
         given = y_true.copy(), y_pred.copy()
         got = answer(*given, classes)
@@ -230,6 +242,16 @@ def _many(rng):
     y_true[:300] = y_pred[:300] = rng.integers(0, 3)
     order = rng.permutation(n)
     return y_true[order].astype(np.uint8), y_pred[order].astype(np.uint8), 3
+
+
+def _many_classes(rng):
+    """uint8 labels of 17 to 30 classes, the last class among them: true * classes +
+    predicted, worked out in uint8, wraps past 255 (a flat index for np.bincount)."""
+    classes, n = int(rng.integers(17, 31)), int(rng.integers(50, 300))
+    y_true, y_pred = rng.integers(0, classes, n), rng.integers(0, classes, n)
+    y_true[0] = y_pred[0] = classes - 1
+    order = rng.permutation(n)
+    return y_true[order].astype(np.uint8), y_pred[order].astype(np.uint8), classes
 
 
 def _confusion_hint(got, case, y_true, y_pred, classes):
@@ -259,6 +281,11 @@ def _confusion_hint(got, case, y_true, y_pred, classes):
         raise Hint(f"for {case} a pair that occurs several times counts once in yours: NumPy's "
                    "`+=` on an array of indices adds once per distinct cell, however often it "
                    "repeats")
+    if _wrapped_index(got, y_true, y_pred, classes):
+        raise Hint(f"for {case} your counts are in the wrong cells: an index you computed from "
+                   f"the labels wrapped around. The labels are {y_true.dtype}, which holds "
+                   f"0 to {np.iinfo(y_true.dtype).max}, and arithmetic on them keeps that type: "
+                   f"with {classes} classes, true * {classes} + predicted goes past it")
     i, j = np.argwhere(got != expected)[0]
     if got.dtype.itemsize < 8 and expected[i, j] > np.iinfo(got.dtype).max:
         raise Hint(f"for {case} cell [true={i}, predicted={j}] holds {got[i, j]}, but more "
@@ -267,6 +294,19 @@ def _confusion_hint(got, case, y_true, y_pred, classes):
                    f"{np.iinfo(got.dtype).max} and then wraps around")
     raise Hint(f"for {case} cell [true={i}, predicted={j}] holds {got[i, j]}; it should count "
                f"the examples labelled {i} that were predicted as {j}")
+
+
+def _wrapped_index(got, y_true, y_pred, classes) -> bool:
+    """Whether ``got`` counts the flat index true * classes + predicted worked out in the
+    labels' own small type, where it wrapped around (uint8 labels of 17 classes or more)."""
+    if y_true.dtype.kind != "u" or y_true.dtype.itemsize > 2 or not len(y_true):
+        return False
+    exact = y_true.astype(np.int64) * classes + y_pred
+    wrapped = exact % (int(np.iinfo(y_true.dtype).max) + 1)
+    if np.array_equal(wrapped, exact):
+        return False
+    counts = np.bincount(wrapped, minlength=classes * classes)[:classes * classes]
+    return np.array_equal(got, counts.reshape(classes, classes))
 
 
 @checker
@@ -297,8 +337,9 @@ def most_confused(answer):
              np.array([[20, 4, 4, 4], [6, 20, 0, 0], [0, 0, 20, 0], [0, 0, 0, 20]]),  # the row
              # with the most mistakes does not hold the largest
              twelve]  # two-digit classes
-    cases = edges + [drawn() for _ in range(12)]
-    answers = []  # (where, off-diagonal counts, tied largest pairs, got) for each matrix
+    # the checker's own matrices, read-only (the answer gets copies)
+    cases = tuple(frozen(confusion) for confusion in edges + [drawn() for _ in range(12)])
+    answers = ()  # (where, off-diagonal counts, tied largest pairs, got) for each matrix
     for confusion in cases:
         given = confusion.copy()
         got = answer(given)
@@ -316,9 +357,9 @@ def most_confused(answer):
         got = tuple(whole_size(v, "a class", where.removeprefix("for ")) for v in got)
         if not all(0 <= v < n for v in got):
             raise Hint(f"{where} you return {got}: the classes are 0 to {n - 1}")
-        off = confusion - np.diag(np.diag(confusion))
-        tied = {(int(i), int(j)) for i, j in np.argwhere(off == off.max())}
-        answers.append((where, off, tied, got))
+        off = frozen(confusion - np.diag(np.diag(confusion)))
+        tied = frozenset((int(i), int(j)) for i, j in np.argwhere(off == off.max()))
+        answers += ((where, off, tied, got),)
     wrong = [(where, off, got) for where, off, tied, got in answers if got not in tied]
     if not wrong:
         return (f"right on {len(cases)} matrices ({len(edges)} edge cases, the rest drawn at "
@@ -335,8 +376,13 @@ def most_confused(answer):
 
 # Exercise 5.5: what the checker trains a small CNN with, and the test accuracy it must reach.
 SMALL_CNN_PARAMS = 10_000
-SMALL_CNN_EPOCHS = {"smoke": 10, "quick": 3, "full": 3}  # smoke's 512 images make short epochs
-SMALL_CNN_TARGET = {"smoke": 0.80, "quick": 0.96, "full": 0.975}
+# (read-only: what small_cnn() does cannot lower them)
+SMALL_CNN_EPOCHS = types.MappingProxyType({"smoke": 10, "quick": 3, "full": 3})  # smoke's
+# 512 images make short epochs
+SMALL_CNN_TARGET = types.MappingProxyType({"smoke": 0.80, "quick": 0.96, "full": 0.975})
+# A freshly drawn network is right about one time in ten; one right this often before any
+# training does not owe its answers to what it learns
+UNTRAINED_AT_MOST = 0.5
 
 
 def _layers(model):
@@ -395,6 +441,116 @@ def _sees_neighbours(layers):
                 "pixel, like a dense one")
     return (f"your model reaches '{layers[stop].name}' before any convolution has looked at the "
             "image: a CNN's convolutions read the image itself, before anything flattens it")
+
+
+def _without_convolutions(model, x, y) -> float:
+    """The test accuracy of ``model`` with the kernel of every Conv2D set to zero (its
+    biases kept), its weights put back after."""
+    import keras
+
+    from course import train
+
+    convs = [layer for layer in _layers(model) if isinstance(layer, keras.layers.Conv2D)]
+    kept = [layer.get_weights() for layer in convs]
+    try:
+        for layer, weights in zip(convs, kept, strict=True):
+            layer.set_weights([np.zeros_like(weights[0]), *weights[1:]])
+        return train.evaluate(model, x, y).accuracy
+    finally:
+        for layer, weights in zip(convs, kept, strict=True):
+            layer.set_weights(weights)
+
+
+# Where a model's own code comes from when it is not the student's (not searched)
+_LIBRARIES = ("keras", "tensorflow", "numpy", "jax", "torch", "course", "builtins")
+
+
+def _library(value) -> bool:
+    module = getattr(value, "__module__", None) or type(value).__module__ or ""
+    return module.split(".")[0] in _LIBRARIES
+
+
+def _numbers_held(start, weights) -> int:
+    """How many numbers ``start`` (a layer's attributes, a function of the student's) holds
+    in arrays, tensors and variables that are not among ``weights`` (their ids): looked for
+    in lists, tuples, dicts, objects of the student's, and what a function of the student's
+    reaches (its closure, its defaults, the globals its code names)."""
+    import keras
+
+    count, todo, seen = 0, [(start, 0)], set()
+    while todo and len(seen) < 5000:
+        value, depth = todo.pop()
+        if id(value) in seen or depth > 6 or isinstance(value, str | bytes | int | float):
+            continue
+        seen.add(id(value))
+        if isinstance(value, keras.layers.Layer | types.ModuleType | type):
+            continue  # a layer is looked at on its own
+        if isinstance(value, np.ndarray) or keras.ops.is_tensor(value):
+            count += 0 if id(value) in weights else _size(value)
+        elif isinstance(value, list | tuple | set | frozenset | dict):
+            items = value.values() if isinstance(value, dict) else value
+            todo += [(item, depth + 1) for item in list(items)[:10_000]]
+        elif isinstance(value, types.FunctionType | types.MethodType) and not _library(value):
+            function = getattr(value, "__func__", value)
+            todo += [(cell.cell_contents, depth + 1) for cell in function.__closure__ or ()
+                     if _filled(cell)]
+            todo += [(v, depth + 1) for v in (*(function.__defaults__ or ()),
+                                              *(function.__kwdefaults__ or {}).values())]
+            todo += [(function.__globals__[name], depth + 1)
+                     for name in _globals_read(function.__code__) if name in function.__globals__]
+        elif hasattr(value, "__dict__") and not _library(value):
+            todo += [(v, depth + 1) for v in vars(value).values()]
+    return count
+
+
+def _size(value) -> int:
+    """How many numbers an array or a tensor holds (an axis of unknown length: none)."""
+    try:
+        return int(np.prod([int(n or 0) for n in value.shape]))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _globals_read(code) -> set[str]:
+    """The global names that ``code`` (and the functions defined in it) read."""
+    import dis
+
+    names = {i.argval for i in dis.get_instructions(code)
+             if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _globals_read(const)
+    return names
+
+
+def _filled(cell) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell raises
+    except ValueError:
+        return False
+    return True
+
+
+def _holds_no_data(model, params):
+    """A hint if ``model`` computes with more numbers than SMALL_CNN_PARAMS allows, counting
+    with its weights the arrays and tensors it holds outside them: those its layers keep as
+    attributes, those a Lambda's function or the code of a layer class of the student's
+    reaches (a table of images, their labels)."""
+    weights = {id(v) for layer in [model, *_layers(model)] for v in layer.variables}
+    held = []
+    for layer in [model, *_layers(model)]:
+        found = _numbers_held(list(vars(layer).values()), weights)
+        if not _library(type(layer)):  # a class of the student's: what its methods reach
+            found += _numbers_held([value for cls in type(layer).__mro__ if not _library(cls)
+                                    for value in vars(cls).values()], weights)
+        if found:  # a Lambda's function is among its attributes
+            held.append((found, layer.name))
+    if held and params + sum(n for n, _ in held) > SMALL_CNN_PARAMS:
+        count, name = max(held)
+        raise Hint(f"{'your model' if name == model.name else f'layer {name!r}'} holds "
+                   f"{count:,} numbers outside its weights (arrays or tensors it computes "
+                   f"with); counted with the {params:,} parameters they come to more than "
+                   f"{SMALL_CNN_PARAMS:,}, the most this exercise allows a model to keep")
 
 
 def _mnist_for_small_cnn(profile):
@@ -585,9 +741,14 @@ def _small_cnn_judged(answer):
     from course import train
     from course.runtime.profiles import resolve_profile
 
+    # the profile, its target and its images, the checker's own, before small_cnn() runs
+    profile = resolve_profile()
+    epochs, target = SMALL_CNN_EPOCHS[profile.name], SMALL_CNN_TARGET[profile.name]
+    x_train, y_train, x_test, y_test = (frozen(a) for a in _mnist_for_small_cnn(profile))
     keras.utils.set_random_seed(0)  # the same initial weights every time
     model = answer()
     params = _small_cnn_shape(model)
+    _holds_no_data(model, params)
     _shadowed(model)
     _retrained(model)
     sample = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
@@ -599,9 +760,12 @@ def _small_cnn_judged(answer):
     if not (np.all(out >= 0) and np.allclose(out.sum(axis=1), 1, atol=1e-3)):
         raise Hint("your model's outputs are not probabilities (they do not add up to 1 for "
                    "each image): the softmax must turn each image's 10 scores into them")
-    profile = resolve_profile()
-    epochs, target = SMALL_CNN_EPOCHS[profile.name], SMALL_CNN_TARGET[profile.name]
-    x_train, y_train, x_test, y_test = _mnist_for_small_cnn(profile)
+    untrained = train.evaluate(model, x_test, y_test).accuracy
+    if untrained > UNTRAINED_AT_MOST:
+        raise Hint(f"with freshly drawn weights, before any training, your model gets "
+                   f"{untrained:.0%} of the test images right: its answers do not come from "
+                   "what it learns from the training images (a model that holds images or "
+                   "labels of its own is no answer here)")
     try:  # an uncompiled model gets Adam(1e-3), as course.train.fit gives it
         run = train.fit(model, x_train, y_train, epochs=epochs, batch_size=profile.batch_size,
                         seed=0, verbose=False)
@@ -613,6 +777,10 @@ def _small_cnn_judged(answer):
     trained = (f"trained {epochs} epochs on {len(y_train):,} images, it got {accuracy:.2%} of "
                f"the {len(y_test):,} test images right; the target here is {target:.1%}")
     if accuracy >= target:
+        if (without := _without_convolutions(model, x_test, y_test)) >= target:
+            raise Hint(f"{trained}, but with every Conv2D kernel set to zero it still gets "
+                       f"{without:.2%}: it reaches the target without its convolutions. The "
+                       "exercise asks for a network whose convolutions do the work")
         return (f"{params:,} parameters (at most {SMALL_CNN_PARAMS:,}), a convolution over "
                 f"neighbouring pixels, a softmax at the end, and {trained}")
     losses = run.history.get("loss", [])

@@ -2,17 +2,22 @@
 
 6.1 and 6.3 run the answer on the edge cases a teacher would probe, then on cases drawn
 fresh on every call, so that a table of the checker's inputs cannot pass; 6.2 compares
-every layer's settings with the notes' table; 6.4 is a prediction.
+every layer's settings with the notes' table, then runs each row on a batch of images and
+compares it with what the table's layer computes with the row's own weights; 6.4 is a
+prediction.
 """
 
 import numpy as np
 
 from course import ops
+from course.check import libraries
 from course.check.core import Hint, checker, numbers, whole
 
 # Keras' shape inference, the course's formula and its AlexNet answer 6.1 for the student;
-# so does any convolution or pooling run on zeros whose output shape is read (Keras' ops,
-# TensorFlow's kernels under tf.nn and keras.ops, the course's NumPy ones and their helpers)
+# so does any convolution, pooling or sliding window run on zeros whose output's length is
+# read (Keras' ops, TensorFlow's kernels in 2 and 3 dimensions and its framing, NumPy's 1-D
+# convolution and windows, the course's NumPy ones and their helpers); and any TensorFlow
+# op at all: the sizes are arithmetic
 _TF = "tensorflow.python.ops.gen_nn_ops."
 SHAPE_SHORTCUTS = ("course.ops.output_size", "course.models.alexnet",
                    "course.ops.pool2d", "course.ops.correlate2d", "course.ops.correlate1d",
@@ -23,10 +28,17 @@ SHAPE_SHORTCUTS = ("course.ops.output_size", "course.models.alexnet",
                    "keras.src.ops.operation_utils.compute_conv_output_shape",
                    "keras.src.ops.operation_utils.compute_pooling_output_shape",
                    "keras.ops.conv", "keras.ops.depthwise_conv", "keras.ops.separable_conv",
-                   "keras.ops.max_pool", "keras.ops.average_pool",
+                   "keras.ops.max_pool", "keras.ops.average_pool", "keras.ops.extract_sequences",
+                   "keras.ops.image.extract_patches",
                    _TF + "max_pool", _TF + "max_pool_v2", _TF + "avg_pool",
                    _TF + "max_pool_with_argmax", _TF + "conv2d", _TF + "depthwise_conv2d_native",
-                   "tensorflow.python.ops.gen_array_ops.extract_image_patches")
+                   _TF + "max_pool3d", _TF + "avg_pool3d", _TF + "conv3d", _TF + "dilation2d",
+                   "tensorflow.python.ops.gen_array_ops.extract_image_patches",
+                   "tensorflow.python.ops.gen_array_ops.extract_volume_patches",
+                   "tensorflow.python.ops.signal.shape_ops.frame",
+                   "numpy.convolve", "numpy.correlate",
+                   "numpy.lib.stride_tricks.sliding_window_view", *libraries.TENSORFLOW,
+                   "course.check.lesson06._expected_sizes")
 # the course's inception module and its count, Keras counting the parameters of what it
 # builds, or any layer's weights, created to be counted (Layer.add_weight: every build)
 PARAM_SHORTCUTS = ("course.models.inception_module", "course.ops.conv_params",
@@ -40,33 +52,49 @@ PARAM_SHORTCUTS = ("course.models.inception_module", "course.ops.conv_params",
 @checker(without=SHAPE_SHORTCUTS)
 def alexnet_sizes(answer):
     """``answer(n)``: height of AlexNet's output after each conv and pool, for an n x n input."""
-    rows = [("conv1", 11, 4, "valid"), ("pool1", 3, 2, "valid"), ("conv2", 5, 1, "same"),
+    answer = libraries.refusing(answer, "work the sizes out with arithmetic, not by running "
+                                        "an op and reading the shape of what it returns")
+    rows = (("conv1", 11, 4, "valid"), ("pool1", 3, 2, "valid"), ("conv2", 5, 1, "same"),
             ("pool2", 3, 2, "valid"), ("conv3", 3, 1, "same"), ("conv4", 3, 1, "same"),
-            ("conv5", 3, 1, "same"), ("pool5", 3, 2, "valid")]
+            ("conv5", 3, 1, "same"), ("pool5", 3, 2, "valid"))
     # 67 is the smallest input pool5 still fits; the others leave remainders at each stride
-    edges = [227, 224, 67, 68, 70, 228, 229, 230, 235, 259, 320]
-    cases = edges + [int(n) for n in np.random.default_rng().integers(67, 600, 12)]
-    for n in cases:
+    # (230 comes early: rounding to the nearest, round(), shows there at conv1 as rounding
+    # up, before 224 where it gives what 2x2 pools give)
+    edges = [227, 230, 224, 67, 68, 70, 228, 229, 235, 259, 320]
+    cases = (*edges, *(int(n) for n in np.random.default_rng().integers(67, 600, 12)))
+    # worked out before the answer runs, as tuples: nothing the answer does changes them
+    expected_sizes = tuple(_expected_sizes(n, rows) for n in cases)
+    for n, expected in zip(cases, expected_sizes, strict=True):
         got = answer(n)
         got = numbers(got.tolist() if isinstance(got, np.ndarray) else got,
                       "a list of the eight output sizes")
         if len(got) != len(rows):
             raise Hint(f"for n={n} you return {len(got)} sizes; return one per row of the table "
                        f"from conv1 to pool5 ({', '.join(r[0] for r in rows)})")
-        got = [whole(v, "a size", f"n={n}") for v in got]
-        size, expected = n, []
-        for _, kernel, stride, padding in rows:
-            size = ops.output_size(size, kernel, stride, padding, strict=False)
-            expected.append(size)
+        got = tuple(whole(v, "a size", f"n={n}") for v in got)
         if got != expected:
             i = next(i for i, (g, e) in enumerate(zip(got, expected, strict=True)) if g != e)
-            raise Hint(_size_hint(n, rows[i], n if i == 0 else expected[i - 1], got[i]))
+            two_by_two = _expected_sizes(n, tuple((name, 2, 2, padding) if name.startswith("pool")
+                                                  else (name, kernel, stride, padding)
+                                                  for name, kernel, stride, padding in rows))
+            raise Hint(_size_hint(n, rows[i], n if i == 0 else expected[i - 1], got[i],
+                                  pools_2x2=got[:i + 1] == two_by_two[:i + 1]))
     return (f"right for {len(cases)} input sizes ({len(edges)} edge cases, the rest drawn at "
             "random), strides that leave a remainder included")
 
 
-def _size_hint(n, row, before, got):
-    """The hint for the first row of AlexNet whose size ``got`` is wrong."""
+def _expected_sizes(n, rows):
+    """The sizes of ``rows`` (name, kernel, stride, padding) one after the other, from n."""
+    sizes = []
+    for _, kernel, stride, padding in rows:
+        n = ops.output_size(n, kernel, stride, padding, strict=False)
+        sizes.append(n)
+    return tuple(sizes)
+
+
+def _size_hint(n, row, before, got, pools_2x2=False):
+    """The hint for the first row of AlexNet whose size ``got`` is wrong (``pools_2x2``:
+    the answer's sizes up to that row are those of 2x2 pools)."""
     name, kernel, stride, padding = row
     case = (f"for n={n}, {name} ({kernel}x{kernel}, stride {stride}, '{padding}') on its "
             f"{before}x{before} input gives {got} in your list")
@@ -76,9 +104,10 @@ def _size_hint(n, row, before, got):
     span = before - kernel
     if got == before:
         return f"{case}: it is not padded, so it cannot keep its input size"
-    # a 2x2 pool gives what a 3x3 one rounded up gives; a student who rounds up has
-    # already failed at conv1 for n=224, before any pool
-    if got == (before - 2) // 2 + 1 and name.startswith("pool"):
+    # a 2x2 pool gives what a 3x3 one rounded up gives: the hint says 2x2 only when every
+    # size so far is a 2x2 pool's (a student who rounds up, or to the nearest, has already
+    # failed at conv1 for n=230)
+    if pools_2x2 and name.startswith("pool"):
         return f"{case}: the table pools 3x3 windows, not 2x2 ones"
     if span % stride and got == -(-span // stride) + 1:
         return (f"{case}: you rounded up; the window that would stick out past the edge is "
@@ -96,7 +125,7 @@ def _settings(layer):
     settings that would change it (dilation, groups, biases)."""
     config = layer.get_config()
     keys = ("filters", "units", "kernel_size", "pool_size", "strides", "padding",
-            "dilation_rate", "groups", "use_bias")
+            "dilation_rate", "groups", "use_bias", "data_format")
     return {key: tuple(config[key]) if isinstance(config[key], list) else config[key]
             for key in keys if key in config}
 
@@ -157,7 +186,7 @@ def _rows(model):
         if isinstance(layer, layers.InputLayer):
             continue
         if not isinstance(layer, extras):
-            rows.append({"layer": layer, "activations": [], "dropouts": []})
+            rows.append({"layer": layer, "activations": [], "dropouts": [], "group": [layer]})
         elif not rows:
             raise Hint(f"your model starts with '{layer.name}', a {type(layer).__name__}; the "
                        "table's first row is conv1")
@@ -167,8 +196,10 @@ def _rows(model):
                            "together, not each one on its own as the notes' does: leave it "
                            "at Keras' default")
             rows[-1]["dropouts"].append(layer.rate)
+            rows[-1]["group"].append(layer)
         else:
             rows[-1]["activations"].append(layer)
+            rows[-1]["group"].append(layer)
     for row in rows:  # the layer's own activation first, then those of the layers after it
         found = map(_activation, [row["layer"], *row["activations"]])
         row["activations"] = [a for a in found if a not in (None, "linear")]
@@ -181,8 +212,9 @@ def notes_alexnet_fixed(answer):
     stride, padding, width, activation), their dropout of 0.4 after fc6 and fc7, 17 classes."""
     import keras
 
-    conv = {"dilation_rate": (1, 1), "groups": 1, "use_bias": True}
-    pool = {"pool_size": (3, 3), "strides": (2, 2), "padding": "valid"}
+    plain = {"data_format": "channels_last"}  # the images' axes: rows, columns, channels
+    conv = {"dilation_rate": (1, 1), "groups": 1, "use_bias": True, **plain}
+    pool = {"pool_size": (3, 3), "strides": (2, 2), "padding": "valid", **plain}
     table = [  # (row, kind, settings, activation, dropout)
         ("conv1", "Conv2D", {"filters": 96, "kernel_size": (11, 11), "strides": (4, 4),
                              "padding": "valid", **conv}, "relu", None),
@@ -194,7 +226,7 @@ def notes_alexnet_fixed(answer):
                                   "padding": "same", **conv}, "relu", None)
           for i, filters in ((3, 384), (4, 384), (5, 256))],
         ("pool5", "MaxPooling2D", pool, None, None),
-        ("flatten", "Flatten", {}, None, None),
+        ("flatten", "Flatten", plain, None, None),
         ("fc6", "Dense", {"units": 4096, "use_bias": True}, "relu", 0.4),
         ("fc7", "Dense", {"units": 4096, "use_bias": True}, "relu", 0.4),
         ("output", "Dense", {"units": 17, "use_bias": True}, "softmax", None),
@@ -203,7 +235,18 @@ def notes_alexnet_fixed(answer):
         raise Hint(f"you passed a {type(answer).__name__}, the model itself; pass the function "
                    "that builds it (its name, without parentheses), so that the checker can "
                    "build a fresh one")
-    model = answer()
+    policy = keras.mixed_precision.global_policy().name
+    keras.mixed_precision.set_global_policy("float32")  # compare in float32 on any machine
+    try:
+        return _check_alexnet(answer(), table)
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+
+
+def _check_alexnet(model, table):
+    """The checks of :func:`notes_alexnet_fixed` on the model the answer built."""
+    import keras
+
     if not isinstance(model, keras.Sequential):
         kind = "a functional keras.Model" if isinstance(model, keras.Model) else type(
             model).__name__
@@ -223,12 +266,17 @@ def notes_alexnet_fixed(answer):
         _same_settings(row["layer"], name, settings)
         _same_activation(row, name, activation)
         _same_dropout(row, name, dropout)
+    _ready_to_train(model)
+    _same_weights(rows, table)
+    _same_computation(rows, table)
     return ("every row matches the table (kernel, stride, padding, width, activation), the "
             "notes' dropout after fc6 and fc7, 17 classes and one softmax at the end")
 
 
 def _same_rows(rows, table):
-    """A hint unless ``rows`` are the table's rows, kind by kind."""
+    """A hint unless ``rows`` are the table's rows, kind by kind, each Keras' own class."""
+    import keras
+
     for i, (name, kind, *_) in enumerate(table):
         if i >= len(rows):
             raise Hint(f"your model ends after {len(rows)} layers; the table goes on with "
@@ -240,6 +288,10 @@ def _same_rows(rows, table):
         if (got := type(layer).__name__) != kind:
             raise Hint(f"the table's row {name} is a {kind}, but your layer {i + 1} "
                        f"('{layer.name}') is {'an' if got[0] in 'AEIOU' else 'a'} {got}")
+        if type(layer) is not getattr(keras.layers, kind):
+            raise Hint(f"your layer '{layer.name}' (the table's {name}) is a {kind} class of "
+                       f"your own, from {type(layer).__module__}; the notes' rows are Keras' "
+                       f"own layers: use keras.layers.{kind}")
     if len(rows) > len(table):
         tail = [row["layer"] for row in rows[len(table) - 1:]]
         shown = ", then ".join(f"'{layer.name}' ({type(layer).__name__})" for layer in tail)
@@ -309,6 +361,102 @@ def _same_dropout(row, name, expected):
     if expected is not None and got != [expected]:
         raise Hint(f"the dropout after '{layer.name}' ({name}) has rate "
                    f"{', '.join(map(str, got))}; keep the notes' rate")
+
+
+def _ready_to_train(model):
+    """A hint unless ``model`` takes float images in batches of any size and every layer
+    with weights can learn, as the notes' model does."""
+    batch = model.input_shape[0]
+    if batch is not None:
+        raise Hint(f"your model's input fixes the batch size to {batch}; the notes' model "
+                   "takes batches of any size: leave keras.Input's batch size open")
+    dtype = str(model.inputs[0].dtype)
+    if "float" not in dtype:
+        raise Hint(f"your model's input has dtype {dtype}; the images go in as floats: leave "
+                   "keras.Input's dtype at its default, float32")
+    frozen = [layer for layer in model.layers if layer.weights and not layer.trainable]
+    if not model.trainable or frozen:
+        where = f"layer '{frozen[0].name}'" if frozen else "model"
+        raise Hint(f"your {where} is frozen (trainable=False): the notes train AlexNet from "
+                   "scratch, so every layer learns")
+
+
+def _same_weights(rows, table):
+    """A hint unless each row's kernel and biases have the shapes its settings give: a
+    layer whose config says 11x11 may hold a 9x9 kernel."""
+    size, channels = 227, 3  # the table's input; then what each row makes of it
+    for row, (name, kind, settings, _, _) in zip(rows, table, strict=True):
+        layer = row["layer"]
+        if kind in ("Conv2D", "MaxPooling2D"):
+            window = (settings.get("kernel_size") or settings["pool_size"])[0]
+            size = ops.output_size(size, window, settings["strides"][0], settings["padding"],
+                                   strict=False)
+        if kind == "Flatten":
+            channels = size * size * channels
+        if kind not in ("Conv2D", "Dense"):
+            continue
+        width = settings.get("filters") or settings["units"]
+        kernel = (window, window, channels, width) if kind == "Conv2D" else (channels, width)
+        shapes = [tuple(int(v) for v in w.shape) for w in (layer.kernel, layer.bias)]
+        if shapes != [kernel, (width,)]:
+            raise Hint(f"your layer '{layer.name}' (the table's {name}) holds a kernel of shape "
+                       f"{shapes[0]} and biases of shape {shapes[1]}, which are not what its "
+                       "settings make: its config does not say what it computes. Use Keras' "
+                       "own layer with the table's settings")
+        channels = width
+
+
+def _same_computation(rows, table):
+    """A hint unless each row, run on what the row before it output, computes what the
+    table's layer computes with the row's own weights: an activation that looks at the
+    shape of its input, or a layer after the row's own that does more than its name says,
+    shows there."""
+    import keras
+
+    rng = np.random.default_rng()
+    x = rng.uniform(0, 1, (int(rng.integers(1, 4)), 227, 227, 3)).astype("float32")
+    for row, (name, kind, settings, activation, _) in zip(rows, table, strict=True):
+        layer = row["layer"]
+        try:
+            y = x
+            for part in row["group"]:  # the row's layer, its activations and dropouts
+                y = part(y, training=False)
+            got = np.asarray(keras.ops.convert_to_numpy(y), dtype=np.float32)
+        except Exception as error:  # noqa: BLE001 - a layer of the student's fails to run
+            raise Hint(f"your layer '{layer.name}' (the table's {name}) fails on a batch of "
+                       f"images: {type(error).__name__}: {str(error)[:120]}") from None
+        expected = _table_row(kind, settings, activation, layer, x)
+        # loose enough for a GPU's TensorFloat-32 convolutions, which round each product
+        # to 10 bits; a wrong activation is off by far more
+        scale = max(1.0, float(np.abs(expected).max()))
+        if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-2,
+                                                          atol=1e-3 * scale):
+            then = f" then {activation}" if activation else ""
+            raise Hint(f"your layer '{layer.name}' (the table's {name}) and what follows it "
+                       f"compute something else than a {kind} with the table's settings"
+                       f"{then}, given the layer's own weights, on a batch of images: does "
+                       "each activation compute the same function of a value whatever the "
+                       "shape of the tensor it is given?")
+        x = got
+
+
+def _table_row(kind, settings, activation, layer, x):
+    """What the table's row computes on ``x`` with ``layer``'s weights, inference mode."""
+    import keras
+
+    if kind == "MaxPooling2D":
+        y = keras.ops.max_pool(x, settings["pool_size"], settings["strides"], settings["padding"])
+    elif kind == "Flatten":
+        y = keras.ops.reshape(x, (x.shape[0], -1))
+    elif kind == "Conv2D":
+        y = keras.ops.conv(x, layer.kernel, settings["strides"], settings["padding"]) + layer.bias
+    else:
+        y = keras.ops.matmul(x, layer.kernel) + layer.bias
+    if activation == "relu":
+        y = keras.ops.relu(y)
+    elif activation == "softmax":
+        y = keras.ops.softmax(y, axis=-1)
+    return np.asarray(keras.ops.convert_to_numpy(y), dtype=np.float32)
 
 
 @checker(without=PARAM_SHORTCUTS)

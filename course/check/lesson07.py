@@ -4,6 +4,7 @@ Each checker tries the edge cases a teacher would probe, then cases drawn fresh 
 call, so that a table of answers cannot pass.
 """
 
+import functools
 import math
 import re
 import zlib
@@ -17,8 +18,10 @@ BLOCK_SHORTCUTS = ("course.models.identity_block", "course.models.conv_block",
                    "course.models.residual_branch", "course.models.plain_block",
                    "course.models.residual_add", "course.models.conv_bn")
 # Building the network, or any layer, and letting Keras count (or counting the weights it
-# creates: Layer.add_weight is every build's) answers exercise 7.1; so does the course's count
+# creates: Layer.add_weight is every build's) answers exercise 7.1; so do the course's count
+# and the checker's own
 PLAIN_SHORTCUTS = ("course.models.cifar_plain", "course.ops.conv_params",
+                   "course.check.lesson07._plain_count",
                    "keras.layers.Layer.count_params", "keras.layers.Layer.add_weight",
                    "keras.layers.Conv2D.build", "keras.layers.Conv2DTranspose.build",
                    "keras.layers.DepthwiseConv2D.build", "keras.layers.SeparableConv2D.build",
@@ -209,7 +212,8 @@ def _check_block(answer, shape, filters, strides, rng):
                    "which changes nothing at inference and acts in training: the block is "
                    "the convolutions, the batch normalizations, the shortcut and the ReLUs, "
                    "nothing else")
-    x = rng.normal(size=(4, *shape)).astype("float32")
+    # a batch of any size: a layer that looks at the batch size shows on one it did not expect
+    x = rng.normal(size=(int(rng.integers(1, 9)), *shape)).astype("float32")
     got, want = (np.asarray(m(x, training=False)) for m in (model, reference))
     if np.allclose(got, want, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(want).max())):
         # in training mode too (batch statistics): noise or dropout of any kind shows there
@@ -241,42 +245,44 @@ def _check_block(answer, shape, filters, strides, rng):
                "then ReLU")
 
 
+def _plain_count(width, side=9, first=3, convs=7, dense=(128, 128, 10), bias=1):
+    """The plain network's parameters, and those of its usual miscounts (watched: it answers
+    exercise 7.1)."""
+    weights = (9 * first + bias) * width + (convs - 1) * (9 * width + bias) * width
+    sizes = (side * side * width, *dense)
+    return weights + sum((a + bias) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+
 @checker(without=PLAIN_SHORTCUTS)
 def plain_params(answer):
     """``answer(width)``: parameters of the notes' plain CIFAR-10 network at that width
     (seven valid 3x3 convolutions of ``width`` channels on 32x32x3, a 2x2 max-pool, dense
     128-128-10), counted here layer by layer."""
-    def count(width, side=9, first=3, convs=7, dense=(128, 128, 10), bias=1):
-        weights = (9 * first + bias) * width + (convs - 1) * (9 * width + bias) * width
-        sizes = (side * side * width, *dense)
-        return weights + sum((a + bias) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-
     rng = np.random.default_rng()
     edges = [128, 1, 2, 3, 5, 16, 32, 64]
-    cases = edges + [int(v) for v in rng.integers(4, 300, 6)]
-    for width in cases:
+    cases = (*edges, *(int(v) for v in rng.integers(4, 300, 6)))
+    counts = tuple(_plain_count(width) for width in cases)  # worked out before the answer runs
+    for width, expected in zip(cases, counts, strict=True):
         got = whole(answer(width), "the parameter count", f"width {width}")
-        expected = count(width)
         if got == expected:
             continue
         where = f"for width {width} you return {got:,}"
+        miscount = functools.partial(_plain_count, width)  # the usual miscounts
         mistakes = [
-            (count(width, side=16), "the convolutions are 'valid', so each takes 2 pixels "
-                                    "off (one on each side) before the pool; the first dense "
-                                    "layer sees fewer features than 16 x 16 x width"),
-            (count(width, side=18), "the 2x2 max-pool halves the height and the width before "
-                                    "Flatten"),
-            (count(width, side=(32 - 7) // 2), "a valid 3x3 convolution takes a pixel off "
-                                               "each side, two per convolution"),
-            (count(width, bias=0), "every Conv2D and Dense layer has a bias for each of its "
-                                   "filters or units"),
-            (count(width, first=width), "the first convolution reads the image's 3 "
-                                        "channels, not `width`"),
-            (count(width, convs=6), "the network has seven convolutions"),
-            (count(width, dense=(128, 10)), "there are three dense layers, 128, 128 and 10 "
-                                            "units"),
-            (count(width, dense=(128, 128)), "there are three dense layers, 128, 128 and 10 "
-                                             "units"),
+            (miscount(side=16), "the convolutions are 'valid', so each takes 2 pixels off (one "
+                                "on each side) before the pool; the first dense layer sees "
+                                "fewer features than 16 x 16 x width"),
+            (miscount(side=18), "the 2x2 max-pool halves the height and the width before "
+                                "Flatten"),
+            (miscount(side=(32 - 7) // 2), "a valid 3x3 convolution takes a pixel off each "
+                                           "side, two per convolution"),
+            (miscount(bias=0), "every Conv2D and Dense layer has a bias for each of its filters "
+                               "or units"),
+            (miscount(first=width), "the first convolution reads the image's 3 channels, not "
+                                    "`width`"),
+            (miscount(convs=6), "the network has seven convolutions"),
+            (miscount(dense=(128, 10)), "there are three dense layers, 128, 128 and 10 units"),
+            (miscount(dense=(128, 128)), "there are three dense layers, 128, 128 and 10 units"),
         ]
         for value, hint in mistakes:
             if got == value:
@@ -293,7 +299,9 @@ def plain_params(answer):
 def _real(value, case):
     """A student's returned gradient as a float, or a hint naming what came instead."""
     if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
-        value = value.item()
+        value = value[()]
+    if isinstance(value, np.floating | np.integer):  # np.longdouble too: its value, a float
+        value = float(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
                  else f"a {type(value).__name__}")
@@ -320,8 +328,10 @@ def _chain_cases(rng):
              ([3.0], False)]
     drawn = []
     for i in range(10):
-        if i % 2:
+        if i % 2:  # a short chain as a list, a tuple or an array; arrays both ways (1, 7)
             grads = rng.uniform(-1.5, 1.5, int(rng.integers(1, 60))).round(4)
+            # no factor 1 + g within 1% of 0: in float32 it would lose the digits that count
+            grads[np.abs(1 + grads) < 0.01] -= 0.02
         else:  # a long chain: |factor| 1% to 10% away from 1
             length = int(np.exp(rng.uniform(np.log(60), np.log(1000))))
             away = rng.uniform(0.01, 0.1, length) * rng.choice([-1, 1], length)
@@ -329,10 +339,10 @@ def _chain_cases(rng):
             factors = (away if residual else rng.choice([-1, 1], length) * (1 + away))
             drawn.append((factors.round(4).tolist(), residual))
             continue
-        form = rng.choice(["list", "array", "tuple"])
+        form = {1: "array", 7: "array"}.get(i, rng.choice(["list", "array", "tuple"]))
         grads = (grads if form == "array" else tuple(grads.tolist()) if form == "tuple"
                  else grads.tolist())
-        drawn.append((grads, bool(rng.random() < 0.5)))
+        drawn.append((grads, {1: True, 7: False}.get(i, bool(rng.random() < 0.5))))
     return edges, drawn
 
 
@@ -344,16 +354,17 @@ _CHAIN_TOLERANCE = 1e-4
 def chain_gradient(answer):
     """``answer(local_grads, residual)``: d(output)/d(input) through a chain of layers."""
     edges, drawn = _chain_cases(np.random.default_rng())
-    for grads, residual in edges + drawn:
-        values = [float(g) for g in grads]
+    for grads, residual in tuple(edges + drawn):
+        values = tuple(float(g) for g in grads)  # the checker's own, which nothing can change
+        expected = math.prod((1 + g) if residual else g for g in values)  # before the answer
         shown = f"[{', '.join(f'{g:g}' for g in values[:4])}{', ...' if len(values) > 4 else ''}]"
         case = f"local gradients {shown} ({len(values)} layers) with residual={residual}"
-        given = grads.copy() if isinstance(grads, np.ndarray | list) else grads
+        given = (np.array(values) if isinstance(grads, np.ndarray) else list(values)
+                 if isinstance(grads, list) else values)
         got = _real(answer(given, residual), case)
         if not np.array_equal(np.asarray(given, dtype=float), np.asarray(values)):
             raise Hint("your function changed the list of local gradients it was given; "
                        "read it without changing it")
-        expected = math.prod((1 + g) if residual else g for g in values)
         if math.isclose(got, expected, rel_tol=_CHAIN_TOLERANCE, abs_tol=1e-300):
             continue  # a product in float32 is right too: every wrong one is 1% off or more
         _chain_hint(got, values, residual, f"for {case} you return {got:.6g}")

@@ -7,13 +7,17 @@ call, so that a table of answers cannot pass.
 import keras
 import numpy as np
 
+from course.check import libraries
 from course.check.core import Hint, StudentError, checker
+from course.check.frozen import frozen
 
-# Keras' own preprocessing answers exercise 8.3
+# Keras' own preprocessing answers exercise 8.3, and the statement asks for NumPy: any
+# TensorFlow op (tf.image.convert_image_dtype, keras.ops.cast) is refused
 RANGE_SHORTCUTS = ("keras.applications.mobilenet_v2.preprocess_input",
                    "keras.applications.imagenet_utils.preprocess_input",
                    "keras.src.applications.imagenet_utils._preprocess_numpy_input",
-                   "keras.layers.Rescaling.call", "keras.layers.Normalization.call")
+                   "keras.layers.Rescaling.call", "keras.layers.Normalization.call",
+                   *libraries.TENSORFLOW)
 
 
 def _network(rng=None, bn=True, name="net", blocks=3, size=8):
@@ -46,7 +50,8 @@ def _with_head(base, name="model", units=5):
 
 def _count_cases(rng):
     """(what, model) pairs: the edge cases (two of them single layers, which the lesson
-    counts too), then two networks drawn at random."""
+    counts too; a frozen base with its layers switched back on, alone, where nothing trains,
+    and nested in a model, where Keras trains them), then two networks drawn at random."""
     frozen = _network(name="base")
     frozen.trainable = False
     partly = _network(name="base")
@@ -55,6 +60,10 @@ def _count_cases(rng):
     switched = _network(name="base")
     switched.trainable = False  # then its layers switched back on, one by one: still frozen
     for layer in switched.layers:
+        layer.trainable = True
+    nested = _network(name="base")  # the same, in a model: there its layers train again
+    nested.trainable = False
+    for layer in nested.layers:
         layer.trainable = True
     everything = _network()
     everything.trainable = False
@@ -71,7 +80,9 @@ def _count_cases(rng):
     dense.build((None, int(rng.integers(2, 9))))
     dense.trainable = False
     cases += [("a single BatchNormalization layer (not a model)", norm),
-              ("a single Dense layer, frozen (not a model)", dense)]
+              ("a single Dense layer, frozen (not a model)", dense),
+              ("a frozen base whose layers were then set trainable one by one, nested in a "
+               "model with a new head", _with_head(nested))]
     for i in range(2):
         base = _network(rng, bn=bool(rng.random() < 0.7), blocks=int(rng.integers(1, 5)),
                         name="base")
@@ -140,12 +151,30 @@ def count_trainable(answer):
         if got == flagged:
             raise Hint(f"for {what} you counted the weights whose own flag says trainable; "
                        "inside a frozen model nothing trains, whatever its layers' flags say")
+        if got == _by_the_flags_of_models(model):
+            raise Hint(f"for {what} you returned {got:,}: you left out the layers of a frozen "
+                       "model inside it. Switching a model off switches its layers off, but "
+                       "these were switched back on one by one after, and the model around it "
+                       "goes by each layer's own flag: fit trains them, though the inner "
+                       "model's flag still says False (only the model you count, frozen "
+                       "itself, trains nothing)")
         raise Hint(f"for {what} you returned {got:,}, which is not what training changes: "
                    "frozen layers (a frozen model's included) and BatchNormalization's moving "
                    "statistics do not count")
     return (f"trainable parameters of {len(cases)} networks and layers: plain, BatchNorm, "
-            "frozen and partly frozen bases (nested or not), one frozen whole, a BatchNorm "
-            "layer, a frozen Dense layer, and 2 networks drawn at random")
+            "frozen and partly frozen bases (nested or not, their layers switched back on), "
+            "one frozen whole, a BatchNorm layer, a frozen Dense layer, and 2 networks drawn "
+            "at random")
+
+
+def _by_the_flags_of_models(layer):
+    """What a count gives that skips every model or layer whose own flag is off, at any
+    depth: a frozen model nested in another counts nothing, even where Keras trains it."""
+    if not layer.trainable:
+        return 0
+    if hasattr(layer, "layers"):
+        return sum(_by_the_flags_of_models(sub) for sub in layer.layers)
+    return int(sum(np.prod(w.shape) for w in layer.trainable_weights))
 
 
 def _unfreeze_cases(rng):
@@ -161,7 +190,10 @@ def _unfreeze_cases(rng):
     inputs = keras.Input((8, 8, 3), name="images")
     x = nested("side", [("conv", "conv"), ("bn", "bn")])(inputs)
     x = keras.layers.Conv2D(3, 3, padding="same", name="block3_conv")(x)
-    x = keras.layers.BatchNormalization(name="block3_bn")(x)
+    # named as MobileNetV2 names its BatchNormalization layers: no "bn" in lower case; and
+    # a convolution whose name holds "bn": a layer's class tells what it is, not its name
+    x = keras.layers.BatchNormalization(name="block3_expand_BN")(x)
+    x = keras.layers.Conv2D(3, 1, name="block3_bneck")(x)
     x = nested("block3_extra", [("conv", "conv1"), ("conv", "conv2")])(x)
     x = keras.layers.Conv2D(3, 1, name="head_block3")(x)  # "block3" inside, not at the start
     with_nested = keras.Model(inputs, x, name="base")
@@ -209,6 +241,7 @@ def unfreeze_top(answer):
         trained = {id(v) for v in base.trainable_weights}
         got = [sum(id(v) in trained for v in layer.weights) for layer in base.layers]
         _compare_trains(base, prefix, start, got, expected)
+        _compare_flags(base, prefix)
     return (f"right on {len(cases) - 2} edge cases (a base frozen or not beforehand, block1 "
             "beside block10, a prefix that matches nothing, nested models) and 2 bases drawn "
             "at random: the matching layers train, BatchNorm and the rest stay frozen")
@@ -227,17 +260,36 @@ def _compare_trains(base, prefix, start, got, expected):
             continue
         where = f"with prefix {prefix!r} ({start} beforehand), {layer.name}"
         if isinstance(layer, keras.layers.BatchNormalization):
-            raise Hint(f"{where} is trainable: keep BatchNormalization layers frozen when "
-                       "fine-tuning, so a few hundred images do not upset the statistics the "
-                       "base was trained with")
+            named = ("" if "bn" in layer.name else " (it is one, whatever its name says: "
+                     "MobileNetV2's end in _BN; tell them by their class)")
+            raise Hint(f"{where} is trainable: keep BatchNormalization layers{named} frozen "
+                       "when fine-tuning, so a few hundred images do not upset the statistics "
+                       "the base was trained with")
         if trains and prefix in layer.name:
             raise Hint(f"{where} is trainable, but its name only contains {prefix!r}; the "
                        "layers to unfreeze are those whose name starts with it")
         if trains:
             raise Hint(f"{where} is trainable but its name does not start with {prefix!r}: "
                        "freeze every other layer")
+        other = (f"; it is a {type(layer).__name__}, not a BatchNormalization layer, whatever "
+                 "its name holds: tell them by their class" if "bn" in layer.name.lower() else "")
         raise Hint(f"{where} is still frozen: its name starts with {prefix!r}, so it belongs "
-                   "to the block you are unfreezing")
+                   f"to the block you are unfreezing{other}")
+
+
+def _compare_flags(base, prefix):
+    """A hint at the first layer with weights whose own flag is not what the statement asks
+    for, though its weights train as they should: flags set on the variables, not on the
+    layers."""
+    for layer in base.layers:
+        wanted = layer.name.startswith(prefix) and not isinstance(
+            layer, keras.layers.BatchNormalization)
+        if layer.weights and layer.trainable != wanted:
+            raise Hint(f"with prefix {prefix!r}, {layer.name}'s weights train as they should, "
+                       f"but the layer's own flag, layer.trainable, says {layer.trainable}: "
+                       "you set the flags of its variables. Set the layers' own flags: Keras "
+                       "reads them too (a BatchNormalization layer whose flag is on goes on "
+                       "updating its statistics in training)")
 
 
 def _pixels(value, case):
@@ -245,6 +297,9 @@ def _pixels(value, case):
     if not isinstance(value, np.ndarray):
         raise Hint(f"for {case} you returned {type(value).__name__}; return a NumPy array of "
                    "the same shape")
+    if isinstance(value, np.ma.MaskedArray):  # masked values count as nothing
+        raise Hint(f"for {case} you returned a masked array; return a plain NumPy array, "
+                   "every pixel scaled")
     if value.dtype.kind not in "iuf":
         raise Hint(f"for {case} you returned an array of {value.dtype}; return numbers, "
                    "float32")
@@ -272,8 +327,10 @@ def to_mobilenet_range(answer):
     """``answer(images)``: uint8 pixels 0..255 scaled to float32 in [-1, 1]. A debug
     exercise: the hint for the lesson's ``to_mobilenet_range_buggy`` shows where its values
     jump, not the fix."""
-    cases = _range_cases(np.random.default_rng())
+    answer = libraries.refusing(answer, "the exercise asks for NumPy")
+    cases = tuple(_range_cases(np.random.default_rng()))
     for what, images in cases:
+        images = frozen(images)  # the checker's own, read-only; the answer gets a copy
         given = images.copy()
         got = _pixels(answer(given), what)
         if not np.array_equal(given, images):

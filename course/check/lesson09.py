@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from course.check.core import Hint, checker
+from course.check.frozen import frozen
 
 
 def _network(name, layers, shape=(16, 16, 3)):
@@ -121,16 +122,20 @@ def last_conv_layer(answer):
 
 
 def _array(value, what):
-    """A returned array of numbers as float64, or a hint."""
+    """A returned array of real numbers as float64, or a hint (float64 would drop the
+    imaginary part of a complex one)."""
     try:
-        array = np.asarray(value, dtype=np.float64)
+        array = np.asarray(value)
+        if np.iscomplexobj(array):
+            raise Hint(f"{what} you returned complex numbers; return real ones, a NumPy "
+                       "array of floats")
+        return array.astype(np.float64)
     except (TypeError, ValueError):
         raise Hint(f"{what} you returned {type(value).__name__}, which is not an array of "
                    "numbers; return a NumPy array") from None
     except OverflowError:  # an int past float64's range, 10**400
         raise Hint(f"{what} you returned a number too large for a float (over 1e308); "
                    "return a NumPy array of floats") from None
-    return array
 
 
 def _grads_cases(rng):
@@ -156,16 +161,16 @@ WEIGHT_SHORTCUTS = (
 @checker(without=WEIGHT_SHORTCUTS)
 def gradcam_weights(answer):
     """``answer(grads)``: (h, w, K) gradients -> (K,) weights, their spatial mean."""
-    cases = _grads_cases(np.random.default_rng())
-    for grads in cases:
+    cases = tuple(frozen(grads) for grads in _grads_cases(np.random.default_rng()))
+    for grads in cases:  # the checker's own, read-only; the answer gets a copy
+        g = frozen(grads.astype(np.float64))
+        expected = frozen(g.mean(axis=(0, 1)))  # worked out before the answer runs
         given = grads.copy()
         where = f"for gradients of shape {grads.shape}"
         got = _array(answer(given), where)
         if not np.array_equal(given, grads):
             raise Hint(f"{where} your function changed the gradients it was given; read "
                        "them without changing them")
-        g = grads.astype(np.float64)
-        expected = g.mean(axis=(0, 1))
         scale = np.abs(g).max()
         if got.shape == expected.shape and np.allclose(got, expected, rtol=1e-5,
                                                        atol=1e-6 * scale):
@@ -246,7 +251,8 @@ def _map_cases(rng):
 def gradcam_map(answer):
     """``answer(features, weights)``: relu(sum_k w_k A_k), scaled so its maximum is 1; all
     zeros when no weighted sum is positive (nothing speaks for the class)."""
-    cases = _map_cases(np.random.default_rng())
+    cases = tuple((what, frozen(features), frozen(weights))  # the checker's own, read-only
+                  for what, features, weights in _map_cases(np.random.default_rng()))
     for what, features, weights in cases:
         given = features.copy(), weights.copy()
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 is the student's to find

@@ -4,38 +4,47 @@ Each function checker runs the answer on the graphs a teacher would probe (isola
 a single node, no edges at all, edges listed either way round, batches padded in every way)
 and on graphs drawn fresh on every call, so that a table of answers cannot pass. The
 exercises ask for NumPy: networkx, Keras, TensorFlow and the course's own graph functions
-are refused. Exercise 10.2 is a debug exercise: its hints say what a mistake does, not the
-line that fixes it. Exercises 10.3 and 10.5 are predictions: values written by hand, with
-hints that stop after three different wrong answers.
+are refused (TensorFlow and networkx whole, through the functions all their computations
+pass through: course.check.libraries). Exercise 10.2 is a debug exercise: its hints say
+what a mistake does, not the line that fixes it. Exercises 10.3 and 10.5 are predictions:
+values written by hand, with hints that stop after three different wrong answers.
 """
 
 import numpy as np
 
+from course.check import libraries
 from course.check.core import Hint, checker, plain
+from course.check.frozen import frozen
 
-# The exercises ask for NumPy. TensorFlow's own ops are named where their code lives
-# (tf.reduce_mean is gen_math_ops.mean, tf.scatter_nd gen_array_ops.scatter_nd): importing
-# "tensorflow.math" by name would swap TensorFlow's lazy module (the grade's screen would take
-# that for a change made by the answer)
+# The exercises ask for NumPy: any TensorFlow op (a tf function, keras.ops) and any networkx
+# function is refused, and the hint names the library. The functions named before them are
+# the shortcuts proper, named where their code lives (tf.reduce_mean is gen_math_ops.mean,
+# tf.scatter_nd gen_array_ops.scatter_nd): importing "tensorflow.math" by name would swap
+# TensorFlow's lazy module (the grade's screen would take that for a change made by the answer)
 _TF = "tensorflow.python.ops."
+NUMPY_ONLY = (*libraries.TENSORFLOW, *libraries.NETWORKX)
+ASKS = "the exercises of this lesson ask for NumPy only"
 ADJACENCY_SHORTCUTS = ("networkx.to_numpy_array.orig_func",
                        "networkx.adjacency_matrix.orig_func",
                        "networkx.to_scipy_sparse_array.orig_func",
                        "networkx.to_pandas_adjacency.orig_func",
+                       "networkx.attr_matrix.orig_func",
                        "keras.ops.scatter", "keras.ops.scatter_update",
                        _TF + "gen_array_ops.scatter_nd",
                        _TF + "gen_array_ops.tensor_scatter_update",
                        _TF + "gen_array_ops.tensor_scatter_add",
-                       _TF + "gen_sparse_ops.sparse_to_dense")
+                       _TF + "gen_array_ops.tensor_scatter_max",
+                       _TF + "gen_sparse_ops.sparse_to_dense", *NUMPY_ONLY)
 NORMALIZE_SHORTCUTS = ("course.graphs.normalized_adjacency", "course.graphs.degree_matrix",
-                       "networkx.normalized_laplacian_matrix.orig_func")
+                       "networkx.normalized_laplacian_matrix.orig_func", *NUMPY_ONLY)
 # the course's readout and Keras' pooling, and any TensorFlow or Keras reduction (a sum or a
-# mean, over segments too): the exercise is the masked mean in NumPy
+# mean, over segments too), or product (einsum, matmul): the masked mean in NumPy
 READOUT_SHORTCUTS = ("course.graphs.GraphReadout.call", "keras.layers.GlobalAveragePooling1D.call",
                      "keras.layers.Average.call", "keras.ops.mean", "keras.ops.average",
                      "keras.ops.sum", "keras.ops.segment_sum", _TF + "gen_math_ops.mean",
                      _TF + "gen_math_ops._sum", _TF + "gen_math_ops.unsorted_segment_sum",
-                     _TF + "gen_math_ops.segment_sum", _TF + "gen_math_ops.segment_mean")
+                     _TF + "gen_math_ops.segment_sum", _TF + "gen_math_ops.segment_mean",
+                     *NUMPY_ONLY)
 
 
 def _matrix(value, call, shape):
@@ -84,23 +93,28 @@ def _random_edges(rng):
     n = int(rng.integers(2, 13))
     pairs = [(i, j) if rng.random() < 0.5 else (j, i)
              for i in range(n) for j in range(i + 1, n) if rng.random() < 0.35]
-    return n, [pairs[k] for k in rng.permutation(len(pairs))]
+    return n, tuple(pairs[k] for k in rng.permutation(len(pairs)))
 
 
 @checker(without=ADJACENCY_SHORTCUTS)
 def adjacency_matrix(answer):
     """``answer(edges, n)``: the symmetric 0/1 adjacency matrix of an undirected graph."""
+    answer = libraries.refusing(answer, ASKS)
     rng = np.random.default_rng()
-    edges_cases = [  # isolated nodes first and last, edges listed (j, i), no edges at all
-        (5, [(0, 1), (2, 1), (2, 3), (3, 0), (0, 2)]), (4, [(1, 0), (2, 0), (3, 0)]),
-        (6, [(5, 4), (4, 3), (3, 2), (2, 1), (1, 0)]), (7, [(1, 2), (3, 2), (4, 5)]),
-        (4, [(3, 0), (1, 2), (0, 1), (2, 3), (0, 2), (3, 1)]), (3, []), (1, [])]
-    cases = edges_cases + [_random_edges(rng) for _ in range(12)]
+    edges_cases = (  # isolated nodes first and last, edges listed (j, i), no edges at all
+        (5, ((0, 1), (2, 1), (2, 3), (3, 0), (0, 2))), (4, ((1, 0), (2, 0), (3, 0))),
+        (6, ((5, 4), (4, 3), (3, 2), (2, 1), (1, 0))), (7, ((1, 2), (3, 2), (4, 5))),
+        (4, ((3, 0), (1, 2), (0, 1), (2, 3), (0, 2), (3, 1))), (3, ()), (1, ()))
+    cases = (*edges_cases, *(_random_edges(rng) for _ in range(12)))  # tuples: the checker's
     for n, edges in cases:
-        call = f"adjacency_matrix({edges}, n={n})"
+        expected = np.zeros((n, n))  # worked out before the answer runs
+        for i, j in edges:
+            expected[[i, j], [j, i]] = 1
+        expected = frozen(expected)
+        call = f"adjacency_matrix({list(edges)}, n={n})"
         given = list(edges)
         got = answer(given, n)
-        if given != edges:
+        if tuple(given) != edges:
             raise Hint(f"{call} changed the list of edges it was passed: read it, leave it as "
                        "it was")
         highest = max((max(e) for e in edges), default=-1)
@@ -116,9 +130,6 @@ def adjacency_matrix(answer):
             raise Hint(f"{call} has shape {got.shape}; a graph with {n} nodes has an {n}x{n} "
                        "adjacency matrix (one row and one column per node)")
         got = _matrix(got, call, (n, n))
-        expected = np.zeros((n, n))
-        for i, j in edges:
-            expected[[i, j], [j, i]] = 1
         if np.array_equal(got, expected):
             continue
         if np.diag(got).any():
@@ -197,23 +208,26 @@ def _not_finite_hint(got, a):
 @checker(without=NORMALIZE_SHORTCUTS)
 def normalize_adjacency(answer):
     """``answer(A)``: the GCN propagation matrix D̂^-1/2 (A + I) D̂^-1/2."""
+    answer = libraries.refusing(answer, ASKS)
     rng = np.random.default_rng()
     isolated = _test_graph()
     isolated[4:, :] = isolated[:, 4:] = 0  # nodes 4 and 5 lose their edges
     edges_cases = [_test_graph(), isolated, np.zeros((1, 1)), np.zeros((3, 3)),
                    np.ones((4, 4)) - np.eye(4), _random_adjacency(rng, 5).astype(np.float32)]
-    cases = edges_cases + [_random_adjacency(rng, int(rng.integers(2, 13))) for _ in range(10)]
+    cases = tuple(frozen(a) for a in edges_cases  # the checker's own, read-only
+                  + [_random_adjacency(rng, int(rng.integers(2, 13))) for _ in range(10)])
     for a in cases:
         n = len(a)
+        a_hat = a + np.eye(n)
+        d_hat = a_hat.sum(axis=1)
+        expected = frozen(a_hat / np.sqrt(np.outer(d_hat, d_hat)))  # before the answer runs
         given = a.copy()
         got = answer(given)
         _unchanged(given, a, "matrix A")
         got = _matrix(got, f"normalize_adjacency(A) for a {n}-node graph", (n, n))
         if not np.all(np.isfinite(got)):
             raise Hint(_not_finite_hint(got, a))
-        a_hat = a + np.eye(n)
-        d_hat = a_hat.sum(axis=1)
-        if not np.allclose(got, a_hat / np.sqrt(np.outer(d_hat, d_hat)), atol=1e-5):
+        if not np.allclose(got, expected, atol=1e-5):
             raise Hint(f"on a {n}-node graph: {_normalize_hint(got, a.astype(np.float64))}")
     return (f"D̂^-1/2 (A + I) D̂^-1/2 on {len(cases)} graphs ({len(edges_cases)} edge cases: "
             "isolated nodes, one node, no edges, a complete graph, float32; the rest drawn at "
@@ -398,6 +412,7 @@ def _readout_hint(got, h, mask, case):
 def mean_readout(answer):
     """``answer(H, mask)``: the mean over each graph's real nodes (mask 1) of a padded batch
     H (batch, n, f), shape (batch, f)."""
+    answer = libraries.refusing(answer, ASKS)
     rng = np.random.default_rng()
     # (real nodes per graph, padded size n, features f, padding rows): padding at the end
     # holding a bias or zeros, no padding at all, one real node, batch size = features (a
@@ -407,10 +422,11 @@ def mean_readout(answer):
                   ([2, 6, 6], 6, 6, "bias"), ([1, 1], 1, 3, "bias")]
     cases = [_padded_batch(rng, *case) for case in edge_cases]
     cases += [_random_padded_batch(rng) for _ in range(10)]
-    for h, mask in cases:
+    for h, mask in tuple((frozen(h), frozen(mask)) for h, mask in cases):  # read-only
         (b, n, f), real = h.shape, mask.sum(axis=1).astype(int).tolist()
         case = f"a batch of {b} graph{'s' * (b > 1)} with {real} real nodes padded to {n}, {f} " \
                f"feature{'s' * (f > 1)}"
+        expected = frozen((mask[:, :, None] * h).sum(axis=1) / mask.sum(axis=1)[:, None])
         given = h.copy(), mask.copy()
         got = answer(*given)
         _unchanged(given[0], h, "feature array H")
@@ -418,7 +434,6 @@ def mean_readout(answer):
         if hint := _readout_shape_hint(got, case, b, n, f):
             raise Hint(hint)
         got = _matrix(got, f"mean_readout for {case}", (b, f))
-        expected = (mask[:, :, None] * h).sum(axis=1) / mask.sum(axis=1)[:, None]
         if not np.allclose(got, expected, atol=1e-6):
             raise Hint(_readout_hint(got, h, mask, case))
         order = rng.permutation(n)  # the padding among the real nodes, in another order

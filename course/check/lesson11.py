@@ -4,8 +4,9 @@ Each checker runs the answer on the cases a teacher would probe (grids of other 
 ratios, minima at either end, nans, ties, patience 0, multi-digit epochs, no checkpoint)
 and on cases drawn fresh on every call, so that a table of answers cannot pass. The
 exercises ask for NumPy and the standard library: the course's own helpers, Keras' and
-NumPy-in-Keras versions are refused. np.geomspace is NumPy's way to space numbers by one
-factor, the very idea of 11.1, and so it is allowed.
+NumPy-in-Keras versions are refused, and so is any TensorFlow op (tf.*,
+tf.experimental.numpy.*, keras.ops: course.check.libraries). np.geomspace is NumPy's way to
+space numbers by one factor, the very idea of 11.1, and so it is allowed.
 """
 
 import math
@@ -14,10 +15,13 @@ import re
 import keras
 import numpy as np
 
+from course.check import libraries
 from course.check.core import Hint, StudentError, checker, whole
+from course.check.frozen import frozen
 
+ASKS = "the exercises of this lesson ask for NumPy and the standard library only"
 LR_SHORTCUTS = ("course.monitor.lr_schedule", "keras.ops.geomspace", "keras.ops.logspace",
-                "keras.optimizers.schedules.ExponentialDecay.__call__")
+                "keras.optimizers.schedules.ExponentialDecay.__call__", *libraries.TENSORFLOW)
 
 
 def _two_digits(value):
@@ -83,6 +87,7 @@ def _rates(value, call):
 @checker(without=LR_SHORTCUTS)
 def exponential_lrs(answer):
     """``answer(start, stop, steps)``: ``steps`` LRs growing by one factor, start to stop."""
+    answer = libraries.refusing(answer, ASKS)
     rng = np.random.default_rng()
     edge_cases = [(1e-5, 1.0, 6), (1e-5, 1.0, 2), (1e-3, 10.0, 5), (0.01, 0.1, 3),
                   (3e-6, 0.7, 100), (0.5, 2.0, 4)]
@@ -91,10 +96,10 @@ def exponential_lrs(answer):
         start = _two_digits(10 ** rng.uniform(-7, -1))
         stop = _two_digits(start * 10 ** rng.uniform(0.3, 7))
         drawn.append((start, stop, int(rng.integers(2, 121))))
-    for start, stop, steps in edge_cases + drawn:
+    for start, stop, steps in tuple(edge_cases + drawn):
         call = f"exponential_lrs({start:g}, {stop:g}, {steps})"
+        expected = frozen(start * (stop / start) ** (np.arange(steps) / (steps - 1)))
         got = _rates(answer(start, stop, steps), call)
-        expected = start * (stop / start) ** (np.arange(steps) / (steps - 1))
         if len(got) != steps:
             raise Hint(f"{call} returned {len(got)} values; the test makes one learning rate "
                        f"per step: {steps}")
@@ -213,17 +218,20 @@ def _pick_hint(got, lrs, losses):
     return "your learning rate is not ten times below the one at which the loss is lowest"
 
 
-@checker(without=("course.monitor.suggest_lr",))
+@checker(without=("course.monitor.suggest_lr", *libraries.TENSORFLOW))
 def pick_lr(answer):
     """``answer(lrs, losses)``: the LR ten times below the one with the lowest loss."""
-    cases = _pick_cases(np.random.default_rng())
+    answer = libraries.refusing(answer, ASKS)
+    cases = tuple((what, frozen(lrs), frozen(losses))  # the checker's own, read-only
+                  for what, lrs, losses in _pick_cases(np.random.default_rng()))
     for what, lrs, losses in cases:
+        expected = float(lrs[np.nanargmin(losses)] / 10)  # before the answer runs
         given = lrs.copy(), losses.copy()
         got = answer(*given)
         _unchanged(given[0], lrs, f"on {what} your pick_lr", "learning rates")
         _unchanged(given[1], losses, f"on {what} your pick_lr", "losses")
         got = _learning_rate(got, what)
-        if not math.isclose(got, lrs[np.nanargmin(losses)] / 10, rel_tol=1e-6):
+        if not math.isclose(got, expected, rel_tol=1e-6):
             raise Hint(f"on {what}: {_pick_hint(got, lrs, losses)}")
     return (f"ten times below the lowest loss on {len(cases)} range tests (grids of other "
             "lengths and ratios, the lowest loss first, last and just before the nans; the "
@@ -253,12 +261,14 @@ def _stop_cases(rng):
 # Keras' EarlyStopping, its test of an improvement, and the checker's own way of playing
 # losses to it answer 11.3 for the student
 STOP_SHORTCUTS = ("keras.callbacks.EarlyStopping.on_epoch_end",
-                  "keras.callbacks.EarlyStopping._is_improvement", "course.check.lesson11._play")
+                  "keras.callbacks.EarlyStopping._is_improvement", "course.check.lesson11._play",
+                  *libraries.TENSORFLOW)
 
 
 @checker(without=STOP_SHORTCUTS)
 def epochs_trained(answer):
     """``answer(val_losses, patience)``: how many epochs EarlyStopping lets run."""
+    answer = libraries.refusing(answer, ASKS)
 
     def by_hand(losses, patience, ties=False, previous=False, late=False):
         """The rule as the student may have read it (``ties`` improve, each loss against the
@@ -274,7 +284,11 @@ def epochs_trained(answer):
             best = loss if previous else best
         return len(losses)
 
-    mistakes = [
+    mistakes = [  # (what the mistake returns, or None where it cannot be told, its hint)
+        (lambda ls, p: len(ls) if p == 0 else None,
+         "with patience=0, training stops at the end of the first epoch that brings no "
+         "improvement: no epoch without one is let pass (patience=0 does not mean 'never "
+         "stop')"),
         (lambda ls, p: by_hand(ls, p, ties=True),
          "you counted an equal loss as an improvement; EarlyStopping (min_delta=0) needs a "
          "loss strictly below the best so far"),
@@ -287,19 +301,20 @@ def epochs_trained(answer):
         (lambda ls, p: min(int(np.argmin(ls)) + p + 1, len(ls)),
          "you counted `patience` epochs from the lowest loss of the whole list, but training "
          "stops before it sees the later epochs: walk through the epochs in order"),
-        (lambda ls, p: len(ls),
+        (lambda ls, p: len(ls) if p > 0 else None,
          "you let every epoch run: training stops as soon as `patience` epochs in a row bring "
          "no improvement"),
     ]
-    cases, wrong = _stop_cases(np.random.default_rng()), []
+    cases, wrong = tuple((tuple(losses), patience)  # the checker's own: tuples
+                         for losses, patience in _stop_cases(np.random.default_rng())), []
     for losses, patience in cases:
-        call = f"epochs_trained({losses}, patience={patience})"
+        expected = _play(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
+                         losses)[0]  # worked out before the answer runs
+        call = f"epochs_trained({list(losses)}, patience={patience})"
         given = list(losses)
         got = answer(given, patience)
-        _unchanged(given, losses, call, "list of losses")
+        _unchanged(tuple(given), losses, call, "list of losses")
         got = whole(got, "the number of epochs", call)
-        expected = _play(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
-                         losses)[0]
         if got != expected:  # which of the usual mistakes give the same?
             wrong.append((call, got, ["that is the index of the last epoch (counting from "
                                       "0); return how many epochs ran"] * (got == expected - 1)
@@ -373,12 +388,14 @@ def _resume_hint(got, names, expected):
     return "that is not the epoch of the newest checkpoint"
 
 
-@checker(without=("course.monitor.latest_checkpoint",))
+@checker(without=("course.monitor.latest_checkpoint", *libraries.TENSORFLOW))
 def resume_epoch(answer):
     """``answer(names)``: the ``initial_epoch`` to resume from, given checkpoint names."""
-    cases = _checkpoint_lists(np.random.default_rng())
-    for names in cases:
-        call = f"resume_epoch({names})"
+    answer = libraries.refusing(answer, ASKS)
+    cases = tuple(tuple(names) for names in _checkpoint_lists(np.random.default_rng()))
+    for names in cases:  # the checker's own: tuples
+        expected = max((int(re.findall(r"\d+", n)[-1]) for n in names), default=0)  # before
+        call = f"resume_epoch({list(names)})"
         given = list(names)
         try:
             got = answer(given)
@@ -387,9 +404,8 @@ def resume_epoch(answer):
                 raise
             raise Hint(f"{call} raised {raised}. With no checkpoint there is nothing to "
                        "resume: training starts from the beginning") from None
-        _unchanged(given, names, call, "list of names")
+        _unchanged(tuple(given), names, call, "list of names")
         got = whole(got, "the epoch", call)
-        expected = max((int(re.findall(r"\d+", n)[-1]) for n in names), default=0)
         if got == expected:
             continue
         if not names:

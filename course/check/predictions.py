@@ -84,20 +84,34 @@ def _number(x):
 
 
 def assigned(cells: list[str], name: str) -> str | None:
-    """The source of the value the last cell assigning ``name`` gives it (None: no cell)."""
+    """The source of the value the last cell assigning ``name`` gives it (None: no cell).
+    The assignment must be a statement of its own, at the cell's top level: one inside an
+    ``if``, a loop or a function may not be the one that ran."""
     for source in reversed(cells):
         try:
             tree = ast.parse(source)
         except SyntaxError:
             continue
-        found = [node for node in ast.walk(tree) if isinstance(node, ast.Assign)
-                 and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)]
-        if found:  # the one written last (ast.walk goes level by level, not line by line)
-            return ast.unparse(max(found, key=lambda n: (n.lineno, n.col_offset)).value)
-        if any(isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store)
-               for node in ast.walk(tree)):
-            return f"<{name} bound by a loop or another statement>"
+        values = [value for node in tree.body if isinstance(node, ast.Assign)
+                  for target in node.targets for value in _given(target, node.value, name)]
+        stores = [node for node in ast.walk(tree) if isinstance(node, ast.Name)
+                  and node.id == name and isinstance(node.ctx, ast.Store)]
+        if stores and len(stores) == len(values):
+            return ast.unparse(values[-1])  # the last one written
+        if stores:
+            return f"<{name} bound inside another statement, a loop or a condition>"
     return None
+
+
+def _given(target: ast.AST, value: ast.AST, name: str) -> list[ast.AST]:
+    """What ``target = value`` gives ``name``: ``p = 1`` and ``p, q = 1, 2`` alike."""
+    if isinstance(target, ast.Name):
+        return [value] if target.id == name else []
+    if (isinstance(target, ast.Tuple | ast.List) and isinstance(value, ast.Tuple | ast.List)
+            and len(target.elts) == len(value.elts)):
+        return [v for t, v in zip(target.elts, value.elts, strict=True)
+                for v in _given(t, v, name)]
+    return []
 
 
 def argument(cell: str, checker: str) -> str | None:
@@ -115,18 +129,36 @@ def argument(cell: str, checker: str) -> str | None:
 
 def sources(cells: list[str], checker: str) -> dict | None:
     """From a notebook's executed cells (the checker cell last): the checker's argument and,
-    for each name in it, the source of the value it was assigned. None outside a notebook."""
+    for each name in it, the source of the value it was assigned. None outside a notebook.
+    A checker cell that assigns one of the names, or that calls the checker under another
+    name, names no source (:func:`evaluate` then says why)."""
     if not cells:
         return None
     expression = argument(cells[-1], checker)
     if expression is None:
-        return None
+        return {"argument": None, "names": {}, "checker": checker}
     names = sorted({n.id for n in ast.walk(ast.parse(expression)) if isinstance(n, ast.Name)})
-    return {"argument": expression, "names": {n: assigned(cells[:-1], n) for n in names}}
+    return {"argument": expression, "names": {
+        n: (f"<{n} assigned in the checker's own cell>" if assigned(cells[-1:], n) is not None
+            else assigned(cells[:-1], n)) for n in names}}
+
+
+def same(a, b) -> bool:
+    """Whether two predictions hold the same values (a tuple and a list of them alike)."""
+    if isinstance(a, tuple | list) and isinstance(b, tuple | list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, tuple | list) or isinstance(b, tuple | list):
+        return False
+    return type(a) is type(b) and a == b or (
+        isinstance(a, int | float) and isinstance(b, int | float)
+        and not isinstance(a, bool) and not isinstance(b, bool) and a == b)
 
 
 def evaluate(recorded: dict):
     """The prediction's value from its sources; :class:`NotLiteral` when one was computed."""
+    if recorded["argument"] is None:
+        raise NotLiteral(f"the checker is called under another name: call it as written, "
+                         f"`course.check.lessonNN.{recorded.get('checker', 'name')}(...)`")
     names = {}
     for name, source in recorded["names"].items():
         if source is None:

@@ -17,7 +17,13 @@ The result is ``gradebook.csv`` (student, lesson, exercise, points, hint) and on
 feedback page per hand-in, ``feedback/<student>_<lesson>.html``. A hand-in that hangs,
 crashes its kernel or the judge, or lost a checker cell gets rows that say so; grading
 goes on.
-A hand-in runs the student's code: grade in a throwaway machine or container.
+
+A hand-in runs the student's code: grade in a throwaway machine or container. The judge
+loads nothing the hand-in could have planted beside the course (``python -I``, compiled
+code from a fresh cache), each answer is judged in a child process of its own, and a
+hand-in that changes a file of the course or of Python's libraries while it runs (seen
+from the files' change times, which no program can set back) scores 0 and stops the
+grading: the judge could not be trusted after it.
 """
 
 from __future__ import annotations
@@ -105,6 +111,51 @@ def plan(hand_in, lesson: Path):
     return nb, slots
 
 
+def _watched_roots() -> list[Path]:
+    """Where the judge loads code from: the course package, the site-packages of this
+    Python and its standard library."""
+    import site
+    import sysconfig
+
+    return [ROOT / "course", *map(Path, site.getsitepackages()),
+            Path(sysconfig.get_paths()["stdlib"])]
+
+
+def disk_state(roots=None) -> dict[str, int]:
+    """Every file and folder under ``roots`` (compiled-code caches aside) with the time its
+    content or metadata last changed (``st_ctime_ns``: setting a file's times back changes
+    it too)."""
+    import os
+
+    state = {}
+    for root in roots or _watched_roots():
+        for folder, names, found in os.walk(root):
+            names[:] = [n for n in names if n != "__pycache__"]
+            for path in [folder, *(os.path.join(folder, name) for name in found)]:
+                with contextlib.suppress(OSError):
+                    state[path] = os.lstat(path).st_ctime_ns
+    return state
+
+
+def changed_on_disk(before: dict[str, int], roots=None) -> list[str]:
+    """The files and folders of :func:`disk_state` that changed, appeared or went."""
+    now = disk_state(roots)
+    return sorted({p for p in before.keys() | now.keys() if before.get(p) != now.get(p)})
+
+
+class Tampered(Exception):
+    """A hand-in changed files the judge loads; ``rows`` are its zeros."""
+
+    def __init__(self, hand_in: Path, changed: list[str], rows: list[Row]):
+        super().__init__(
+            f"{hand_in} changed {changed[0]}" + (f" and {len(changed) - 1} more files"
+                                                 if len(changed) > 1 else "")
+            + " while it ran: the course or Python's libraries on this machine can no longer "
+            "be trusted. Reinstall them (a fresh checkout and `make install`, or a fresh "
+            "container) and grade the hand-ins after this one again")
+        self.rows = rows
+
+
 def run(nb, timeout: int, profile: str, answers: Path | None = None) -> tuple[str, int | None]:
     """Execute ``nb`` in place in a fresh kernel (its checkers recording into ``answers``
     when given). Returns ("", None), or why the run stopped early and the index of the
@@ -118,7 +169,8 @@ def run(nb, timeout: int, profile: str, answers: Path | None = None) -> tuple[st
     variables = {settings.GRADING: "1", settings.PROFILE: profile}
     if answers is not None:
         variables[settings.ANSWERS_DIR] = str(answers)
-    with environment(variables):
+    cache = tempfile.mkdtemp(prefix="course-kernel-pycache-")  # its compiled code goes there
+    with environment({**variables, "PYTHONPYCACHEPREFIX": cache}):
         try:
             client.execute()
             return "", None
@@ -230,7 +282,8 @@ JUDGE_START_S = 300  # the judge's own start (TensorFlow's import on a busy mach
 JUDGE_GRACE_S = 60  # past an answer's time limit, before the judge is deemed stuck in it
 
 
-def judged(answers: Path, timeout: int, plan: list[dict]) -> dict[str, dict]:
+def judged(answers: Path, timeout: int, plan: list[dict], profile: str = "smoke"
+           ) -> dict[str, dict]:
     """What ``course.check.judge`` says of the recorded answers, in a fresh process:
     ``{"lessonNN.checker": {"status": ..., "line": ...}}``. ``plan``: the checker cells
     that ran (:func:`expected_answers`); other records are not judged.
@@ -248,13 +301,16 @@ def judged(answers: Path, timeout: int, plan: list[dict]) -> dict[str, dict]:
     while entries:
         nonce = secrets.token_hex(16)  # the judge's lines carry it; an answer cannot know it
         given = {"nonce": nonce, "answers": entries}
-        arguments = [sys.executable, "-m", "course.check.judge", str(answers), "--timeout",
-                     str(timeout), "--plan"]
         lines: Queue = Queue()
-        with tempfile.TemporaryFile("w+") as errors, environment(
-                {settings.GRADING: None, settings.ANSWERS_DIR: None}):
+        with tempfile.TemporaryFile("w+") as errors, tempfile.TemporaryDirectory(
+                prefix="course-judge-") as where, environment(
+                {settings.GRADING: None, settings.ANSWERS_DIR: None, settings.PROFILE: profile}):
+            # isolated (-I): no current folder, user site or PYTHON* variables on the path;
+            # compiled code from a fresh cache, not from __pycache__ folders a hand-in wrote
+            arguments = [sys.executable, "-I", "-X", f"pycache_prefix={where}", "-m",
+                         "course.check.judge", str(answers), "--timeout", str(timeout), "--plan"]
             process = subprocess.Popen(arguments, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=errors, text=True, cwd=ROOT,
+                                       stderr=errors, text=True, cwd=where,
                                        start_new_session=True)
             threading.Thread(target=_lines, args=(process, json.dumps(given), lines),
                              daemon=True).start()
@@ -379,9 +435,15 @@ def grade(hand_in: Path, timeout: int = CELL_TIMEOUT_S, profile: str = "smoke",
                     f"the hand-in cannot be read as a notebook ({type(error).__name__})")]
     lesson = instructor_notebook(hand_in, submitted, folder)
     nb, slots = plan(submitted, lesson)
+    before = disk_state()
     with tempfile.TemporaryDirectory(prefix="course-answers-") as answers:
         stopped = run(nb, timeout, profile, Path(answers))
-        verdicts = judged(Path(answers), timeout, expected_answers(nb, slots))
+        if changed := changed_on_disk(before):
+            raise Tampered(hand_in, changed, [
+                Row(hand_in.parent.name, lesson.name[:2], ex.number or ex.checker, 0,
+                    f"not graded: while it ran, the hand-in changed {changed[0]}, a file of "
+                    "the course or of Python's libraries") for ex, _, _ in slots])
+        verdicts = judged(Path(answers), timeout, expected_answers(nb, slots), profile)
     for key, verdict in verdicts.items():
         if verdict["status"] == "error":  # the answer's doing, or a bug in the course
             print(f"warning: {hand_in}: {key}: {verdict['line']}", file=sys.stderr, flush=True)
@@ -409,17 +471,31 @@ def grade_all(hand_ins, out: Path = DEFAULT_OUT, timeout: int = CELL_TIMEOUT_S,
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise UsageError(f"no such hand-in: {', '.join(missing)}")
-    rows = []
+    rows, stopped = [], None
     for path in paths:
-        these = grade(path, timeout, profile, folder)
+        try:
+            these = grade(path, timeout, profile, folder)
+        except Tampered as why:
+            these, stopped = why.rows, why
         rows += these
         page = out / "feedback" / f"{these[0].student}_{these[0].lesson}.html"
         files.write_text(page, feedback_page(these))
         print(f"{path}: {sum(r.points for r in these)} of {len(these)}", flush=True)
+        if stopped:
+            break
+    write_gradebook(rows, out)
+    if stopped:
+        raise UsageError(f"grading stopped: {stopped}")
+    return rows
+
+
+def write_gradebook(rows: list[Row], out: Path) -> None:
+    """``gradebook.csv`` in ``out``, one row per exercise of each hand-in graded."""
+    from course.runtime import files
+
     table = io.StringIO()
     writer = csv.writer(table, lineterminator="\n")
     writer.writerow([f.name for f in fields(Row)])
     writer.writerows(astuple(r) for r in rows)
     files.write_text(out / "gradebook.csv", table.getvalue())
     print(f"gradebook: {out / 'gradebook.csv'}; feedback pages: {out / 'feedback'}")
-    return rows

@@ -55,7 +55,8 @@ class JudgeOutside(Preprocessor):
         plan = [grade.expected_answer(f"{call[1]}.{call[2]}", nb.cells, index)
                 for index, call in tests if nb.cells[index].get("execution_count") is not None]
         try:
-            verdicts = grade.judged(folder, grade.CELL_TIMEOUT_S, plan)
+            verdicts = grade.judged(folder, grade.CELL_TIMEOUT_S, plan,
+                                    settings.profile_name() or "smoke")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         changed = "; ".join(grade.tampering(nb))
