@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from cheats import AlwaysEqual, lesson_function, solution_lines
+from cheats import AlwaysEqual, lesson_function, right_the_first_time, solution_lines
 from frame_edits import editing
 
 from course import ops
@@ -588,16 +588,6 @@ def test_a_window_routine_of_another_library_is_a_shortcut(checker, answer, name
         assert not getattr(lesson03, checker)(answer)
         out = capsys.readouterr().out
         assert (name if name.startswith("runs") else f"calls `{name}`") in out, out
-
-
-def right_the_first_time(right, wrong):
-    """Right on its first call, wrong after it: a checker whose loop the answer can end
-    after one case accepts it."""
-    def answer(*args, **kwargs):
-        answer.calls += 1
-        return (right if answer.calls == 1 else wrong)(*args, **kwargs)
-    answer.calls = 0
-    return answer
 
 
 WRONG_AFTER = {

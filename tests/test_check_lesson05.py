@@ -14,7 +14,7 @@ import types
 import keras
 import numpy as np
 import pytest
-from cheats import calls, refused_every_time
+from cheats import calls, refused_every_time, right_the_first_time
 from frame_edits import editing
 from keras import layers
 
@@ -706,16 +706,6 @@ def test_a_flat_index_that_wraps_in_uint8_is_refused(capsys):
     capsys.readouterr()
     refused_every_time(lesson05.confusion_matrix, confusion_by_flat_index, capsys, LESSON,
                        "confusion_matrix", "uint8 flat index", says="wrapped around")
-
-
-def right_the_first_time(right, wrong):
-    """Right on its first call, wrong after it: a checker whose loop, or whose list of
-    answers, the answer can empty accepts it."""
-    def answer(*args, **kwargs):
-        answer.calls += 1
-        return (right if answer.calls == 1 else wrong)(*args, **kwargs)
-    answer.calls = 0
-    return answer
 
 
 WRONG_AFTER = {

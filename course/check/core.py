@@ -97,6 +97,15 @@ def plain(value, depth: int = 0):
                "(numbers, tuples, lists or a NumPy array)")
 
 
+def filled(cell) -> bool:
+    """Whether a closure cell holds a value (an empty one raises on reading)."""
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell raises
+    except ValueError:
+        return False
+    return True
+
+
 def whole(value, what: str, case: str) -> int:
     """``value`` as an int, or a :class:`Hint` saying what it was (``what``: "a size"; ``case``:
     the inputs it was returned for)."""

@@ -134,7 +134,7 @@ def _function_parts(function, builtins, names):
     its defaults, what it wraps), and the name of a C function of ``builtins`` that its
     code reads (``cv2.Sobel``, or ``Sobel`` imported from cv2), or None."""
     namespace = function.__globals__
-    parts = [cell.cell_contents for cell in function.__closure__ or () if _filled(cell)]
+    parts = [cell.cell_contents for cell in function.__closure__ or () if core.filled(cell)]
     parts += [*(function.__defaults__ or ()), *(function.__kwdefaults__ or {}).values()]
     parts.append(getattr(function, "__wrapped__", None))
     for code in _code_objects(function.__code__):
@@ -144,14 +144,6 @@ def _function_parts(function, builtins, names):
             if name in namespace:
                 parts.append(namespace[name])
     return parts, None
-
-
-def _filled(cell) -> bool:
-    try:
-        cell.cell_contents  # noqa: B018 - an empty cell raises
-    except ValueError:
-        return False
-    return True
 
 
 def _array(value, case, what):

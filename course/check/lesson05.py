@@ -9,7 +9,7 @@ import types
 import numpy as np
 
 from course import ops
-from course.check import libraries
+from course.check import core, libraries
 from course.check.core import Hint, checker, numbers
 from course.check.frozen import frozen
 from course.check.lesson02 import BY_ARITHMETIC, WINDOW_SHORTCUTS, whole_size
@@ -493,7 +493,7 @@ def _numbers_held(start, weights) -> int:
         elif isinstance(value, types.FunctionType | types.MethodType) and not _library(value):
             function = getattr(value, "__func__", value)
             todo += [(cell.cell_contents, depth + 1) for cell in function.__closure__ or ()
-                     if _filled(cell)]
+                     if core.filled(cell)]
             todo += [(v, depth + 1) for v in (*(function.__defaults__ or ()),
                                               *(function.__kwdefaults__ or {}).values())]
             todo += [(function.__globals__[name], depth + 1)
@@ -521,14 +521,6 @@ def _globals_read(code) -> set[str]:
         if isinstance(const, types.CodeType):
             names |= _globals_read(const)
     return names
-
-
-def _filled(cell) -> bool:
-    try:
-        cell.cell_contents  # noqa: B018 - an empty cell raises
-    except ValueError:
-        return False
-    return True
 
 
 def _holds_no_data(model, params):
@@ -719,8 +711,6 @@ def small_cnn(answer):
     10-way softmax, that reaches the profile's SMALL_CNN_TARGET test accuracy after
     SMALL_CNN_EPOCHS epochs of the checker's training, from freshly drawn weights."""
     import keras
-
-    from course.check import core
 
     if isinstance(answer, keras.Model | keras.layers.Layer):
         raise Hint(f"you passed a {type(answer).__name__}, what small_cnn() returns, not the "
