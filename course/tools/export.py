@@ -1,4 +1,4 @@
-"""Lesson code saved into the package, d2l's ``#@save`` way. Introduced in lesson 07.
+"""Lesson code saved into the package, d2l's ``#@save`` way. First used in lesson 01.
 
 A code cell whose first line is ``#@save models`` holds code that is the point of its
 lesson (a network, a block, a training step) and that later lessons, tests or
