@@ -504,3 +504,15 @@ def test_a_library_that_reads_its_own_frames_is_not_the_answer_reading_the_check
         return n - 4
 
     assert _size(lambda n, f: int(traced(tf.constant(n)).numpy()))
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="Python 3.11 cannot profile threads "
+                    "that are running already (threading.setprofile_all_threads is 3.12+)")
+def test_a_shortcut_in_a_thread_started_before_the_checker_is_seen(capsys, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: None).result()  # its worker runs before the watch starts
+        assert not _size(lambda n, f: pool.submit(_shortcut, n, f).result())
+    assert "calls `ops.output_size`" in capsys.readouterr().out

@@ -329,7 +329,9 @@ def _guarded(answer, returns: bool, without=()):
         return answer
     codes, builtins = _watching(without)  # resolved once, however often the checker calls
     label = _label(answer, "your function")
-    switches = {sys.setprofile, threading.setprofile}
+    switches = {sys.setprofile, threading.setprofile,
+                *(getattr(threading, f) for f in ("setprofile_all_threads", "settrace_all_threads")
+                  if hasattr(threading, f))}
     peeks = _introspection()
 
     @functools.wraps(answer)
@@ -356,6 +358,8 @@ def _guarded(answer, returns: bool, without=()):
         if without:
             sys.setprofile(profile)
             threading.setprofile(profile)  # threads the answer starts are watched too
+            if hasattr(threading, "setprofile_all_threads"):  # 3.12+: and those running
+                threading.setprofile_all_threads(profile)  # already (a pool's workers)
         kept = _kept()
         raised = hint = result = None
         try:
@@ -370,6 +374,9 @@ def _guarded(answer, returns: bool, without=()):
             switched_off = without and (switched or sys.getprofile() is not profile)
             if without:
                 sys.setprofile(previous)
+                if hasattr(threading, "setprofile_all_threads"):
+                    threading.setprofile_all_threads(None)
+                    sys.setprofile(previous)
                 threading.setprofile(previous_threads)
             changed = _restore(kept)
         if switched_off:
