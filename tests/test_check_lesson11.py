@@ -284,9 +284,8 @@ def stop_one_epoch_late(val_losses, patience):
     return len(val_losses)
 
 
-def stop_by_keras(val_losses, patience):
-    """The losses played to Keras' own callback, on a model of one weight."""
-    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+def _epochs_run(model, val_losses, patience):
+    """The epochs Keras' EarlyStopping lets ``model`` run on these validation losses."""
     stopping = keras.callbacks.EarlyStopping(patience=patience)
     stopping.set_model(model)
     stopping.on_train_begin()
@@ -297,6 +296,12 @@ def stop_by_keras(val_losses, patience):
     return len(val_losses)
 
 
+def stop_by_keras(val_losses, patience):
+    """The losses played to Keras' own callback, on a model of one weight."""
+    return _epochs_run(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]),
+                       val_losses, patience)
+
+
 class _Run:  # what EarlyStopping touches of a model, without building one (which runs ops)
     stop_training = False
 
@@ -305,14 +310,7 @@ class _Run:  # what EarlyStopping touches of a model, without building one (whic
 
 
 def stop_by_keras_without_a_model(val_losses, patience):
-    stopping, run = keras.callbacks.EarlyStopping(patience=patience), _Run()
-    stopping.set_model(run)
-    stopping.on_train_begin()
-    for epoch, loss in enumerate(val_losses):
-        stopping.on_epoch_end(epoch, {"val_loss": loss})
-        if run.stop_training:
-            return epoch + 1
-    return len(val_losses)
+    return _epochs_run(_Run(), val_losses, patience)
 
 
 def stop_pops_the_list(val_losses, patience):

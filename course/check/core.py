@@ -373,10 +373,9 @@ def _guarded(answer, returns: bool, without=()):
         finally:
             switched_off = without and (switched or sys.getprofile() is not profile)
             if without:
-                sys.setprofile(previous)
                 if hasattr(threading, "setprofile_all_threads"):
                     threading.setprofile_all_threads(None)
-                    sys.setprofile(previous)
+                sys.setprofile(previous)
                 threading.setprofile(previous_threads)
             changed = _restore(kept)
         if switched_off:
