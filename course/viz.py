@@ -282,32 +282,6 @@ def animate_sliding_window(x, window, out, kernel=None, stride: int = 1, size: f
     return animate(draw, len(positions), figsize=(size * 1.3, rows * size))
 
 
-def animate_max_pool_routing(x, g, size: int = 2, cell: float = 2.6):
-    """Max pooling's backward pass, one window per frame: the window of ``x`` (2-D, sides a
-    multiple of ``size``), its upstream gradient ``g[i, j]``, and dL/dx so far, with the
-    gradient on the window's first maximum in reading order. Lesson 04."""
-    x, g = np.asarray(x, float), np.asarray(g, float)
-    positions = list(np.ndindex(*g.shape))
-
-    def draw(fig, k):
-        axes = fig.subplots(1, 3)
-        grad = np.zeros_like(x)
-        for i, j in positions[:k + 1]:
-            block = x[i * size:(i + 1) * size, j * size:(j + 1) * size]
-            r, c = np.unravel_index(np.argmax(block), block.shape)
-            grad[i * size + r, j * size + c] = g[i, j]
-        i, j = positions[k]
-        _grid(axes[0], x, highlight=(i * size, j * size, size, size))
-        axes[0].set_title(f"x: window {k + 1} of {len(positions)}", fontsize=8)
-        _grid(axes[1], g, highlight=(i, j, 1, 1))
-        axes[1].set_title(f"upstream g[{i}, {j}] = {g[i, j]:g}", fontsize=8)
-        _grid(axes[2], grad, highlight=(i * size, j * size, size, size), fill=False)
-        axes[2].set_title("dL/dx so far: g on the first maximum", fontsize=8)
-        fig.tight_layout()
-
-    return animate(draw, len(positions), figsize=(3 * cell, cell))
-
-
 def _grid(ax, values, highlight=None, labels=None, fill=False, fontsize=9):
     """Draw a small matrix with its numbers (or ``labels``) and a red box (row, col,
     height, width); ``fill`` also paints the boxed cells orange."""

@@ -4,8 +4,10 @@ mistake, a shortcut (the course's backward passes, finite differences, the lesso
 old fixed cases, an always-equal object and a type slip. Each must get "not yet" with a hint
 that holds no line of the solution; the right answer must pass every time (cases are drawn
 afresh). Ties in max pooling are tested on their own. 4.1 is derived from the formula (the
-statement and the worked answer after its checker sit in section 3); 4.5 is a debug
-exercise, whose broken function is refused. (The tests of these checkers that lived in
+statement and the worked answer after its checker sit in section 2); 4.3 is the backward
+pass of a whole conv layer (a batch, channels, a stride), CS231n's conv_backward_naive, whose
+checker also names the slips of its loops; 4.6 is a debug exercise, whose broken function is
+refused. (The tests of these checkers that lived in
 test_check_lessons_03_04.py, test_check_new_exercises_03_05.py and test_check_shortcuts.py,
 and those of course.gradcheck, are here now.)"""
 
@@ -103,6 +105,36 @@ def strided_fixed_by_padding_the_result(k, g, stride, x_shape):  # another hones
     return np.pad(got, [(0, x_shape[0] - got.shape[0]), (0, x_shape[1] - got.shape[1])])
 
 
+def conv_backward(dout, x, w, stride):  # the lesson's solution: one loop over positions
+    f = w.shape[0]
+    dx, dw = np.zeros(x.shape), np.zeros(w.shape)
+    for i, j in np.ndindex(dout.shape[1:3]):
+        rows, cols = slice(stride * i, stride * i + f), slice(stride * j, stride * j + f)
+        dx[:, rows, cols, :] += np.einsum("nk,abck->nabc", dout[:, i, j], w)
+        dw += np.einsum("nabc,nk->abck", x[:, rows, cols, :], dout[:, i, j])
+    return dx, dw, dout.sum(axis=(0, 1, 2))
+
+
+def conv_backward_naive(dout, x, w, stride):  # CS231n's four loops, one output at a time
+    f = w.shape[0]
+    dx, dw, db = np.zeros_like(x), np.zeros_like(w), np.zeros(w.shape[-1])
+    for n, i, j, o in np.ndindex(dout.shape):
+        g = dout[n, i, j, o]
+        dx[n, stride * i:stride * i + f, stride * j:stride * j + f] += g * w[..., o]
+        dw[..., o] += g * x[n, stride * i:stride * i + f, stride * j:stride * j + f]
+        db[o] += g
+    return dx, dw, db
+
+
+def conv_backward_by_correlate2d(dout, x, w, stride):
+    """dw as a correlation of x with dout (the batch summed as the channels, dilated by the
+    stride), with ops.correlate2d: a forward pass, which 4.3 allows, as 4.1 does."""
+    f = w.shape[0]
+    dw = ops.correlate2d(x.transpose(3, 1, 2, 0), dout.transpose(1, 2, 0, 3),
+                         dilation=stride)[:, :f, :f].transpose(1, 2, 0, 3)
+    return conv_backward(dout, x, w, stride)[0], dw, dout.sum(axis=(0, 1, 2))
+
+
 def stub(*args, **kwargs):
     raise NotImplementedError()
 
@@ -113,6 +145,7 @@ RIGHT = {
     "max_pool_backward": max_pool_backward,
     "avg_pool_backward": avg_pool_backward,
     "input_gradient_strided": input_gradient_strided,
+    "conv_backward": conv_backward,
 }
 
 # ---------------------------------------------------------------- wrong answers
@@ -303,6 +336,98 @@ def old_strided_cases():
     return cases
 
 
+def conv_overwritten(dout, x, w, stride):  # each window's share written over the last one's
+    f = w.shape[0]
+    dx, dw = np.zeros(x.shape), np.zeros(w.shape)
+    for i, j in np.ndindex(dout.shape[1:3]):
+        rows, cols = slice(stride * i, stride * i + f), slice(stride * j, stride * j + f)
+        dx[:, rows, cols, :] = np.einsum("nk,abck->nabc", dout[:, i, j], w)
+        dw += np.einsum("nabc,nk->abck", x[:, rows, cols, :], dout[:, i, j])
+    return dx, dw, dout.sum(axis=(0, 1, 2))
+
+
+def conv_without_batch_sum(dout, x, w, stride):  # dw started afresh for every image
+    f = w.shape[0]
+    dx = np.zeros(x.shape)
+    for n in range(x.shape[0]):
+        dw = np.zeros(w.shape)
+        for i, j in np.ndindex(dout.shape[1:3]):
+            rows, cols = slice(stride * i, stride * i + f), slice(stride * j, stride * j + f)
+            dx[n, rows, cols] += np.einsum("k,abck->abc", dout[n, i, j], w)
+            dw += np.einsum("abc,k->abck", x[n, rows, cols], dout[n, i, j])
+    return dx, dw, dout.sum(axis=(0, 1, 2))
+
+
+def conv_without_stride(dout, x, w, stride):  # output (i, j) read from pixel (i, j)
+    f = w.shape[0]
+    dx, dw = np.zeros(x.shape), np.zeros(w.shape)
+    for i, j in np.ndindex(dout.shape[1:3]):
+        dx[:, i:i + f, j:j + f] += np.einsum("nk,abck->nabc", dout[:, i, j], w)
+        dw += np.einsum("nabc,nk->abck", x[:, i:i + f, j:j + f], dout[:, i, j])
+    return dx, dw, dout.sum(axis=(0, 1, 2))
+
+
+def conv_db_per_image(dout, x, w, stride):  # db summed over the wrong axes: the batch kept
+    return (*conv_backward(dout, x, w, stride)[:2], dout.sum(axis=(1, 2)))
+
+
+def conv_db_averaged(dout, x, w, stride):
+    return (*conv_backward(dout, x, w, stride)[:2], dout.mean(axis=(0, 1, 2)))
+
+
+def conv_in_float32(dout, x, w, stride):
+    return tuple(g.astype(np.float32) for g in conv_backward(
+        *(a.astype(np.float32) for a in (dout, x, w)), stride))
+
+
+def conv_dx_one_filter(dout, x, w, stride):  # dx assigned afresh for every filter
+    for o in range(w.shape[-1]):
+        dx = conv_backward(dout[..., o:o + 1], x, w[..., o:o + 1], stride)[0]
+    return dx, *conv_backward(dout, x, w, stride)[1:]
+
+
+def conv_by_tape(dout, x, w, stride):
+    dx, dw = tape_gradients(lambda xt, wt: keras.ops.sum(dout * keras.ops.conv(
+        xt, wt, stride)), x, w)
+    return dx, dw, dout.sum(axis=(0, 1, 2))
+
+
+def conv_by_finite_differences(dout, x, w, stride):
+    def y(x, w):
+        return ops.correlate2d(x, w, stride=stride)
+    return (gradcheck.numerical_gradient(lambda v: (dout * y(v, w)).sum(), x),
+            gradcheck.numerical_gradient(lambda v: (dout * y(x, v)).sum(), w),
+            dout.sum(axis=(0, 1, 2)))
+
+
+def conv_by_own_finite_differences(dout, x, w, stride):  # no gradcheck: a home-made estimate
+    def estimate(f, v, eps=1e-6):
+        grad = np.zeros(v.shape)
+        for index in np.ndindex(v.shape):
+            up, down = v.copy(), v.copy()
+            up[index] += eps
+            down[index] -= eps
+            grad[index] = (f(up) - f(down)) / (2 * eps)
+        return grad
+
+    def y(x, w):
+        return ops.correlate2d(x, w, stride=stride)
+    return (estimate(lambda v: (dout * y(v, w)).sum(), x),
+            estimate(lambda v: (dout * y(x, v)).sum(), w), dout.sum(axis=(0, 1, 2)))
+
+
+def old_conv_cases():
+    cases = {}
+    for seed, (n, h, wd, c, f, k, stride) in enumerate([(2, 5, 5, 3, 3, 2, 1),
+                                                        (2, 7, 7, 2, 3, 3, 2)]):
+        r = rng(40 + seed)
+        x, w = r.standard_normal((n, h, wd, c)), r.standard_normal((f, f, c, k))
+        dout = r.standard_normal((n, (h - f) // stride + 1, (wd - f) // stride + 1, k))
+        cases[(dout.tobytes(), x.tobytes(), w.tobytes(), stride)] = conv_backward(
+            dout, x, w, stride)
+    return cases
+
+
 WRONG = {
     "kernel_gradient": [
         ("turned by 180 degrees", lambda x, g: ops.correlate2d(x, g)[::-1, ::-1]),
@@ -403,6 +528,34 @@ WRONG = {
             k, g, stride, x_shape)[:, :-1]),
         ("np.kron, then ops.convolve2d", strided_by_kron_and_convolve2d),
     ],
+    "conv_backward": [
+        ("overlapping windows overwritten", conv_overwritten),
+        ("the batch sum left out of dw", conv_without_batch_sum),
+        ("the stride left out of the indexing", conv_without_stride),
+        ("db with the batch kept", conv_db_per_image),
+        ("db averaged", conv_db_averaged),
+        ("float32", conv_in_float32),
+        ("dx of one filter", conv_dx_one_filter),
+        ("dx and dw swapped", lambda dout, x, w, stride: (
+            conv_backward(dout, x, w, stride)[1], conv_backward(dout, x, w, stride)[0],
+            dout.sum(axis=(0, 1, 2)))),
+        ("dx only", lambda dout, x, w, stride: conv_backward(dout, x, w, stride)[0]),
+        ("course shortcut", lambda dout, x, w, stride: (
+            *ops.correlate2d_backward(x, w, dout, stride=stride), dout.sum(axis=(0, 1, 2)))),
+        ("the lesson's tape_gradients", conv_by_tape),
+        ("finite differences", conv_by_finite_differences),
+        ("home-made finite differences", conv_by_own_finite_differences),
+        ("table", table(old_conv_cases(), lambda dout, x, w, stride: (
+            np.zeros(x.shape), np.zeros(w.shape), np.zeros(w.shape[-1])))),
+        ("always equal", lambda dout, x, w, stride: AlwaysEqual()),
+        ("mutates dout", lambda dout, x, w, stride: conv_backward(
+            np.multiply(dout, 2, out=dout), x, w, stride)),
+        ("dw turned by 180 degrees", lambda dout, x, w, stride: (
+            conv_backward(dout, x, w, stride)[0], np.flip(conv_backward(dout, x, w, stride)[1],
+                                                          (0, 1)), dout.sum(axis=(0, 1, 2)))),
+        ("off by a constant", lambda dout, x, w, stride: (
+            conv_backward(dout, x, w, stride)[0] + 0.5, *conv_backward(dout, x, w, stride)[1:])),
+    ],
 }
 
 
@@ -479,6 +632,19 @@ def wrong(checker, kind):
     ("input_gradient_strided", "a column short", "the shape of x"),
     ("input_gradient_strided", "zeros at the top left", "the *last* ones"),
     ("input_gradient_strided", "not spread", "the positions the stride skipped are missing"),
+    ("conv_backward", "overlapping windows overwritten", "wrong where windows overlap"),
+    ("conv_backward", "the batch sum left out of dw", "all 2 images used the same kernel"),
+    ("conv_backward", "the stride left out of the indexing", "windows that start at pixel (i, j)"),
+    ("conv_backward", "db with the batch kept", "so db has shape (2,)"),
+    ("conv_backward", "db averaged", "you averaged dout"),
+    ("conv_backward", "float32", "Do you compute in float32"),
+    ("conv_backward", "home-made finite differences", "estimate by finite differences"),
+    ("conv_backward", "dx of one filter", "your dx holds the share of filter 1 only"),
+    ("conv_backward", "dx and dw swapped", "in the order (dx, dw, db)"),
+    ("conv_backward", "dx only", "return three arrays, (dx, dw, db)"),
+    ("conv_backward", "dw turned by 180 degrees", "turned by 180"),
+    ("conv_backward", "mutates dout", "changed the dout it was given"),
+    ("conv_backward", "off by a constant", "dx[0, 0, 0, 0] is"),
     ("input_gradient_strided", "tensorflow conv2d_transpose",
      "calls `gen_nn_ops.conv2d_backprop_input`"),
 ])
@@ -495,9 +661,11 @@ SHORTCUTS = [
     ("max_pool_backward", "course shortcut", "ops.pool2d_backward"),
     ("avg_pool_backward", "course shortcut", "ops.pool2d_backward"),
     ("input_gradient_strided", "course shortcut", "ops.correlate2d_backward"),
-    # the tape's loss runs keras.ops.conv first, a correlation 4.5 does not allow either
+    # the tape's loss runs keras.ops.conv first, a correlation 4.6 does not allow either
     ("input_gradient_strided", "the lesson's tape_gradients", "keras.ops.conv"),
     ("input_gradient_strided", "np.kron, then ops.convolve2d", "ops.convolve2d"),
+    ("conv_backward", "course shortcut", "ops.correlate2d_backward"),
+    ("conv_backward", "finite differences", "gradcheck.numerical_gradient"),
     ("avg_pool_backward", "tf.raw_ops.AvgPool3DGrad", "gen_nn_ops.avg_pool3d_grad"),
 ]
 
@@ -556,6 +724,34 @@ def test_a_crashing_answer_is_reported_not_raised(capsys):
 def test_the_worked_answer_of_4_1_passes_too(capsys):
     """The sum the lesson writes out after the checker of 4.1, loops and all."""
     assert lesson04.kernel_gradient(kernel_gradient_by_the_sum), capsys.readouterr().out
+
+
+def test_4_3_passes_as_four_loops_and_with_ops_correlate2d(capsys):
+    """CS231n's naive loops, one output entry at a time, and dw found as a correlation (a
+    forward pass, which the statement allows) both pass."""
+    assert lesson04.conv_backward(conv_backward_naive), capsys.readouterr().out
+    assert lesson04.conv_backward(conv_backward_by_correlate2d), capsys.readouterr().out
+
+
+def test_4_3_refuses_every_tensorflow_op(capsys):
+    """The tape's loss runs keras.ops.conv: TensorFlow, which 4.3 refuses as a library."""
+    assert not lesson04.conv_backward(conv_by_tape)
+    out = capsys.readouterr().out
+    assert "runs TensorFlow" in out and "asks for NumPy" in out, out
+
+
+def test_the_lessons_gradient_check_and_tiny_cnn_use_the_students_functions():
+    """The cell after 4.3's answer compares the student's conv_backward with finite
+    differences of conv_forward; the tiny CNN runs on both, and on the course's reference
+    (with one line saying so) while the answer is a stub."""
+    from cheats import cell_source
+
+    check = cell_source(LESSON, "dout_layer = ")
+    assert "conv_backward(dout_layer" in check and "gradcheck.numerical_gradient" in check
+    assert 'conv_forward(x, p["k"], p["b1"], 1)' in cell_source(LESSON, "def forward(")
+    assert "conv_layer_backward(d_z1" in cell_source(LESSON, "def backward(")
+    fallback = cell_source(LESSON, "try:  # your Exercise 4.3")
+    assert "except NotImplementedError" in fallback and fallback.count("print(") == 2
 
 
 def test_the_strided_fix_passes_either_way(capsys):

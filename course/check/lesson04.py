@@ -33,13 +33,13 @@ CONV_BACKWARD = AUTODIFF + (
 FULL_CONVOLUTIONS = ("scipy.signal.convolve2d", "scipy.signal.convolve",
                      "scipy.signal.fftconvolve", "scipy.signal.oaconvolve",
                      "scipy.signal.correlate2d", "scipy.signal.correlate")  # flipped kernel
-# 4.5 asks for NumPy and ops.correlate2d: ops.convolve2d would turn the kernel for the
+# 4.6 asks for NumPy and ops.correlate2d: ops.convolve2d would turn the kernel for the
 # student (and 4.2's statement allows "a function of ops" that the sum turns into), and
 # another library's correlation (keras.ops.conv, cv2.filter2D, tf.nn.conv2d) is not it
 TURNS_THE_KERNEL = ("course.ops.convolve2d",)
 NOT_OPS_CORRELATE = tuple(name for name in CORRELATE_SHORTCUTS if name not in (
     "course.ops.correlate2d", "course.ops._correlate_core"))  # what ops.correlate2d runs
-NUMPY_ONLY = libraries.TENSORFLOW  # 4.5: every TensorFlow op, keras.ops' included
+NUMPY_ONLY = libraries.TENSORFLOW  # 4.3 and 4.6: every TensorFlow op, keras.ops' included
 POOL_BACKWARD = AUTODIFF + ("course.ops.pool2d_backward",)
 # TensorFlow's gradient kernels, of 2-D and 3-D pooling and of fractional pooling (which
 # takes the windows' edges as arguments, so it can pool in plain windows too)
@@ -209,6 +209,213 @@ def input_gradient(answer):
 # ---------------------------------------------------------------- 4.3
 
 
+# 4.3 asks for NumPy (loops are fine): the course's backward pass, automatic and numerical
+# differentiation, every TensorFlow op (keras.ops' included) and SciPy's convolutions are
+# refused; ops.correlate2d, a forward pass, is allowed, as in 4.1
+CONV_LAYER_BACKWARD = CONV_BACKWARD + FULL_CONVOLUTIONS + (
+    "scipy.ndimage.correlate", "scipy.ndimage.convolve") + NUMPY_ONLY
+EXACT = 1e-10  # float64 sums of products agree to ~1e-15 of the largest gradient; an estimate
+NEAR = 1e-4  # (finite differences) or float32 arithmetic lands between EXACT and NEAR
+
+
+@checker(without=CONV_LAYER_BACKWARD)
+def conv_backward(answer):
+    """``answer(dout, x, w, stride)``: ``(dx, dw, db)`` of the layer
+    ``y[n, i, j, o] = sum_{a, b, c} x[n, s*i + a, s*j + b, c] w[a, b, c, o] + b[o]`` (valid),
+    given ``dout = dL/dy``; x (N, H, W, C), w (F, F, C, K), dout (N, H', W', K)."""
+    answer = libraries.refusing(answer, "the exercise asks for NumPy (loops are fine)")
+    from course import ops
+
+    def grads(x, w, dout, stride):  # the course's reference, worked out after the answer ran
+        dx, dw = ops.correlate2d_backward(x, w, dout, stride=stride)
+        return dx, dw, dout.sum(axis=(0, 1, 2))
+
+    rng = np.random.default_rng()
+    edges = [(2, 5, 5, 3, 3, 2, 1),  # (N, H, W, C, F, K, stride): windows overlap everywhere
+             (2, 7, 7, 2, 3, 3, 2),  # overlap on every other row and column
+             (3, 8, 8, 1, 3, 2, 2),  # the last row and column lie beyond the last window
+             (2, 6, 5, 2, 2, 1, 2),  # the windows tile x: no overlap
+             (2, 5, 6, 3, 1, 4, 2),  # a 1x1 kernel shorter than the stride: pixels never read
+             (4, 3, 3, 2, 3, 2, 1),  # a 1x1 output
+             (2, 6, 6, 1, 3, 1, 1)]  # one channel, one filter
+    drawn = []
+    for _ in range(8):
+        n, c, k, f, stride = (int(v) for v in rng.integers([2, 1, 1, 1, 1], [5, 5, 5, 5, 3]))
+        h, w = ((int(o) - 1) * stride + f + int(e) for o, e in zip(
+            rng.integers(1, 5, 2), rng.integers(0, stride, 2), strict=True))
+        drawn.append((n, h, w, c, f, k, stride))
+    for n, h, wd, c, f, k, stride in tuple(edges + drawn):
+        out = ((h - f) // stride + 1, (wd - f) // stride + 1)
+        x = frozen(rng.standard_normal((n, h, wd, c)))
+        w = frozen(rng.standard_normal((f, f, c, k)))
+        dout = frozen(rng.standard_normal((n, *out, k)))
+        where = (f"for x {_shape(x.shape)}, w {_shape(w.shape)}, stride {stride} (dout "
+                 f"{_shape(dout.shape)})")
+        got = _call(answer, {"dout": dout, "x": x, "w": w}, stride)
+        got = _three(got, where)
+        _conv_shapes(got, x, w, dout, stride, where)
+        expected = grads(x, w, dout, stride)
+        errors = [_relative(g, e) for g, e in zip(got, expected, strict=True)]
+        if max(errors) <= EXACT:
+            continue
+        if max(errors) <= NEAR:
+            raise Hint(f"{where}, your gradients are close but not exact: a relative error of "
+                       f"{max(errors):.0e}, where float64 arithmetic gives about 1e-15 (a "
+                       "backward pass is sums of products, not an estimate). Do you compute in "
+                       "float32, or estimate by finite differences?")
+        name = ("dx", "dw", "db")[next(i for i, e in enumerate(errors) if e > EXACT)]
+        mistakes = _conv_mistakes(name, grads, x, w, dout, stride, expected)
+        mine = got[("dx", "dw", "db").index(name)]
+        for wrong, hint in mistakes:
+            if _relative(mine, wrong) <= NEAR:
+                raise Hint(f"{where}, {hint}")
+        if name == "dx":
+            hint = _overlap_hint(mine, expected[0], f, stride, out)
+            if hint:
+                raise Hint(f"{where}, {hint}")
+        raise Hint(f"{where}, {_conv_entry_hint(name, mine, expected, stride)}")
+    return (f"dx, dw and db right to float64 precision for {len(edges) + len(drawn)} layers "
+            f"({len(edges)} edge cases: strides 1 and 2, overlapping windows, pixels no window "
+            "reads, a 1x1 kernel and a 1x1 output; the rest drawn at random), every one with a "
+            "batch and several channels or filters")
+
+
+def _relative(got, expected):
+    """``max|got - expected|`` over the largest entry of ``expected`` (or 1, if smaller)."""
+    scale = max(float(np.abs(expected).max(initial=0)), 1.0)
+    return float(np.abs(np.asarray(got, float) - expected).max(initial=0)) / scale
+
+
+def _three(got, where):
+    """``got`` as three arrays, or a Hint saying what came instead."""
+    if not isinstance(got, tuple | list):
+        shown = (f"an array of shape {got.shape}" if isinstance(got, np.ndarray) else
+                 type(got).__name__)
+        raise Hint(f"{where}, you returned {shown}; return three arrays, (dx, dw, db)")
+    if len(got) != 3:
+        raise Hint(f"{where}, you returned {len(got)} values; return three arrays, (dx, dw, db)")
+    return tuple(_array(g, f"{where}, as {name}", f"{name}") for g, name in
+                 zip(got, ("dx", "dw", "db"), strict=True))
+
+
+def _conv_shapes(got, x, w, dout, stride, where):
+    """A Hint when one of ``got`` = (dx, dw, db) has the wrong shape, naming the likely slip."""
+    dx, dw, db = got
+    n, k, f = x.shape[0], w.shape[-1], w.shape[0]
+    if dx.shape == w.shape and dw.shape == x.shape and x.shape != w.shape:
+        raise Hint(f"{where}, your first array has the shape of w and your second that of x: "
+                   "return them in the order (dx, dw, db)")
+    if dx.shape != x.shape:
+        reached = tuple((o - 1) * stride + f for o in dout.shape[1:3])
+        extra = ("the rows and columns past the last window are part of x too (their gradient "
+                 "is 0), " if dx.shape[1:3] == reached and dx.shape[1:3] != x.shape[1:3]
+                 else "")
+        raise Hint(f"{where}, your dx has shape {dx.shape}: {extra}dx has the shape of x, "
+                   f"{x.shape}")
+    if dw.shape != w.shape:
+        batch = (" You kept one dw per image: the kernel is shared by every image of the batch "
+                 "too" if dw.shape == (n, *w.shape) else "")
+        raise Hint(f"{where}, your dw has shape {dw.shape}; dw has the shape of w, "
+                   f"{w.shape}.{batch}")
+    if db.shape != (k,):
+        raise Hint(f"{where}, your db has shape {db.shape}; the layer has one bias per "
+                   f"filter, so db has shape ({k},): over which of dout's axes was each b[o] "
+                   "used in the forward pass?")
+
+
+def _conv_mistakes(name, grads, x, w, dout, stride, expected):
+    """(wrong value, hint) pairs for the gradient ``name`` ("dx", "dw" or "db"), each what a
+    common slip computes, worked out with the course's reference."""
+    n, k = x.shape[0], w.shape[-1]
+    which = ("dx", "dw", "db").index(name)
+    out = dout.shape[1:3]
+    mistakes = []
+    if stride > 1:  # output (i, j) read as if its window started at pixel (i, j)
+        unstrided = np.zeros((n, x.shape[1] - w.shape[0] + 1, x.shape[2] - w.shape[0] + 1, k))
+        unstrided[:, :out[0], :out[1]] = dout
+        mistakes.append((grads(x, w, unstrided, 1)[which], f"your {name} is what windows that "
+                         f"start at pixel (i, j) would give; with stride {stride}, the window "
+                         f"of output (i, j) starts {stride} times further along"))
+    if name == "dx":
+        mistakes.append((grads(x, np.flip(w, (0, 1)), dout, stride)[0], "your dx is what the "
+                         "kernel turned by 180 degrees would give: in the loop over outputs, "
+                         "tap (a, b) sends its share to the pixel it read, nothing is turned"))
+        for o in sorted({0, k - 1}) if k > 1 else ():
+            mistakes.append((grads(x, w[..., o:o + 1], dout[..., o:o + 1], stride)[0],
+                             f"your dx holds the share of filter {o} only: x fed all {k} "
+                             "filters, and each passes gradient back to it"))
+    elif name == "dw":
+        for image, which_one in sorted({(0, "the first"), (n - 1, "the last")}):
+            mistakes.append((grads(x[image:image + 1], w, dout[image:image + 1], stride)[1],
+                             f"your dw holds the share of one image only ({which_one} of the "
+                             f"batch): all {n} images used the same kernel, and each adds its "
+                             "share to dw"))
+        mistakes.append((expected[1] / n, "you averaged dw over the batch; the loss adds up the "
+                         "images' terms, so dw adds up their shares"))
+        if out != (1, 1):
+            last = np.zeros(dout.shape)
+            last[:, -1, -1] = dout[:, -1, -1]
+            mistakes.append((grads(x, w, last, stride)[1], "your dw holds the share of the last "
+                             "output position only: the kernel is used at every position, and "
+                             "each adds its own share"))
+        mistakes.append((np.flip(expected[1], (0, 1)), "your dw is the right one turned by 180 "
+                         "degrees: tap (a, b) multiplied the pixel at offset (a, b) of its "
+                         "window"))
+    else:
+        mistakes += [
+            (expected[2] / (n * out[0] * out[1]), "you averaged dout; the bias b[o] was added "
+             "at every position of every image, and each of those adds its share to db[o]"),
+            (dout[0].sum(axis=(0, 1)), "your db holds the first image's share only: every "
+             "image of the batch used the same bias"),
+            (dout.sum(axis=(1, 2, 3)), "your db has one entry per image, each summed over "
+             "the filters: db[o] belongs to filter o, whose bias was added at every position of "
+             "every image"),
+        ]
+    return [(wrong, hint) for wrong, hint in mistakes
+            if np.shape(wrong) == expected[which].shape
+            and _relative(wrong, expected[which]) > NEAR]  # a slip that changes nothing here
+
+
+def _overlap_hint(dx, expected, f, stride, out):
+    """A hint when dx is right at the pixels one window reads and wrong where windows
+    overlap (each window's share written over the one before it), else None."""
+    if stride >= f:
+        return None
+    def readers(size, windows):  # how many windows read each pixel along one axis
+        count = np.zeros(size, int)
+        for i in range(windows):
+            count[i * stride:i * stride + f] += 1
+        return count
+
+    cover = np.multiply.outer(readers(dx.shape[1], out[0]), readers(dx.shape[2], out[1]))
+    right = np.isclose(dx, expected).all(axis=(0, 3))  # per pixel, over batch and channels
+    if right[cover <= 1].all() and not right[cover > 1].all():
+        return ("your dx is right at the pixels that one window reads and wrong where windows "
+                f"overlap (a {f}x{f} window moved by {stride}): each window that reads a pixel "
+                "adds its own share to that pixel's gradient")
+    return None
+
+
+def _conv_entry_hint(name, got, expected, stride):
+    """What to ask about the first wrong entry of ``name``."""
+    index = _first_difference(got, expected[("dx", "dw", "db").index(name)])
+    shown = ", ".join(map(str, index))
+    value = f"{name}[{shown}] is {float(got[index]):.4f}, the first entry that is wrong"
+    if name == "dx":
+        n, p, q, c = index
+        every = "at every pixel" if stride == 1 else f"every {stride} pixels"
+        return (f"{value}: which windows read x[{shown}] (they start {every}), through which "
+                "taps, and for which filters?")
+    if name == "dw":
+        a, b, c, o = index
+        return (f"{value}: which pixel of channel {c} does tap ({a}, {b}) read in each window, "
+                f"and which entry of dout does filter {o} pass back there, in every image?")
+    return f"{value}: where, in the forward pass, was b[{index[0]}] added to the output?"
+
+
+# ---------------------------------------------------------------- 4.4
+
+
 @checker(without=MAX_POOL_BACKWARD)
 def max_pool_backward(answer):
     """``answer(x, g)``: dL/dx of 2x2 max pooling (stride 2) of an (H, W) array; a tie goes
@@ -309,7 +516,7 @@ def _window_hint(x, g, got):
     return "the gradient is wrong"
 
 
-# ---------------------------------------------------------------- 4.4
+# ---------------------------------------------------------------- 4.5
 
 
 @checker(without=AVG_POOL_BACKWARD)
@@ -354,7 +561,7 @@ def avg_pool_backward(answer):
             "random)")
 
 
-# ---------------------------------------------------------------- 4.5
+# ---------------------------------------------------------------- 4.6
 
 
 @checker(without=CONV_BACKWARD + FULL_CONVOLUTIONS + TURNS_THE_KERNEL + NOT_OPS_CORRELATE
@@ -427,3 +634,4 @@ def _strided_shape_hint(x_shape, out, taps, stride, reached, got):
         return ("That is the size of a full convolution of g itself: the positions the stride "
                 "skipped are missing between the entries of g")
     return f"dL/dx has the shape of x, {x_shape}"
+
