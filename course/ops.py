@@ -7,7 +7,10 @@ versions follow Keras ``Conv1D`` and ``Conv3D`` the same way.
 
 There are no loops over pixels: ``sliding_window_view`` shows every window of the
 padded input at once (a view, no copy) and one ``tensordot`` multiplies all the windows
-by the kernel. Results are float32 for float32 inputs and float64 otherwise. Bool and
+by the kernel. The exceptions are at the end of the file: the lessons' own loop versions,
+``corr2d`` (lesson 01) and ``pool2d_loops`` (lesson 03), saved from their cells, which
+spell the operations out one output pixel at a time and which the lessons show equal to
+the fast ones. Results are float32 for float32 inputs and float64 otherwise. Bool and
 integer arrays are accepted as numbers; strings, objects and complex numbers are not.
 
 Like Keras and ``cv2.filter2D``, the "convolutions" here are cross-correlations;
@@ -450,3 +453,32 @@ def _shape_text(names):
 
 def _size_text(sizes):
     return "x".join(str(s) for s in sizes)
+
+
+# >>> from notebooks/01_image_filters.ipynb: edit the lesson, then `python -m course export`
+
+def corr2d(image, kernel):
+    """Valid cross-correlation of a 2-D image with a 2-D kernel, one output pixel at a time."""
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = (image[i:i + kh, j:j + kw] * kernel).sum()
+    return out
+
+# <<< end of notebooks/01_image_filters.ipynb
+
+
+# >>> from notebooks/03_pooling.ipynb: edit the lesson, then `python -m course export`
+
+def pool2d_loops(x, size, stride=None, mode="max"):
+    """Max, average or min pooling of a 2-D array, "valid", one output cell at a time."""
+    stride = size if stride is None else stride
+    reduce = {"max": np.max, "avg": np.mean, "min": np.min}[mode]
+    out = np.zeros(((x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = reduce(x[i * stride:i * stride + size, j * stride:j * stride + size])
+    return out
+
+# <<< end of notebooks/03_pooling.ipynb

@@ -13,7 +13,7 @@ import cv2
 import keras
 import numpy as np
 import pytest
-from cheats import calls, shown_text, solution_lines
+from cheats import calls, lesson_function, shown_text, solution_lines
 from frame_edits import editing
 
 from course import filters, ops
@@ -54,22 +54,67 @@ def gaussian_box(n):  # sums to 1, but the centre counts more
     return column @ column.T
 
 
-# --- 1.2 correlate_at -------------------------------------------------------------------
+# --- 1.2 corr2d_same -------------------------------------------------------------------
 
 
-def right_at(image, kernel, i, j):
+def same_pads(kernel):
+    return [((k - 1) // 2, k - 1 - (k - 1) // 2) for k in kernel.shape]
+
+
+def right_same(image, kernel):  # pads, then section 2's corr2d (saved as ops.corr2d)
+    return ops.corr2d(np.pad(image, same_pads(kernel)), kernel)
+
+
+def loops_same(image, kernel):  # the loops written out, no corr2d
     kh, kw = kernel.shape
-    return float((image[i:i + kh, j:j + kw] * kernel).sum())
+    padded = np.pad(image, same_pads(kernel))
+    out = np.zeros(image.shape)
+    for i in range(image.shape[0]):
+        for j in range(image.shape[1]):
+            out[i, j] = (padded[i:i + kh, j:j + kw] * kernel).sum()
+    return out
 
 
-def centred_at(image, kernel, i, j):
+def half_on_each_side(image, kernel):  # kh // 2 rows on both sides: one too many if kh is even
     kh, kw = kernel.shape
-    r, c = max(i - kh // 2, 0), max(j - kw // 2, 0)
-    return float((image[r:r + kh, c:c + kw] * kernel).sum())
+    return ops.corr2d(np.pad(image, [(kh // 2, kh // 2), (kw // 2, kw // 2)]), kernel)
 
 
-def three_by_three_at(image, kernel, i, j):  # the window's size written in
-    return float((image[i:i + 3, j:j + 3] * kernel).sum())
+def extra_at_the_top(image, kernel):  # the even side's extra row of zeros at the top
+    return ops.corr2d(np.pad(image, [pad[::-1] for pad in same_pads(kernel)]), kernel)
+
+
+def edge_padded_same(image, kernel):
+    return ops.corr2d(np.pad(image, same_pads(kernel), mode="edge"), kernel)
+
+
+def full_padding(image, kernel):
+    kh, kw = kernel.shape
+    return ops.corr2d(np.pad(image, [(kh - 1, kh - 1), (kw - 1, kw - 1)]), kernel)
+
+
+def unpadded_loops(image, kernel):  # the window shrinks at the border: NumPy cannot multiply
+    kh, kw = kernel.shape
+    out = np.zeros(image.shape)
+    for i in range(image.shape[0]):
+        for j in range(image.shape[1]):
+            out[i, j] = (image[i:i + kh, j:j + kw] * kernel).sum()
+    return out
+
+
+def transposed_loops(image, kernel):  # rows and columns of the output swapped
+    return right_same(image, kernel).T
+
+
+def same_by(at):
+    """An answer that pads as it should, then gets every output pixel from ``at(padded,
+    kernel, i, j)``: one output pixel of a valid correlation, by a library."""
+    def answer(image, kernel):
+        padded = np.pad(image, same_pads(kernel))
+        return np.array([[at(padded, kernel, i, j) for j in range(image.shape[1])]
+                         for i in range(image.shape[0])])
+    answer.__name__ = at.__name__
+    return answer
 
 
 def keras_at(image, kernel, i, j):
@@ -78,25 +123,25 @@ def keras_at(image, kernel, i, j):
     return float(keras.ops.conv(x, k)[0, i, j, 0])
 
 
-def layer_at(image, kernel, i, j):
-    conv = keras.layers.Conv2D(1, kernel.shape, use_bias=False)
+def layer_same(image, kernel):
+    conv = keras.layers.Conv2D(1, kernel.shape, padding="same", use_bias=False)
     conv.build((1, *image.shape, 1))
     conv.set_weights([kernel[:, :, None, None].astype("float32")])
-    return float(conv(image[None, :, :, None].astype("float32"))[0, i, j, 0])
+    return np.asarray(conv(image[None, :, :, None].astype("float32")))[0, :, :, 0]
 
 
-def tensorflow_at(image, kernel, i, j):
+def tensorflow_same(image, kernel):
     import tensorflow as tf
 
     out = tf.nn.conv2d(image[None, :, :, None].astype("float32"),
-                       kernel[:, :, None, None].astype("float32"), 1, "VALID")
-    return float(out[0, i, j, 0])
+                       kernel[:, :, None, None].astype("float32"), 1, "SAME")
+    return out.numpy()[0, :, :, 0]
 
 
-def opencv_at(image, kernel, i, j):
-    out = cv2.filter2D(image.astype(np.float32), cv2.CV_32F, kernel.astype(np.float32),
-                       anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
-    return float(out[i, j])
+def opencv_same(image, kernel):  # anchored as TensorFlow pads
+    (top, _), (left, _) = same_pads(kernel)
+    return cv2.filter2D(image.astype(np.float64), cv2.CV_64F, kernel.astype(np.float64),
+                        anchor=(left, top), borderType=cv2.BORDER_CONSTANT)
 
 
 def template_at(image, kernel, i, j):
@@ -104,36 +149,49 @@ def template_at(image, kernel, i, j):
                                    cv2.TM_CCORR)[i, j])
 
 
-def opencv_through_partial(image, kernel, i, j):  # partial calls filter2D from C
-    correlate = functools.partial(cv2.filter2D, ddepth=cv2.CV_64F, anchor=(0, 0),
+def ops_pad_then_corr2d(image, kernel):
+    return ops.corr2d(ops.pad(image, "same", kernel.shape), kernel)
+
+
+def opencv_through_partial(image, kernel):  # partial calls filter2D from C
+    (top, _), (left, _) = same_pads(kernel)
+    correlate = functools.partial(cv2.filter2D, ddepth=cv2.CV_64F, anchor=(left, top),
                                   borderType=cv2.BORDER_CONSTANT)
-    return float(correlate(image.astype(np.float64), kernel=kernel.astype(np.float64))[i, j])
+    return correlate(image.astype(np.float64), kernel=kernel.astype(np.float64))
 
 
-def opencv_through_call(image, kernel, i, j):  # the method-wrapper is what Python calls
-    out = cv2.filter2D.__call__(image.astype(np.float64), cv2.CV_64F,
-                                kernel.astype(np.float64), anchor=(0, 0),
-                                borderType=cv2.BORDER_CONSTANT)
-    return float(out[i, j])
+def opencv_through_call(image, kernel):  # the method-wrapper is what Python calls
+    (top, _), (left, _) = same_pads(kernel)
+    return cv2.filter2D.__call__(image.astype(np.float64), cv2.CV_64F,
+                                 kernel.astype(np.float64), anchor=(left, top),
+                                 borderType=cv2.BORDER_CONSTANT)
 
 
-def opencv_through_map(image, kernel, i, j):  # map calls filter2D from C
+def opencv_through_map(image, kernel):  # map calls filter2D from C
+    (top, _), (left, _) = same_pads(kernel)
     out, = map(cv2.filter2D, [image.astype(np.float64)], [cv2.CV_64F],
-               [kernel.astype(np.float64)], [(0, 0)], [0], [cv2.BORDER_CONSTANT])
-    return float(out[i, j])
+               [kernel.astype(np.float64)], [(left, top)], [0], [cv2.BORDER_CONSTANT])
+    return out
 
 
-FILTER = functools.partial(cv2.filter2D, ddepth=cv2.CV_64F, anchor=(0, 0),
+FILTER = functools.partial(cv2.filter2D, ddepth=cv2.CV_64F,
                            borderType=cv2.BORDER_CONSTANT)  # made in an earlier cell
 
 
-def opencv_through_a_global_partial(image, kernel, i, j):
-    return float(FILTER(image.astype(np.float64), kernel=kernel.astype(np.float64))[i, j])
+def opencv_through_a_global_partial(image, kernel):
+    (top, _), (left, _) = same_pads(kernel)
+    return FILTER(image.astype(np.float64), kernel=kernel.astype(np.float64),
+                  anchor=(left, top))
 
 
 OLD_IMAGE = np.random.default_rng(0).random((6, 7)).astype(np.float32)
-OLD_KERNEL = np.arange(6, dtype=np.float32).reshape(2, 3)
-OLD_AT = {(i, j): right_at(OLD_IMAGE, OLD_KERNEL, i, j) for i, j in [(0, 0), (2, 3), (4, 4)]}
+OLD_KERNEL = np.arange(9, dtype=np.float32).reshape(3, 3)
+
+
+def table_same(image, kernel):
+    if image.shape == OLD_IMAGE.shape and kernel.shape == OLD_KERNEL.shape:
+        return right_same(OLD_IMAGE, OLD_KERNEL)
+    return np.zeros(image.shape)
 
 
 # --- 1.3 edge_magnitude -----------------------------------------------------------------
@@ -242,28 +300,27 @@ WRONG = {
         ("always equal", lambda n: AlwaysEqual()),
         ("a list", lambda n: right_box(n).tolist()),
     ],
-    "correlate_at": [
-        ("convolution", lambda image, kernel, i, j: right_at(image, kernel[::-1, ::-1], i, j)),
-        ("i and j swapped", lambda image, kernel, i, j: float(
-            (image[j:j + kernel.shape[0], i:i + kernel.shape[1]] * kernel).sum())
-         if j + kernel.shape[0] <= image.shape[0] and i + kernel.shape[1] <= image.shape[1]
-         else 0.0),
-        ("centred", centred_at),
-        ("a 3x3 window", three_by_three_at),
-        ("the mean", lambda image, kernel, i, j: right_at(image, kernel, i, j) / kernel.size),
-        ("keras.ops.conv", keras_at),
-        ("Conv2D", layer_at),
-        ("tf.nn.conv2d", tensorflow_at),
-        ("cv2.filter2D", opencv_at),
-        ("cv2.matchTemplate", template_at),
-        ("course.ops", lambda image, kernel, i, j: float(ops.correlate2d(image, kernel)[i, j])),
-        ("table", lambda image, kernel, i, j: OLD_AT.get((i, j), 0.0)),
-        ("always equal", lambda image, kernel, i, j: AlwaysEqual()),
-        ("the products", lambda image, kernel, i, j: image[i:i + kernel.shape[0],
-                                                          j:j + kernel.shape[1]] * kernel),
-        ("a string", lambda image, kernel, i, j: str(right_at(image, kernel, i, j))),
-        ("an int too large for a float", lambda image, kernel, i, j: 10**400),
-        ("an int too large to print", lambda image, kernel, i, j: 10**5000),
+    "corr2d_same": [
+        ("convolution", lambda image, kernel: right_same(image, kernel[::-1, ::-1])),
+        ("half the kernel on each side", half_on_each_side),
+        ("the extra row at the top", extra_at_the_top),
+        ("edge padding", edge_padded_same),
+        ("no padding", lambda image, kernel: ops.corr2d(image, kernel)),
+        ("full padding", full_padding),
+        ("no padding, loops over every pixel", unpadded_loops),
+        ("rows and columns swapped", transposed_loops),
+        ("the kernel on its side", lambda image, kernel: right_same(image, kernel.T)),
+        ("keras.ops.conv", same_by(keras_at)),
+        ("Conv2D", layer_same),
+        ("tf.nn.conv2d", tensorflow_same),
+        ("cv2.filter2D", opencv_same),
+        ("cv2.matchTemplate", same_by(template_at)),
+        ("course.ops", lambda image, kernel: ops.correlate2d(image, kernel, padding="same")),
+        ("ops.pad", ops_pad_then_corr2d),
+        ("table", table_same),
+        ("always equal", lambda image, kernel: AlwaysEqual()),
+        ("a list", lambda image, kernel: right_same(image, kernel).tolist()),
+        ("ints", lambda image, kernel: right_same(image, kernel).astype(int)),
         ("cv2.filter2D through functools.partial", opencv_through_partial),
         ("cv2.filter2D.__call__", opencv_through_call),
         ("cv2.filter2D through map", opencv_through_map),
@@ -306,20 +363,29 @@ WRONG = {
 }
 RIGHT = {
     "box_kernel": right_box,
-    "correlate_at": right_at,
+    "corr2d_same": right_same,
     "edge_magnitude": right_magnitude,
     "to_convolution_kernel": lambda kernel: np.flip(kernel),
 }
 # The words the hint must hold for some of them: it names the mistake, or the shortcut.
 NAMED = {
     ("box_kernel", "all ones"): "sum to 1",
-    ("correlate_at", "convolution"): "convolution",
-    ("correlate_at", "course.ops"): calls("ops.correlate2d"),
-    ("correlate_at", "an int too large for a float"): "no answer here is that large",
-    ("correlate_at", "cv2.filter2D through functools.partial"): calls("cv2.filter2D"),
-    ("correlate_at", "cv2.filter2D.__call__"): calls("cv2.filter2D"),
-    ("correlate_at", "cv2.filter2D through map"): calls("cv2.filter2D"),
-    ("correlate_at", "cv2.filter2D through a partial made earlier"): calls("cv2.filter2D"),
+    ("corr2d_same", "convolution"): "which is a convolution",
+    ("corr2d_same", "half the kernel on each side"): "half the kernel on each side is one row",
+    ("corr2d_same", "the extra row at the top"): "the extra row of zeros goes at the bottom",
+    ("corr2d_same", "edge padding"): "outside the image counts as 0",
+    ("corr2d_same", "no padding"): "that is the 'valid' size",
+    ("corr2d_same", "full padding"): "twice the padding needed",
+    ("corr2d_same", "no padding, loops over every pixel"): "is the padded image large enough",
+    ("corr2d_same", "the kernel on its side"): "on its side",
+    ("corr2d_same", "course.ops"): calls("ops.correlate2d"),
+    ("corr2d_same", "ops.pad"): calls("ops.pad"),
+    ("corr2d_same", "cv2.filter2D"): calls("cv2.filter2D"),
+    ("corr2d_same", "cv2.matchTemplate"): calls("cv2.matchTemplate"),
+    ("corr2d_same", "cv2.filter2D through functools.partial"): calls("cv2.filter2D"),
+    ("corr2d_same", "cv2.filter2D.__call__"): calls("cv2.filter2D"),
+    ("corr2d_same", "cv2.filter2D through map"): calls("cv2.filter2D"),
+    ("corr2d_same", "cv2.filter2D through a partial made earlier"): calls("cv2.filter2D"),
     ("edge_magnitude", "cv2.Sobel through functools.partial"): calls("cv2.Sobel"),
     ("edge_magnitude", "cv2.Sobel through map"): calls("cv2.Sobel"),
     ("edge_magnitude", "cv2.Sobel held by a callable object"): calls("cv2.Sobel"),
@@ -362,10 +428,11 @@ def test_a_stub_is_not_attempted(checker, blank, capsys):
 
 @pytest.mark.parametrize("checker, answer, hint", [
     ("box_kernel", lambda n: np.full((n, n), 1 / n**2), "asks for float32"),
-    ("correlate_at", three_by_three_at, "does not have the kernel's shape"),
-    ("correlate_at", centred_at, "centred the kernel"),
-    ("correlate_at", keras_at, "calls `keras.ops.conv`"),
-    ("correlate_at", template_at, "calls `cv2.matchTemplate`"),
+    ("corr2d_same", unpadded_loops, "smaller than the 3x3 kernel"),
+    ("corr2d_same", extra_at_the_top, "shifted by one pixel"),
+    ("corr2d_same", same_by(keras_at), "calls `keras.ops.conv`"),
+    ("corr2d_same", same_by(template_at), "calls `cv2.matchTemplate`"),
+    ("corr2d_same", transposed_loops, "height and width are swapped"),
     ("edge_magnitude", lesson_apply_magnitude, "right inside the image but not on its border"),
     ("edge_magnitude", opencv_sobel_magnitude, "calls `cv2.Sobel`"),
     ("edge_magnitude", lambda image: np.hypot(*gradients(image, padding="valid")),
@@ -379,8 +446,8 @@ def test_the_hint_names_the_mistake(checker, answer, hint, capsys):
 
 
 def test_the_correlation_hint_prints_no_slice(capsys):
-    for _, answer in WRONG["correlate_at"]:
-        lesson01.correlate_at(answer)
+    for _, answer in WRONG["corr2d_same"]:
+        lesson01.corr2d_same(answer)
     out = capsys.readouterr().out
     assert not re.search(r"\w\[.*:.*\]|rows \d+\.\.\d+|columns \d+\.\.\d+", out), out
 
@@ -589,10 +656,10 @@ def rows_by_np_correlate(image, kernel, i, j):
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_every_tensorflow_convolution_and_numpys_correlate_are_library_filters(answer, name,
                                                                                capsys):
-    """1.2 asks for NumPy slicing: tf.nn.conv3d on a volume one deep, a transposed
-    convolution and NumPy's 1-D correlation answer it as well as tf.nn.conv2d does."""
+    """1.2 asks for NumPy: tf.nn.conv3d on a volume one deep, a transposed convolution and
+    NumPy's 1-D correlation, pixel by pixel, answer it as well as tf.nn.conv2d does."""
     for _ in range(2):
-        assert not lesson01.correlate_at(answer)
+        assert not lesson01.corr2d_same(same_by(answer))
         assert calls(name) in capsys.readouterr().out
 
 
@@ -600,7 +667,7 @@ def edits_then(answer):
     return editing(lesson01, answer)
 
 
-@pytest.mark.parametrize("checker", ["correlate_at", "edge_magnitude",
+@pytest.mark.parametrize("checker", ["corr2d_same", "edge_magnitude",
                                      "to_convolution_kernel"])
 def test_an_answer_that_edits_the_checkers_arrays_is_refused(checker, capsys):
     """R3: the answer zeroes the arrays in the checker's frames and those it was given, then
@@ -619,3 +686,47 @@ def test_the_checkers_sobel_kernels_are_the_courses_and_read_only():
     for kernel in (lesson01.SOBEL_X, lesson01.SOBEL_Y):
         with pytest.raises(ValueError):
             kernel.flags.writeable = True
+
+
+# --- section 2's corr2d: the loops the lesson writes, saved as ops.corr2d ---------------
+
+
+def windows_same(image, kernel):
+    """1.2 with NumPy's sliding_window_view: it only cuts the windows (the student pads,
+    multiplies and adds), so it is allowed, as the loops are."""
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(image, same_pads(kernel)),
+                                                       kernel.shape)
+    return np.einsum("ijab,ab->ij", windows, kernel)
+
+
+@pytest.mark.parametrize("answer", [
+    right_same, loops_same, windows_same,
+    functools.partial(lambda image, kernel, corr2d: corr2d(np.pad(image, same_pads(kernel)),
+                                                           kernel),
+                      corr2d=lesson_function(LESSON, "corr2d"))],
+    ids=["ops.corr2d", "loops", "sliding_window_view", "the lesson's corr2d"])
+def test_1_2_may_call_section_2s_corr2d_or_write_the_loops(answer, capsys):
+    for _ in range(3):
+        assert lesson01.corr2d_same(answer), capsys.readouterr().out
+
+
+def test_1_4_refuses_an_impulse_through_section_2s_corr2d(capsys):
+    corr2d = lesson_function(LESSON, "corr2d")  # the notebook's copy, not the package's
+
+    def by_impulse_and_loops(kernel):
+        h, w = kernel.shape
+        impulse = np.zeros((2 * h - 1, 2 * w - 1))
+        impulse[h - 1, w - 1] = 1
+        return corr2d(impulse, kernel)
+
+    assert not lesson01.to_convolution_kernel(by_impulse_and_loops)
+    assert calls("ops.corr2d") in capsys.readouterr().out
+
+
+def test_the_loops_of_section_2_give_the_vectorized_ops_numbers():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        h, w = rng.integers(1, 15, 2)
+        kh, kw = rng.integers(1, h + 1), rng.integers(1, w + 1)
+        image, kernel = rng.standard_normal((h, w)), rng.standard_normal((kh, kw))
+        assert np.allclose(ops.corr2d(image, kernel), ops.correlate2d(image, kernel))

@@ -2,9 +2,10 @@
 mistake, a shortcut through the course, Keras, TensorFlow or OpenCV, a table of the checker's
 old fixed cases, an always-equal object and a type slip. Each must get "not yet" with a hint
 that holds no line of the solution; the right answer must pass every time (cases are drawn
-afresh). 3.2 is a debug exercise: the lesson's own `min_pool_buggy` is refused with a hint
-that does not say the fix. The prediction 3.5 is tested on its values, and on its limit of
-tries. (The tests of these checkers that lived in test_check_lessons_03_04.py,
+afresh). 3.3 is a debug exercise: the lesson's own `min_pool_buggy` is refused with a hint
+that does not say the fix. The prediction 3.6 is tested on its values, and on its limit of
+tries. Section 1's loops, `pool2d_loops` (saved as `ops.pool2d_loops`), may be called in 3.2,
+not in 3.3. (The tests of these checkers that lived in test_check_lessons_03_04.py,
 test_check_new_exercises_03_05.py and test_check_shortcuts.py are here now.)"""
 
 import functools
@@ -65,6 +66,40 @@ def right_min_pool(x, size):
     return blocks(x, size).min(axis=(1, 3))
 
 
+def same_split(x, size, stride, split="tensorflow"):
+    """The (before, after) padding of each axis for "same" pooling, split as ``split`` says."""
+    s = size if stride is None else stride
+    pads = []
+    for n in x.shape:
+        total = max((-(-n // s) - 1) * s + size - n, 0)
+        before = {"tensorflow": total // 2, "before": total - total // 2, "after": 0}[split]
+        pads.append((before, total - before))
+    return pads, s
+
+
+def right_same_pool(x, size, stride=None, mode="max"):  # the window's real cells, by loops
+    s = size if stride is None else stride
+    (top, _), (left, _) = same_split(x, size, stride)[0]
+    out = np.zeros((-(-x.shape[0] // s), -(-x.shape[1] // s)))
+    for i, j in np.ndindex(out.shape):
+        r, c = i * s - top, j * s - left
+        window = x[max(r, 0):r + size, max(c, 0):c + size]
+        out[i, j] = window.max() if mode == "max" else window.mean()
+    return out
+
+
+def same_by_padding(x, size, stride=None, mode="max", split="tensorflow", fill=None,
+                    include_pad=False):
+    """Pad (-inf for max, 0 for an average, unless ``fill``), then section 1's
+    pool2d_loops; an average divides by the real cells unless ``include_pad``."""
+    pads, s = same_split(x, size, stride, split)
+    fill = (-np.inf if mode == "max" else 0.0) if fill is None else fill
+    pooled = ops.pool2d_loops(np.pad(x, pads, constant_values=fill), size, s, mode)
+    if mode == "max" or include_pad:
+        return pooled
+    return pooled / ops.pool2d_loops(np.pad(np.ones_like(x), pads), size, s, "avg")
+
+
 def right_kernel(size, channels):
     kernel = np.zeros((size, size, channels, channels), np.float32)
     for c in range(channels):
@@ -74,6 +109,7 @@ def right_kernel(size, channels):
 
 RIGHT = {
     "pool_output_size": right_size,
+    "pool2d_same": right_same_pool,
     "min_pool": right_min_pool,
     "global_average_pool": lambda x: np.mean(x, axis=(1, 2)),
     "avg_pool_kernel": right_kernel,
@@ -174,6 +210,20 @@ def min_by_patches(x, size):
     return patches.numpy()[0].min(axis=-1)
 
 
+def by_dilation_same(x, size, stride=None, mode="max"):
+    """cv2.dilate is a max filter; its samples at the window starts are "same" max pooling
+    (an average: cv2.blur), for odd windows."""
+    s = size if stride is None else stride
+    (top, _), (left, _) = same_split(x, size, stride)[0]
+    image = x.astype(np.float64)
+    if mode == "max":
+        out = cv2.dilate(image, np.ones((size, size), np.uint8), anchor=(left, top),
+                         borderType=cv2.BORDER_CONSTANT, borderValue=-np.inf)
+    else:
+        out = cv2.blur(image, (size, size), anchor=(left, top), borderType=cv2.BORDER_CONSTANT)
+    return out[::s, ::s]
+
+
 def mean_as_float64(x):
     out = np.zeros((x.shape[0], x.shape[3]))
     for n in range(x.shape[0]):
@@ -227,6 +277,45 @@ WRONG = {
                                                                                padding))),
         *((f"{name} on zeros", size_by(kernel)) for name, kernel in SIZE_KERNELS.items()),
         ("an int too large to print", lambda n, f, stride=None, padding="valid": 10**5000),
+    ],
+    "pool2d_same": [
+        ("zeros padded for max", lambda x, size, stride=None, mode="max": same_by_padding(
+            x, size, stride, mode, fill=0.0)),
+        ("padded zeros counted in the average", lambda x, size, stride=None, mode="max": (
+            same_by_padding(x, size, stride, mode, include_pad=True))),
+        ("the extra padded cell before", lambda x, size, stride=None, mode="max": (
+            same_by_padding(x, size, stride, mode, "before"))),
+        ("padding after only", lambda x, size, stride=None, mode="max": same_by_padding(
+            x, size, stride, mode, "after")),
+        ("the other mode", lambda x, size, stride=None, mode="max": right_same_pool(
+            x, size, stride, {"max": "avg", "avg": "max"}[mode])),
+        ("valid", lambda x, size, stride=None, mode="max": ops.pool2d_loops(x, size, stride,
+                                                                          mode)),
+        ("last window dropped", lambda x, size, stride=None, mode="max": right_same_pool(
+            x, size, stride, mode)[:x.shape[0] // (stride or size),
+                                   :x.shape[1] // (stride or size)]),
+        ("stride None as 1", lambda x, size, stride=None, mode="max": right_same_pool(
+            x, size, stride or 1, mode)),
+        ("rows and columns swapped", lambda x, size, stride=None, mode="max": right_same_pool(
+            x, size, stride, mode).T),
+        ("ints", lambda x, size, stride=None, mode="max": right_same_pool(
+            x, size, stride, mode).astype(int)),
+        ("course shortcut", lambda x, size, stride=None, mode="max": ops.pool2d(
+            x, size, stride, "same", mode)),
+        ("ops.pad", lambda x, size, stride=None, mode="max": ops.pool2d_loops(
+            ops.pad(x, "same", size, stride or size), size, stride, mode)),
+        ("keras layer", lambda x, size, stride=None, mode="max": np.asarray(
+            {"max": keras.layers.MaxPooling2D, "avg": keras.layers.AveragePooling2D}[mode](
+                size, stride, "same")(x[None, :, :, None]))[0, :, :, 0]),
+        ("opencv", lambda x, size, stride=None, mode="max": by_dilation_same(
+            x, size, stride, mode)),
+        ("table", table({}, lambda x, size, stride=None, mode="max": np.zeros(
+            (-(-x.shape[0] // (stride or size)), -(-x.shape[1] // (stride or size)))))),
+        ("always equal", lambda *args, **kwargs: AlwaysEqual()),
+        ("list", lambda x, size, stride=None, mode="max": right_same_pool(
+            x, size, stride, mode).tolist()),
+        ("mutates x", lambda x, size, stride=None, mode="max": right_same_pool(
+            np.negative(x, out=x), size, stride, mode)),
     ],
     "min_pool": [
         ("the lesson's min_pool_buggy", lesson_function(LESSON, "min_pool_buggy")),
@@ -345,6 +434,17 @@ def wrong(checker, kind):
     ("pool_output_size", "wrong default", "the defaults are stride=None, padding='valid'"),
     ("pool_output_size", "rounds up", "you rounded up"),
     ("pool_output_size", "float", "sizes and counts are whole numbers"),
+    ("pool2d_same", "zeros padded for max", "A padded cell never wins a maximum"),
+    ("pool2d_same", "padded zeros counted in the average", "count_include_pad=True"),
+    ("pool2d_same", "the extra padded cell before", "the extra padded cell goes after"),
+    ("pool2d_same", "padding after only", "you padded after the input only"),
+    ("pool2d_same", "the other mode", "you computed average pooling where mode='max'"),
+    ("pool2d_same", "valid", "that is the 'valid' size"),
+    ("pool2d_same", "last window dropped", "stick out past the end"),
+    ("pool2d_same", "stride None as 1", "you moved the window by 1 cell"),
+    ("pool2d_same", "rows and columns swapped", "height and width are swapped"),
+    ("pool2d_same", "ints", "return floats"),
+    ("pool2d_same", "mutates x", "changed the x it was given"),
     ("min_pool", "the lesson's min_pool_buggy", "A reshape keeps the values in reading order"),
     ("min_pool", "windows read in memory order", "in reading order, not of that 2x2 square"),
     ("min_pool", "one window wrong", "window (0, 1) (rows 0..1, columns 2..3)"),
@@ -376,7 +476,7 @@ def test_the_hint_names_the_mistake(checker, kind, words, capsys):
 
 
 def test_the_buggy_function_gets_a_hint_that_does_not_say_the_fix(capsys):
-    """Exercise 3.2 (debug): the lesson's broken version is refused, on every draw, with a
+    """Exercise 3.3 (debug): the lesson's broken version is refused, on every draw, with a
     hint that points at its windows and at the reshape, not at the fixed line."""
     buggy = lesson_function(LESSON, "min_pool_buggy")
     for _ in range(3):
@@ -393,6 +493,13 @@ SHORTCUTS = [
         n, f, stride or f, padding), "ops.output_size"),
     ("min_pool", lambda x, size: ops.pool2d(x, size, mode="min"), "ops.pool2d"),
     ("min_pool", by_erosion, "cv2.erode"),
+    ("min_pool", lambda x, size: -ops.pool2d_loops(-x, size), "ops.pool2d_loops"),
+    ("min_pool", lambda x, size: lesson_function(LESSON, "pool2d_loops")(x, size, mode="min"),
+     "ops.pool2d_loops"),  # the lesson's copy is known by its code
+    ("pool2d_same", wrong("pool2d_same", "course shortcut"), "ops.pool2d"),
+    ("pool2d_same", wrong("pool2d_same", "ops.pad"), "ops.pad"),
+    ("pool2d_same", wrong("pool2d_same", "opencv"), "cv2.dilate"),
+    ("pool2d_same", wrong("pool2d_same", "keras layer"), "TensorFlow"),
     ("min_pool", min_by_erosion_through_partial, "cv2.erode"),
     ("min_pool", min_by_dilation, "cv2.dilate"),
     ("min_pool", min_by_private_windows, "ops._pool_windows"),
@@ -592,6 +699,8 @@ def test_a_window_routine_of_another_library_is_a_shortcut(checker, answer, name
 
 WRONG_AFTER = {
     "pool_output_size": lambda n, f, stride=None, padding="valid": 1,
+    "pool2d_same": lambda x, size, stride=None, mode="max": np.zeros(
+        (-(-x.shape[0] // (stride or size)), -(-x.shape[1] // (stride or size)))),
     "min_pool": lambda x, size: np.zeros((x.shape[0] // size, x.shape[1] // size)),
     "global_average_pool": lambda x: np.zeros((x.shape[0], x.shape[3]), np.float32),
     "avg_pool_kernel": lambda size, channels: np.zeros((size, size, channels, channels),
@@ -599,8 +708,8 @@ WRONG_AFTER = {
 }
 
 
-@pytest.mark.parametrize("checker", ["pool_output_size", "min_pool", "global_average_pool",
-                                     "avg_pool_kernel"])
+@pytest.mark.parametrize("checker", ["pool_output_size", "pool2d_same", "min_pool",
+                                     "global_average_pool", "avg_pool_kernel"])
 def test_an_answer_that_edits_the_checkers_cases_or_arrays_is_refused(checker, capsys):
     """R3: the answer empties the lists and zeroes the arrays it finds in the checker's
     frames and those it was given; the checker's cases are tuples, its inputs read-only,
@@ -610,3 +719,49 @@ def test_an_answer_that_edits_the_checkers_cases_or_arrays_is_refused(checker, c
         assert not getattr(lesson03, checker)(cheat)
         line = capsys.readouterr().out
         assert "not yet - " in line, line
+
+
+# ---------------------------------------------------------------- section 1's loops and 3.2
+
+
+def windows_same_pool(x, size, stride=None, mode="max"):
+    """3.2 with NumPy's sliding_window_view and nan for the padding: it only cuts the
+    windows, so it is allowed, as the loops are."""
+    pads, s = same_split(x, size, stride)
+    windows = np.lib.stride_tricks.sliding_window_view(
+        np.pad(x.astype(float), pads, constant_values=np.nan), (size, size))[::s, ::s]
+    return (np.nanmax if mode == "max" else np.nanmean)(windows, axis=(2, 3))
+
+
+@pytest.mark.parametrize("answer", [
+    same_by_padding, windows_same_pool,
+    functools.partial(lambda x, size, stride=None, mode="max", pool2d_loops=None: (
+        same_by_padding(x, size, stride, mode) if mode == "avg" else pool2d_loops(
+            np.pad(x, same_split(x, size, stride)[0], constant_values=-np.inf), size,
+            stride or size, mode)), pool2d_loops=lesson_function(LESSON, "pool2d_loops"))],
+    ids=["ops.pool2d_loops", "sliding_window_view", "the lesson's pool2d_loops"])
+def test_3_2_may_call_section_1s_loops_or_cut_windows_with_numpy(answer, capsys):
+    for _ in range(3):
+        assert lesson03.pool2d_same(answer), capsys.readouterr().out
+
+
+def test_the_average_mistake_is_named_for_average_pooling(capsys):
+    """Zeros counted in an average only show where mode='avg': the hint names them there."""
+    def counts_zeros(x, size, stride=None, mode="max"):
+        return same_by_padding(x, size, stride, mode, include_pad=mode == "avg")
+
+    assert not lesson03.pool2d_same(counts_zeros)
+    out = capsys.readouterr().out
+    assert "mode='avg'" in out and "count_include_pad=True" in out, out
+
+
+def test_section_1s_loops_give_the_vectorized_ops_numbers():
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        h, w = (int(v) for v in rng.integers(1, 15, 2))
+        size = int(rng.integers(1, min(h, w) + 1))
+        stride = int(rng.integers(0, 4)) or None
+        x = rng.standard_normal((h, w))
+        for mode in ("max", "avg", "min"):
+            assert np.allclose(ops.pool2d_loops(x, size, stride, mode),
+                               ops.pool2d(x, size, stride, mode=mode))

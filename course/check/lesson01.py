@@ -15,11 +15,12 @@ from course.check import core, libraries
 from course.check.core import Hint, StudentError, checker, plain
 from course.check.frozen import frozen
 
-# Library and course functions that correlate for the student (1.2 asks for NumPy slicing):
+# Library and course functions that correlate for the student (1.2 asks for NumPy, and
+# section 2's loops, ops.corr2d, are the student's to call):
 # the course's, OpenCV's, SciPy's, NumPy's 1-D ones, Keras' ops and layers, and every
 # TensorFlow convolution kernel (tf.nn.conv2d, conv3d on a volume one deep, the transposed and
 # backward ones, which correlate too; their public wrappers look alike, the kernels do not).
-# 1.2 refuses any TensorFlow op besides (NUMPY_ONLY); 4.5 all of these but ops.correlate2d
+# 1.2 refuses any TensorFlow op besides (NUMPY_ONLY); 4.6 all of these but ops.correlate2d
 CORRELATE_SHORTCUTS = (
     "course.ops.correlate2d", "course.ops.convolve2d", "course.ops.correlate1d",
     "course.ops.correlate3d", "course.ops.correlate2d_backward", "course.ops._correlate_core",
@@ -49,9 +50,10 @@ EDGE_SHORTCUTS = (
     # loads lazily (the grade would see it change)
     "tensorflow.python.ops.image_ops_impl.sobel_edges.__wrapped__")
 # Convolution routines that turn the kernel for the student (1.4), e.g. applied to an impulse
+# (section 2's corr2d, saved as ops.corr2d, among them)
 FLIP_SHORTCUTS = (
     "course.ops.correlate2d", "course.ops.convolve2d", "course.ops._correlate_core",
-    "cv2.filter2D", "scipy.signal.correlate2d", "scipy.signal.convolve2d",
+    "course.ops.corr2d", "cv2.filter2D", "scipy.signal.correlate2d", "scipy.signal.convolve2d",
     "scipy.ndimage.correlate", "scipy.ndimage.convolve", "keras.ops.conv")
 
 
@@ -184,93 +186,132 @@ def box_kernel(answer):
             f"and {len(drawn)} drawn at random")
 
 
-def _correlate_cases(rng):
-    """((h, w), (kh, kw), (i, j)): non-square kernels at the first and the last valid
-    positions, i != j, a 1x1 kernel, a kernel as large as the image, then cases at random."""
-    edges = [((6, 7), (2, 3), (0, 0)), ((6, 7), (2, 3), (4, 4)), ((6, 7), (3, 2), (3, 5)),
-             ((5, 9), (1, 4), (4, 2)), ((9, 5), (4, 1), (2, 4)), ((4, 4), (1, 1), (3, 0)),
-             ((3, 5), (3, 5), (0, 0)), ((8, 8), (3, 3), (2, 5))]
-    drawn = []
-    for _ in range(12):
-        h, w = (int(v) for v in rng.integers(1, 13, 2))
-        kh, kw = int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1))
-        at = (int(rng.integers(0, h - kh + 1)), int(rng.integers(0, w - kw + 1)))
-        drawn.append(((h, w), (kh, kw), at))
-    return edges, drawn
+# 1.2 pads the image itself: the course's padding helpers would work the padding out for
+# the student (np.pad, given the amounts, is the exercise)
+PAD_SHORTCUTS = ("course.ops.pad", "course.ops._padding", "course.ops._axis_padding",
+                 "course.ops._pad_spatial")
 
 
-def _one_number(value, case):
-    """``value`` as a float, or a Hint naming what came instead."""
-    if isinstance(value, np.ndarray) and value.shape == ():
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        shown = (f"an array of shape {value.shape}" if isinstance(value, np.ndarray)
-                 else f"a {type(value).__name__}")
-        raise Hint(f"{case} you returned {shown}; the output pixel is one number")
-    try:
-        return float(value)
-    except OverflowError:  # an int with hundreds of digits
-        raise Hint(f"{case} you returned an int of {value.bit_length()} bits, larger than any "
-                   "float: the output pixel is a weighted sum of the window's pixels") from None
+def _same_pads(kernel_shape):
+    """TensorFlow's "same" padding for a stride of 1: kh - 1 rows in all, the extra one (when
+    kh is even) at the bottom; the same for the columns."""
+    return [((k - 1) // 2, k - 1 - (k - 1) // 2) for k in kernel_shape]
 
 
-def _correlate_mistake(image, kernel, i, j, got):
-    """What ``got`` most likely did instead of correlating ``image`` with ``kernel`` at
-    (i, j), in words."""
+def _padded_correlation(image, kernel, pads, mode="constant"):
+    """``image`` padded by ``pads`` (filled as np.pad's ``mode``), correlated with ``kernel``:
+    the checker's own reference, a sum of shifted copies of the padded image."""
+    padded = np.pad(np.asarray(image, np.float64), pads, mode=mode)
+    (kh, kw), (ph, pw) = kernel.shape, padded.shape
+    h, w = ph - kh + 1, pw - kw + 1
+    return sum(float(kernel[r, c]) * padded[r:r + h, c:c + w]
+               for r in range(kh) for c in range(kw))
+
+
+def _same_cases(rng):
+    """((h, w), (kh, kw)): odd, even, mixed and non-square kernels, 1x1, a row, a column, a
+    kernel larger than the image, a one-pixel image, then shapes drawn at random."""
+    edges = [((6, 7), (3, 3)), ((7, 8), (3, 5)), ((6, 6), (2, 2)), ((7, 5), (4, 3)),
+             ((5, 6), (1, 1)), ((4, 9), (1, 4)), ((9, 4), (5, 1)), ((3, 4), (5, 5)),
+             ((1, 1), (3, 3)), ((2, 5), (2, 6))]
+    drawn = [(tuple(int(v) for v in rng.integers(1, 13, 2)),
+              tuple(int(v) for v in rng.integers(1, 7, 2))) for _ in range(10)]
+    return tuple(edges), tuple(drawn)
+
+
+def _same_shape_hint(got, image, kernel):
+    """What an output of shape ``got`` (not the image's) says about the padding."""
     (h, w), (kh, kw) = image.shape, kernel.shape
-
-    def at(r, c, k=kernel):
-        if r < 0 or c < 0 or r + k.shape[0] > h or c + k.shape[1] > w:
-            return None
-        return float((image[r:r + k.shape[0], c:c + k.shape[1]].astype(np.float64) * k).sum())
-
-    guesses = [
-        (at(i, j, kernel[::-1, ::-1]), "you turned the kernel by 180 degrees, which is a "
-                                       "convolution; correlation lays the kernel on as it is"),
-        (at(j, i), "you swapped the row and the column: i is the row, j the column"),
-        (at(i - kh // 2, j - kw // 2), "you centred the kernel on (i, j); here its top-left "
-                                       "corner sits on image[i, j]"),
-        (at(i, j, kernel.T), "you laid the kernel on its side (its rows as columns)"),
-        *[(at(i + a, j + b), "your window starts one pixel away from (i, j); indices count "
-                             "from 0") for a in (-1, 0, 1) for b in (-1, 0, 1) if a or b],
-        (at(i, j) / kernel.size, "you averaged the products; correlation adds them up"),
-    ]
-    for value, why in guesses:
-        if value is not None and np.isclose(got, value, rtol=1e-4, atol=1e-4):
-            return why
-    return "check which pixels your window covers, and that every product is added"
+    if got == (h - kh + 1, w - kw + 1):
+        return ("that is the 'valid' size: without padding the kernel fits at fewer positions "
+                "than there are pixels. Pad the image with zeros first")
+    if got == (h + 1 - kh % 2, w + 1 - kw % 2):  # an even side: got != the image's shape
+        return ("one row or column more than the image: with an even kernel side, half the "
+                "kernel on each side is one row (column) of zeros too many")
+    if got == (h + kh - 1, w + kw - 1):
+        return ("that is larger than the image: you padded a whole kernel's height minus one "
+                "on both sides ('full'), twice the padding needed")
+    if got == (w, h):
+        return "height and width are swapped: the output is (H, W), rows first"
+    return f"the output keeps the image's shape, {image.shape}"
 
 
-@checker(without=CORRELATE_SHORTCUTS + NUMPY_ONLY)
-def correlate_at(answer):
-    """``answer(image, kernel, i, j)``: one output pixel of a valid correlation."""
+def _same_mistake(got, image, kernel):
+    """What ``got`` (of the image's shape) most likely did instead, in words, or None."""
+    pads = _same_pads(kernel.shape)
+    flipped = [pad[::-1] for pad in pads]
+
+    def close(a):
+        return a.shape == got.shape and np.allclose(got, a, rtol=1e-4, atol=1e-4)
+
+    if close(_padded_correlation(image, kernel[::-1, ::-1], pads)):
+        return ("you turned the kernel by 180 degrees, which is a convolution; correlation "
+                "lays the kernel on as it is")
+    if kernel.shape[0] == kernel.shape[1] and close(_padded_correlation(image, kernel.T, pads)):
+        return "you laid the kernel on its side (its rows as columns)"
+    for shifted in ([flipped[0], pads[1]], [pads[0], flipped[1]], flipped):
+        if shifted != pads and close(_padded_correlation(image, kernel, shifted)):
+            return ("your output is shifted by one pixel: for an even kernel side the extra "
+                    "row of zeros goes at the bottom and the extra column on the right, not at "
+                    "the top or on the left")
+    for mode in ("edge", "reflect", "symmetric", "wrap"):
+        if min(image.shape) > max(max(pad) for pad in pads) and close(
+                _padded_correlation(image, kernel, pads, mode)):
+            return ("the border is wrong: outside the image counts as 0 (zero padding), not as "
+                    "a copy of the pixels near the edge")
+    return None
+
+
+@checker(without=CORRELATE_SHORTCUTS + PAD_SHORTCUTS + NUMPY_ONLY)
+def corr2d_same(answer):
+    """``answer(image, kernel)``: the zero-padded ("same") correlation, the image's shape."""
     refuse_hidden_c_calls(answer, CORRELATE_SHORTCUTS)
-    answer = libraries.refusing(answer, "the exercise asks for NumPy slicing")
+    answer = libraries.refusing(answer, "the exercise asks for NumPy")
     rng = np.random.default_rng()
-    edges, drawn = _correlate_cases(rng)
-    for (h, w), (kh, kw), (i, j) in tuple(edges + drawn):
+    edges, drawn = _same_cases(rng)
+    for (h, w), (kh, kw) in edges + drawn:
         dtype = np.float32 if rng.random() < 0.7 else np.float64
         image = frozen(rng.standard_normal((h, w)).astype(dtype))  # negative values too
         kernel = frozen(rng.standard_normal((kh, kw)).astype(dtype))
-        case = f"at ({i}, {j}) with a {kh}x{kw} kernel on a {h}x{w} image"
+        case = f"for a {h}x{w} image and a {kh}x{kw} kernel"
         given = image.copy(), kernel.copy()
         try:
-            got = answer(*given, i, j)
+            got = answer(*given)
         except StudentError as raised:
             if isinstance(raised.error, ValueError) and "broadcast" in str(raised.error):
-                raise Hint(f"{case} your code raised ValueError ({raised.error}): the window "
-                           f"you multiply does not have the kernel's shape, {kh}x{kw}") from None
+                raise Hint(f"{case} your code raised ValueError ({raised.error}): a window "
+                           f"you multiply is smaller than the {kh}x{kw} kernel. Near the "
+                           "border, is the padded image large enough?") from None
             raise
         if not (np.array_equal(given[0], image) and np.array_equal(given[1], kernel)):
             raise Hint("your function changed the image or the kernel it was given: leave "
                        "them as they were")
-        got = _one_number(got, case)
-        expected = float((image[i:i + kh, j:j + kw].astype(np.float64) * kernel).sum())
-        if not np.isclose(got, expected, rtol=1e-4, atol=1e-4):
-            raise Hint(f"{case} you returned {got:.4g}, but the correlation there is "
-                       f"{expected:.4g}: {_correlate_mistake(image, kernel, i, j, got)}")
-    return (f"right at {len(edges)} edge cases (non-square kernels, the last valid position, "
-            f"a 1x1 kernel, a kernel as large as the image) and {len(drawn)} drawn at random")
+        got = _array(got, case, "the correlated image")
+        if got.shape != image.shape:
+            raise Hint(f"{case} you returned shape {got.shape}: "
+                       f"{_same_shape_hint(got.shape, image, kernel)}")
+        if got.dtype.kind != "f":
+            raise Hint(f"{case} you returned {got.dtype} values; the sums of products are "
+                       "floats")
+        expected = _padded_correlation(image, kernel, _same_pads(kernel.shape))
+        wrong = ~np.isclose(got, expected, rtol=1e-4, atol=1e-4)
+        if not wrong.any():
+            continue
+        if why := _same_mistake(got, image, kernel):
+            raise Hint(f"{case}: {why}")
+        r, c = np.argwhere(wrong)[0]
+        shown = (f"pixel ({r}, {c}) is {got[r, c]:.4g} where the correlation is "
+                 f"{expected[r, c]:.4g}")
+        reach = np.zeros(image.shape, bool)  # the pixels whose window reaches the padding
+        (top, bottom), (left, right) = _same_pads(kernel.shape)
+        reach[:top], reach[h - bottom:], reach[:, :left], reach[:, w - right:] = (True,) * 4
+        if (~reach).any() and not wrong[~reach].any():
+            raise Hint(f"{case} your values are right where the kernel stays inside the image "
+                       f"and wrong where it reaches past the edge: {shown}. Check the "
+                       "padding: how many zeros, on which side")
+        raise Hint(f"{case} {shown}")
+    return (f"right on {len(edges)} edge cases (odd, even and non-square kernels, 1x1, a "
+            f"kernel larger than the image) and {len(drawn)} drawn at random")
 
 
 def _edge_images(rng):

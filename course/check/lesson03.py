@@ -14,12 +14,13 @@ from course.check.lesson02 import BY_ARITHMETIC, WINDOW_SHORTCUTS, whole_size
 # TensorFlow's kernels (tf.nn, tf.raw_ops, tf.image), OpenCV, SciPy.
 _TF = "tensorflow.python.ops.gen_nn_ops."  # what every TensorFlow and Keras pooling runs
 SIZE_SHORTCUTS = WINDOW_SHORTCUTS  # anything that slides a window: its output's shape
-# Min pooling is max pooling of -x, an erosion, or the minimum of windows cut for you; and
-# 3.2 asks for NumPy: any TensorFlow op (keras.ops runs on it)
+# Min pooling is max pooling of -x, an erosion, or the minimum of windows cut for you (section
+# 1's pool2d_loops, saved as ops.pool2d_loops, among them); and 3.3 asks for NumPy: any
+# TensorFlow op (keras.ops runs on it)
 MIN_POOL_SHORTCUTS = (
-    "course.ops.pool2d", "course.ops._pool_windows", "course.ops._windows",
-    "keras.layers.MaxPooling2D.call", "keras.ops.max_pool", "keras.ops.adaptive_max_pool",
-    "keras.ops.image.extract_patches",
+    "course.ops.pool2d", "course.ops.pool2d_loops", "course.ops._pool_windows",
+    "course.ops._windows", "keras.layers.MaxPooling2D.call", "keras.ops.max_pool",
+    "keras.ops.adaptive_max_pool", "keras.ops.image.extract_patches",
     *(_TF + op for op in ("max_pool", "max_pool_v2", "max_pool_with_argmax", "max_pool3d",
                           "dilation2d")),
     "tensorflow.python.ops.gen_array_ops.extract_image_patches", "cv2.erode", "cv2.dilate",
@@ -29,8 +30,9 @@ MIN_POOL_SHORTCUTS = (
 # A mean over two axes, with NumPy, TensorFlow or Keras, is the exercise; a pooling layer or
 # op that averages each map for the student is not, whatever its number of dimensions
 GLOBAL_POOL_SHORTCUTS = (
-    "course.ops.pool2d", "course.ops._pool_windows", "keras.layers.GlobalAveragePooling1D.call",
-    "keras.layers.GlobalAveragePooling2D.call", "keras.layers.GlobalAveragePooling3D.call",
+    "course.ops.pool2d", "course.ops.pool2d_loops", "course.ops._pool_windows",
+    "keras.layers.GlobalAveragePooling1D.call", "keras.layers.GlobalAveragePooling2D.call",
+    "keras.layers.GlobalAveragePooling3D.call",
     "keras.layers.AveragePooling2D.call", "keras.ops.average_pool",
     "keras.ops.adaptive_average_pool", _TF + "avg_pool", _TF + "avg_pool3d")
 
@@ -116,6 +118,122 @@ def pool_output_size(answer):
 # ---------------------------------------------------------------- 3.2
 
 
+# What pools for the student: every pooling op, layer and morphology or box filter above,
+# the course's padding helpers (3.2 asks for the padding to be worked out), and any
+# TensorFlow op (keras.ops runs on it). Section 1's pool2d_loops (ops.pool2d_loops) is allowed
+SAME_POOL_SHORTCUTS = (
+    *(name for name in MIN_POOL_SHORTCUTS
+      if name not in libraries.TENSORFLOW and name != "course.ops.pool2d_loops"),
+    "course.ops._pool_counts", "course.ops.pad", "course.ops._padding",
+    "course.ops._axis_padding", "course.ops._pad_spatial", "course.ops.output_size",
+    "keras.layers.AveragePooling2D.call", "keras.ops.average_pool",
+    "keras.ops.adaptive_average_pool", _TF + "avg_pool", _TF + "avg_pool3d", "cv2.blur",
+    "cv2.boxFilter", "scipy.ndimage.uniform_filter", *libraries.TENSORFLOW)
+
+
+def _same_pool_cases(rng):
+    """((h, w), size, stride, mode): an odd length (the extra padded cell after the input), no
+    padding, overlaps, an uneven split, a window larger than the input, one row, gaps
+    between windows, size 1; then cases drawn at random."""
+    edges = [((7, 7), 2, None, "max"), ((6, 8), 2, None, "avg"), ((7, 9), 3, 2, "max"),
+             ((5, 5), 3, 1, "avg"), ((6, 6), 4, 1, "avg"), ((6, 7), 4, 1, "max"),
+             ((2, 2), 3, None, "max"), ((1, 6), 2, None, "avg"), ((9, 4), 2, 3, "max"),
+             ((5, 7), 1, None, "max"), ((4, 5), 3, 2, "avg")]
+    drawn = [(tuple(int(v) for v in rng.integers(1, 13, 2)), int(rng.integers(1, 5)),
+              int(rng.integers(0, 5)) or None, ("max", "avg")[int(rng.integers(2))])
+             for _ in range(10)]
+    return tuple(edges), tuple(drawn)
+
+
+def _same_pool_shape_hint(got, shape, size, s):
+    """What an output of shape ``got`` says about the windows, for an input of ``shape``."""
+    if got == tuple((n - size) // s + 1 for n in shape):
+        return ("that is the 'valid' size, which drops the windows that stick out past the "
+                "end; 'same' keeps one window for every start inside the input")
+    if got == tuple(n // s for n in shape):
+        return "you dropped the last window, the one that reaches into the padding"
+    if got == shape and s > 1:
+        return f"you moved the window by 1 cell; it moves by the stride, here {s}"
+    if got == tuple(-(-n // s) for n in shape)[::-1]:
+        return "height and width are swapped: rows first"
+    return "there is one output for each window start 0, stride, 2 * stride, ... inside the input"
+
+
+@checker(without=SAME_POOL_SHORTCUTS)
+def pool2d_same(answer):
+    """``answer(x, size, stride=None, mode="max")``: Keras' "same" max or average pooling."""
+    refuse_hidden_c_calls(answer, SAME_POOL_SHORTCUTS)  # cv2.dilate through partial or map
+    answer = libraries.refusing(answer, "the exercise asks for NumPy")
+
+    def pool(x, size, s, mode, split="tensorflow", fill=np.nan):
+        """The checker's own: pad by ``split`` with ``fill`` (nan: a cell that does not
+        count), then reduce every window; "same" output length either way."""
+        pads = []
+        for n in x.shape:
+            total = max((-(-n // s) - 1) * s + size - n, 0)
+            before = {"tensorflow": total // 2, "before": total - total // 2, "after": 0}[split]
+            pads.append((before, total - before))
+        windows = np.lib.stride_tricks.sliding_window_view(
+            np.pad(x.astype(np.float64), pads, constant_values=fill), (size, size))[::s, ::s]
+        reduce = {"max": np.nanmax, "avg": np.nanmean}[mode] if np.isnan(fill) else (
+            {"max": np.max, "avg": np.mean}[mode])
+        return reduce(windows, axis=(2, 3))
+
+    rng = np.random.default_rng()
+    edges, drawn = _same_pool_cases(rng)
+    for number, ((h, w), size, stride, mode) in enumerate(edges + drawn):
+        x = rng.standard_normal((h, w))
+        if number % 2 == 0:
+            x = -np.abs(x) - 0.5  # every value negative: a padded 0 would win a maximum
+        original = frozen(x)  # the checker's own; the answer gets a copy
+        x = original.copy()
+        s = size if stride is None else stride
+        call = f"pool2d_same(x of shape {original.shape}, {size}, stride={stride}, mode={mode!r})"
+        got = _array(answer(x, size, stride, mode), f"{call}:", "the pooled map")
+        _untouched(original, x, "x")
+        expected = pool(original, size, s, mode)
+        if got.shape != expected.shape:
+            raise Hint(f"{call} returned shape {got.shape}: "
+                       f"{_same_pool_shape_hint(got.shape, original.shape, size, s)}")
+        if got.dtype.kind != "f":
+            raise Hint(f"{call} returned {got.dtype} values: return floats (an average of "
+                       "whole numbers is a fraction)")
+        wrong = ~np.isclose(got, expected, rtol=1e-5, atol=1e-6)
+        if not wrong.any():
+            continue
+        other, names = {"max": "avg", "avg": "max"}[mode], {"max": "max", "avg": "average"}
+        mistakes = [
+            (pool(original, size, s, "max", fill=0.0), "max", "padded cells took part: a "
+             "window at the edge whose real cells are all negative gave 0, the padding's "
+             "value. A padded cell never wins a maximum"),
+            (pool(original, size, s, "avg", fill=0.0), "avg", "you divided by the whole "
+             "window, padded cells included (PyTorch's count_include_pad=True); Keras "
+             "averages the real cells only"),
+            (pool(original, size, s, mode, "before"), mode, "the padding is split the other "
+             "way round: when the total is odd, the extra padded cell goes after the input "
+             "(at the bottom, on the right)"),
+            (pool(original, size, s, mode, "after"), mode, "you padded after the input only; "
+             "'same' puts half of the padding, rounded down, before it"),
+            (pool(original, size, s, other), mode, f"you computed {names[other]} pooling where "
+             f"mode={mode!r}"),
+            (expected.T, mode, "height and width are swapped: output (i, j) pools the window "
+             "that starts in row i * stride, column j * stride")]
+        for wrong_map, for_mode, why in mistakes:
+            if for_mode == mode and wrong_map.shape == got.shape and np.allclose(
+                    got, wrong_map, rtol=1e-5, atol=1e-6):
+                raise Hint(f"{call}: {why}")
+        i, j = np.argwhere(wrong)[0]
+        kind = "largest value" if mode == "max" else "average"
+        raise Hint(f"{call}: output ({i}, {j}) is {got[i, j]:.4g}, which is not the {kind} of "
+                   "the real cells of its window")
+    return (f"right on {len(edges) + len(drawn)} inputs ({len(edges)} edge cases, the rest "
+            "drawn at random): max and average, odd lengths, overlapping windows and gaps, a "
+            "window larger than the input, all-negative maps")
+
+
+# ---------------------------------------------------------------- 3.3
+
+
 @checker(without=MIN_POOL_SHORTCUTS)
 def min_pool(answer):
     """``answer(x, size)``: min pooling of an (H, W) array, stride = size, leftovers dropped."""
@@ -196,7 +314,7 @@ def _pool_shape_hint(shape, size, got, expected):
             "are dropped (as with padding='valid')")
 
 
-# ---------------------------------------------------------------- 3.3
+# ---------------------------------------------------------------- 3.4
 
 
 @checker(without=GLOBAL_POOL_SHORTCUTS)
@@ -251,7 +369,7 @@ def _global_shape_hint(shape, got):
     return "average over height and width only, and keep the example and channel axes"
 
 
-# ---------------------------------------------------------------- 3.4
+# ---------------------------------------------------------------- 3.5
 
 
 @checker
@@ -314,7 +432,7 @@ def _kernel_hint(k, size, channels):
     return "a stride-size correlation with your kernel does not give the window averages"
 
 
-# ---------------------------------------------------------------- 3.5
+# ---------------------------------------------------------------- 3.6
 
 # The map of the statement; the checker works out where its pixels go under the shift.
 SHIFT_MAP = np.array([[0, 6, 0, 0, 0, 3],
