@@ -40,7 +40,10 @@ import numpy as np  # noqa: E402
 
 import course  # noqa: E402
 from course import models, train  # noqa: E402
-from course.runtime import speed  # noqa: E402
+from course.runtime import (
+    cost,  # noqa: E402
+    speed,  # noqa: E402
+)
 
 HERE = Path(__file__).resolve().parent
 POLICIES = ("float32", "mixed_bfloat16")
@@ -130,7 +133,7 @@ def throughput(name: str, policy: str, peaks: dict, batches: int) -> dict:
     rng = np.random.default_rng(0)
     x = rng.random((batch * batches, *model.input_shape[1:]), dtype=np.float32)
     rate = timed_passes(model, x, rng.integers(0, 10, len(x)), batch)
-    mults = models.multiplies(model)
+    mults = cost.multiplies(model)
     gflops = 6 * mults * rate / 1e9
     return {"params": model.count_params(), "multiplies_per_image": mults, "batch_size": batch,
             "xla": bool(train.xla_pays_off()), "policy": policy,
@@ -188,7 +191,7 @@ def train_to_accuracy(epochs: int, policy: str, width: int, samples=None) -> dic
 
     run = train.fit_fast(model, x_train, y_train, recipe, callbacks=[TestEachEpoch()],
                          verbose=False)
-    mults = models.multiplies(model)
+    mults = cost.multiplies(model)
     return {"recipe": recipe.__dict__, "policy": policy, "width": width,
             "params": model.count_params(), "multiplies_per_image": mults,
             "xla": bool(train.xla_pays_off()),

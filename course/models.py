@@ -131,29 +131,6 @@ def vgg_block(x, convs, filters, name="block"):
 # <<< end of notebooks/06_classic_architectures.ipynb
 
 
-def multiplies(model: keras.Model) -> int:
-    """Multiplications in one forward pass of the model's Conv2D and Dense layers. Lesson 06.
-
-    A convolution makes ``kh * kw * c_in`` multiplications per output value; a dense
-    layer ``n_in`` per output. Read from the built layers, so it counts what Keras runs;
-    a model used as a layer (a pretrained base) counts with its own layers.
-    """
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            total += multiplies(layer)
-        elif isinstance(layer, layers.Conv2D):
-            kh, kw, c_in, _ = layer.kernel.shape
-            outputs = 1
-            for size in layer.output.shape[1:]:
-                outputs *= size
-            total += kh * kw * c_in * outputs
-        elif isinstance(layer, layers.Dense):
-            n_in, n_out = layer.kernel.shape
-            total += n_in * n_out
-    return total
-
-
 # --- lesson 07: plain vs residual ---------------------------------------------------------
 
 

@@ -80,6 +80,15 @@ def test_no_import_cycles():
         visit(name, [])
 
 
+def test_runtime_imports_only_runtime():
+    """What a lesson's first cell needs stands on its own: no teaching module (models, ops,
+    train...) is loaded by the machinery, even inside a function."""
+    for name, path in modules().items():
+        if name.startswith("runtime."):
+            outside = sorted(m for m in imports(path) if not m.startswith("runtime."))
+            assert not outside, f"course.{name} imports course.{', course.'.join(outside)}"
+
+
 def python(code: str) -> str:
     """What ``code`` prints in a fresh interpreter in the checkout (which must succeed)."""
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -134,37 +134,6 @@ def test_five_vgg_blocks_are_vgg16s_convolutional_part():
     assert model.count_params() == 14_714_688
 
 
-def test_multiplies_reproduce_the_notes_googlenet_example():
-    inputs = keras.Input((28, 28, 192))
-    direct = keras.Model(inputs, layers.Conv2D(32, 5, padding="same")(inputs))
-    assert models.multiplies(direct) == 5 * 5 * 192 * 28 * 28 * 32  # ~120 million
-    reduced = layers.Conv2D(16, 1)(inputs)
-    bottleneck = keras.Model(inputs, layers.Conv2D(32, 5, padding="same")(reduced))
-    assert models.multiplies(bottleneck) == 192 * 28 * 28 * 16 + 5 * 5 * 16 * 28 * 28 * 32
-
-
-def test_multiplies_count_dense_layers():
-    assert models.multiplies(models.fashion_dnn()) == 784 * 256 + 256 * 128 + 128 * 10
-
-
-def test_multiplies_count_a_model_used_as_a_layer():
-    base = models.fashion_dnn()
-    inputs = keras.Input((28, 28))
-    wrapped = keras.Model(inputs, layers.Dense(2)(base(inputs)))
-    assert models.multiplies(wrapped) == models.multiplies(base) + 10 * 2
-
-
-@pytest.mark.parametrize("depth", [8, 20, 32])
-@pytest.mark.parametrize("residual", [False, True])
-def test_stacks_have_depth_weight_layers_outside_the_shortcuts(residual, depth):
-    model = models.resnet_stack(depth, width=4, residual=residual)
-    weighted = [layer for layer in model.layers if isinstance(layer, (layers.Conv2D, layers.Dense))
-                and "shortcut" not in layer.name]
-    assert len(weighted) == depth
-    assert model.output_shape == (None, 10)
-    assert model.get_layer("gap").input.shape[1:] == (4, 4, 16)
-
-
 def test_residual_stack_differs_from_plain_only_by_its_two_projections():
     plain, residual = models.resnet_stack(20, 16, residual=False), models.resnet_stack(20, 16)
     # two 1x1 shortcut convolutions (16->32, 32->64) with their batch normalizations
@@ -239,3 +208,14 @@ def test_a_stem_that_cannot_be_whitened_says_why(width):
 
     with pytest.raises(ValueError, match=f"a stem of {width} filters cannot be whitened"):
         models.whiten_stem(models.cifar_fast(width), np.zeros((4, 32, 32, 3), np.uint8))
+
+
+@pytest.mark.parametrize("depth", [8, 20, 32])
+@pytest.mark.parametrize("residual", [False, True])
+def test_stacks_have_depth_weight_layers_outside_the_shortcuts(residual, depth):
+    model = models.resnet_stack(depth, width=4, residual=residual)
+    weighted = [layer for layer in model.layers if isinstance(layer, (layers.Conv2D, layers.Dense))
+                and "shortcut" not in layer.name]
+    assert len(weighted) == depth
+    assert model.output_shape == (None, 10)
+    assert model.get_layer("gap").input.shape[1:] == (4, 4, 16)

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from course import models
-from course.runtime import trial
+from course.runtime import cost, trial
 from course.tools import runner
 from tests.test_runner import notebook
 
@@ -94,7 +94,7 @@ def test_course_fit_on_a_dataset_is_cut_too(trial_on):
     run = train.fit(model, x, np.zeros(640, int), epochs=4, batch_size=64, verbose=False)
     assert len(run.history["loss"]) == trial.MAX_EPOCHS
     assert trial_on["trial_train_steps"] == 10 * 4
-    assert trial_on["trial_train_flop"] == 3 * 2 * models.multiplies(model) * 640 * 4
+    assert trial_on["trial_train_flop"] == 3 * 2 * cost.multiplies(model) * 640 * 4
 
 
 def test_installing_twice_does_not_wrap_twice(trial_on):

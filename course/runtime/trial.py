@@ -19,7 +19,7 @@ import functools
 import inspect
 import math
 
-from course.runtime import report, settings
+from course.runtime import cost, report, settings
 from course.runtime.errors import UsageError
 
 ENV_VAR = settings.TRIAL_STEPS
@@ -75,9 +75,7 @@ def _limited(method, adjust, limit):
 
 def _flop(model) -> int:
     """Floating-point operations of one forward pass (two per multiplication)."""
-    from course import models
-
-    return 2 * models.multiplies(model)
+    return 2 * cost.multiplies(model)
 
 
 def _fit_arguments(model, arguments, limit, count=True):
