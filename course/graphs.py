@@ -131,6 +131,53 @@ class GCNLayer(keras.layers.Layer):
         return {**super().get_config(), "units": self.units, "use_bias": self.use_bias,
                 "activation": keras.activations.serialize(self.activation)}
 
+
+def label_propagation(adjacency, known, known_labels, steps=1000):
+    """Every node's class from the edges alone and the classes of the ``known`` nodes.
+
+    Each node holds a score per class: equal scores to start with, the one-hot class for a
+    known node. At every step each node takes the average of its neighbours' scores (a node
+    without edges keeps its own) and the known nodes are reset. Returns the class with the
+    highest score, for every node.
+    """
+    adjacency = np.asarray(adjacency, dtype=np.float64)
+    one_hot = np.eye(int(np.max(known_labels)) + 1)[known_labels]
+    scores = np.full((len(adjacency), one_hot.shape[1]), 1 / one_hot.shape[1])
+    degree = adjacency.sum(axis=1, keepdims=True)
+    for _ in range(steps):
+        scores = np.where(degree > 0, adjacency @ scores / np.maximum(degree, 1), scores)
+        scores[known] = one_hot
+    return scores.argmax(axis=1)
+
+
+def contextual_sbm(n_per_class=150, n_classes=2, p_in=0.06, p_out=0.03, n_features=16,
+                   signal=1.5, seed=0):
+    """A contextual stochastic block model: a random graph with classes, and node features.
+
+    Two nodes of the same class are joined with probability ``p_in``, of different classes
+    with ``p_out``. A node's features are its class's mean plus standard Gaussian noise; the
+    class means point in orthogonal directions, ``signal`` apart. Returns ``features``
+    (n, n_features) float32, ``adjacency`` (n, n) float32 (0/1, symmetric, no self-loops)
+    and ``labels`` (n,) int, the nodes in class order.
+    """
+    if n_per_class < 1 or not 2 <= n_classes <= n_features:
+        raise ValueError(f"need n_per_class >= 1 and 2 <= n_classes <= n_features (one "
+                         f"orthogonal mean per class); got n_per_class={n_per_class}, "
+                         f"n_classes={n_classes}, n_features={n_features}")
+    if not (0 <= p_in <= 1 and 0 <= p_out <= 1) or signal < 0:
+        raise ValueError(f"p_in and p_out are probabilities in [0, 1] and signal >= 0; got "
+                         f"p_in={p_in}, p_out={p_out}, signal={signal}")
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(n_classes), n_per_class)
+    same_class = labels[:, None] == labels[None, :]
+    coins = rng.random((len(labels), len(labels))) < np.where(same_class, p_in, p_out)
+    upper = np.triu(coins, k=1)  # one coin per pair of nodes, none for a node and itself
+    adjacency = (upper | upper.T).astype(np.float32)
+    directions, _ = np.linalg.qr(rng.standard_normal((n_features, n_classes)))
+    means = signal / np.sqrt(2) * directions.T  # unit directions, so the means are `signal` apart
+    features = means[labels] + rng.standard_normal((len(labels), n_features))
+    return features.astype(np.float32), adjacency, labels
+
 # <<< end of notebooks/10_graph_convolution.ipynb
 
 GCNLayer = keras.saving.register_keras_serializable(package="course")(GCNLayer)
