@@ -4,8 +4,10 @@ Introduced in lesson 11. TensorBoard reads the event files that Keras'
 ``keras.callbacks.TensorBoard`` writes; ``read_events`` and ``read_scalars`` read the same
 files back with TensorBoard's reader, without its server, so a headless run (or a machine
 without a browser) can still plot them with matplotlib. ``lr_range_test`` runs
-the learning-rate range test; ``latest_checkpoint`` finds where an interrupted run
-should resume. (The live plot is ``course.train.LivePlot``.)
+the learning-rate range test with ``RangeTestCallback``; ``latest_checkpoint`` finds where
+an interrupted run should resume. ``RangeTestCallback`` and ``WeightHistograms`` (a
+``tf.summary`` logger) are written in the lesson and copied here by
+``python -m course export``. (The live plot is ``course.train.LivePlot``.)
 """
 
 from __future__ import annotations
@@ -81,32 +83,6 @@ class ImageLogger(keras.callbacks.Callback):
             return
         with self.writer.as_default():
             tf.summary.image(tag, filter_grid(conv.kernel)[None], step=step)
-
-    def on_train_end(self, logs=None):
-        self.writer.close()
-
-
-class WeightHistograms(keras.callbacks.Callback):
-    """Log a histogram of every weight after every epoch, tagged by the weight's path
-    (``small_cnn/conv1/kernel``). Introduced in lesson 11.
-
-    ``keras.callbacks.TensorBoard(histogram_freq=1)`` writes the same, but Keras 3.13
-    (Colab's) tags each by its short name (``kernel``, ``bias``), so all the layers'
-    kernels land in one tag; this callback names them the same on every Keras version.
-    """
-
-    def __init__(self, logdir):
-        super().__init__()
-        self.logdir = str(logdir)
-
-    def on_train_begin(self, logs=None):
-        self.writer = tf.summary.create_file_writer(self.logdir)
-
-    def on_epoch_end(self, epoch, logs=None):
-        with self.writer.as_default():
-            for weight in self.model.weights:
-                tf.summary.histogram(f"{weight.path}/histogram", weight, step=epoch)
-        self.writer.flush()
 
     def on_train_end(self, logs=None):
         self.writer.close()
@@ -192,6 +168,56 @@ def decode_image(value) -> np.ndarray:
     return tf.io.decode_png(np.asarray(value).ravel()[2]).numpy()
 
 
+# --- written in the lesson: the range test's callback, a weight-histogram logger -----
+
+# >>> from notebooks/11_watching_training.ipynb: edit the lesson, then `python -m course export`
+
+class RangeTestCallback(keras.callbacks.Callback):
+    """Train batch `i` at learning rate `lrs[i]` and record each batch's own loss; stop
+    once the loss is `diverge` times its lowest so far (never, with `diverge=None`)."""
+
+    def __init__(self, lrs, diverge=4.0):
+        super().__init__()
+        self.lrs, self.diverge, self.losses = lrs, diverge, []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.model.optimizer.learning_rate = float(self.lrs[batch])
+        self.model.reset_metrics()  # so that the loss logged is this batch's alone
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = float(logs["loss"])
+        self.losses.append(loss)
+        if self.diverge and (not np.isfinite(loss) or loss > self.diverge * min(self.losses)):
+            self.model.stop_training = True
+
+
+class WeightHistograms(keras.callbacks.Callback):
+    """Log a histogram of every weight to TensorBoard: at the start as `<path>/initial`,
+    after every epoch as `<path>/histogram` (tagged by path: `small_cnn/conv1/kernel`)."""
+
+    def __init__(self, logdir):
+        super().__init__()
+        self.logdir = str(logdir)
+
+    def on_train_begin(self, logs=None):
+        self.writer = tf.summary.create_file_writer(self.logdir)
+        self.log("initial", step=0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.log("histogram", step=epoch)
+
+    def on_train_end(self, logs=None):
+        self.writer.close()
+
+    def log(self, name, step):
+        with self.writer.as_default():
+            for weight in self.model.weights:
+                tf.summary.histogram(f"{weight.path}/{name}", weight, step=step)
+        self.writer.flush()
+
+# <<< end of notebooks/11_watching_training.ipynb
+
+
 # --- the learning-rate range test --------------------------------------------------------
 
 
@@ -228,24 +254,6 @@ class RangeTest(NamedTuple):
     suggested: float
 
 
-class _RangeCallback(keras.callbacks.Callback):
-    """Set the LR before each batch, record that batch's loss, stop when it blows up."""
-
-    def __init__(self, lrs, diverge):
-        super().__init__()
-        self.lrs, self.diverge, self.losses = lrs, diverge, []
-
-    def on_train_batch_begin(self, batch, logs=None):
-        self.model.optimizer.learning_rate = float(self.lrs[batch])
-        self.model.reset_metrics()  # so the logged loss is this batch's, not a running mean
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = float(logs["loss"])
-        self.losses.append(loss)
-        if self.diverge and (not np.isfinite(loss) or loss > self.diverge * min(self.losses)):
-            self.model.stop_training = True
-
-
 def lr_range_test(model_fn, data, *, start: float = 1e-5, stop: float = 1.0,
                   batch_size: int = 64, steps: int | None = None, diverge: float | None = 4.0,
                   seed: int = 0) -> RangeTest:
@@ -253,10 +261,10 @@ def lr_range_test(model_fn, data, *, start: float = 1e-5, stop: float = 1.0,
 
     ``data`` is ``(x, y)``: uint8 images and integer labels. Batch ``i`` of ``steps``
     uses ``lr_schedule(start, stop, steps)[i]`` (``steps`` defaults to one epoch of full
-    batches) and its loss is recorded. With ``diverge``, the test stops early once the
-    loss exceeds ``diverge`` times the lowest so far; without it there is one loss per
-    step. A model that ``model_fn`` does not compile gets Adam and sparse categorical
-    cross-entropy. Introduced in lesson 11.
+    batches) and its loss is recorded (``RangeTestCallback``). With ``diverge``, the test
+    stops early once the loss exceeds ``diverge`` times the lowest so far; without it
+    there is one loss per step. A model that ``model_fn`` does not compile gets Adam and
+    sparse categorical cross-entropy. Introduced in lesson 11.
     """
     x, y = data
     steps = steps or len(y) // batch_size
@@ -268,7 +276,7 @@ def lr_range_test(model_fn, data, *, start: float = 1e-5, stop: float = 1.0,
         model.compile(optimizer=keras.optimizers.Adam(start),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     lrs = lr_schedule(start, stop, steps)
-    callback = _RangeCallback(lrs, diverge)
+    callback = RangeTestCallback(lrs, diverge)
     batches = train.dataset(x[:steps * batch_size], y[:steps * batch_size], batch_size,
                             shuffle=True, seed=seed)
     model.fit(batches, epochs=1, callbacks=[callback], shuffle=False, verbose=0)

@@ -57,9 +57,18 @@ def test_event_files_hold_scalars_histograms_and_images(data, tmp_path):
     assert curves["loss"][1] == scalars["train/epoch_loss"][1]
     histograms = {k: s for k, s in events.items() if s.kind == "histograms"}
     model = tiny_model()
-    assert sorted(histograms) == sorted(f"weights/{w.path}/histogram" for w in model.weights), \
-        "one tag per weight, named by its path, on every Keras version"
-    assert all(s.steps == list(range(EPOCHS)) for s in histograms.values())
+    assert sorted(histograms) == sorted(f"weights/{w.path}/{when}" for w in model.weights
+                                        for when in ("initial", "histogram")), \
+        "two tags per weight (at the start, after every epoch), named by its path"
+    for weight in model.weights:
+        initial = histograms[f"weights/{weight.path}/initial"]
+        assert initial.steps == [0], "the start is logged once"
+        left, right, count = np.asarray(initial.values[0]).T
+        assert count.sum() == np.prod(weight.shape), "every value of the weight is counted"
+        values = np.asarray(weight)  # tiny_model() starts from the same initial weights
+        assert left.min() == pytest.approx(values.min(), abs=1e-6)
+        assert right.max() == pytest.approx(values.max(), abs=1e-6)
+        assert histograms[f"weights/{weight.path}/histogram"].steps == list(range(EPOCHS))
     assert all(np.shape(v)[1] == 3 for s in histograms.values() for v in s.values)
     images = {k: s for k, s in events.items() if s.kind == "images"}
     # after epoch e at step e - 1, where Keras puts that epoch's scalars; the start apart
@@ -131,6 +140,27 @@ def test_lr_range_test_losses_are_per_batch_not_running_means(data):
     per_batch = [model.evaluate(x, y, verbose=0)[0] for x, y in
                  train.dataset(*data, 8, shuffle=True, seed=0)]
     np.testing.assert_allclose(result.losses, per_batch, rtol=1e-4)
+
+
+def test_range_test_callback_sets_each_batch_learning_rate_and_records_its_loss(data):
+    lrs = np.array([1e-3, 2e-3, 4e-3, 8e-3])
+    seen = []
+    model = tiny_model()
+    spy = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(
+        float(model.optimizer.learning_rate)))
+    record = monitor.RangeTestCallback(lrs, diverge=None)
+    model.fit(batches(data), epochs=1, callbacks=[record, spy], verbose=0)
+    np.testing.assert_allclose(seen, lrs, rtol=1e-6)
+    assert len(record.losses) == 4 and np.all(np.isfinite(record.losses))
+
+
+def test_range_test_callback_with_a_constant_schedule_never_stops(data):
+    """diverge=None: a run that blows up is recorded to its end (the lesson's far-too-large
+    learning rate)."""
+    model = tiny_model()
+    record = monitor.RangeTestCallback(np.full(4, 1e4), diverge=None)
+    model.fit(batches(data), epochs=1, callbacks=[record], verbose=0)
+    assert len(record.losses) == 4
 
 
 def test_lr_range_test_stops_when_the_loss_explodes(data):
