@@ -16,11 +16,15 @@ install: $(STAMP)  ## create .venv if missing and install the pinned requirement
 course: $(STAMP)  ## run every lesson headless; LESSONS="02 05" runs some; report in build/
 	$(PY) -m course run $(LESSONS)
 
+# Tests run on every core (at most 4: each worker holds TensorFlow and its kernels); a
+# notebook's cells and a module's shared fixtures stay on one worker (tests/conftest.py).
+XDIST := -n auto --maxprocesses=4 --dist loadgroup
+
 test: $(STAMP)  ## unit tests, notebook checks and nbval over notebooks/ in the smoke profile
-	COURSE_PROFILE=smoke $(PY) -m pytest --durations=15 --junitxml=build/pytest.xml
+	COURSE_PROFILE=smoke $(PY) -m pytest $(XDIST) --durations=15 --junitxml=build/pytest.xml
 
 test-fast: $(STAMP)  ## the edit loop: unit tests without kernels or nbval (make test runs all)
-	COURSE_PROFILE=smoke $(PY) -m pytest tests -m "not kernel" --durations=10
+	COURSE_PROFILE=smoke $(PY) -m pytest $(XDIST) tests -m "not kernel" --durations=10
 
 # Colab's versions (requirements-colab.txt), the oldest the course supports, in their own
 # environment; Python 3.13 as on Colab when there is one.
@@ -38,7 +42,7 @@ $(COLAB_STAMP): requirements-colab.txt pyproject.toml
 	touch $(COLAB_STAMP)
 
 test-colab: $(COLAB_STAMP)  ## the lessons (nbval, smoke) and core unit tests on Colab's versions
-	COURSE_PROFILE=smoke $(COLAB_VENV)/bin/python -m pytest $(COLAB_TESTS) \
+	COURSE_PROFILE=smoke $(COLAB_VENV)/bin/python -m pytest $(XDIST) $(COLAB_TESTS) \
 		--junitxml=build/pytest-colab.xml
 
 # The backend-neutral modules on Keras' JAX backend, in an environment without TensorFlow
@@ -46,7 +50,7 @@ test-colab: $(COLAB_STAMP)  ## the lessons (nbval, smoke) and core unit tests on
 # and the recipe benchmark at its smoke size.
 JAX_VENV := .venv-jax
 JAX_STAMP := $(JAX_VENV)/.installed
-JAX_TESTS ?= tests/test_models.py tests/test_data.py tests/test_speed.py \
+JAX_TESTS ?= tests/test_models.py tests/test_cost.py tests/test_data.py tests/test_speed.py \
 	tests/test_neutral_train.py tests/test_benchmarks.py
 
 $(JAX_STAMP): requirements-jax.txt pyproject.toml
@@ -57,7 +61,7 @@ $(JAX_STAMP): requirements-jax.txt pyproject.toml
 
 test-jax: $(JAX_STAMP)  ## the neutral modules' tests and the recipe benchmark (smoke) on JAX
 	KERAS_BACKEND=jax COURSE_PROFILE=smoke $(JAX_VENV)/bin/python -m pytest \
-		-o addopts="-ra -p no:cacheprovider" $(JAX_TESTS) --junitxml=build/pytest-jax.xml
+		-o addopts="-ra -p no:cacheprovider" $(XDIST) $(JAX_TESTS) --junitxml=build/pytest-jax.xml
 	KERAS_BACKEND=jax $(JAX_VENV)/bin/python benchmarks/recipe_bench.py --smoke --no-tensorflow
 
 lab: $(STAMP)  ## JupyterLab on the course

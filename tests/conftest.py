@@ -2,8 +2,12 @@
 
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
+
+ANSWERS_DIR = "COURSE_ANSWERS_DIR"
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # TensorFlow 2.21's oneDNN backprop of a strided 1x1 convolution corrupts the heap on
@@ -16,6 +20,13 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 # probing first.
 os.environ.setdefault("COURSE_XLA", "0")
 os.environ.setdefault("COURSE_BFLOAT16", "0")
+
+
+@pytest.fixture(autouse=True)
+def no_answers_dir(monkeypatch):
+    """Checkers called by tests (and kernels they start) record nothing, whatever nbval's
+    kernels do."""
+    monkeypatch.delenv(ANSWERS_DIR, raising=False)
 
 
 @pytest.fixture(autouse=True)
@@ -33,9 +44,86 @@ KERNEL_FILES = {"test_student.py", "test_grade.py", "test_nbgrader.py", "test_wh
                 "test_site.py"}
 
 
+def _xdist_group(item) -> str | None:
+    """What must run on one `pytest -n` worker: a notebook's cells share its kernel, and a
+    module's tests share its module-scoped fixtures (built once, not once per worker)."""
+    if item.path.suffix == ".ipynb":
+        return item.path.name
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in (info.name2fixturedefs.values() if info else ()):
+        if any(d.scope in ("module", "class", "package") for d in defs):
+            return item.path.name
+    return None
+
+
+class FullMarks(pytest.Item):
+    """Runs after a lesson's cells ran under nbval, their checkers recording each answer
+    (``COURSE_ANSWERS_DIR``): the judge, in a fresh process as `course grade` runs it, finds
+    every reference answer correct. The lesson is executed once for both checks."""
+
+    def runtest(self):
+        import nbformat
+
+        from course.tools import grade
+        from course.tools.exercises import exercises
+
+        nb = nbformat.read(self.path, as_version=4)
+        found = exercises(self.path, nb)
+        plan = [grade.expected_answer(f"{ex.checker_module}.{ex.checker}", nb.cells,
+                                      ex.checker_cell) for ex in found]
+        verdicts = grade.judged(Path(os.environ[ANSWERS_DIR]), 120, plan,
+                                os.environ.get("COURSE_PROFILE", "smoke"))
+        wrong = {}
+        for ex in found:
+            verdict = verdicts.get(f"{ex.checker_module}.{ex.checker}") or {
+                "line": "no answer was recorded: did its checker cell run?"}
+            if verdict.get("status") != "correct":
+                wrong[ex.number] = verdict.get("line")
+        assert wrong == {}, f"{self.path.name}: reference answers the judge did not accept"
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.name}: every reference answer, judged"
+
+
+def _has_exercises(path: Path) -> bool:
+    from course.tools.exercises import exercises
+
+    return bool(exercises(path))
+
+
+def _with_full_marks(items) -> list:
+    """``items`` with a :class:`FullMarks` after the last cell of each lesson run by nbval."""
+    out = []
+    for index, item in enumerate(items):
+        out.append(item)
+        following = items[index + 1] if index + 1 < len(items) else None
+        if (item.path.suffix == ".ipynb" and (following is None or following.path != item.path)
+                and _has_exercises(item.path)):
+            out.append(FullMarks.from_parent(item.parent, name="full_marks"))
+    return out
+
+
+def _execute_with_history(self, cell_input, allow_stdin=None):
+    """nbval's execute, keeping the history as Jupyter does (`In`, which predictions and the
+    answers' cell keys read) instead of ``store_history=False``."""
+    return self.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin,
+                           stop_on_error=False)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
+    from nbval.kernel import RunningKernel
+
+    RunningKernel.execute_cell_input = _execute_with_history
+    items[:] = _with_full_marks(items)
+    if any(isinstance(item, FullMarks) for item in items):
+        # nbval's kernels inherit it and record every checker call there; tests under
+        # tests/ run without it (the fixture below)
+        os.environ[ANSWERS_DIR] = tempfile.mkdtemp(prefix="course-nbval-answers-")
     for item in items:
         name = item.path.name
+        if group := _xdist_group(item):
+            item.add_marker(pytest.mark.xdist_group(group))
         if (name in KERNEL_FILES or name.endswith(".ipynb")
                 or "loads_every_shipped_run" in item.name):
             item.add_marker(pytest.mark.kernel)
