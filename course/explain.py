@@ -34,17 +34,38 @@ def feature_maps(model: keras.Model, images, layer_names) -> list[np.ndarray]:
 
 
 def show_feature_maps(maps, names, channels: int = 8, size: float = 1.1):
-    """One row per layer: the first ``channels`` feature maps of one image."""
-    fig, axes = plt.subplots(len(maps), channels, squeeze=False,
-                             figsize=(channels * size, len(maps) * (size + 0.25)))
+    """One row per layer: the first ``channels`` feature maps of one image, on one colour
+    scale per row (0 to the row's largest value, the bar at its right), so that a dark
+    map is a channel that found little, not one stretched to its own range."""
+    fig, axes = plt.subplots(len(maps), channels, squeeze=False, layout="constrained",
+                             figsize=(channels * size + 0.8, len(maps) * (size + 0.25)))
     for row, (fmap, name) in zip(axes, zip(maps, names, strict=True), strict=True):
+        top = float(fmap[..., :channels].max()) or 1.0
         for k, ax in enumerate(row):
-            ax.imshow(fmap[..., k], cmap="viridis")
+            shown = ax.imshow(fmap[..., k], cmap="viridis", vmin=0, vmax=top)
             ax.set_xticks([])
             ax.set_yticks([])
+            ax.set_title(f"channel {k}", fontsize=7)
             if k == 0:
                 ax.set_ylabel(f"{name}\n{fmap.shape[0]}x{fmap.shape[1]}", fontsize=7)
-    fig.tight_layout()
+        fig.colorbar(shown, ax=row.tolist(), shrink=0.9, label="activation")
+    plt.show()
+
+
+def show_map_rows(rows, row_labels, column_titles, size: float = 1.3):
+    """Rows of heat maps (each (N, h, w)), each map drawn from 0 to its own maximum."""
+    fig, axes = plt.subplots(len(rows), len(column_titles), squeeze=False, layout="constrained",
+                             figsize=(len(column_titles) * size + 0.8, len(rows) * size + 0.3))
+    for r, (maps, label) in enumerate(zip(rows, row_labels, strict=True)):
+        for c, heat in enumerate(maps):
+            peak = float(np.max(heat)) or 1.0
+            shown = axes[r, c].imshow(heat / peak, cmap="inferno", vmin=0, vmax=1)
+            axes[r, c].set_xticks([])
+            axes[r, c].set_yticks([])
+            if r == 0:
+                axes[r, c].set_title(column_titles[c], fontsize=7)
+        axes[r, 0].set_ylabel(label, fontsize=8)
+    fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8, label="fraction of the map's maximum")
     plt.show()
 
 
@@ -123,6 +144,75 @@ def grad_cam(model: keras.Model, images, layer_name: str, class_index=None) -> n
     cam = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1)).numpy()
     peak = cam.max(axis=(1, 2), keepdims=True)
     return np.where(peak > 0, cam / np.where(peak > 0, peak, 1), 0.0)
+
+
+def rank_correlation(a, b) -> float:
+    """Spearman's rank correlation of two maps with the same number of values: 1 for the
+    same ordering of places, about 0 for unrelated ones; tied values share their mean
+    rank. 0 when either map is constant (it orders nothing)."""
+    def ranks(x):
+        _, inverse, counts = np.unique(np.ravel(x), return_inverse=True, return_counts=True)
+        return (np.cumsum(counts) - (counts - 1) / 2)[inverse]
+
+    ra, rb = ranks(a), ranks(b)
+    if ra.std() == 0 or rb.std() == 0:
+        return 0.0
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def reinitialize(model: keras.Model, layer_names, seed: int = 0) -> None:
+    """Re-draw the named layers' weights in place from their own initializers, as a new
+    model would get them (kernels random, biases 0, batch-norm statistics reset)."""
+    for i, name in enumerate(layer_names):
+        layer = model.get_layer(name)
+        for variable in layer.weights:
+            kind = variable.path.split("/")[-1]  # kernel, bias, gamma, beta, moving_mean, ...
+            initializer = getattr(layer, f"{kind}_initializer")
+            config = initializer.get_config()
+            if "seed" in config:  # a random initializer: a fresh draw for this seed
+                initializer = type(initializer).from_config({**config, "seed": 1000 * seed + i})
+            variable.assign(initializer(variable.shape, dtype=variable.dtype))
+
+
+def guided_backprop(model: keras.Model, images, class_index) -> np.ndarray:
+    """Guided backpropagation (Springenberg et al., 2015) for a chain of layers whose
+    ReLUs are ``ReLU`` layers and whose last layer is a ``Dense`` one: the gradient of
+    the class logit (before any softmax) with respect to the input, where every ReLU
+    passes back only positive gradients at positive inputs. Returns (N, H, W): the
+    absolute gradient summed over the colour channels."""
+    @tf.custom_gradient
+    def guided_relu(x):
+        def grad(dy):
+            return dy * tf.cast(dy > 0, dy.dtype) * tf.cast(x > 0, dy.dtype)
+        return tf.nn.relu(x), grad
+
+    x = tf.convert_to_tensor(np.asarray(images, dtype="float32"))
+    head = model.layers[-1]
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        h = x
+        for layer in model.layers[1:-1]:
+            relu = isinstance(layer, keras.layers.ReLU)
+            h = guided_relu(h) if relu else layer(h, training=False)
+        logits = tf.matmul(h, head.kernel) + (head.bias if head.use_bias else 0.0)
+        chosen = tf.broadcast_to(tf.cast(class_index, tf.int64), tf.shape(logits)[:1])
+        score = tf.gather(logits, chosen, axis=1, batch_dims=1)
+    return np.abs(tape.gradient(score, x).numpy()).sum(axis=-1)
+
+
+def grey_out(images, heatmaps, fraction: float = 0.2, seed: int = 0) -> np.ndarray:
+    """The images (N, H, W, C) in [0, 1] with exactly ``round(fraction * H * W)`` pixels
+    set to grey (0.5): those where each heat map, upsampled to (H, W), is highest; ties
+    broken at random (``seed``)."""
+    images = np.asarray(images, dtype="float32")
+    maps = tf.image.resize(np.asarray(heatmaps, dtype="float32")[..., None], images.shape[1:3])
+    maps = maps.numpy().reshape(len(images), -1)
+    count = round(fraction * maps.shape[1])
+    tie_break = np.random.default_rng(seed).random(maps.shape)
+    mask = np.zeros(maps.shape, dtype=bool)
+    for row, values, ties in zip(mask, maps, tie_break, strict=True):
+        row[np.lexsort((ties, -values))[:count]] = True  # highest first, ties at random
+    return np.where(mask.reshape(images.shape[:3])[..., None], 0.5, images).astype("float32")
 
 
 def max_activation(model: keras.Model, layer_name: str, channel: int, steps: int = 40,

@@ -208,3 +208,68 @@ def test_grad_cam_takes_one_class_per_image():
         np.testing.assert_allclose(together[i], explain.grad_cam(model, images[i:i + 1], "conv",
                                                                  class_index=int(c))[0],
                                    atol=1e-6)
+
+
+def test_grey_out_greys_exactly_the_top_fraction_even_on_a_mostly_zero_map():
+    images = np.ones((2, 32, 32, 3), dtype="float32")
+    heatmaps = np.zeros((2, 8, 8), dtype="float32")
+    heatmaps[0, 0, 0] = 1.0  # a map that is 0 almost everywhere: `>= quantile` greys it all
+    greyed = explain.grey_out(images, heatmaps, fraction=0.2)
+    grey = (greyed == 0.5).all(axis=-1)
+    assert (grey.sum(axis=(1, 2)) == round(0.2 * 32 * 32)).all()
+    assert grey[0, 0, 0]  # the map's peak is greyed first
+    assert greyed[~grey].min() == 1.0  # the rest is untouched
+
+
+def test_grey_out_breaks_ties_at_random_not_in_reading_order():
+    images = np.ones((1, 32, 32, 3), dtype="float32")
+    grey = (explain.grey_out(images, np.zeros((1, 4, 4)), fraction=0.25)[0] == 0.5).all(-1)
+    assert grey.sum() == 256
+    assert 0.1 < grey[:16].mean() < 0.4 and 0.1 < grey[16:].mean() < 0.4
+
+
+def test_rank_correlation():
+    a = np.arange(12.0).reshape(3, 4)
+    assert explain.rank_correlation(a, a ** 3) == pytest.approx(1.0)  # only the order counts
+    assert explain.rank_correlation(a, -a) == pytest.approx(-1.0)
+    assert explain.rank_correlation(a, np.zeros_like(a)) == 0.0  # a constant map orders nothing
+    ties = np.array([0.0, 0.0, 0.0, 1.0])  # tied values share a rank: no order from position
+    assert explain.rank_correlation(ties, [3.0, 2.0, 1.0, 4.0]) == pytest.approx(
+        np.corrcoef([2, 2, 2, 4], [3, 2, 1, 4])[0, 1])
+    rng = np.random.default_rng(0)
+    assert abs(explain.rank_correlation(rng.random(4000), rng.random(4000))) < 0.05
+
+
+def test_reinitialize_redraws_only_the_named_layers():
+    model = one_quadrant_model("top-left")
+    before = [w.copy() for w in model.get_weights()]
+    explain.reinitialize(model, ["conv"], seed=1)
+    conv, head = model.get_layer("conv"), model.get_layer("head")
+    assert not np.allclose(conv.kernel.numpy(), before[0])
+    kernel = conv.kernel.numpy()  # drawn by the layer's own initializer, RandomUniform(0, 1)
+    assert kernel.min() >= 0 and kernel.max() <= 1
+    np.testing.assert_array_equal(head.kernel.numpy(), before[2])  # untouched
+    first = conv.kernel.numpy().copy()
+    explain.reinitialize(model, ["conv"], seed=1)
+    np.testing.assert_array_equal(conv.kernel.numpy(), first)  # the seed fixes the draw
+
+
+def test_guided_backprop_passes_back_only_positive_gradients():
+    """conv -> ReLU -> GAP -> dense: where the plain gradient is negative, guided backprop
+    is 0; where every path is positive, the two agree."""
+    keras.utils.set_random_seed(7)
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.ReLU()(keras.layers.Conv2D(1, 1, use_bias=False, name="conv")(inputs))
+    outputs = keras.layers.Dense(1, activation="softmax", name="head")(
+        keras.layers.GlobalAveragePooling2D()(x))
+    model = keras.Model(inputs, outputs)
+    model.get_layer("conv").set_weights([np.ones((1, 1, 1, 1))])
+    for sign in (1.0, -1.0):
+        model.get_layer("head").set_weights([np.full((1, 1), sign), np.zeros(1)])
+        images = np.random.default_rng(8).random((2, 8, 8, 1)).astype("float32")
+        maps = explain.guided_backprop(model, images, 0)
+        assert maps.shape == (2, 8, 8)
+        if sign > 0:  # d logit / d pixel = 1/64 everywhere the ReLU is on
+            np.testing.assert_allclose(maps, 1 / 64, rtol=1e-5)
+        else:  # the gradient reaching the ReLU is negative: guided backprop stops it
+            assert not maps.any()
