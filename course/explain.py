@@ -274,27 +274,32 @@ def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int, floa
     raise ValueError(f"model {model.name!r} has no layer {layer_name!r}")
 
 
-def top_patches(model: keras.Model, images, layer_name: str, channel: int, count: int = 8,
-                batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
-    """The ``count`` uint8 ``images`` whose strongest unit of ``channel`` fires most, cut
-    to that unit's receptive field (grey beyond the border): (patches, activations)."""
+def top_patches(model: keras.Model, images, layer_name: str, channels, count: int = 8,
+                batch_size: int = 500) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each of ``channels``: the ``count`` uint8 ``images`` whose strongest unit of the
+    channel fires most, cut to that unit's receptive field (grey beyond the border), as
+    (patches, activations). One pass over ``images`` serves every channel."""
     size, jump, first = receptive_field(model, layer_name)
     probe = keras.Model(model.input, model.get_layer(layer_name).output)
     peaks, places = [], []
     for start in range(0, len(images), batch_size):
         batch = np.asarray(images[start:start + batch_size], dtype="float32") / 255.0
-        maps = np.asarray(probe(batch, training=False))[..., channel]
-        flat = maps.reshape(len(maps), -1)
+        maps = np.asarray(probe(batch, training=False))[..., list(channels)]
+        flat = maps.reshape(len(maps), -1, len(channels))  # (image, position, channel)
         peaks.append(flat.max(axis=1))
-        places.append(np.stack(np.unravel_index(flat.argmax(axis=1), maps.shape[1:]), 1))
+        rows, cols = np.unravel_index(flat.argmax(axis=1), maps.shape[1:3])
+        places.append(np.stack([rows, cols], -1))  # (image, channel, 2)
     peaks, places = np.concatenate(peaks), np.concatenate(places)
-    best = np.argsort(-peaks, kind="stable")[:count]
-    padded = np.pad(np.asarray(images)[best], ((0, 0), (size, size), (size, size), (0, 0)),
-                    constant_values=128)
-    patches = []
-    for image, (row, col) in zip(padded, places[best], strict=True):
-        top, left = (round(first + p * jump - (size - 1) / 2) + size for p in (row, col))
-        patches.append(image[top:top + size, left:left + size])
-    return np.stack(patches), peaks[best]
+    found = []
+    for k in range(len(channels)):
+        best = np.argsort(-peaks[:, k], kind="stable")[:count]
+        padded = np.pad(np.asarray(images)[best], ((0, 0), (size, size), (size, size), (0, 0)),
+                        constant_values=128)
+        patches = []
+        for image, (row, col) in zip(padded, places[best, k], strict=True):
+            top, left = (round(first + p * jump - (size - 1) / 2) + size for p in (row, col))
+            patches.append(image[top:top + size, left:left + size])
+        found.append((np.stack(patches), peaks[best, k]))
+    return found
 
 # <<< end of notebooks/09_what_the_network_sees.ipynb
