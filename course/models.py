@@ -13,6 +13,10 @@ import keras
 import numpy as np
 from keras import layers
 
+# Lessons 05-07 count a model's multiplications with it; the trial runs use it too, from
+# the runtime, which imports no teaching module.
+from course.runtime.cost import multiplies  # noqa: F401
+
 # --- lesson 05: first CNNs ---------------------------------------------------------------
 
 
