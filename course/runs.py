@@ -170,10 +170,18 @@ def _save(path: Path, run: train.Run, tested: train.Evaluation, identity: dict,
                "made_by": "data/build_runs.py"}
     if model is not None:
         with files.atomic(_weights_path(path), suffix=".weights.h5") as tmp:
-            model.save_weights(tmp)
+            twin = _twin(model)  # the weights alone: a compiled model's file holds its
+            twin.set_weights(model.get_weights())  # optimizer's slots too, twice the size
+            twin.save_weights(tmp)
             payload["weights_sha256"] = files.digest(tmp)
     files.write_text(path, json.dumps({**payload, "sha256": _checksum(payload)}, indent=1) + "\n")
     print(f"saved the run to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def _twin(model):
+    """A new, uncompiled model of ``model``'s architecture: what shipped weights are saved
+    from and loaded into."""
+    return type(model).from_config(model.get_config())
 
 
 def _load(path: Path, name: str, model, verbose: bool, evaluation: bool = False
@@ -199,7 +207,9 @@ def _load(path: Path, name: str, model, verbose: bool, evaluation: bool = False
                 raise ValueError(f"it has no weights ({weights.name})")
             if files.digest(weights) != payload["weights_sha256"]:
                 raise ValueError(f"{weights.name} does not match its checksum")
-            model.load_weights(weights)
+            twin = _twin(model)  # uncompiled: no optimizer state to load or warn about
+            twin.load_weights(weights)
+            model.set_weights(twin.get_weights())
     except (OSError, ValueError, KeyError, TypeError) as error:
         print(f"the shipped run {path} is unusable ({error}); training {name} here instead")
         return None

@@ -147,6 +147,23 @@ def test_weights_are_shipped_checked_and_loaded_into_the_model(shipped, monkeypa
     assert not again.shipped and "does not match its checksum" in capsys.readouterr().out
 
 
+def test_shipped_weights_hold_the_model_alone_and_load_without_a_warning(shipped, monkeypatch):
+    import warnings
+
+    import h5py
+
+    save(shipped, monkeypatch, weights=True)
+    [weights] = shipped.glob("tiny-*.weights.h5")
+    with h5py.File(weights) as stored:
+        assert "optimizer" not in stored, "the optimizer's slots would double the file"
+    fresh = tiny()
+    fresh.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Keras warns when a file's optimizer does not fit
+        assert runs.fit(fresh, X, Y, x_test=X_TEST, y_test=Y_TEST, epochs=2, batch_size=16,
+                        weights=True, shipped=shipped, verbose=False).shipped
+
+
 def test_a_run_shipped_without_weights_is_not_used_where_weights_are_needed(
         shipped, monkeypatch, capsys):
     save(shipped, monkeypatch)
