@@ -516,3 +516,103 @@ def test_a_shortcut_in_a_thread_started_before_the_checker_is_seen(capsys, monke
         pool.submit(lambda: None).result()  # its worker runs before the watch starts
         assert not _size(lambda n, f: pool.submit(_shortcut, n, f).result())
     assert "calls `ops.output_size`" in capsys.readouterr().out
+
+
+# --- what a second attacker found (the 1.2, 3.2 and 4.3 checkers) -------------------------
+
+
+class _Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("no str")
+
+
+class _UnprintableHint(Hint):  # raised by the answer: the student's error, not a hint of ours
+    def __str__(self):
+        raise RuntimeError("no str")
+
+
+@pytest.mark.parametrize("error", [_Unprintable, _UnprintableHint])
+def test_an_error_whose_message_cannot_be_read_is_still_the_students(error, capsys,
+                                                                      monkeypatch):
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+
+    def unprintable(*args):
+        raise error()
+
+    for check in (_size, double):  # with a watch and without
+        assert not check(unprintable)
+        out = capsys.readouterr().out
+        assert (f"unprintable: your code raised {error.__name__}: (its message cannot be "
+                "shown") in out, out
+
+
+def _checkers_code():
+    """A function of a lesson's checkers, rebuilt from its code object as an answer could
+    rebuild a checker's nested reference from its ``co_consts``."""
+    import types
+
+    from course.check import lesson01
+
+    return types.FunctionType(lesson01._same_pads.__code__, {})
+
+
+def _lesson01():
+    from course.check import lesson01
+
+    return lesson01
+
+
+@pytest.mark.parametrize("answer", [
+    lambda n, f: (_lesson01()._same_pads((f,)), 24)[1],
+    lambda n, f: (list(map(_lesson01()._same_pads, [(f,)])), 24)[1],
+    lambda n, f: (_checkers_code()((f,)), 24)[1],
+], ids=["called", "called from C, by map", "rebuilt from its code object"])
+def test_an_answer_may_not_call_the_checkers_own_code(answer, capsys, monkeypatch):
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    assert not _size(answer)
+    out = capsys.readouterr().out
+    assert "calls `check.lesson01._same_pads`, the checker's own code" in out, out
+
+
+@pytest.mark.parametrize("module, name", [
+    ("numpy._core.numeric", "less_equal"),  # what np.isclose and np.allclose compare with
+    ("numpy._core.numeric", "isnan"),  # np.array_equal(..., equal_nan=True)
+    ("numpy._core.fromnumeric", "_wrapreduction"),  # np.max, np.sum, np.any
+    ("numpy._core._methods", "_all"),  # an array's .all()
+])
+def test_an_answer_that_patches_numpys_insides_is_refused_and_undone(module, name, capsys,
+                                                                      monkeypatch):
+    import importlib
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    inner = pytest.importorskip(module)
+    real = getattr(inner, name)
+
+    def patching(n, f):
+        setattr(importlib.import_module(module), name, lambda *a, **k: True)
+        return 0
+
+    assert not _size(patching)
+    assert getattr(inner, name) is real  # put back
+    out = capsys.readouterr().out
+    assert f"changes `{module}.{name}`" in out, out
+
+
+def _peek_through_a_helper(n, f, peek=lambda: next(map(sys._getframe, [3]))):
+    return (peek(), 24)[1]
+
+
+@pytest.mark.parametrize("answer", [
+    eval("lambda n, f: (next(map(sys._getframe, [1])), 24)[1]", {"sys": sys}),
+    eval("lambda n, f: (list(map(getframe, [1])), 24)[1]", {"getframe": sys._getframe}),
+    _peek_through_a_helper,
+    eval("lambda n, f: (list(map(sys.settrace, [None])), 24)[1]", {"sys": sys}),
+], ids=["sys._getframe through map", "sys._getframe imported under another name",
+        "a helper that does it", "sys.settrace through map"])
+def test_reaching_the_checkers_frames_from_c_is_seen(answer, capsys, monkeypatch):
+    """``map`` calls the function from C, which the watch does not see; the answer's code
+    names it all the same."""
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    assert not _size(answer)
+    out = capsys.readouterr().out
+    assert "reads the checker's own frames" in out, out

@@ -8,6 +8,7 @@ values are tested directly, and no student version shows them."""
 import functools
 import itertools
 import re
+import sys
 
 import cv2
 import keras
@@ -730,3 +731,59 @@ def test_the_loops_of_section_2_give_the_vectorized_ops_numbers():
         kh, kw = rng.integers(1, h + 1), rng.integers(1, w + 1)
         image, kernel = rng.standard_normal((h, w)), rng.standard_normal((kh, kw))
         assert np.allclose(ops.corr2d(image, kernel), ops.correlate2d(image, kernel))
+
+
+# --- what a second attacker found in 1.2 --------------------------------------------------
+
+
+def by_the_checkers_reference(image, kernel):
+    return lesson01._padded_correlation(image, kernel, lesson01._same_pads(kernel.shape))
+
+
+def by_the_course_window_cutter(image, kernel):  # as 3.2 and 3.3 refuse it
+    windows = ops._windows(np.pad(image, same_pads(kernel))[None, :, :, None], kernel.shape,
+                           (1, 1), (1, 1))
+    return np.einsum("nhwcij,ij->hw", windows, kernel)
+
+
+def by_getframe_through_map(image, kernel):  # the frame reached from C, values right
+    next(map(sys._getframe, [1]))
+    return right_same(image, kernel)
+
+
+class UnprintableValueError(ValueError):
+    def __str__(self):
+        raise RuntimeError("no str")
+
+
+def raises_an_unprintable_error(image, kernel):
+    raise UnprintableValueError()
+
+
+@pytest.mark.parametrize("answer, said", [
+    (by_the_checkers_reference, "calls `check.lesson01._same_pads`, the checker's own code"),
+    (by_the_course_window_cutter, calls("ops._windows")),
+    (by_getframe_through_map, "calls `sys._getframe`, which reads the checker's own frames"),
+    (raises_an_unprintable_error, "your code raised UnprintableValueError: (its message "
+                                  "cannot be shown"),
+], ids=["the checker's reference", "ops._windows", "sys._getframe through map",
+        "an error whose __str__ raises"])
+def test_1_2_refuses_what_the_second_attacker_tried(answer, said, capsys):
+    assert not lesson01.corr2d_same(answer)
+    out = capsys.readouterr().out
+    assert said in out, out
+
+
+def test_1_2_refuses_a_patch_of_what_np_isclose_runs_and_puts_it_back(capsys):
+    import numpy._core.numeric as numeric
+
+    real = numeric.less_equal
+
+    def patching(image, kernel):
+        numeric.less_equal = lambda a, b, *args, **kwargs: np.ones(np.broadcast(a, b).shape,
+                                                                    bool)
+        return np.zeros(image.shape)
+
+    assert not lesson01.corr2d_same(patching)
+    assert numeric.less_equal is real
+    assert "changes `numpy._core.numeric.less_equal`" in capsys.readouterr().out

@@ -765,3 +765,44 @@ def test_section_1s_loops_give_the_vectorized_ops_numbers():
         for mode in ("max", "avg", "min"):
             assert np.allclose(ops.pool2d_loops(x, size, stride, mode),
                                ops.pool2d(x, size, stride, mode=mode))
+
+
+# --- what a second attacker found in 3.2 --------------------------------------------------
+
+
+def by_the_checkers_nested_pool(x, size, stride=None, mode="max"):
+    """The checker's own reference, a function nested in it, rebuilt from its code object."""
+    import types
+
+    [code] = [c for c in lesson03.pool2d_same.__wrapped__.__code__.co_consts
+              if isinstance(c, types.CodeType) and c.co_name == "pool"]
+    pool = types.FunctionType(code, vars(lesson03))
+    return pool(x, size, size if stride is None else stride, mode, "tensorflow", np.nan)
+
+
+def by_getframe_through_map(x, size, stride=None, mode="max"):
+    next(map(__import__("sys")._getframe, [3]))
+    return right_same_pool(x, size, stride, mode)
+
+
+class Unprintable(Exception):
+    def __str__(self):
+        raise RuntimeError("no str")
+
+
+def raises_an_unprintable_error(x, size, stride=None, mode="max"):
+    raise Unprintable()
+
+
+@pytest.mark.parametrize("answer, said", [
+    (by_the_checkers_nested_pool, "calls `check.lesson03.pool2d_same.<locals>.pool`, the "
+                                  "checker's own code"),
+    (by_getframe_through_map, "calls `sys._getframe`, which reads the checker's own frames"),
+    (raises_an_unprintable_error, "your code raised Unprintable: (its message cannot be "
+                                  "shown"),
+], ids=["the checker's nested reference", "sys._getframe through map",
+        "an error whose __str__ raises"])
+def test_3_2_refuses_what_the_second_attacker_tried(answer, said, capsys):
+    assert not lesson03.pool2d_same(answer)
+    out = capsys.readouterr().out
+    assert said in out, out

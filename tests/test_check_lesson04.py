@@ -927,3 +927,59 @@ def test_an_answer_that_edits_the_checkers_arrays_is_refused(checker, capsys):
         assert not getattr(lesson04, checker)(editing(lesson04, RIGHT[checker]))
         line = capsys.readouterr().out
         assert "not yet - " in line and "raised" not in line, line
+
+
+# ---------------------------------------------------------------- a second attacker (4.3)
+
+
+def with_nan(which, where=(0,)):
+    """The lesson's conv_backward with NaN written into gradient ``which`` at ``where``."""
+    def answer(dout, x, w, stride):
+        grads = [g.copy() for g in conv_backward(dout, x, w, stride)]
+        grads[which][where] = np.nan
+        return tuple(grads)
+    return answer
+
+
+def normalised_by_n_minus_2(dout, x, w, stride):  # 0 / 0 when the batch holds two images
+    dx, dw, db = conv_backward(dout, x, w, stride)
+    with np.errstate(all="ignore"):
+        return dx, dw * (x.shape[0] - 2) / (x.shape[0] - 2), db
+
+
+def infinite_db(dout, x, w, stride):
+    dx, dw, db = conv_backward(dout, x, w, stride)
+    return dx, dw, db + np.inf
+
+
+@pytest.mark.parametrize("answer, said", [
+    (with_nan(1, ...), "your dw has NaN at [0, 0, 0, 0] (and"),
+    (with_nan(2), "your db has NaN at [0]:"),
+    (with_nan(0, (0, 0, 0, 0)), "your dx has NaN at [0, 0, 0, 0]:"),
+    (normalised_by_n_minus_2, "your dw has NaN at [0, 0, 0, 0]"),
+    (infinite_db, "your db has an infinity at [0]"),
+], ids=["dw all NaN", "one NaN in db", "one NaN in dx", "0 / 0 for a batch of two",
+        "db infinite"])
+def test_4_3_never_passes_nan_or_an_infinity_and_says_where(answer, said, capsys):
+    for _ in range(2):
+        assert not lesson04.conv_backward(answer)
+        out = capsys.readouterr().out
+        assert said in out and "finite" in out, out
+
+
+def test_4_3_refuses_convolve2d_as_4_6_does(capsys):
+    """ops.convolve2d turns the kernel for the student: the step of dx that 4.3 asks for."""
+    def by_convolve2d(dout, x, w, stride):
+        f = w.shape[0]
+        spread = np.zeros((x.shape[0], (dout.shape[1] - 1) * stride + 1,
+                           (dout.shape[2] - 1) * stride + 1, dout.shape[-1]))
+        spread[:, ::stride, ::stride] = dout
+        dx = ops.convolve2d(np.pad(spread, [(0, 0), (f - 1,) * 2, (f - 1,) * 2, (0, 0)]),
+                            w.transpose(0, 1, 3, 2))
+        dx = np.pad(dx, [(0, 0), (0, x.shape[1] - dx.shape[1]), (0, x.shape[2] - dx.shape[2]),
+                         (0, 0)])
+        return dx, *conv_backward(dout, x, w, stride)[1:]
+
+    assert not lesson04.conv_backward(by_convolve2d)
+    out = capsys.readouterr().out
+    assert calls("ops.convolve2d") in out, out

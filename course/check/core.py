@@ -22,8 +22,10 @@ import fractions
 import functools
 import importlib
 import inspect
+import os
 import sys
 import threading
+import types
 from dataclasses import dataclass
 
 from course.runtime import settings
@@ -131,11 +133,27 @@ def keras_model(value, what: str = "a keras.Model"):
 
 
 class StudentError(Exception):
-    """The student's function raised ``error``; a checker may catch it to give a hint."""
+    """The student's function raised ``error``; a checker may catch it to give a hint.
+    ``message`` is the error's own message, read once and safely (``str(error)`` runs the
+    student's ``__str__``, which may raise): a checker shows it, never ``str(error)``."""
 
     def __init__(self, error: BaseException):
-        super().__init__(f"{type(error).__name__}: {error}")
         self.error = error
+        self.message = _message(error)
+        super().__init__(f"{_type_name(error)}: {self.message}")
+
+
+def _type_name(error) -> str:
+    name = type.__dict__["__name__"].__get__(type(error))  # not a metaclass's own __name__
+    return name if name.isidentifier() else "an exception"
+
+
+def _message(error) -> str:
+    """``str(error)``, or a note when its ``__str__`` (the student's, maybe) fails."""
+    try:
+        return str(error)
+    except Exception:  # the student's __str__ raised: the error still counts, its text not
+        return "(its message cannot be shown: its __str__ raised)"
 
 
 @dataclass(frozen=True)
@@ -216,8 +234,12 @@ def _signature(code) -> tuple:
 
 # Modules an answer could patch to fool the comparison (``np.allclose = ...``): checked,
 # cheaply, at every return from the answer. The judge checks every protected module after.
+# NumPy's comparisons (np.isclose, np.allclose, np.array_equal, an array's .all()) look up
+# their helpers in NumPy's inner modules: those are kept too (NumPy 2 and NumPy 1 names).
 _KEPT = ("builtins", "math", "numpy", "numpy.linalg", "numpy.testing", "keras", "keras.ops",
-         "keras.layers", "cv2", "scipy.signal", "scipy.ndimage")
+         "keras.layers", "cv2", "scipy.signal", "scipy.ndimage",
+         *(f"numpy.{core}.{module}" for core in ("_core", "core") for module in (
+             "numeric", "fromnumeric", "_methods", "umath", "multiarray", "_ufunc_config")))
 
 
 _CODE = ("__code__", "__defaults__", "__kwdefaults__")
@@ -304,6 +326,35 @@ def _stdlib() -> str:
     return sysconfig.get_paths()["stdlib"]
 
 
+# The checkers' own code, in course/check/lessonNN.py (their references, a nested helper
+# rebuilt from its code object): an answer that calls it computes with the checker, not
+# from its arguments. (The machinery beside them is not a reference; the grade's stand-ins
+# for a notebook's values and its clock's signal handler run inside an answer.)
+_OWN = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _own(code) -> bool:
+    name = code.co_filename
+    return name.startswith(_OWN) and os.path.basename(name).startswith("lesson")
+
+
+def _by_answer(frame) -> bool:
+    """Whether the code that called from ``frame`` is the answer's, not the checker's: the
+    first frame out of Python's standard library and the installed libraries (a NumPy or
+    functools wrapper) lies outside ``course/check``."""
+    while frame is not None and not frame.f_code.co_filename.startswith(_OWN) and (
+            _library(frame.f_code) or frame.f_code.co_filename.startswith(("<frozen", _stdlib()))):
+        frame = frame.f_back
+    return frame is not None and not frame.f_code.co_filename.startswith(_OWN)
+
+
+def _own_name(code) -> str:
+    """``check.lesson01._padded_correlation``: a checker function as the hint shows it (by
+    its file: a function rebuilt from its code object may have other globals)."""
+    module = os.path.splitext(code.co_filename.removeprefix(_OWN))[0].replace(os.sep, ".")
+    return f"check.{module}.{getattr(code, 'co_qualname', code.co_name)}"
+
+
 def _students(frame) -> bool:
     """Whether the code that called from ``frame`` is the student's: the first frame out
     of Python's standard library (``inspect.currentframe`` is a way to ``sys._getframe``)
@@ -315,10 +366,122 @@ def _students(frame) -> bool:
             and frame.f_globals.get("__name__") != __name__)
 
 
+# Packages whose functions the search below does not open: libraries, and the course (whose
+# Python functions the watch sees when they run)
+_OPAQUE = {"numpy", "cv2", "scipy", "keras", "tensorflow", "skimage", "sklearn", "course",
+           "PIL", "matplotlib", "jax", "torch", *sys.stdlib_module_names}
+
+
+def reaches(start, builtins: dict, names: dict) -> str | None:
+    """The name of the first function of ``builtins`` (function -> name) found from
+    ``start``, or None. ``names``: their ``__name__``s, as the code that names them reads.
+
+    The watch sees a C function only when Python code calls it; ``map(cv2.Sobel, ...)``,
+    ``functools.partial(cv2.Sobel)(...)`` and ``cv2.Sobel.__call__(...)`` call it from C.
+    So this reads the code of ``start``, and that of the notebook's functions it uses (their
+    closures, defaults, partials and the values they name), for those functions or their
+    names."""
+    todo, seen = [start], set()
+    while todo and len(seen) < 5000:
+        value = todo.pop()
+        if id(value) in seen or isinstance(value, str | bytes | int | float | complex):
+            continue
+        seen.add(id(value))
+        if type(value).__module__ == "numpy":  # an array: data, not code
+            continue
+        if _one_of(value, builtins):
+            return builtins[value]
+        if isinstance(value, functools.partial):
+            todo += [value.func, *value.args, *value.keywords.values()]
+        elif isinstance(value, types.MethodType):
+            todo += [value.__func__, value.__self__]
+        elif isinstance(value, types.MethodWrapperType | types.BuiltinMethodType):
+            todo.append(getattr(value, "__self__", None))  # cv2.Sobel.__call__
+        elif isinstance(value, types.FunctionType) and not _opaque(value):
+            parts, named = _function_parts(value, builtins, names)
+            if named:  # its code reads the name of one
+                return named
+            todo += parts
+        elif isinstance(value, tuple | list | set | frozenset | dict) and len(value) < 1000:
+            todo += list(value.values() if isinstance(value, dict) else value)
+        elif callable(value) and not isinstance(value, type | types.ModuleType) and not (
+                _opaque(type(value))):  # an object with __call__, defined in the notebook
+            todo += [type(value).__call__, *getattr(value, "__dict__", {}).values()]
+    return None
+
+
+def _opaque(function) -> bool:
+    module = getattr(function, "__module__", None)
+    return isinstance(module, str) and module.split(".")[0] in _OPAQUE
+
+
+def _one_of(value, builtins) -> bool:
+    try:
+        return value in builtins
+    except Exception:  # an unhashable value, or one whose comparison fails: not one of them
+        return False
+
+
+def _code_objects(code):
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _code_objects(const)
+
+
+def _function_parts(function, builtins, names):
+    """What ``function`` can reach (the values its code names in its globals, its closure,
+    its defaults, what it wraps), and the name of a function of ``builtins`` that its code
+    reads (``cv2.Sobel``, or ``Sobel`` imported from cv2), or None."""
+    namespace = function.__globals__
+    parts = [cell.cell_contents for cell in function.__closure__ or () if filled(cell)]
+    parts += [*(function.__defaults__ or ()), *(function.__kwdefaults__ or {}).values()]
+    parts.append(vars(function).get("__wrapped__"))
+    for code in _code_objects(function.__code__):
+        for name in code.co_names:
+            if name in names and (name not in namespace or _one_of(namespace[name], builtins)):
+                return parts, names[name]
+            if name in namespace:
+                parts.append(namespace[name])
+    return parts, None
+
+
+def _named(functions) -> tuple[dict, dict]:
+    """``functions`` as ``reaches`` takes them: function -> "sys._getframe", and each one's
+    ``__name__`` -> that name."""
+    found = {f: f"{getattr(f, '__module__', None) or 'sys'}.{f.__name__}" for f in functions}
+    return found, {f.__name__: name for f, name in found.items()}
+
+
+def _peek_hint(label: str, name: str) -> str:
+    return (f"{label} calls `{name}`, which reads the checker's own frames or its watch: an "
+            "answer computes from its arguments")
+
+
+def _switch_hint(label: str) -> str:
+    return (f"{label} switches off the checker's watch (sys.setprofile), so the checker cannot "
+            "tell what it calls: leave the profiler alone")
+
+
+def _refuse_hidden_peeks(answer, label, peeks, switches) -> None:
+    """A Hint when the answer's code (or a notebook function it uses) names a function that
+    reads the checker's frames or turns its watch off: ``map(sys._getframe, [3])`` calls it
+    from C, where the watch does not see it."""
+    try:
+        start = answer.__wrapped__ if "__wrapped__" in getattr(answer, "__dict__", {}) else answer
+    except Exception:  # an object whose __dict__ raises: read it as it is
+        start = answer
+    if reaches(start, *_named(switches)):  # as the watch does: switching it off comes first
+        raise Hint(_switch_hint(label))
+    if found := reaches(start, *_named(peeks)):
+        raise Hint(_peek_hint(label, found))
+
+
 def _guarded(answer, returns: bool, without=()):
     """``answer`` with its exceptions marked as the student's, a hint when it returns None
-    (``returns``), when it calls one of the functions ``without`` names or reaches for the
-    checker's frames or its watch, or when it changes a function of NumPy, Keras or the
+    (``returns``), when it calls one of the functions ``without`` names or a lesson checker's
+    own code, reaches for the checker's frames or its watch (named in its code, where ``map``
+    would call them from C), or when it changes a function of NumPy, Keras or the
     course. Its result becomes :func:`plain` data while the watch is still on (an object's
     ``__array__`` or ``__iter__`` is the answer's code too). Values and Keras objects pass
     as they are; a class is a :class:`Hint`."""
@@ -333,16 +496,22 @@ def _guarded(answer, returns: bool, without=()):
                 *(getattr(threading, f) for f in ("setprofile_all_threads", "settrace_all_threads")
                   if hasattr(threading, f))}
     peeks = _introspection()
+    if without:
+        _refuse_hidden_peeks(answer, label, peeks, switches)
 
     @functools.wraps(answer)
     def call(*args, **kwargs):
         called: list[str] = []
         switched: list[bool] = []
         peeked: list[str] = []
+        own: list[str] = []
 
         def profile(frame, event, arg):
-            if event == "call" and (found := codes.get(_signature(frame.f_code))):
-                called.append(found)
+            if event == "call":
+                if found := codes.get(_signature(frame.f_code)):
+                    called.append(found)
+                elif _own(frame.f_code) and _by_answer(frame.f_back):
+                    own.append(_own_name(frame.f_code))
             elif event == "c_call" and arg in builtins:
                 called.append(builtins[arg])
             elif event == "c_call" and arg in switches:
@@ -363,12 +532,19 @@ def _guarded(answer, returns: bool, without=()):
         kept = _kept()
         raised = hint = result = None
         try:
-            result = plain(answer(*args, **kwargs))
-        except NotImplementedError:
-            raise
+            try:
+                returned = answer(*args, **kwargs)
+            except NotImplementedError:
+                raise
+            except Exception as error:  # a Hint it raises too: it is the student's, not ours
+                raised = error
+            else:
+                result = plain(returned)
         except Hint as error:  # what the answer returned is not plain data
             hint = error
-        except Exception as error:
+        except NotImplementedError:
+            raise
+        except Exception as error:  # an error in its result's __array__ or __iter__
             raised = error
         finally:
             switched_off = without and (switched or sys.getprofile() is not profile)
@@ -379,11 +555,12 @@ def _guarded(answer, returns: bool, without=()):
                 threading.setprofile(previous_threads)
             changed = _restore(kept)
         if switched_off:
-            raise Hint(f"{label} switches off the checker's watch (sys.setprofile), so the "
-                       "checker cannot tell what it calls: leave the profiler alone")
+            raise Hint(_switch_hint(label))
         if peeked:
-            raise Hint(f"{label} calls `{peeked[0]}`, which reads the checker's own frames or "
-                       "its watch: an answer computes from its arguments")
+            raise Hint(_peek_hint(label, peeked[0]))
+        if own:
+            raise Hint(f"{label} calls `{own[0]}`, the checker's own code: an answer computes "
+                       "from its arguments, the checker's reference is not yours to call")
         if changed:
             raise Hint(f"{label} changes `{changed[0]}`; the checker does not judge an answer "
                        "that changes NumPy, Keras or the course (it has put it back)")
@@ -471,8 +648,8 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = (),
         except NotImplementedError:
             verdict = Verdict(False, f"{name}: not attempted yet - replace the "
                                      "`raise NotImplementedError` stub")
-        except Hint as hint:
-            verdict = Verdict(False, f"{name}: not yet - {hint}")
+        except Hint as hint:  # a student's Hint subclass (from an __array__) too: read safely
+            verdict = Verdict(False, f"{name}: not yet - {_message(hint)}")
         except StudentError as raised:  # say what the student's code raised, where to look
             verdict = Verdict(False, f"{name}: your code raised {raised}")
         except TypeError as error:  # a value where the checker calls a function

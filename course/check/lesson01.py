@@ -5,10 +5,6 @@ the last valid position, thin images, a flat image whose only edges are the bord
 cases drawn afresh on every call, so that a table of the checker's inputs cannot pass.
 """
 
-import functools
-import sys
-import types
-
 import numpy as np
 
 from course.check import core, libraries
@@ -57,12 +53,6 @@ FLIP_SHORTCUTS = (
     "scipy.ndimage.correlate", "scipy.ndimage.convolve", "keras.ops.conv")
 
 
-# Packages whose functions the search below does not open: libraries, and the course (whose
-# Python functions the watch sees when they run)
-_LIBRARIES = {"numpy", "cv2", "scipy", "keras", "tensorflow", "skimage", "sklearn", "course",
-              "PIL", "matplotlib", "jax", "torch", *sys.stdlib_module_names}
-
-
 def refuse_hidden_c_calls(answer, without) -> None:
     """A Hint when ``answer`` reaches a C function that ``without`` names (``cv2.Sobel``,
     ``cv2.filter2D``, ``cv2.erode``) in a way the checker's watch cannot see.
@@ -70,82 +60,15 @@ def refuse_hidden_c_calls(answer, without) -> None:
     The watch sees a C function only when Python code calls it; ``map(cv2.Sobel, ...)``,
     ``functools.partial(cv2.Sobel)(...)`` and ``cv2.Sobel.__call__(...)`` call it from C.
     So before the answer runs, this reads its code, and that of the notebook's functions
-    it uses (their closures, defaults, partials and the values they name), for those C
-    functions or their names."""
+    it uses, for those C functions or their names (:func:`core.reaches`)."""
     _, builtins = core._watching(without)
     if not builtins:
         return
     names = {getattr(f, "__name__", name.rsplit(".", 1)[-1]): name for f, name in builtins.items()}
-    if found := _reaches(getattr(answer, "__wrapped__", answer), builtins, names):
+    if found := core.reaches(getattr(answer, "__wrapped__", answer), builtins, names):
         raise Hint(f"{core._label(answer, 'your function')} calls `{core._shown(found)}`, which "
                    "answers the exercise for you: write it yourself, the point is to see how it "
                    "works")
-
-
-def _library(function) -> bool:
-    module = getattr(function, "__module__", None) or ""
-    return module.split(".")[0] in _LIBRARIES
-
-
-def _code_objects(code):
-    yield code
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            yield from _code_objects(const)
-
-
-def _reaches(start, builtins, names):
-    """The name of the first function of ``builtins`` (C function -> name) found from
-    ``start``, or None. ``names``: their ``__name__``s, as the code that names them reads."""
-    todo, seen = [start], set()
-    while todo and len(seen) < 5000:
-        value = todo.pop()
-        if id(value) in seen or isinstance(value, str | bytes | int | float | np.ndarray):
-            continue
-        seen.add(id(value))
-        if _one_of(value, builtins):
-            return builtins[value]
-        if isinstance(value, functools.partial):
-            todo += [value.func, *value.args, *value.keywords.values()]
-        elif isinstance(value, types.MethodType):
-            todo += [value.__func__, value.__self__]
-        elif isinstance(value, types.MethodWrapperType | types.BuiltinMethodType):
-            todo.append(getattr(value, "__self__", None))  # cv2.Sobel.__call__
-        elif isinstance(value, types.FunctionType) and not _library(value):
-            parts, named = _function_parts(value, builtins, names)
-            if named:  # its code reads the name of one
-                return named
-            todo += parts
-        elif isinstance(value, tuple | list | set | frozenset | dict) and len(value) < 1000:
-            todo += list(value.values() if isinstance(value, dict) else value)
-        elif callable(value) and not isinstance(value, type | types.ModuleType) and not (
-                _library(type(value))):  # an object with __call__, defined in the notebook
-            todo += [type(value).__call__, *getattr(value, "__dict__", {}).values()]
-    return None
-
-
-def _one_of(value, builtins) -> bool:
-    try:
-        return value in builtins
-    except Exception:  # an unhashable value, or one whose comparison fails: not one of them
-        return False
-
-
-def _function_parts(function, builtins, names):
-    """What ``function`` can reach (the values its code names in its globals, its closure,
-    its defaults, what it wraps), and the name of a C function of ``builtins`` that its
-    code reads (``cv2.Sobel``, or ``Sobel`` imported from cv2), or None."""
-    namespace = function.__globals__
-    parts = [cell.cell_contents for cell in function.__closure__ or () if core.filled(cell)]
-    parts += [*(function.__defaults__ or ()), *(function.__kwdefaults__ or {}).values()]
-    parts.append(getattr(function, "__wrapped__", None))
-    for code in _code_objects(function.__code__):
-        for name in code.co_names:
-            if name in names and (name not in namespace or _one_of(namespace[name], builtins)):
-                return parts, names[name]
-            if name in namespace:
-                parts.append(namespace[name])
-    return parts, None
 
 
 def _array(value, case, what):
@@ -190,6 +113,9 @@ def box_kernel(answer):
 # the student (np.pad, given the amounts, is the exercise)
 PAD_SHORTCUTS = ("course.ops.pad", "course.ops._padding", "course.ops._axis_padding",
                  "course.ops._pad_spatial")
+# ... and the course's window cutter, which 3.2 and 3.3 refuse too (NumPy's
+# sliding_window_view, like section 2's loops, is the student's to use)
+WINDOW_HELPERS = ("course.ops._windows",)
 
 
 def _same_pads(kernel_shape):
@@ -262,7 +188,7 @@ def _same_mistake(got, image, kernel):
     return None
 
 
-@checker(without=CORRELATE_SHORTCUTS + PAD_SHORTCUTS + NUMPY_ONLY)
+@checker(without=CORRELATE_SHORTCUTS + PAD_SHORTCUTS + WINDOW_HELPERS + NUMPY_ONLY)
 def corr2d_same(answer):
     """``answer(image, kernel)``: the zero-padded ("same") correlation, the image's shape."""
     refuse_hidden_c_calls(answer, CORRELATE_SHORTCUTS)
@@ -278,8 +204,8 @@ def corr2d_same(answer):
         try:
             got = answer(*given)
         except StudentError as raised:
-            if isinstance(raised.error, ValueError) and "broadcast" in str(raised.error):
-                raise Hint(f"{case} your code raised ValueError ({raised.error}): a window "
+            if isinstance(raised.error, ValueError) and "broadcast" in raised.message:
+                raise Hint(f"{case} your code raised ValueError ({raised.message}): a window "
                            f"you multiply is smaller than the {kh}x{kw} kernel. Near the "
                            "border, is the padded image large enough?") from None
             raise

@@ -210,9 +210,10 @@ def input_gradient(answer):
 
 
 # 4.3 asks for NumPy (loops are fine): the course's backward pass, automatic and numerical
-# differentiation, every TensorFlow op (keras.ops' included) and SciPy's convolutions are
-# refused; ops.correlate2d, a forward pass, is allowed, as in 4.1
-CONV_LAYER_BACKWARD = CONV_BACKWARD + FULL_CONVOLUTIONS + (
+# differentiation, every TensorFlow op (keras.ops' included), SciPy's convolutions and
+# ops.convolve2d (which turns the kernel for the student, as 4.6 refuses it) are refused;
+# ops.correlate2d, a forward pass, is allowed, as in 4.1
+CONV_LAYER_BACKWARD = CONV_BACKWARD + FULL_CONVOLUTIONS + TURNS_THE_KERNEL + (
     "scipy.ndimage.correlate", "scipy.ndimage.convolve") + NUMPY_ONLY
 EXACT = 1e-10  # float64 sums of products agree to ~1e-15 of the largest gradient; an estimate
 NEAR = 1e-4  # (finite differences) or float32 arithmetic lands between EXACT and NEAR
@@ -254,6 +255,7 @@ def conv_backward(answer):
         got = _call(answer, {"dout": dout, "x": x, "w": w}, stride)
         got = _three(got, where)
         _conv_shapes(got, x, w, dout, stride, where)
+        _finite(got, where)
         expected = grads(x, w, dout, stride)
         errors = [_relative(g, e) for g, e in zip(got, expected, strict=True)]
         if max(errors) <= EXACT:
@@ -280,10 +282,31 @@ def conv_backward(answer):
             "batch and several channels or filters")
 
 
+def _finite(got, where):
+    """A Hint when one of ``got`` = (dx, dw, db) holds NaN or an infinity: the gradient of a
+    layer of finite numbers is finite, so such an entry is never right (and NaN compares
+    with nothing, so a comparison alone would miss it)."""
+    for name, g in zip(("dx", "dw", "db"), got, strict=True):
+        bad = ~np.isfinite(g)
+        if bad.any():
+            first = tuple(int(i) for i in np.argwhere(bad)[0])
+            index = ", ".join(map(str, first)) if first else ""
+            count = int(bad.sum())
+            value = "NaN" if np.isnan(g[first]) else "an infinity"
+            raise Hint(f"{where}, your {name} has {value} at [{index}]"
+                       + (f" (and {count - 1} more entries that are not finite numbers)"
+                          if count > 1 else "")
+                       + ": with finite x, w and dout every gradient is a finite sum of "
+                       "products. Look for a division by zero, or an entry read before it "
+                       "was set (np.empty)")
+
+
 def _relative(got, expected):
-    """``max|got - expected|`` over the largest entry of ``expected`` (or 1, if smaller)."""
+    """``max|got - expected|`` over the largest entry of ``expected`` (or 1, if smaller);
+    infinite where ``got`` holds NaN or an infinity (NaN compares with nothing)."""
     scale = max(float(np.abs(expected).max(initial=0)), 1.0)
-    return float(np.abs(np.asarray(got, float) - expected).max(initial=0)) / scale
+    error = float(np.abs(np.asarray(got, float) - expected).max(initial=0)) / scale
+    return error if np.isfinite(error) and np.isfinite(got).all() else float("inf")
 
 
 def _three(got, where):

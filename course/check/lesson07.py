@@ -136,7 +136,7 @@ def _shapes_in(message):
 def _add_refused(raised, shape, filters, strides, where):
     """A hint when the student's block failed to add two tensors of different shapes (Keras's
     Add, or ``+`` between Keras tensors); other errors are left to the checker's contract."""
-    message = str(raised.error)
+    message = raised.message
     if not isinstance(raised.error, ValueError) or not (
             "incompatible shapes" in message or "broadcast" in message):
         return
