@@ -114,7 +114,7 @@ def brighten(answer):
         except StudentError as raised:
             if isinstance(raised.error, OverflowError):
                 raise Hint(f"{_change(amount)}, your function raised OverflowError "
-                           f"({raised.error}): NumPy will not add a Python int to an array "
+                           f"({raised.message}): NumPy will not add a Python int to an array "
                            "whose type cannot hold it, and an unsigned type holds no negative "
                            "numbers. Which type could hold every result, from 0 - 255 to "
                            "255 + 255?") from None
