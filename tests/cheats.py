@@ -84,8 +84,9 @@ def cell_source(lesson: Path, start: str) -> str:
 
 
 def assigned(source: str, name: str):
-    """The value assigned to ``name`` at the top level of ``source``, evaluated with NumPy."""
-    for node in ast.parse(source).body:
+    """The value assigned to ``name`` in ``source`` (at its top level or under the guard of
+    a reveal, ``if course.check.done(...):``), evaluated with NumPy."""
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name
                                                 for t in node.targets):
             return eval(ast.unparse(node.value), {"np": np})

@@ -2,7 +2,8 @@
 
 The lesson tests apply to every notebook in notebooks/. `test_student_version_runs`
 executes each lesson's student version once, in one kernel, in the smoke profile (the
-cost of nbval); deselect it with `-k "not student_version_runs"` when iterating.
+cost of nbval), as Run All would: no cell may fail; deselect it with
+`-k "not student_version_runs"` when iterating.
 """
 
 import ast
@@ -24,9 +25,9 @@ from course.tools.exercises import (
     END,
     exercises,
     solution_regions,
-    stub_solutions,
 )
 from course.tools.runner import lessons
+from course.tools.student import stub_solutions
 
 LESSONS = lessons()
 STUB_LINE = re.compile(r"^-+> +\d+ (.*)$", re.MULTILINE)  # IPython's "----> 3  code" line
@@ -74,11 +75,21 @@ def test_function_solution_becomes_an_indented_stub():
 
 
 def test_value_solution_stub_sets_its_names_to_ellipsis():
+    """A value exercise's stub raises nothing: the cell runs (Run All goes on), its names
+    are `...`, and the checker says "not attempted yet" to them."""
     source = f"n = 3\n### {BEGIN}\nsize, (h, w) = 14, (1, 2)\nk: int = 64\n### {END}\nprint(n)"
     stubbed = stub_solutions(source, solution_regions(source, "x"))
     assert stubbed.splitlines() == ["n = 3", "# YOUR CODE HERE", "size = ...", "h = ...",
-                                    "w = ...", "k = ...", "raise NotImplementedError()",
-                                    "print(n)"]
+                                    "w = ...", "k = ...", "print(n)"]
+    scope = {}
+    exec(stubbed, scope)
+    assert (scope["size"], scope["h"], scope["w"], scope["k"]) == (...,) * 4
+
+
+def test_a_top_level_solution_that_assigns_nothing_still_raises():
+    source = f"### {BEGIN}\nmodel.fit(x, y)\n### {END}"
+    assert stub_solutions(source, solution_regions(source, "x")).splitlines() == [
+        "# YOUR CODE HERE", "raise NotImplementedError()"]
 
 
 @pytest.mark.parametrize("kind, source, problem", [
@@ -376,9 +387,28 @@ def printed(cell):
     return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
 
 
+def answers_used(source, path):
+    """The exercises of lesson ``path`` whose answer ``source`` uses: the names each one's
+    solution cell defines, loaded by ``source`` (e.g. ``["4.3 `conv_backward`"]``)."""
+    nb = nbformat.read(path, as_version=4)
+    used = []
+    for ex in exercises(path, nb):
+        names = [a or b for a, b in student.DEFINED.findall(nb.cells[ex.cell].source)]
+        if any(re.search(rf"\b{re.escape(name)}\b", source) for name in names):
+            used.append(f"{ex.number} `{'`, `'.join(names)}`")
+    return used
+
+
+def test_answers_used_names_the_exercise_a_cell_depends_on(lessons_dir):
+    path = lessons_dir / "09_demo.ipynb"
+    assert answers_used("print(twice(4))", path) == ["9.1 `twice`"]
+    assert answers_used("print(thrice(4))", path) == []
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_student_version_runs(path, student_dir, no_env):
-    """Fails only at the stubs; checkers say "not attempted yet", and hint at a near miss."""
+    """Run All goes through: no cell fails, not even beside a stub; checkers say "not
+    attempted yet", and hint at a near miss."""
     from nbclient import NotebookClient
 
     no_env.setenv("COURSE_PROFILE", "smoke")
@@ -394,13 +424,16 @@ def test_student_version_runs(path, student_dir, no_env):
         for out in cell.get("outputs", []):
             if out.output_type != "error":
                 continue
-            trace = ANSI.sub("", "\n".join(out.traceback))
-            raised_at = STUB_LINE.findall(trace)
-            assert out.ename == "NotImplementedError" and "probe" not in cell.metadata, (
-                f"{where} failed with {out.ename}: {out.evalue} (only the stubs may fail; an "
-                "exercise keeps its `def` line outside the markers)\n" + trace[-1500:])
-            assert raised_at and raised_at[-1].strip() == "raise NotImplementedError()", (
-                f"{where}: NotImplementedError from somewhere else than a stub\n{trace[-1500:]}")
+            trace = ANSI.sub("", "\n".join(out.traceback))[-1500:]
+            assert "probe" not in cell.metadata, f"{where} failed with {out.ename}\n{trace}"
+            used = answers_used(cell.source, path)
+            why = (f"It uses the answer of exercise {' and '.join(used)}, a stub until the "
+                   "student writes it: guard what uses the answer with `if course.check.done("
+                   "<answer>, \"<N.M>\"):` (and an `else:` for a fallback the lesson needs)"
+                   if used else "No exercise's answer appears in it by name: find the stub it "
+                   "depends on, and guard the cell with course.check.done")
+            pytest.fail(f"{where} failed with {out.ename}: {out.evalue}, and Run All stops "
+                        f"there. {why}\n{trace}")
         if "checker" in cell.metadata:
             assert "not attempted yet" in printed(cell), f"{where}: {printed(cell)!r}"
         if cell.metadata.get("probe", "setup") != "setup":

@@ -5,13 +5,18 @@ Each lesson's checkers live in ``course.check.lessonNN``; a notebook calls, e.g.
 a hint naming the first difference when the answer is not right yet, and returns a
 ``Verdict`` (true when it is right); with ``COURSE_GRADING=1`` a wrong answer raises
 ``AssertionError`` instead, for nbgrader. See ``course.check.core``.
+
+``course.check.done(answer, "4.3")`` guards a lesson cell that uses a student's answer: it
+is false, and says so in one line, while the exercise is still a stub
+(``course.check.stubs``).
 """
 
 import importlib
 
 from course.check.core import GRADING_VAR, Hint, StudentError, Verdict, checker
+from course.check.stubs import done
 
-__all__ = ["GRADING_VAR", "Hint", "StudentError", "Verdict", "checker"]
+__all__ = ["GRADING_VAR", "Hint", "StudentError", "Verdict", "checker", "done"]
 
 
 def __getattr__(name):

@@ -647,7 +647,7 @@ def checker(func=None, *, returns: bool = True, without: tuple[str, ...] = (),
             verdict = Verdict(True, f"{name}: correct - {note}")
         except NotImplementedError:
             verdict = Verdict(False, f"{name}: not attempted yet - replace the "
-                                     "`raise NotImplementedError` stub")
+                                     "stub (`raise NotImplementedError()`, or `...` for a value)")
         except Hint as hint:  # a student's Hint subclass (from an __array__) too: read safely
             verdict = Verdict(False, f"{name}: not yet - {_message(hint)}")
         except StudentError as raised:  # say what the student's code raised, where to look

@@ -98,15 +98,15 @@ def check_markers(cell, where: str) -> list[tuple[int, int]]:
 
 
 def stub_solutions(source: str, regions: list[tuple[int, int]]) -> str:
-    """``source`` with each solution region replaced by a stub that raises NotImplementedError.
-
-    At the top level, names the solution assigns are first set to ``...``, so that the
-    checker cell of a value exercise can run and say "not attempted yet".
-    """
+    """``source`` with each solution region replaced by its stub, ``# YOUR CODE HERE`` and:
+    in a function, ``raise NotImplementedError()``; at the top level of the cell, the names
+    the solution assigns set to ``...`` (a value exercise), which raise nothing, so that
+    the cell runs and its checker says "not attempted yet". A top-level region that assigns
+    no name raises, as in a function."""
     lines = source.splitlines()
     for begin, end in reversed(regions):
         indent = re.match(r"\s*", lines[begin]).group(0)
-        stub = [STUB_COMMENT, *_declarations(lines, begin, end), STUB_RAISE]
+        stub = [STUB_COMMENT, *(_declarations(lines, begin, end) or [STUB_RAISE])]
         lines[begin:end + 1] = [indent + line for line in stub]
     return "\n".join(lines)
 

@@ -1,7 +1,10 @@
 """Student versions of the lessons: solutions become stubs, hidden tests go.
 
 Introduced for the instructor tooling (``python -m course student``). Each solution
-region becomes ``# YOUR CODE HERE`` + ``raise NotImplementedError()``; the outputs of
+region becomes a stub (:func:`stub_solutions`): ``# YOUR CODE HERE`` + ``raise
+NotImplementedError()`` in a function, the names a value exercise assigns set to ``...``
+at the top level of a cell, so that Run All goes through a student version (the cells
+that use an answer wait for it with ``course.check.done``); the outputs of
 solution and checker cells are cleared (a stored "correct" would mislead), cells tagged
 ``hidden-tests`` are removed, and the notebook's metadata says it is a student version.
 Every lesson is converted in memory before anything is written, so a malformed marker
