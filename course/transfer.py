@@ -45,10 +45,14 @@ class WeightsUnavailable(CourseError, RuntimeError):
     """Pretrained weights could not be downloaded (no network, a proxy, a timeout)."""
 
 
+# >>> from notebooks/08_transfer_learning.ipynb: edit the lesson, then `python -m course export`
+
 def cifar_base() -> keras.Model:
     """Lesson 07's ``cifar_fast`` up to its global max pooling: 128 features per image."""
     network = models.cifar_fast()
     return keras.Model(network.input, network.get_layer("gmp").output, name="base")
+
+# <<< end of notebooks/08_transfer_learning.ipynb
 
 
 def split_pets(x, y):
