@@ -242,12 +242,17 @@ def draw_pooling(p: Pooling, size: float = 3.0):
     start = -(total // 2) - 0.5 if p.padding == "same" else -0.5
     right.add_patch(plt.Rectangle((-0.5, -0.5), 1, 1, fill=False, color="tab:red", lw=2))
     left.add_patch(plt.Rectangle((start, start), p.size, p.size, fill=False, color="tab:red",
-                                 lw=2, clip_on=False))
-    if p.ours.shape[1] > 1:
+                                 lw=2))
+    second = p.ours.shape[1] > 1
+    if second:
         left.add_patch(plt.Rectangle((start + p.stride, start), p.size, p.size, fill=False,
-                                     color="tab:blue", lw=2, ls="--", clip_on=False))
+                                     color="tab:blue", lw=2, ls="--"))
+    # widen the view to hold windows that reach into the padding, clear of the title
+    low, edge = min(start, -0.5) - 0.1, POOL_MAP.shape[0] - 0.5
+    left.set_xlim(low, max(start + p.stride * second + p.size, edge) + 0.1)
+    left.set_ylim(max(start + p.size, edge) + 0.1, low)
     if p.padding == "same" and total:
-        left.set_title(f"input 7x7, padded by {total // 2} before and {total - total // 2} "
+        left.set_title(f"input 7x7, padded by {total // 2} before and\n{total - total // 2} "
                        "after (outside the grid)", fontsize=8)
     fig.suptitle(p.line(), fontsize=8)
     fig.tight_layout()
