@@ -10,6 +10,17 @@ import numpy as np
 
 from course.tools.exercises import exercises
 
+# A right answer must pass every draw of its checker's random cases: twenty draws, or five
+# for the checkers whose one call builds Keras models or runs TensorFlow for about a second
+# (`--durations` in CI: 20 draws of these cost 10 to 50 s each).
+COSTLY = {"residual_block", "mean_readout", "adjacency_matrix", "exponential_lrs",
+          "resume_epoch", "pick_lr", "epochs_trained", "alexnet_sizes"}
+
+
+def draws(checker: str) -> int:
+    """How many times a right answer to ``checker`` is checked (see COSTLY)."""
+    return 5 if checker in COSTLY else 20
+
 
 def solution_lines(lesson: Path, checker: str) -> list[str]:
     """The code lines of the instructor's solution to ``checker``'s exercise in ``lesson``."""

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from cheats import calls, refused_every_time, solution_lines
+from cheats import calls, draws, refused_every_time, solution_lines
 from keras import layers
 
 from course import models, ops
@@ -436,7 +436,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
     # 6.2 draws nothing at random (it builds one model): three calls say as much as twenty
-    for _ in range(3 if checker == "notes_alexnet_fixed" else 20):
+    for _ in range(3 if checker == "notes_alexnet_fixed" else draws(checker)):
         verdict = getattr(lesson06, checker)(RIGHT[checker])
         line = capsys.readouterr().out
         assert verdict and line.startswith(f"{RIGHT[checker].__name__}: correct - "), line

@@ -336,3 +336,16 @@ def test_a_hand_in_that_changes_the_course_on_disk_scores_0_and_stops_the_gradin
     assert {r["student"] for r in rows} == {"mallory"} and len(rows) == 5
     assert all(r["points"] == "0" and "not graded: while it ran, the hand-in changed" in r["hint"]
                for r in rows)
+
+
+def test_the_judges_compiled_code_is_filled_once_and_replaced_when_anything_touches_it():
+    first = grade.judge_cache()
+    assert list(first.rglob("judge.cpython-*.pyc")) and grade.judge_cache() == first
+    planted = next(first.rglob("core.cpython-*.pyc"))  # what a hand-in would overwrite
+    assert not planted.stat().st_mode & 0o222 and not planted.parent.stat().st_mode & 0o222
+    planted.parent.chmod(0o755)  # the hand-in runs as the grader's user: it can undo that
+    planted.chmod(0o644)
+    planted.write_bytes(b"forged")
+    second = grade.judge_cache()
+    assert second != first and not first.exists()
+    assert next(second.rglob("core.cpython-*.pyc")).read_bytes() != b"forged"

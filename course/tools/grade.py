@@ -20,10 +20,11 @@ goes on.
 
 A hand-in runs the student's code: grade in a throwaway machine or container. The judge
 loads nothing the hand-in could have planted beside the course (``python -I``, compiled
-code from a fresh cache), each answer is judged in a child process of its own, and a
-hand-in that changes a file of the course or of Python's libraries while it runs (seen
-from the files' change times, which no program can set back) scores 0 and stops the
-grading: the judge could not be trusted after it.
+code from a read-only cache filled before any hand-in ran: :func:`judge_cache`), each
+answer is judged in a child process of its own, and a hand-in that changes a file of the
+course or of Python's libraries while it runs (seen from the files' change times, which
+no program can set back) scores 0 and stops the grading: the judge could not be trusted
+after it.
 """
 
 from __future__ import annotations
@@ -306,8 +307,9 @@ def judged(answers: Path, timeout: int, plan: list[dict], profile: str = "smoke"
                 prefix="course-judge-") as where, environment(
                 {settings.GRADING: None, settings.ANSWERS_DIR: None, settings.PROFILE: profile}):
             # isolated (-I): no current folder, user site or PYTHON* variables on the path;
-            # compiled code from a fresh cache, not from __pycache__ folders a hand-in wrote
-            arguments = [sys.executable, "-I", "-X", f"pycache_prefix={where}", "-m",
+            # compiled code from the judges' own cache, not from __pycache__ folders a
+            # hand-in wrote
+            arguments = [sys.executable, "-I", "-X", f"pycache_prefix={judge_cache()}", "-m",
                          "course.check.judge", str(answers), "--timeout", str(timeout), "--plan"]
             process = subprocess.Popen(arguments, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                        stderr=errors, text=True, cwd=where,
@@ -350,6 +352,49 @@ def judged(answers: Path, timeout: int, plan: list[dict], profile: str = "smoke"
                                     f"answer: {why}"}
         entries = [e for e in entries if e["checker"] not in results]
     return results
+
+
+_JUDGE_CACHE: dict = {}  # this process's judges' compiled code: {"path", "state"}
+
+
+def judge_cache() -> Path:
+    """The folder the judges this process starts load their compiled code from.
+
+    Filled once, before any hand-in's answer runs, by compiling what a judge loads (Keras
+    and every checker; about 5 s), then made read-only: judges load from it and write
+    nothing there. If anything changed it since (a hand-in planting compiled code for the
+    judge to load), a fresh one replaces it."""
+    import atexit
+    import os
+    import subprocess
+
+    path = _JUDGE_CACHE.get("path")
+    if path is None or changed_on_disk(_JUDGE_CACHE["state"], [path]):
+        if path is not None:
+            _remove(path)
+        path = Path(tempfile.mkdtemp(prefix="course-judge-cache-"))
+        atexit.register(_remove, path)
+        checkers = sorted(p.stem for p in (ROOT / "course" / "check").glob("lesson*.py"))
+        load = ("import course.check.judge as judge; judge.prepare("
+                + repr([{"checker": f"{name}.-"} for name in checkers]) + ")")
+        subprocess.run([sys.executable, "-I", "-X", f"pycache_prefix={path}", "-c", load],
+                       cwd=path, capture_output=True, check=True)
+        for folder, _, names in os.walk(path):
+            for name in names:
+                os.chmod(os.path.join(folder, name), 0o444)
+            os.chmod(folder, 0o555)
+        _JUDGE_CACHE.update(path=path, state=disk_state([path]))
+    return path
+
+
+def _remove(path: Path) -> None:
+    """Delete a judge cache, read-only folders and all."""
+    import os
+    import shutil
+
+    for folder, _, _ in os.walk(path):
+        os.chmod(folder, 0o755)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _lines(process, given: str, lines) -> None:
