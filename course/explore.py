@@ -122,7 +122,11 @@ def drawn_output_side(a: Arithmetic) -> int:
 
 
 def _grid_lines(ax, side: int) -> None:
-    """Thin lines between the cells of a ``side`` x ``side`` image, no ticks or labels."""
+    """Thin lines between the cells of a ``side`` x ``side`` image, no ticks or labels.
+    (No major ticks: where one falls on a cell border, matplotlib drops that minor tick
+    and its line.)"""
+    ax.set_xticks([])
+    ax.set_yticks([])
     ax.set_xticks(np.arange(-0.5, side), minor=True)
     ax.set_yticks(np.arange(-0.5, side), minor=True)
     ax.grid(which="minor", color="0.4", lw=0.6)

@@ -204,7 +204,7 @@ def _window_step(axes, x, window, out, stride, kernel, step):
         shown[r, c] = out[r, c]
     _grid(bottom, shown, highlight=(i, j, 1, 1), fill=kernel is not None)
     bottom.set_title(f"output[{i}, {j}] = {out[i, j]:g}"
-                     + (", the sum above" if kernel is not None else ""), fontsize=8)
+                     + (", the sum" if kernel is not None else ""), fontsize=8)
     if kernel is None:
         return
     weights = np.asarray(kernel)
@@ -268,18 +268,19 @@ def _offline_controls(html: str) -> str:
     return html
 
 
-def animate_sliding_window(x, window, out, kernel=None, stride: int = 1, size: float = 2.2):
-    """``show_sliding_window`` as an animation, one window per frame. Lesson 02."""
+def animate_sliding_window(x, window, out, kernel=None, stride: int = 1, size: float = 2.6):
+    """``show_sliding_window`` as an animation, one window per frame, its panels side by
+    side (input, products, output) at 100 dpi, so that the still is legible. Lesson 02."""
     out = np.asarray(out)
     positions = [(i, j) for i in range(out.shape[0]) for j in range(out.shape[1])]
-    rows = 2 if kernel is None else 3
+    panels = 2 if kernel is None else 3
 
     def draw(fig, k):
-        axes = fig.subplots(rows, 1)
+        axes = fig.subplots(1, panels)
         _window_step(axes, x, window, out, stride, kernel, positions[k])
         fig.tight_layout()
 
-    return animate(draw, len(positions), figsize=(size * 1.3, rows * size))
+    return animate(draw, len(positions), figsize=(panels * size, size * 1.1), dpi=100)
 
 
 def _grid(ax, values, highlight=None, labels=None, fill=False, fontsize=9):

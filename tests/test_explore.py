@@ -47,6 +47,17 @@ def test_the_figure_draws_that_output_grid():
         plt.close(fig)
 
 
+def test_both_grids_have_a_line_between_every_two_rows_and_columns():
+    """The output grid of 02's still had column lines only: a major tick on a cell border
+    hid the minor tick, and its grid line, there."""
+    fig = explore.draw_arithmetic(explore.conv_arithmetic(7, 3, stride=2, padding=1))
+    for ax in fig.axes:
+        side = ax.images[0].get_array().shape[0]
+        for axis in (ax.xaxis, ax.yaxis):
+            assert len(axis.get_minorticklocs()) == side + 1, ax.get_title()
+    plt.close(fig)
+
+
 def test_the_sliding_grid_gives_the_output_size():
     for settings in SETTINGS:
         a = explore.conv_arithmetic(**settings)

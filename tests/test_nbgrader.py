@@ -1,8 +1,9 @@
 """With real nbgrader: the course's nbgrader source notebook, generated and autograded with
 the answers judged outside the kernel (`course.tools.nbgrader_judge`), scores a hand-in as
 `python -m course grade` does, and a hand-in that forges its checks scores 0 for them.
-nbgrader is installed for this test only (into a folder of its own, about 20 s); without a
-package index the test is skipped."""
+nbgrader and the packages it needs beyond requirements.txt (requirements-nbgrader.txt) are
+installed for this test only, into a folder of its own (about 15 s); without a package index
+the test is skipped."""
 
 import json
 import os
@@ -13,6 +14,7 @@ import nbformat
 import pytest
 from test_grade import FORGED  # the forged lesson-02 answers
 
+from course.runtime.paths import ROOT
 from course.tools import grade, runner
 from course.tools.cli import main
 from course.tools.exercises import exercises
@@ -26,8 +28,9 @@ WRONG = "    return f * f * c_in * k  # forgets the bias"
 @pytest.fixture(scope="module")
 def nbgrader_env(tmp_path_factory):
     target = tmp_path_factory.mktemp("nbgrader-install")
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target",
-                           str(target), "nbgrader"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
+                           str(target), "-r", str(ROOT / "requirements-nbgrader.txt")],
+                          capture_output=True, text=True)  # the rest: requirements.txt's
     if done.returncode:
         pytest.skip(f"nbgrader could not be installed here: {done.stderr.strip()[-300:]}")
     return {**os.environ, "PATH": f"{target / 'bin'}{os.pathsep}{os.environ['PATH']}",
