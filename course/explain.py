@@ -33,22 +33,29 @@ def feature_maps(model: keras.Model, images, layer_names) -> list[np.ndarray]:
     return [np.asarray(o) for o in outputs]
 
 
-def show_feature_maps(maps, names, channels: int = 8, size: float = 1.1):
+def show_feature_maps(maps, names, channels: int = 8, size: float = 1.1, image=None,
+                      image_title: str = "input"):
     """One row per layer: the first ``channels`` feature maps of one image, on one colour
     scale per row (0 to the row's largest value, the bar at its right), so that a dark
-    map is a channel that found little, not one stretched to its own range."""
-    fig, axes = plt.subplots(len(maps), channels, squeeze=False, layout="constrained",
-                             figsize=(channels * size + 0.8, len(maps) * (size + 0.25)))
+    map is a channel that found little, not one stretched to its own range. With
+    ``image``, every row starts with that input, to compare the maps with."""
+    first = 0 if image is None else 1
+    fig, axes = plt.subplots(len(maps), channels + first, squeeze=False, layout="constrained",
+                             figsize=((channels + first) * size + 0.8, len(maps) * (size + 0.25)))
     for row, (fmap, name) in zip(axes, zip(maps, names, strict=True), strict=True):
+        if image is not None:
+            row[0].imshow(image)
+            row[0].set_title(image_title, fontsize=7)
+            row[0].axis("off")
         top = float(fmap[..., :channels].max()) or 1.0
-        for k, ax in enumerate(row):
+        for k, ax in enumerate(row[first:]):
             shown = ax.imshow(fmap[..., k], cmap="viridis", vmin=0, vmax=top)
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_title(f"channel {k}", fontsize=7)
             if k == 0:
                 ax.set_ylabel(f"{name}\n{fmap.shape[0]}x{fmap.shape[1]}", fontsize=7)
-        fig.colorbar(shown, ax=row.tolist(), shrink=0.9, label="activation")
+        fig.colorbar(shown, ax=row[first:].tolist(), shrink=0.9, label="activation")
     plt.show()
 
 
