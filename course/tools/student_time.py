@@ -1,0 +1,66 @@
+"""How long a lesson takes a student, as README's lesson table and lesson 00's give it:
+reading, exercises and running, in minutes. Instructor tooling;
+``tests/test_student_time.py`` fails when either table drifts from the lessons."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from course.tools.exercises import exercises
+
+WORDS_PER_MINUTE = 150
+QUICK_KINDS = {"transcribe", "predict, then run", "explain with a number"}  # 5 minutes
+EXERCISE_MINUTES = 10  # every other kind: code to write, a bug to find, a target to meet
+
+
+def reading_minutes(lesson: Path) -> int:
+    """The words of the lesson's text cells at ``WORDS_PER_MINUTE``, rounded up."""
+    cells = json.loads(lesson.read_text())["cells"]
+    words = sum(len("".join(c["source"]).split()) for c in cells if c["cell_type"] == "markdown")
+    return math.ceil(words / WORDS_PER_MINUTE)
+
+
+def exercise_minutes(lesson: Path) -> int:
+    """5 minutes for each exercise of a ``QUICK_KINDS`` kind, ``EXERCISE_MINUTES`` for the
+    others."""
+    return sum(5 if ex.kind in QUICK_KINDS else EXERCISE_MINUTES for ex in exercises(lesson))
+
+
+def update_tables() -> list[str]:
+    """Rewrite the reading and exercise minutes (and totals) in lesson 00's table and
+    README's from the lessons, keeping each row's measured running minutes. Returns the
+    lessons whose row changed. ``python -m course.tools.student_time`` runs it."""
+    import re
+
+    from course.runtime.paths import ROOT
+    from course.tools.runner import lessons
+
+    paths = {p.name[:2]: p for p in lessons(None)}
+    start = paths["00"]
+    text, totals, changed = start.read_text(), {}, []
+
+    def row(match: re.Match) -> str:
+        number, running = match[2], int(match[5])
+        reading, doing = reading_minutes(paths[number]), exercise_minutes(paths[number])
+        totals[number] = reading + doing + running
+        if (reading, doing) != (int(match[3]), int(match[4])):
+            changed.append(number)
+        return f"{match[1]}{reading} + {doing} + {running} = **{totals[number]}** |"
+
+    text = re.sub(r"(\| (\d\d) \|[^\n]*?\| )(\d+) \+ (\d+) \+ (\d+) = \*\*\d+\*\* \|", row,
+                  text)
+    readme = ROOT / "README.md"
+    text_readme = re.sub(r"^(\| (\d\d) \| \[.*\| )\d+( min \|)$",
+                         lambda m: f"{m[1]}{totals[m[2]]}{m[3]}", readme.read_text(),
+                         flags=re.MULTILINE)
+    total = sum(totals.values())
+    in_all = f"{total} minutes (about {total / 60:.1f} hours) in all"
+    for path, new in ((start, text), (readme, text_readme)):
+        path.write_text(re.sub(r"\d+\s+minutes \(about [\d.]+ hours\) in all", in_all, new))
+    return changed
+
+
+if __name__ == "__main__":
+    print("changed:", ", ".join(update_tables()) or "nothing")
