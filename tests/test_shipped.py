@@ -214,7 +214,7 @@ ASKS = ("runs.fit(", "pretrained_base(")
 # lesson -> (its cells that ask, how many of them go to data/, what those load, sections
 # left out: live training that the asking cells do not need); 08's last call reuses the
 # cache its first call filled, and its seeds print "seed k: ... (shipped: ...)" instead
-LESSONS = {"05": (3, 3, 3, ("## 3. Training",)), "07": (3, 3, 8, ()), "08": (3, 2, 5, ()),
+LESSONS = {"05": (3, 3, 3, ("## 3. Training",)), "07": (3, 3, 18, ()), "08": (3, 2, 5, ()),
            "09": (1, 1, 1, ())}
 LOADED = ("loaded the run the course ships", "the course ships this base",
           r"^seed \d+: .*\(shipped: ")
