@@ -142,9 +142,10 @@ def draw_arithmetic(a: Arithmetic, size: float = 3.2):
     _grid_lines(top, grid.shape[0])
     step = 1 if a.transposed else a.stride
     taps = np.arange(a.f) * a.dilation
-    for j, colour in enumerate(colours):
+    offsets = (-0.18, 0.18) if len(colours) > 1 else (0.0,)  # a cell both windows read
+    for j, colour in enumerate(colours):                      # shows both dots side by side
         rows, cols = np.meshgrid(taps, j * step + taps, indexing="ij")
-        top.scatter(cols, rows, s=18, color=colour, zorder=3)
+        top.scatter(cols + offsets[j], rows, s=18, color=colour, zorder=3)
     what = "input with zeros between cells" if a.transposed else "input"
     top.set_title(f"{what} ({a.n}x{a.n}; grey: zeros)\nkernel {a.f}x{a.f}, dilation "
                   f"{a.dilation}, moving {step}", fontsize=8)

@@ -98,6 +98,7 @@ def alexnet(num_classes=1000, input_shape=(227, 227, 3)):
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(4096, activation="relu", name="fc6")(x)
     x = layers.Dense(4096, activation="relu", name="fc7")(x)
+    # float32 softmax, even where mixed precision runs the other layers in 16 bits
     outputs = layers.Dense(num_classes, activation="softmax", dtype="float32", name="fc8")(x)
     return keras.Model(inputs, outputs, name="alexnet")
 

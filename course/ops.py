@@ -392,9 +392,10 @@ def _axis_padding(padding, n, span, stride, strict=True):
     before, after = _explicit_padding(padding)
     rest = n + before + after - span
     if strict and rest >= 0 and rest % stride:
+        sizes = (f"(N - F + 2P) / S + 1 = ({n} - {span} + 2·{before})" if before == after
+                 else f"(N - F + P_before + P_after) / S + 1 = ({n} - {span} + {before} + {after})")
         raise ValueError(
-            f"output size (n + padding - kernel span) / stride + 1 = ({n} + {before + after}"
-            f" - {span}) / {stride} + 1 = {rest / stride + 1:g} is not an integer "
+            f"output size {sizes} / {stride} + 1 = {rest / stride + 1:g} is not an integer "
             f"(padding={padding!r}, stride={stride}): Keras and PyTorch would floor it to "
             f"{rest // stride + 1} (output_size(..., strict=False) does too); choose a "
             "padding and stride that divide exactly")

@@ -283,12 +283,14 @@ def animate_sliding_window(x, window, out, kernel=None, stride: int = 1, size: f
     return animate(draw, len(positions), figsize=(panels * size, size * 1.1), dpi=100)
 
 
-def _grid(ax, values, highlight=None, labels=None, fill=False, fontsize=9):
+def _grid(ax, values, highlight=None, labels=None, fill=False, fontsize=9, signed=False):
     """Draw a small matrix with its numbers (or ``labels``) and a red box (row, col,
-    height, width); ``fill`` also paints the boxed cells orange."""
+    height, width); ``fill`` also paints the boxed cells orange. ``signed`` colours
+    negative values red and positive ones blue, 0 white (otherwise all are shades of blue)."""
     finite = np.isfinite(values)
-    top = np.nanmax(np.abs(values)) if finite.any() else 1
-    ax.imshow(np.nan_to_num(values, nan=0), cmap="Blues", vmin=0, vmax=2 * max(1, top))
+    top = 2 * max(1, np.nanmax(np.abs(values)) if finite.any() else 1)  # pale: numbers legible
+    ax.imshow(np.nan_to_num(values, nan=0), cmap="RdBu" if signed else "Blues",
+              vmin=-top if signed else 0, vmax=top)
     for (r, c), v in np.ndenumerate(values):
         if np.isfinite(v):
             text = f"{v:g}" if labels is None else labels[r, c]
@@ -417,7 +419,8 @@ def show_channel_sum(x, k, bias: float = 0.0, at=(0, 0), size: float = 1.7):
     ``x`` is ``(H, W, C)`` and ``k`` one filter ``(kh, kw, C)``. Row ``c``: channel ``c``
     of the input with the window at output cell ``at``, the kernel's slice ``c``, and the
     map that slice makes on its channel. Right: the sum of the ``C`` maps plus ``bias``,
-    the one output map, with cell ``at`` written out as that sum.
+    the one output map, with cell ``at`` written out as that sum. Cells are blue where
+    positive, red where negative, white at 0.
     """
     from course import ops
 
@@ -430,15 +433,15 @@ def show_channel_sum(x, k, bias: float = 0.0, at=(0, 0), size: float = 1.7):
     spec = fig.add_gridspec(channels, 4, width_ratios=(1, 1, 1, 1.5))
     for c in range(channels):
         axes = [fig.add_subplot(spec[c, col]) for col in range(3)]
-        _grid(axes[0], x[..., c], highlight=(i, j, kh, kw))
-        _grid(axes[1], k[..., c])
-        _grid(axes[2], maps[c], highlight=(i, j, 1, 1), fill=True)
+        _grid(axes[0], x[..., c], highlight=(i, j, kh, kw), signed=True)
+        _grid(axes[1], k[..., c], signed=True)
+        _grid(axes[2], maps[c], highlight=(i, j, 1, 1), fill=True, signed=True)
         axes[0].set_ylabel(f"channel {c}", fontsize=8)
         for ax, title in zip(axes, (f"input, channel {c}", f"kernel slice {c}",
                                     f"map {c} = input {c} $\\star$ slice {c}"), strict=True):
             ax.set_title(title, fontsize=8)
     out = fig.add_subplot(spec[channels // 2, 3])
-    _grid(out, total, highlight=(i, j, 1, 1), fill=True)
+    _grid(out, total, highlight=(i, j, 1, 1), fill=True, signed=True)
     terms = " + ".join(f"{m[i, j]:g}" for m in maps)
     out.set_title(f"output = the {channels} maps summed + bias\n"
                   f"[{i}, {j}]: {terms} + {bias:g} = {total[i, j]:g}", fontsize=8)

@@ -242,11 +242,28 @@ def alexnet_frozen():
     return model
 
 
-def alexnet_conv3_padded_by_hand():
+def alexnet_conv3_padded_by_hand(padding=1, conv3_padding="valid", at=4):
+    """conv3 (layer 4 of the stack) after ZeroPadding2D(padding), lesson 02's way of writing
+    PyTorch's padding=1 in Keras (``at``: another place for it)."""
     fresh = [type(layer).from_config(layer.get_config())
-             for layer in alexnet(conv3_padding="valid").layers]
-    return keras.Sequential([keras.Input((227, 227, 3)), *fresh[:4], layers.ZeroPadding2D(1),
-                             *fresh[4:]])
+             for layer in alexnet(conv3_padding=conv3_padding).layers]
+    pad = padding if isinstance(padding, layers.Layer) else layers.ZeroPadding2D(padding)
+    return keras.Sequential([keras.Input((227, 227, 3)), *fresh[:at], pad, *fresh[at:]])
+
+
+def alexnet_padded_by_hand():
+    """Every 'same' convolution written as ZeroPadding2D((k - 1) // 2) then 'valid', the
+    5x5 one padded in two steps."""
+    stack = [keras.Input((227, 227, 3))]
+    for layer in alexnet().layers:
+        config = layer.get_config()
+        if config.get("padding") == "same":
+            k = config["kernel_size"][0]
+            stack += ([layers.ZeroPadding2D(1), layers.ZeroPadding2D(1)] if k == 5 else
+                      [layers.ZeroPadding2D((k - 1) // 2)])
+            config["padding"] = "valid"
+        stack.append(type(layer).from_config({**config, "name": None}))
+    return keras.Sequential(stack)
 
 
 # --- 6.3 inception_params ---------------------------------------------------------------
@@ -330,7 +347,14 @@ WRONG = {
         ("no dropout", lambda: alexnet(dropout=0)),
         ("dropout 0.5", lambda: alexnet(dropout=0.5)),
         ("average pooling", lambda: alexnet(pooling=layers.AveragePooling2D)),
-        ("padded by hand", alexnet_conv3_padded_by_hand),
+        # ZeroPadding2D then 'valid' is right where it adds what 'same' adds, and only there
+        ("conv3 padded by 2 by hand", lambda: alexnet_conv3_padded_by_hand(2)),
+        ("conv3 padded after only", lambda: alexnet_conv3_padded_by_hand(((0, 2), (0, 2)))),
+        ("conv3 padded twice", lambda: alexnet_conv3_padded_by_hand(conv3_padding="same")),
+        ("conv1 padded by hand", lambda: alexnet_conv3_padded_by_hand(at=0)),
+        ("a pool padded by hand", lambda: alexnet_conv3_padded_by_hand(at=3)),
+        ("padding channels first", lambda: alexnet_conv3_padded_by_hand(
+            layers.ZeroPadding2D(1, data_format="channels_first"))),
         ("ReLU before softmax", lambda: alexnet(relu_in_output=True)),
         ("1000 then 17", lambda: alexnet(head=[layers.Dense(1000, activation="relu")])),
         ("input 224", lambda: alexnet(input_size=224)),
@@ -413,6 +437,12 @@ NAMED = {
     ("notes_alexnet_fixed", "every layer frozen"): "frozen (trainable=False)",
     ("notes_alexnet_fixed", "a batch size of 1"): "fixes the batch size to 1",
     ("notes_alexnet_fixed", "uint8 input"): "dtype uint8",
+    ("notes_alexnet_fixed", "conv3 padded by 2 by hand"): "1 zero on every side",
+    ("notes_alexnet_fixed", "conv3 padded after only"): "(0, 2) rows",
+    ("notes_alexnet_fixed", "conv3 padded twice"): "padded twice",
+    ("notes_alexnet_fixed", "conv1 padded by hand"): "unpadded window",
+    ("notes_alexnet_fixed", "a pool padded by hand"): "only convolutions are padded",
+    ("notes_alexnet_fixed", "padding channels first"): "data_format='channels_first'",
     ("alexnet_sizes", "the course's private padding helper"): calls("ops._axis_padding"),
     ("notes_alexnet_fixed", "the course's AlexNet"): calls("models.alexnet"),
     ("notes_alexnet_fixed", "a sigmoid named relu"): "uses sigmoid",
@@ -492,6 +522,14 @@ def test_relu_and_softmax_written_by_hand_pass(capsys):
 
     assert lesson06.notes_alexnet_fixed(by_hand), capsys.readouterr().out
     assert lesson06.notes_alexnet_fixed(lambda: alexnet(activation=tf.nn.relu))
+
+
+@pytest.mark.parametrize("answer", [alexnet_conv3_padded_by_hand, alexnet_padded_by_hand])
+def test_zero_padding_then_valid_passes_where_it_pads_as_same(answer, capsys):
+    """Lesson 02's table writes PyTorch's padding=p as ZeroPadding2D(p) then 'valid': the
+    same output shapes, parameters and numbers as 'same' for these stride-1 odd kernels."""
+    assert answer().count_params() == alexnet().count_params()
+    assert lesson06.notes_alexnet_fixed(answer), capsys.readouterr().out
 
 
 def test_the_notes_style_with_separate_activation_layers_passes(capsys):

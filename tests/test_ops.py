@@ -376,8 +376,12 @@ BAD = [
     (lambda: ops.correlate2d(X3, np.ones((3, 3, 2, 4))), r"x has 3 channels .* 2 input"),
     (lambda: ops.correlate2d(X2, K2, dilation=3), r"k spans 7x7 pixels .* only 6x6"),
     (lambda: ops.correlate2d(X2, K2, stride=2, padding=0),
-     r"\(6 \+ 0 - 3\) / 2 \+ 1 = 2.5 is not an integer"),
+     r"\(6 - 3 \+ 2·0\) / 2 \+ 1 = 2.5 is not an integer"),
     (lambda: ops.output_size(28, 3, stride=2, padding=0), r"floor it to 13"),
+    (lambda: ops.output_size(28, 3, stride=2, padding=1),  # P is per side: 2P, not P
+     r"\(N - F \+ 2P\) / S \+ 1 = \(28 - 3 \+ 2·1\) / 2 \+ 1 = 14.5 .*\(padding=1,"),
+    (lambda: ops.output_size(28, 4, stride=2, padding=(1, 2)),
+     r"\(N - F \+ P_before \+ P_after\) / S \+ 1 = \(28 - 4 \+ 1 \+ 2\) / 2 \+ 1 = 14.5"),
     (lambda: ops.correlate2d(X2, K2, stride=0), r"stride=0 is not allowed: use an int >= 1"),
     (lambda: ops.correlate2d(X2, K2, stride=1.5), r"stride=1.5 is not allowed"),
     (lambda: ops.correlate2d(X2, K2, stride=True), r"stride=True is not allowed"),

@@ -177,16 +177,26 @@ def _computes(function, name):
 
 def _rows(model):
     """``model``'s layers as the table's rows: each layer that computes something, with the
-    activations and dropouts that follow it."""
+    ZeroPadding2D layers just before it (lesson 02's ``ZeroPadding2D(p)`` then 'valid' for
+    PyTorch's ``padding=p``) and the activations and dropouts that follow it."""
     from keras import layers
 
     extras = (layers.Activation, layers.ReLU, layers.Softmax, layers.Dropout)
-    rows = []
+    rows, pads = [], []
     for layer in model.layers:
         if isinstance(layer, layers.InputLayer):
             continue
+        if isinstance(layer, layers.ZeroPadding2D):
+            pads.append(layer)
+            continue
+        if pads and not isinstance(layer, layers.Conv2D):
+            raise Hint(f"your layer '{pads[0].name}' is a ZeroPadding2D before "
+                       f"'{layer.name}', a {type(layer).__name__}; in the table only "
+                       "convolutions are padded, so put it right before the one it pads")
         if not isinstance(layer, extras):
-            rows.append({"layer": layer, "activations": [], "dropouts": [], "group": [layer]})
+            rows.append({"layer": layer, "activations": [], "dropouts": [], "pads": pads,
+                         "group": [*pads, layer]})
+            pads = []
         elif not rows:
             raise Hint(f"your model starts with '{layer.name}', a {type(layer).__name__}; the "
                        "table's first row is conv1")
@@ -200,6 +210,9 @@ def _rows(model):
         else:
             rows[-1]["activations"].append(layer)
             rows[-1]["group"].append(layer)
+    if pads:
+        raise Hint(f"your model ends with '{pads[0].name}', a ZeroPadding2D: it pads the "
+                   "input of the layer after it, and there is none")
     for row in rows:  # the layer's own activation first, then those of the layers after it
         found = map(_activation, [row["layer"], *row["activations"]])
         row["activations"] = [a for a in found if a not in (None, "linear")]
@@ -263,7 +276,7 @@ def _check_alexnet(model, table):
     rows = _rows(model)
     _same_rows(rows, table)
     for row, (name, _, settings, activation, dropout) in zip(rows, table, strict=True):
-        _same_settings(row["layer"], name, settings)
+        _same_settings(row["layer"], name, settings, row["pads"])
         _same_activation(row, name, activation)
         _same_dropout(row, name, dropout)
     _ready_to_train(model)
@@ -282,9 +295,6 @@ def _same_rows(rows, table):
             raise Hint(f"your model ends after {len(rows)} layers; the table goes on with "
                        f"{name} (a {kind})")
         layer = rows[i]["layer"]
-        if type(layer).__name__ == "ZeroPadding2D":
-            raise Hint(f"your layer '{layer.name}' is a ZeroPadding2D, a row the table does "
-                       "not have: in the notes' style a convolution pads its own input")
         if (got := type(layer).__name__) != kind:
             raise Hint(f"the table's row {name} is a {kind}, but your layer {i + 1} "
                        f"('{layer.name}') is {'an' if got[0] in 'AEIOU' else 'a'} {got}")
@@ -300,11 +310,15 @@ def _same_rows(rows, table):
                    "then the flowers' 17) classifies twice")
 
 
-def _same_settings(layer, name, settings):
-    """A hint naming the first setting of ``layer`` that differs from the table's row."""
+def _same_settings(layer, name, settings, pads=()):
+    """A hint naming the first setting of ``layer`` that differs from the table's row;
+    ``pads``, the ZeroPadding2D layers before it, and 'valid' count as 'same' when they add
+    what 'same' adds."""
     got = _settings(layer)
     for key, expected in settings.items():
         value = got.get(key)
+        if key == "padding" and pads:  # the window and stride are the table's by now
+            value = _padded(layer, name, got, pads, expected)
         if value == expected:
             continue
         where = f"your layer '{layer.name}' (the table's {name})"
@@ -326,6 +340,35 @@ def _same_settings(layer, name, settings):
             raise Hint(f"{where} has {value} {key}; the table's row has {expected}")
         raise Hint(f"{where} sets {key}={value!r}, which the table does not: leave it at "
                    "Keras' default")
+
+
+def _padded(layer, name, got, pads, expected):
+    """'same' when ``pads`` and ``layer``'s 'valid' pad as the table's 'same' row does
+    (stride 1, odd kernel: (k - 1) / 2 zeros on every side), else a hint."""
+    where = f"your layer '{layer.name}' (the table's {name})"
+    sides = [[0, 0], [0, 0]]  # rows (before, after), columns (before, after)
+    for pad in pads:
+        config = pad.get_config()
+        if config.get("data_format", "channels_last") != "channels_last":
+            raise Hint(f"your ZeroPadding2D '{pad.name}' sets data_format="
+                       f"'{config['data_format']}', so it pads other axes than the image's "
+                       "rows and columns: leave it at Keras' default")
+        sides = [[a + int(b) for a, b in zip(side, more, strict=True)]
+                 for side, more in zip(sides, config["padding"], strict=True)]
+    if expected != "same":
+        raise Hint(f"{where} is padded by a ZeroPadding2D; the table's sizes on that row come "
+                   "from an unpadded window")
+    if got.get("padding") != "valid":
+        raise Hint(f"{where} is '{got.get('padding')}' after a ZeroPadding2D, so its input is "
+                   "padded twice: with a ZeroPadding2D in front, the convolution is 'valid'")
+    kernel = got["kernel_size"]
+    same = [[(k - 1) // 2] * 2 for k in kernel]
+    if got["strides"] == (1, 1) and all(k % 2 for k in kernel) and sides == same:
+        return "same"
+    raise Hint(f"{where} is padded by ZeroPadding2D with (before, after) = {tuple(sides[0])} "
+               f"rows and {tuple(sides[1])} columns; a {kernel[0]}x{kernel[1]} window keeps its "
+               f"input's size, as on the table's row, with {same[0][0]} "
+               f"zero{'s' if same[0][0] != 1 else ''} on every side")
 
 
 def _same_activation(row, name, expected):
