@@ -338,9 +338,22 @@ def test_a_hand_in_that_changes_the_course_on_disk_scores_0_and_stops_the_gradin
                for r in rows)
 
 
-def test_the_judges_compiled_code_is_filled_once_and_replaced_when_anything_touches_it():
+def test_the_judges_compiled_code_is_filled_once_and_replaced_when_anything_touches_it(
+        tmp_path, monkeypatch):
+    from test_judge import notebook_function
+
+    from course.check import answers
+
     first = grade.judge_cache()
     assert list(first.rglob("judge.cpython-*.pyc")) and grade.judge_cache() == first
+    right = notebook_function("def same_padding(n, f, stride=1):\n" + RIGHT_2_3 + "\n",
+                              "same_padding")
+    monkeypatch.setattr(answers, "_running_cell", lambda: None)
+    answers.record(tmp_path, "lesson02.same_padding", right, (), {}, "same_padding")
+    plan = [{"checker": "lesson02.same_padding", "cell": None, "extras": 0, "options": [],
+             "prediction": None}]
+    assert grade.judged(tmp_path, 30, plan)["lesson02.same_padding"]["status"] == "correct"
+    assert grade.judge_cache() == first  # a judge, even as root, wrote nothing there
     planted = next(first.rglob("core.cpython-*.pyc"))  # what a hand-in would overwrite
     assert not planted.stat().st_mode & 0o222 and not planted.parent.stat().st_mode & 0o222
     planted.parent.chmod(0o755)  # the hand-in runs as the grader's user: it can undo that

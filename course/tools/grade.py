@@ -307,10 +307,11 @@ def judged(answers: Path, timeout: int, plan: list[dict], profile: str = "smoke"
                 prefix="course-judge-") as where, environment(
                 {settings.GRADING: None, settings.ANSWERS_DIR: None, settings.PROFILE: profile}):
             # isolated (-I): no current folder, user site or PYTHON* variables on the path;
-            # compiled code from the judges' own cache, not from __pycache__ folders a
-            # hand-in wrote
-            arguments = [sys.executable, "-I", "-X", f"pycache_prefix={judge_cache()}", "-m",
-                         "course.check.judge", str(answers), "--timeout", str(timeout), "--plan"]
+            # compiled code from the judges' own cache, which they only read (-B: even as
+            # root), not from __pycache__ folders a hand-in wrote
+            arguments = [sys.executable, "-I", "-B", "-X", f"pycache_prefix={judge_cache()}",
+                         "-m", "course.check.judge", str(answers), "--timeout", str(timeout),
+                         "--plan"]
             process = subprocess.Popen(arguments, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                        stderr=errors, text=True, cwd=where,
                                        start_new_session=True)
@@ -361,9 +362,9 @@ def judge_cache() -> Path:
     """The folder the judges this process starts load their compiled code from.
 
     Filled once, before any hand-in's answer runs, by compiling what a judge loads (Keras
-    and every checker; about 5 s), then made read-only: judges load from it and write
-    nothing there. If anything changed it since (a hand-in planting compiled code for the
-    judge to load), a fresh one replaces it."""
+    and every checker; about 5 s), then made read-only; judges run with ``-B``, so they
+    load from it and write nothing there, even as root. If anything changed it since (a
+    hand-in planting compiled code for the judge to load), a fresh one replaces it."""
     import atexit
     import os
     import subprocess
