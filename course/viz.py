@@ -6,6 +6,7 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 
 def show_images(images, titles=None, ncols: int = 8, size: float = 1.4, colors=None,
@@ -122,23 +123,26 @@ def can_display() -> bool:
 
 
 def plot_training(runs, val_metric: str = "val_accuracy", val_label: str = "test",
-                  beta: float = 0.95):
+                  beta: float = 0.95, labels=None):
     """Each batch's training loss (a moving average, see :func:`smooth`) against epochs,
-    and ``val_metric`` at the end of every epoch, for ``course.train.Run``s. Lesson 07.
+    and ``val_metric`` at the end of every epoch, for ``course.train.Run``s, named by
+    ``labels`` (default: each run's model name). Lesson 07.
 
     Unlike Keras' per-epoch running means, the loss curve has a point per batch, so two
     epochs still show how fast each model learns.
     """
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
     for i, run in enumerate(runs):
+        label = labels[i] if labels else run.name
         steps = np.arange(1, len(run.batch_loss) + 1) / max(run.steps_per_epoch, 1)
-        left.plot(steps, smooth(run.batch_loss, beta), color=f"C{i}", label=run.name)
+        left.plot(steps, smooth(run.batch_loss, beta), color=f"C{i}", label=label)
         if val_metric in run.history:
             values = run.history[val_metric]
-            right.plot(range(1, len(values) + 1), values, "o-", color=f"C{i}", label=run.name)
+            right.plot(range(1, len(values) + 1), values, "o-", color=f"C{i}", label=label)
     left.set(xlabel="epoch", title=f"training loss per batch (moving average, β = {beta})")
     right.set(xlabel="epoch", title=f"{val_label} {val_metric.removeprefix('val_')}")
     for ax in (left, right):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()

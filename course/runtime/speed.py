@@ -1,15 +1,16 @@
 """Speed choices measured on the machine at hand: XLA, and bfloat16 on a CPU. Lesson 05.
 
-Whether XLA compilation pays off on a CPU depends on the CPU: on one 2-core AVX-512
-machine it made the fast CIFAR-10 recipe 1.9 times slower, on an earlier machine of the
-same kind it made it faster. The same holds for training in ``mixed_bfloat16``: CPUs
-with bfloat16 instructions (AVX512_BF16, AMX) run its convolutions faster, others
-emulate it and run slower. A choice measured once and written into the code is wrong on
-the next machine, so :func:`choose` times a few training steps of a small conv-BN-ReLU
-network here in each setting, keeps a setting only when it is clearly faster than plain
-float32 (by ``MARGIN``), and caches the answer per CPU, backend and library versions and
-probe network (``~/.cache/course/speed.json``, or ``COURSE_CACHE_DIR``), so only the
-first lesson on a machine pays the probe (a few seconds, most of it XLA's compilation).
+Whether XLA compilation pays off on a CPU depends on the CPU: on a 2-core AVX2 machine
+it trained the fast CIFAR-10 recipe 1.9 times as fast, on a 2-core AVX-512 machine about
+twice as slowly (``benchmarks/README.md``). The same holds for training in
+``mixed_bfloat16``: CPUs with bfloat16 instructions (AVX512_BF16, AMX) run its
+convolutions faster, others emulate it and run slower. A choice measured once and
+written into the code is wrong on the next machine, so :func:`choose` times a few
+training steps of a small conv-BN-ReLU network here in each setting, keeps a setting
+only when it is clearly faster than plain float32 (by ``MARGIN``), and caches the answer
+per CPU, backend and library versions and probe network (``~/.cache/course/speed.json``,
+or ``COURSE_CACHE_DIR``), so only the first lesson on a machine pays the probe (a few
+seconds, most of it XLA's compilation).
 
 XLA applies to every model ``course.train.fit`` compiles. bfloat16 applies only where a
 lesson asks for it (``course.train.precision``: the fast recipe of lessons 07 and 08),
