@@ -8,7 +8,7 @@ says so: its curves, training time, machine and test accuracy. The lesson's code
 the same either way, and ``COURSE_RETRAIN=1`` trains everything here.
 
 Shipped runs live in ``data/runs/`` as JSON: curves and accuracies, and, for a model
-whose lesson goes on to look inside it (``weights=True``, lesson 09), its trained
+whose lesson goes on to use it (``weights=True``: lessons 09 and 12), its trained
 weights beside them in ``<name>.weights.h5``. ``data/build_runs.py`` makes them by
 executing a lesson with ``COURSE_SAVE_RUNS=1``, so the code that trained them is the
 lesson's own. Each file names the settings it was trained with and carries a checksum
