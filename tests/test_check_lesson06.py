@@ -242,6 +242,20 @@ def alexnet_frozen():
     return model
 
 
+class DropsOnlyInUse(layers.Dropout):
+    """Says rate 0.4, and never drops: the same as Keras' Dropout whenever it is not
+    training (an attack on 6.2 found the checker looked only then)."""
+
+    def call(self, x, training=False):
+        return x
+
+
+def alexnet_with_own_dropout():
+    return keras.Sequential([keras.Input((227, 227, 3)), *[
+        DropsOnlyInUse(layer.rate) if type(layer) is layers.Dropout else layer
+        for layer in alexnet().layers]])
+
+
 def alexnet_conv3_padded_by_hand(padding=1, conv3_padding="valid", at=4):
     """conv3 (layer 4 of the stack) after ZeroPadding2D(padding), lesson 02's way of writing
     PyTorch's padding=1 in Keras (``at``: another place for it)."""
@@ -380,6 +394,7 @@ WRONG = {
         ("relu only for the probe's shape", lambda: alexnet(
             activation=named(relu_for_the_probe_only, "relu"))),
         ("every layer frozen", alexnet_frozen),
+        ("a dropout of its own that never drops", alexnet_with_own_dropout),
         ("a batch size of 1", lambda: alexnet(
             inputs=keras.Input((227, 227, 3), batch_size=1))),
         ("uint8 input", lambda: alexnet(inputs=keras.Input((227, 227, 3), dtype="uint8"))),
@@ -435,6 +450,7 @@ NAMED = {
     ("notes_alexnet_fixed", "a config that lies on the layer"): "kernel of shape (9, 9, 3, 96)",
     ("notes_alexnet_fixed", "relu only for the probe's shape"): "whatever the shape",
     ("notes_alexnet_fixed", "every layer frozen"): "frozen (trainable=False)",
+    ("notes_alexnet_fixed", "a dropout of its own that never drops"): "DropsOnlyInUse of your",
     ("notes_alexnet_fixed", "a batch size of 1"): "fixes the batch size to 1",
     ("notes_alexnet_fixed", "uint8 input"): "dtype uint8",
     ("notes_alexnet_fixed", "conv3 padded by 2 by hand"): "1 zero on every side",

@@ -186,6 +186,13 @@ def _rows(model):
     for layer in model.layers:
         if isinstance(layer, layers.InputLayer):
             continue
+        keras_class = next((c for c in (layers.ZeroPadding2D, *extras) if isinstance(layer, c)),
+                           None)
+        if keras_class is not None and type(layer) is not keras_class:
+            raise Hint(f"your layer '{layer.name}' is a {type(layer).__name__} of your own "
+                       f"(from {type(layer).__module__}); the notes' layers are Keras' own: use "
+                       f"keras.layers.{keras_class.__name__}, which computes the same in "
+                       "training and in use")
         if isinstance(layer, layers.ZeroPadding2D):
             pads.append(layer)
             continue
