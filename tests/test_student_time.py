@@ -49,5 +49,5 @@ def test_the_total_is_the_sum_of_the_rows():
     total = sum(row[-1] for row in lesson_00_table().values())
     [start] = runner.lessons(["00"])
     for text in (start.read_text(), (ROOT / "README.md").read_text()):
-        [stated] = re.findall(r"(\d+)\s+minutes \(about [\d.]+ hours\) in all", text)
+        [stated] = student_time.IN_ALL.findall(text)
         assert int(stated) == total

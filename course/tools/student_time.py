@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 from course.tools.exercises import exercises
 
 WORDS_PER_MINUTE = 150
-QUICK_KINDS = {"transcribe", "predict, then run", "explain with a number"}  # 5 minutes
+QUICK_KINDS = {"transcribe", "predict, then run", "explain with a number"}
+QUICK_MINUTES = 5
 EXERCISE_MINUTES = 10  # every other kind: code to write, a bug to find, a target to meet
+IN_ALL = re.compile(r"(\d+)\s+minutes \(about [\d.]+ hours\) in all")  # both tables' total
 
 
 def reading_minutes(lesson: Path) -> int:
@@ -23,17 +26,16 @@ def reading_minutes(lesson: Path) -> int:
 
 
 def exercise_minutes(lesson: Path) -> int:
-    """5 minutes for each exercise of a ``QUICK_KINDS`` kind, ``EXERCISE_MINUTES`` for the
-    others."""
-    return sum(5 if ex.kind in QUICK_KINDS else EXERCISE_MINUTES for ex in exercises(lesson))
+    """``QUICK_MINUTES`` for each exercise of a ``QUICK_KINDS`` kind, ``EXERCISE_MINUTES``
+    for the others."""
+    return sum(QUICK_MINUTES if ex.kind in QUICK_KINDS else EXERCISE_MINUTES
+               for ex in exercises(lesson))
 
 
 def update_tables() -> list[str]:
     """Rewrite the reading and exercise minutes (and totals) in lesson 00's table and
     README's from the lessons, keeping each row's measured running minutes. Returns the
     lessons whose row changed. ``python -m course.tools.student_time`` runs it."""
-    import re
-
     from course.runtime.paths import ROOT
     from course.tools.runner import lessons
 
@@ -58,7 +60,7 @@ def update_tables() -> list[str]:
     total = sum(totals.values())
     in_all = f"{total} minutes (about {total / 60:.1f} hours) in all"
     for path, new in ((start, text), (readme, text_readme)):
-        path.write_text(re.sub(r"\d+\s+minutes \(about [\d.]+ hours\) in all", in_all, new))
+        path.write_text(IN_ALL.sub(in_all, new))
     return changed
 
 
