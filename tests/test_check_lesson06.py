@@ -256,6 +256,44 @@ def alexnet_with_own_dropout():
         for layer in alexnet().layers]])
 
 
+def alexnet_with(**settings):
+    """The right AlexNet with ``settings`` given to every Conv2D and Dense layer: what it
+    computes stays the table's, how it trains changes."""
+    stack = [keras.Input((227, 227, 3))]
+    for layer in alexnet().layers:
+        config = layer.get_config()
+        if isinstance(layer, layers.Conv2D | layers.Dense):
+            config.update(settings)
+        stack.append(type(layer).from_config({**config, "name": None}))
+    return keras.Sequential(stack)
+
+
+def alexnet_with_frozen_kernels():
+    """Every layer trainable, every kernel not: only the biases learn."""
+    model = alexnet()
+    for layer in model.layers:
+        if hasattr(layer, "kernel"):
+            layer.kernel.trainable = False
+    return model
+
+
+def alexnet_with_lora(kind=layers.Dense):
+    """LoRA on the first layer of ``kind``: its kernel frozen, a rank-4 update learns."""
+    model = alexnet()
+    next(layer for layer in model.layers if isinstance(layer, kind)).enable_lora(4)
+    return model
+
+
+class OwnSequential(keras.Sequential):
+    """keras.Sequential by another name: the checker reads Keras' own objects only."""
+
+
+def alexnet_in_own_sequential():
+    return OwnSequential([keras.Input((227, 227, 3)), *[
+        type(layer).from_config({**layer.get_config(), "name": None})
+        for layer in alexnet().layers]])
+
+
 def alexnet_conv3_padded_by_hand(padding=1, conv3_padding="valid", at=4):
     """conv3 (layer 4 of the stack) after ZeroPadding2D(padding), lesson 02's way of writing
     PyTorch's padding=1 in Keras (``at``: another place for it)."""
@@ -398,6 +436,22 @@ WRONG = {
         ("a batch size of 1", lambda: alexnet(
             inputs=keras.Input((227, 227, 3), batch_size=1))),
         ("uint8 input", lambda: alexnet(inputs=keras.Input((227, 227, 3), dtype="uint8"))),
+        # what the model computes is the table's; how it trains is not the notes'
+        ("kernels frozen", alexnet_with_frozen_kernels),
+        ("LoRA on fc6", alexnet_with_lora),
+        ("LoRA on conv1", lambda: alexnet_with_lora(layers.Conv2D)),
+        ("kernels start at zero", lambda: alexnet_with(kernel_initializer="zeros")),
+        ("kernels start 150 times too wide", lambda: alexnet_with(
+            kernel_initializer=keras.initializers.RandomNormal(stddev=10.0))),
+        ("non-negative kernels", lambda: alexnet_with(kernel_constraint="non_neg")),
+        ("L2(100) on the kernels", lambda: alexnet_with(
+            kernel_regularizer=keras.regularizers.L2(100.0))),
+        ("L1(10) on the outputs", lambda: alexnet_with(
+            activity_regularizer=keras.regularizers.L1(10.0))),
+        ("mixed_float16 layers", lambda: alexnet_with(dtype="mixed_float16")),
+        ("float16 layers", lambda: alexnet_with(dtype="float16")),
+        ("bfloat16 layers", lambda: alexnet_with(dtype="bfloat16")),
+        ("a Sequential of its own", alexnet_in_own_sequential),
     ],
     "inception_params": [
         ("weights only", lambda *c: inception(*c) - sum(c[1:])),
@@ -453,6 +507,18 @@ NAMED = {
     ("notes_alexnet_fixed", "a dropout of its own that never drops"): "DropsOnlyInUse of your",
     ("notes_alexnet_fixed", "a batch size of 1"): "fixes the batch size to 1",
     ("notes_alexnet_fixed", "uint8 input"): "dtype uint8",
+    ("notes_alexnet_fixed", "kernels frozen"): "kernel: trainable=False",
+    ("notes_alexnet_fixed", "LoRA on fc6"): "LoRA on",
+    ("notes_alexnet_fixed", "LoRA on conv1"): "LoRA on",
+    ("notes_alexnet_fixed", "kernels start at zero"): "every kernel weight equal",
+    ("notes_alexnet_fixed", "kernels start 150 times too wide"): "explode",
+    ("notes_alexnet_fixed", "non-negative kernels"): "sets kernel_constraint",
+    ("notes_alexnet_fixed", "L2(100) on the kernels"): "sets kernel_regularizer",
+    ("notes_alexnet_fixed", "L1(10) on the outputs"): "sets activity_regularizer",
+    ("notes_alexnet_fixed", "mixed_float16 layers"): "computes in mixed_float16",
+    ("notes_alexnet_fixed", "float16 layers"): "computes in float16",
+    ("notes_alexnet_fixed", "bfloat16 layers"): "computes in bfloat16",
+    ("notes_alexnet_fixed", "a Sequential of its own"): "OwnSequential, a class of your own",
     ("notes_alexnet_fixed", "conv3 padded by 2 by hand"): "1 zero on every side",
     ("notes_alexnet_fixed", "conv3 padded after only"): "(0, 2) rows",
     ("notes_alexnet_fixed", "conv3 padded twice"): "padded twice",
@@ -546,6 +612,18 @@ def test_zero_padding_then_valid_passes_where_it_pads_as_same(answer, capsys):
     same output shapes, parameters and numbers as 'same' for these stride-1 odd kernels."""
     assert answer().count_params() == alexnet().count_params()
     assert lesson06.notes_alexnet_fixed(answer), capsys.readouterr().out
+
+
+@pytest.mark.parametrize("settings", [
+    {"kernel_initializer": "he_normal"},
+    # the AlexNet paper's: N(0, 0.01) kernels, biases at 1
+    {"kernel_initializer": keras.initializers.RandomNormal(stddev=0.01),
+     "bias_initializer": "ones"}], ids=["He", "the paper's"])
+def test_another_reasonable_initialization_passes(settings, capsys):
+    def initialized():
+        return alexnet_with(**settings)
+
+    assert lesson06.notes_alexnet_fixed(initialized), capsys.readouterr().out
 
 
 def test_the_notes_style_with_separate_activation_layers_passes(capsys):

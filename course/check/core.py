@@ -95,6 +95,12 @@ def plain(value, depth: int = 0):
         return {plain(k, depth + 1): plain(v, depth + 1) for k, v in dict.items(value)}
     if type(value).__module__.split(".")[0] == "keras":
         return value
+    keras_base = next((c for c in type(value).__mro__[1:]
+                       if c.__module__.split(".")[0] == "keras"), None)
+    if keras_base is not None:
+        raise Hint(f"you returned a {type(value).__name__}, a class of your own built on "
+                   f"Keras' {keras_base.__name__}; return Keras' own objects, so that what "
+                   "the checker reads of them is what they compute")
     raise Hint(f"you returned an object of type {type(value).__name__}; return plain values "
                "(numbers, tuples, lists or a NumPy array)")
 

@@ -414,8 +414,9 @@ def _same_dropout(row, name, expected):
 
 
 def _ready_to_train(model):
-    """A hint unless ``model`` takes float images in batches of any size and every layer
-    with weights can learn, as the notes' model does."""
+    """A hint unless ``model`` takes float images in batches of any size and trains as the
+    notes' model does: in float32, every weight learning from the start, nothing added to
+    the loss and nothing holding a weight back."""
     batch = model.input_shape[0]
     if batch is not None:
         raise Hint(f"your model's input fixes the batch size to {batch}; the notes' model "
@@ -429,6 +430,61 @@ def _ready_to_train(model):
         where = f"layer '{frozen[0].name}'" if frozen else "model"
         raise Hint(f"your {where} is frozen (trainable=False): the notes train AlexNet from "
                    "scratch, so every layer learns")
+    for layer in model.layers:
+        _trains_as_keras_default(layer)
+
+
+# settings that leave what a layer computes alone and change how it trains
+_TRAINING_SETTINGS = ("kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                      "kernel_constraint", "bias_constraint")
+
+
+def _trains_as_keras_default(layer):
+    """A hint if ``layer`` computes in another precision than float32, holds a weight that
+    does not learn (LoRA freezes the kernel), penalizes or constrains its weights, or starts
+    its kernel where it cannot learn (all equal, or far from Keras' scale)."""
+    where = f"your layer '{layer.name}'"
+    policy = layer.dtype_policy.name
+    if policy != "float32":
+        raise Hint(f"{where} computes in {policy}; the notes' model computes in float32: "
+                   "leave the layer's dtype at its default (a faster precision is set for "
+                   "the whole run, with keras.mixed_precision.set_global_policy: lesson 12)")
+    config = layer.get_config()
+    if config.get("lora_rank"):
+        raise Hint(f"{where} has LoRA on (lora_rank={config['lora_rank']}): its kernel is "
+                   "frozen and only a low-rank update learns; the notes train every weight "
+                   "from scratch")
+    still = [w for w in layer.weights if not w.trainable]
+    if still:
+        raise Hint(f"{where} holds a weight that does not learn ({still[0].path}: "
+                   "trainable=False); the notes train every weight from scratch")
+    for key in _TRAINING_SETTINGS:
+        if config.get(key) is not None:
+            raise Hint(f"{where} sets {key}; the notes' layers have none, so training "
+                       "changes their weights only by the gradient of the loss: leave it at "
+                       "Keras' default (AlexNet's weight decay belongs to the optimizer)")
+    if hasattr(layer, "kernel"):
+        _starts_where_it_can_learn(layer, where)
+
+
+def _starts_where_it_can_learn(layer, where):
+    """A hint if ``layer``'s kernel starts with every weight equal (every unit then gets the
+    same gradient, so they stay equal), or with a spread more than 30 times off Glorot's
+    (Keras' default; AlexNet's N(0, 0.01) and He's are within it)."""
+    kernel = np.asarray(layer.kernel.numpy(), dtype=np.float64)
+    spread = kernel.std()
+    if spread == 0:
+        raise Hint(f"{where} starts with every kernel weight equal ({kernel.flat[0]:g}): "
+                   "every unit then gets the same gradient and they stay equal; leave "
+                   "kernel_initializer at Keras' default, which draws them at random")
+    fan_in, fan_out = int(np.prod(kernel.shape[:-1])), kernel.shape[-1]
+    glorot = np.sqrt(2 / (fan_in + fan_out))
+    if not glorot / 30 <= spread <= 30 * glorot:
+        raise Hint(f"{where} starts with kernel weights of standard deviation {spread:.3g}, "
+                   f"more than 30 times off {glorot:.3g}, Glorot's for its "
+                   f"{fan_in} inputs and {fan_out} outputs (Keras' default): signals "
+                   f"{'vanish' if spread < glorot else 'explode'} through the layers; "
+                   "leave kernel_initializer at its default")
 
 
 def _same_weights(rows, table):
