@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install course test test-fast test-colab test-jax lab lint notebooks student site
+.PHONY: install course test test-fast test-colab test-jax other-envs lab lint notebooks student site
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,8 @@ test-jax: $(JAX_STAMP)  ## the neutral modules' tests and the recipe benchmark (
 	KERAS_BACKEND=jax COURSE_PROFILE=smoke $(JAX_VENV)/bin/python -m pytest \
 		-o addopts="-ra -p no:cacheprovider" $(XDIST) $(JAX_TESTS) --junitxml=build/pytest-jax.xml
 	KERAS_BACKEND=jax $(JAX_VENV)/bin/python benchmarks/recipe_bench.py --smoke --no-tensorflow
+
+other-envs: $(COLAB_STAMP) $(JAX_STAMP)  ## install Colab's and JAX's environments only
 
 lab: $(STAMP)  ## JupyterLab on the course
 	$(VENV)/bin/jupyter lab notebooks/
