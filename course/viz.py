@@ -378,13 +378,14 @@ def show_conv_geometry(cases, size: float = 2.6):
 
 def _cells(ax, side, colour, extent=None):
     """A ``side`` x ``side`` grid of squares coloured by ``colour(row, col)``, drawn on an
-    ``extent`` x ``extent`` canvas (default: ``side``) so that grids share a cell size."""
+    ``extent`` x ``extent`` canvas (default: ``side``) so that grids share a cell size, with
+    a sliver of margin so that the outer lines (and boxes drawn on them) are not clipped."""
     extent = side if extent is None else extent
     for r in range(side):
         for c in range(side):
             ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=colour(r, c),
                                        edgecolor="0.3", lw=0.8))
-    margin = (extent - side) / 2
+    margin = (extent - side) / 2 + 0.06
     ax.set_xlim(-0.5 - margin, side - 0.5 + margin)
     ax.set_ylim(side - 0.5 + margin, -0.5 - margin)
     ax.set_aspect("equal")

@@ -118,7 +118,8 @@ def conv_output_shape(answer):
 def conv_param_count(answer):
     """``answer(f, c_in, k, bias=True)`` -> the layer's parameter count."""
     rng = np.random.default_rng()
-    cases = ((5, 3, 1), (5, 3, 10), (3, 64, 128), (1, 192, 16), (7, 1, 3)) + tuple(
+    fixed = ((5, 3, 1), (5, 3, 10), (3, 64, 128), (1, 192, 16), (7, 1, 3))
+    cases = fixed + tuple(
         (int(rng.integers(1, 8)), int(rng.integers(2, 257)), int(rng.integers(2, 257)))
         for _ in range(8))
     for f, c_in, k in cases:
@@ -151,7 +152,8 @@ def conv_param_count(answer):
                            "weights of its own")
             raise Hint(f"for {case} you returned {got:,}: count the weights of one filter, "
                        "then multiply by the filters")
-    return f"right for {len(cases) * 2} layers, with and without bias, the rest drawn at random"
+    return (f"right for {len(cases) * 2} layers, with and without bias ({len(fixed) * 2} "
+            "fixed, the rest drawn at random)")
 
 
 @checker(without=("course.ops.pad", "course.ops._padding", "course.ops._axis_padding",
