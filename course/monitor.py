@@ -88,19 +88,21 @@ class ImageLogger(keras.callbacks.Callback):
         self.writer.close()
 
 
-def filter_grid(kernel, pad: int = 1, scale=None) -> np.ndarray:
+def filter_grid(kernel, pad: int = 1, scale=None, fill: float = 0.0) -> np.ndarray:
     """A conv kernel ``(kh, kw, c_in, n)`` as one grey image, filters side by side.
 
     Only the first input channel is drawn. Each filter is scaled to [0, 1] on its own,
     or, with ``scale=(low, high)``, all of them on that one range, so that grids of
-    different kernels (before and after training) can be compared.
+    different kernels (before and after training) can be compared. ``fill`` is the value
+    of the ``pad`` pixels between the filters (and of empty places): 0 draws them black,
+    ``np.nan`` in a colour map's "bad" colour, apart from every weight.
     Returns ``(rows * (kh + pad), cols * (kw + pad), 1)`` float32. Lesson 11.
     """
     k = viz.unit_scaled(np.asarray(kernel)[:, :, 0, :], axis=(0, 1), scale=scale)
     kh, kw, n = k.shape
     cols = int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))
-    grid = np.zeros((rows * (kh + pad), cols * (kw + pad)), dtype="float32")
+    grid = np.full((rows * (kh + pad), cols * (kw + pad)), fill, dtype="float32")
     for i in range(n):
         r, c = divmod(i, cols)
         grid[r * (kh + pad):r * (kh + pad) + kh, c * (kw + pad):c * (kw + pad) + kw] = k[..., i]
