@@ -223,3 +223,12 @@ def test_filter_grid_scales_each_filter():
     kernel[0, 0, 0, :] += 1  # a brighter corner in every filter
     grid = monitor.filter_grid(kernel)
     assert grid.shape == (2 * 4, 3 * 4, 1) and grid.min() == 0 and grid.max() == 1
+
+
+def test_filter_grid_fills_the_gaps_apart_from_every_weight():
+    kernel = np.random.default_rng(0).normal(size=(3, 3, 1, 5)).astype("float32")
+    grid = monitor.filter_grid(kernel, fill=np.nan)[..., 0]
+    gaps = np.isnan(grid)
+    assert gaps[3, :].all() and gaps[:, 3].all()  # the lines between filters
+    assert gaps[4:7, 8:11].all()  # the empty sixth place of a 2 x 3 grid
+    assert gaps.sum() == grid.size - 5 * 9  # every weight drawn, nothing else

@@ -13,7 +13,7 @@ SHAPE_EDGES = ((28, 28, 4, 64, 2, 1), (32, 32, 5, 10, 1, 2), (30, 20, 3, 8, 1, 1
                (27, 27, 3, 4, 2, 0), (29, 17, 5, 6, 3, 1), (7, 7, 1, 3, 2, 0), (5, 9, 3, 1, 1, 0))
 _TF = "tensorflow.python.ops."
 # What slides a window over an input, so that the shape of what it returns (run on zeros)
-# answers a size exercise (2.1, 3.1, 5.1) for the student: the course's formula, its
+# answers a size exercise (2.1, 3.2, 5.1) for the student: the course's formula, its
 # correlations and poolings (through the helpers under them), Keras' shape rules, ops and
 # layers, the TensorFlow kernels under tf.nn, tf.raw_ops and tf.image.extract_patches,
 # tf.signal.frame (the windows of a signal), NumPy's 1-D correlations and window view,
@@ -39,7 +39,7 @@ WINDOW_SHORTCUTS = (
     "scipy.signal.convolve", "scipy.signal.correlate2d", "scipy.signal.convolve2d",
     "scipy.signal.fftconvolve", "scipy.signal.oaconvolve", *libraries.TENSORFLOW)
 SHAPE_SHORTCUTS = WINDOW_SHORTCUTS
-# what a size exercise's hint says to an answer that runs TensorFlow (2.1, 3.1, 5.1)
+# what a size exercise's hint says to an answer that runs TensorFlow (2.1, 3.2, 5.1)
 BY_ARITHMETIC = ("work the sizes out with arithmetic, not by running an op and reading the "
                  "shape of what it returns")
 # Keras counts the weights of a layer it builds (any layer: a transposed convolution or a
