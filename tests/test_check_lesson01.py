@@ -43,16 +43,156 @@ class AlwaysEqual:
         return iter([AlwaysEqual()] * 4)
 
 
-# --- 1.1 box_kernel ---------------------------------------------------------------------
+# --- 1.1 corr2d -------------------------------------------------------------------------
 
 
-def right_box(n):
-    return np.full((n, n), 1 / n**2, np.float32)
+def right_corr2d(image, kernel):  # the loops, as a student names things
+    h, w = kernel.shape
+    result = np.zeros((image.shape[0] - h + 1, image.shape[1] - w + 1))
+    for row in range(result.shape[0]):
+        for col in range(result.shape[1]):
+            result[row, col] = np.sum(image[row:row + h, col:col + w] * kernel)
+    return result
 
 
-def gaussian_box(n):  # sums to 1, but the centre counts more
-    column = cv2.getGaussianKernel(n, 1.0).astype(np.float32)
-    return column @ column.T
+def offset_loops(image, kernel):  # two loops over the kernel: a sum of shifted copies
+    kh, kw = kernel.shape
+    h, w = image.shape[0] - kh + 1, image.shape[1] - kw + 1
+    out = np.zeros((h, w), np.float32)
+    for a in range(kh):
+        for b in range(kw):
+            out += kernel[a, b] * image[a:a + h, b:b + w]
+    return out
+
+
+def valid_loops(image, kernel, shape=None, rows=None, cols=None, dtype=float):
+    """The loops with a slip: the output's ``shape``, or the ``rows`` and ``cols`` the loops
+    visit, as given (default: the right ones)."""
+    kh, kw = kernel.shape
+    out = np.zeros(shape or (image.shape[0] - kh + 1, image.shape[1] - kw + 1), dtype)
+    for i in rows or range(image.shape[0] - kh + 1):
+        for j in cols or range(image.shape[1] - kw + 1):
+            out[i, j] = (image[i:i + kh, j:j + kw] * kernel).sum()
+    return out
+
+
+def same_size(image, kernel):  # the image's size, the positions past the valid ones left 0
+    return valid_loops(image, kernel, shape=image.shape)
+
+
+def one_too_small(image, kernel):
+    kh, kw = kernel.shape
+    return valid_loops(image, kernel, shape=(image.shape[0] - kh, image.shape[1] - kw),
+                       rows=range(image.shape[0] - kh), cols=range(image.shape[1] - kw))
+
+
+def one_too_large(image, kernel):
+    kh, kw = kernel.shape
+    return valid_loops(image, kernel, shape=(image.shape[0] - kh + 2, image.shape[1] - kw + 2))
+
+
+def loops_one_short(image, kernel):  # the output's size right, the last row and column left 0
+    kh, kw = kernel.shape
+    return valid_loops(image, kernel, rows=range(image.shape[0] - kh),
+                       cols=range(image.shape[1] - kw))
+
+
+def loops_from_one(image, kernel):
+    kh, kw = kernel.shape
+    return valid_loops(image, kernel, rows=range(1, image.shape[0] - kh + 1),
+                       cols=range(1, image.shape[1] - kw + 1))
+
+
+def loops_past_the_end(image, kernel):  # every pixel of the image: windows cut short
+    return valid_loops(image, kernel, shape=image.shape, rows=range(image.shape[0]),
+                       cols=range(image.shape[1]))
+
+
+def square_kernel_assumed(image, kernel):  # kh for the width too
+    k = kernel.shape[0]
+    out = np.zeros((image.shape[0] - k + 1, image.shape[1] - k + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = (image[i:i + k, j:j + k] * kernel).sum()
+    return out
+
+
+def ints_out(image, kernel):
+    return valid_loops(image, kernel, dtype=int)
+
+
+def zeros_like_image(image, kernel):  # float32 for a float32 image, uint8 for a uint8 one
+    return valid_loops(image, kernel, dtype=image.dtype)
+
+
+def opencv_cropped(image, kernel):
+    kh, kw = kernel.shape
+    full = cv2.filter2D(image.astype(np.float64), cv2.CV_64F, kernel.astype(np.float64))
+    (top, left), (h, w) = (kh // 2, kw // 2), image.shape
+    return full[top:top + h - kh + 1, left:left + w - kw + 1]
+
+
+def windows_valid(image, kernel):
+    windows = np.lib.stride_tricks.sliding_window_view(image, kernel.shape)
+    return np.einsum("ijab,ab->ij", windows, kernel)
+
+
+def strided_valid(image, kernel):
+    (h, w), (kh, kw) = image.shape, kernel.shape
+    windows = np.lib.stride_tricks.as_strided(image, (h - kh + 1, w - kw + 1, kh, kw),
+                                              image.strides * 2)
+    return np.einsum("ijab,ab->ij", windows, kernel)
+
+
+def rows_by_np_convolve(image, kernel):  # a 1-D library filter per kernel row
+    kh, kw = kernel.shape
+    return np.array([[sum(np.convolve(image[i + a, j:j + kw], kernel[a, ::-1], "valid")[0]
+                          for a in range(kh)) for j in range(image.shape[1] - kw + 1)]
+                     for i in range(image.shape[0] - kh + 1)], float)
+
+
+def keras_valid(image, kernel):
+    x = keras.ops.convert_to_tensor(image[None, :, :, None].astype("float32"))
+    k = keras.ops.convert_to_tensor(kernel[:, :, None, None].astype("float32"))
+    return np.asarray(keras.ops.conv(x, k))[0, :, :, 0]
+
+
+def tensorflow_valid(image, kernel):
+    import tensorflow as tf
+
+    out = tf.nn.conv2d(image[None, :, :, None].astype("float32"),
+                       kernel[:, :, None, None].astype("float32"), 1, "VALID")
+    return out.numpy()[0, :, :, 0]
+
+
+def the_package_copy(image, kernel):
+    return ops.corr2d(image, kernel)
+
+
+PACKAGE_COPY = ops.corr2d  # imported in an earlier cell, under another name
+
+
+def the_package_copy_renamed(image, kernel):
+    return PACKAGE_COPY(image, kernel)
+
+
+def the_package_copy_by_getattr(image, kernel):
+    return getattr(ops, "corr" + "2d")(image, kernel)
+
+
+def the_package_copy_through_map(image, kernel):
+    out, = map(ops.corr2d, [image], [kernel])
+    return out
+
+
+OLD_CORR_IMAGE = np.random.default_rng(2).standard_normal((6, 7)).astype(np.float32)
+OLD_CORR_KERNEL = np.arange(9, dtype=np.float32).reshape(3, 3)
+
+
+def table_corr2d(image, kernel):
+    if image.shape == OLD_CORR_IMAGE.shape and kernel.shape == OLD_CORR_KERNEL.shape:
+        return right_corr2d(OLD_CORR_IMAGE, OLD_CORR_KERNEL)
+    return np.zeros((image.shape[0] - kernel.shape[0] + 1, image.shape[1] - kernel.shape[1] + 1))
 
 
 # --- 1.2 corr2d_same -------------------------------------------------------------------
@@ -62,7 +202,7 @@ def same_pads(kernel):
     return [((k - 1) // 2, k - 1 - (k - 1) // 2) for k in kernel.shape]
 
 
-def right_same(image, kernel):  # pads, then section 2's corr2d (saved as ops.corr2d)
+def right_same(image, kernel):  # pads, then 1.1's corr2d (its solution saved as ops.corr2d)
     return ops.corr2d(np.pad(image, same_pads(kernel)), kernel)
 
 
@@ -290,16 +430,37 @@ OLD_KERNEL_1_4 = np.arange(9, dtype=np.float32).reshape(3, 3)
 
 
 WRONG = {
-    "box_kernel": [
-        ("all ones", lambda n: np.ones((n, n), np.float32)),
-        ("1/n", lambda n: np.full((n, n), 1 / n, np.float32)),
-        ("float64", lambda n: np.full((n, n), 1 / n**2)),
-        ("integer division", lambda n: np.full((n, n), 1 // n**2)),
-        ("a Gaussian", gaussian_box),
-        ("a row", lambda n: np.full(n, 1 / n, np.float32)),
-        ("table", lambda n: right_box(n) if n in (1, 3, 5) else np.ones((n, n), np.float32)),
-        ("always equal", lambda n: AlwaysEqual()),
-        ("a list", lambda n: right_box(n).tolist()),
+    "corr2d": [
+        ("convolution", lambda image, kernel: right_corr2d(image, kernel[::-1, ::-1])),
+        ("the image's size", same_size),
+        ("transposed", lambda image, kernel: right_corr2d(image, kernel).T),
+        ("one too small", one_too_small),
+        ("one too large", one_too_large),
+        ("ints", ints_out),
+        ("the image's dtype", zeros_like_image),
+        ("loops one short", loops_one_short),
+        ("loops from 1", loops_from_one),
+        ("loops past the end", loops_past_the_end),
+        ("a square kernel assumed", square_kernel_assumed),
+        ("the kernel on its side", lambda image, kernel: right_corr2d(image, kernel.T)
+         if kernel.shape[0] == kernel.shape[1] else right_corr2d(image, kernel)),
+        ("course.ops", lambda image, kernel: ops.correlate2d(image, kernel)),
+        ("ops.corr2d", the_package_copy),
+        ("ops.corr2d itself", ops.corr2d),
+        ("ops.corr2d imported earlier", the_package_copy_renamed),
+        ("ops.corr2d by getattr", the_package_copy_by_getattr),
+        ("ops.corr2d through map", the_package_copy_through_map),
+        ("cv2.filter2D", opencv_cropped),
+        ("cv2.matchTemplate", lambda image, kernel: cv2.matchTemplate(
+            image.astype(np.float32), kernel.astype(np.float32), cv2.TM_CCORR)),
+        ("sliding_window_view", windows_valid),
+        ("as_strided", strided_valid),
+        ("np.convolve", rows_by_np_convolve),
+        ("keras.ops.conv", keras_valid),
+        ("tf.nn.conv2d", tensorflow_valid),
+        ("table", table_corr2d),
+        ("always equal", lambda image, kernel: AlwaysEqual()),
+        ("a list", lambda image, kernel: right_corr2d(image, kernel).tolist()),
     ],
     "corr2d_same": [
         ("convolution", lambda image, kernel: right_same(image, kernel[::-1, ::-1])),
@@ -363,14 +524,38 @@ WRONG = {
     ],
 }
 RIGHT = {
-    "box_kernel": right_box,
+    "corr2d": right_corr2d,
     "corr2d_same": right_same,
     "edge_magnitude": right_magnitude,
     "to_convolution_kernel": lambda kernel: np.flip(kernel),
 }
 # The words the hint must hold for some of them: it names the mistake, or the shortcut.
 NAMED = {
-    ("box_kernel", "all ones"): "sum to 1",
+    ("corr2d", "convolution"): "which is a convolution",
+    ("corr2d", "the image's size"): "that is the image's size ('same')",
+    ("corr2d", "transposed"): "height and width are swapped",
+    ("corr2d", "one too small"): "one row or column too few",
+    ("corr2d", "one too large"): "one row or column too many",
+    ("corr2d", "ints"): "you returned int64 values: return floats",
+    ("corr2d", "the image's dtype"): "you returned uint8 values: return floats",
+    ("corr2d", "loops one short"): "do your loops visit every position",
+    ("corr2d", "loops from 1"): "do your loops visit every position",
+    ("corr2d", "loops past the end"): "your loops go past the last position",
+    ("corr2d", "a square kernel assumed"): "uses the kernel's height where its width belongs",
+    ("corr2d", "the kernel on its side"): "on its side",
+    ("corr2d", "course.ops"): calls("ops.correlate2d"),
+    ("corr2d", "ops.corr2d"): calls("ops.corr2d"),
+    ("corr2d", "ops.corr2d itself"): calls("ops.corr2d"),
+    ("corr2d", "ops.corr2d imported earlier"): calls("ops.corr2d"),
+    ("corr2d", "ops.corr2d by getattr"): calls("ops.corr2d"),
+    ("corr2d", "ops.corr2d through map"): calls("ops.corr2d"),
+    ("corr2d", "cv2.filter2D"): calls("cv2.filter2D"),
+    ("corr2d", "cv2.matchTemplate"): calls("cv2.matchTemplate"),
+    ("corr2d", "sliding_window_view"): calls("numpy.lib.stride_tricks.sliding_window_view"),
+    ("corr2d", "as_strided"): calls("numpy.lib.stride_tricks.as_strided"),
+    ("corr2d", "np.convolve"): calls("numpy.convolve"),
+    ("corr2d", "keras.ops.conv"): calls("keras.ops.conv"),
+    ("corr2d", "tf.nn.conv2d"): calls("gen_nn_ops.conv2d"),
     ("corr2d_same", "convolution"): "which is a convolution",
     ("corr2d_same", "half the kernel on each side"): "half the kernel on each side is one row",
     ("corr2d_same", "the extra row at the top"): "the extra row of zeros goes at the bottom",
@@ -428,7 +613,9 @@ def test_a_stub_is_not_attempted(checker, blank, capsys):
 
 
 @pytest.mark.parametrize("checker, answer, hint", [
-    ("box_kernel", lambda n: np.full((n, n), 1 / n**2), "asks for float32"),
+    ("corr2d", lambda image, kernel: right_corr2d(image, kernel[::-1, ::-1]),
+     "for a 6x7 image (float"),
+    ("corr2d", zeros_like_image, "for a 8x9 image (uint8) and a 3x3 kernel (int64)"),
     ("corr2d_same", unpadded_loops, "smaller than the 3x3 kernel"),
     ("corr2d_same", extra_at_the_top, "shifted by one pixel"),
     ("corr2d_same", same_by(keras_at), "calls `keras.ops.conv`"),
@@ -446,9 +633,10 @@ def test_the_hint_names_the_mistake(checker, answer, hint, capsys):
     assert hint in capsys.readouterr().out
 
 
-def test_the_correlation_hint_prints_no_slice(capsys):
-    for _, answer in WRONG["corr2d_same"]:
-        lesson01.corr2d_same(answer)
+@pytest.mark.parametrize("checker", ["corr2d", "corr2d_same"])
+def test_the_correlation_hint_prints_no_slice(checker, capsys):
+    for _, answer in WRONG[checker]:
+        getattr(lesson01, checker)(answer)
     out = capsys.readouterr().out
     assert not re.search(r"\w\[.*:.*\]|rows \d+\.\.\d+|columns \d+\.\.\d+", out), out
 
@@ -668,7 +856,7 @@ def edits_then(answer):
     return editing(lesson01, answer)
 
 
-@pytest.mark.parametrize("checker", ["corr2d_same", "edge_magnitude",
+@pytest.mark.parametrize("checker", ["corr2d", "corr2d_same", "edge_magnitude",
                                      "to_convolution_kernel"])
 def test_an_answer_that_edits_the_checkers_arrays_is_refused(checker, capsys):
     """R3: the answer zeroes the arrays in the checker's frames and those it was given, then
@@ -689,7 +877,56 @@ def test_the_checkers_sobel_kernels_are_the_courses_and_read_only():
             kernel.flags.writeable = True
 
 
-# --- section 2's corr2d: the loops the lesson writes, saved as ops.corr2d ---------------
+# --- 1.1's corr2d: the loops the student writes, its solution saved as ops.corr2d --------
+
+
+@pytest.mark.parametrize("answer", [
+    right_corr2d, offset_loops, lesson_function(LESSON, "corr2d"),
+    lambda image, kernel: right_corr2d(image.astype(np.float32), kernel.astype(np.float32))],
+    ids=["loops", "loops over the kernel", "the lesson's solution", "in float32"])
+def test_1_1_takes_the_lessons_solution_and_other_loops(answer, capsys):
+    """The lesson's solution, whose lines are ops.corr2d's, passes: the package's copy is
+    refused by its code object, not by what its code does."""
+    for _ in range(5):
+        assert lesson01.corr2d(answer), capsys.readouterr().out
+
+
+def test_1_1_leaves_no_watch_behind(capsys):
+    before = sys.gettrace()
+    assert not lesson01.corr2d(the_package_copy)
+    assert lesson01.corr2d(right_corr2d), capsys.readouterr().out
+    assert sys.gettrace() is before
+
+
+def test_1_1_refuses_an_answer_that_stops_the_watch_then_calls_the_package(capsys):
+    def unwatched(image, kernel):
+        sys.settrace(None)
+        return ops.corr2d(image, kernel)
+
+    assert not lesson01.corr2d(unwatched)
+    out = capsys.readouterr().out
+    assert "not yet - " in out and "sys.settrace" in out, out
+
+
+def test_1_1_student_version_is_a_stub_that_the_later_cells_wait_for(capsys):
+    """The student version's corr2d (docstring kept) reads as not attempted, and the cells
+    that use it print one line instead of raising."""
+    from course.check import done
+
+    nb = student.student_version(LESSON)
+    [cell] = [c.source for c in nb.cells if c.cell_type == "code" and "def corr2d(" in c.source]
+    assert cell.startswith("#@save ops\n") and "raise NotImplementedError()" in cell
+    scope = {"np": np}
+    exec(cell, scope)
+    assert not lesson01.corr2d(scope["corr2d"])
+    assert "not attempted yet - " in capsys.readouterr().out
+    assert not done(scope["corr2d"], "1.1")
+    guarded = [c.source for c in nb.cells if c.cell_type == "code" and "corr2d(" in c.source
+               and "def corr2d(" not in c.source and "course.check." in c.source]
+    assert len([c for c in guarded if 'course.check.done(corr2d, "1.1")' in c]) == 4
+
+
+# --- the package's corr2d: 1.1's solution, saved as ops.corr2d --------------------------
 
 
 def windows_same(image, kernel):

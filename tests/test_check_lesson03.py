@@ -2,11 +2,13 @@
 mistake, a shortcut through the course, Keras, TensorFlow or OpenCV, a table of the checker's
 old fixed cases, an always-equal object and a type slip. Each must get "not yet" with a hint
 that holds no line of the solution; the right answer must pass every time (cases are drawn
-afresh). 3.3 is a debug exercise: the lesson's own `min_pool_buggy` is refused with a hint
-that does not say the fix. The prediction 3.6 is tested on its values, and on its limit of
-tries. Section 1's loops, `pool2d_loops` (saved as `ops.pool2d_loops`), may be called in 3.2,
-not in 3.3. (The tests of these checkers that lived in test_check_lessons_03_04.py,
-test_check_new_exercises_03_05.py and test_check_shortcuts.py are here now.)"""
+afresh). 3.1 is section 1's loops, `pool2d_loops`, which the student writes (issue 28); the
+course's copy of the solution, `ops.pool2d_loops`, is no answer to it. 3.4 is a debug
+exercise: the lesson's own `min_pool_buggy` is refused with a hint that does not say the fix.
+The prediction 3.7 is tested on its values, and on its limit of tries. The loops of 3.1 (the
+student's or `ops.pool2d_loops`) may be called in 3.3, not in 3.4. (The tests of these
+checkers that lived in test_check_lessons_03_04.py, test_check_new_exercises_03_05.py and
+test_check_shortcuts.py are here now.)"""
 
 import functools
 import math
@@ -52,6 +54,30 @@ def old_key(*args):
 # ---------------------------------------------------------------- right answers
 
 
+def loops(x, size, stride=None, mode="max", step=None, rows=None, reduce=None, dtype=float):
+    """3.1 as two loops, right unless told otherwise: windows ``step`` cells apart (not the
+    stride), the output's size by ``rows(n, size, stride)`` (not the "valid" count), each
+    window reduced by ``reduce`` (not the mode's), the output of ``dtype``."""
+    s = size if stride is None else stride
+    step = s if step is None else step
+    reduce = reduce or {"max": np.max, "avg": np.mean, "min": np.min}[mode]
+    count = rows or (lambda n, size, s: (n - size) // s + 1)
+    out = np.zeros((count(x.shape[0], size, s), count(x.shape[1], size, s)), dtype)
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = reduce(x[i * step:i * step + size, j * step:j * step + size])
+    return out
+
+
+def right_loops_by_starts(x, size, stride=None, mode="max"):
+    """3.1 written another way: loops over the window starts, a method for the reduction."""
+    s = stride or size
+    starts = [range(0, n - size + 1, s) for n in x.shape]
+    return np.array([[getattr(x[r:r + size, c:c + size], mode.replace("avg", "mean"))()
+                      for c in starts[1]] for r in starts[0]], float).reshape(
+        len(starts[0]), len(starts[1]))
+
+
 def right_size(n, f, stride=None, padding="valid"):
     s = f if stride is None else stride
     return -(-n // s) if padding == "same" else (n - f) // s + 1
@@ -90,8 +116,8 @@ def right_same_pool(x, size, stride=None, mode="max"):  # the window's real cell
 
 def same_by_padding(x, size, stride=None, mode="max", split="tensorflow", fill=None,
                     include_pad=False):
-    """Pad (-inf for max, 0 for an average, unless ``fill``), then section 1's
-    pool2d_loops; an average divides by the real cells unless ``include_pad``."""
+    """Pad (-inf for max, 0 for an average, unless ``fill``), then 3.1's pool2d_loops
+    (the course's copy); an average divides by the real cells unless ``include_pad``."""
     pads, s = same_split(x, size, stride, split)
     fill = (-np.inf if mode == "max" else 0.0) if fill is None else fill
     pooled = ops.pool2d_loops(np.pad(x, pads, constant_values=fill), size, s, mode)
@@ -108,6 +134,7 @@ def right_kernel(size, channels):
 
 
 RIGHT = {
+    "pool2d_loops": lesson_function(LESSON, "pool2d_loops"),  # the lesson's solution
     "pool_output_size": right_size,
     "pool2d_same": right_same_pool,
     "min_pool": right_min_pool,
@@ -127,6 +154,28 @@ OLD_BATCH = np.random.default_rng(3).standard_normal((2, 3, 5, 4)).astype(np.flo
 
 
 # ---------------------------------------------------------------- wrong answers
+
+
+def max_from_zero(x, size, stride=None, mode="max"):  # a loop whose maximum starts at 0
+    if mode != "max":
+        return loops(x, size, stride, mode)
+    def largest(window):
+        best = 0.0
+        for value in window.flat:
+            best = max(best, value)
+        return best
+    return loops(x, size, stride, mode, reduce=largest)
+
+
+def pool_by_opencv(x, size, stride=None, mode="max"):
+    """A max (dilate), min (erode) or box (blur) filter, read at the window starts."""
+    s = stride or size
+    image, anchor = x.astype(np.float64), (0, 0)
+    kernel = np.ones((size, size), np.uint8)
+    out = {"max": lambda: cv2.dilate(image, kernel, anchor=anchor),
+           "min": lambda: cv2.erode(image, kernel, anchor=anchor),
+           "avg": lambda: cv2.blur(image, (size, size), anchor=anchor)}[mode]()
+    return out[:x.shape[0] - size + 1:s, :x.shape[1] - size + 1:s]
 
 
 def min_pool_max_init_zero(x, size):  # a loop whose minimum starts at 0
@@ -159,7 +208,7 @@ def by_erosion(x, size):
 
 
 def size_by(kernel):
-    """A 3.1 answer that reads the length off ``kernel`` run on zeros, shape (1, n, 1, 1)."""
+    """A 3.2 answer that reads the length off ``kernel`` run on zeros, shape (1, n, 1, 1)."""
     def answer(n, f, stride=None, padding="valid"):
         return int(kernel(tf.zeros((1, n, 1, 1)), f, stride or f, padding.upper()).shape[1])
     return answer
@@ -245,7 +294,62 @@ def kernel_one_channel_wrong(size, channels):
     return kernel
 
 
+OLD_MAPS = [np.random.default_rng(1).standard_normal((9, 11)).astype(np.float32)
+            for _ in range(4)]  # the random maps of the lesson's old comparison cell
+
 WRONG = {
+    "pool2d_loops": [
+        ("stride ignored", lambda x, size, stride=None, mode="max": loops(x, size, None, mode)),
+        ("stride None as 1", lambda x, size, stride=None, mode="max": loops(
+            x, size, stride or 1, mode)),
+        ("windows at steps of 1", lambda x, size, stride=None, mode="max": loops(
+            x, size, stride, mode, step=1)),
+        ("windows at steps of size", lambda x, size, stride=None, mode="max": loops(
+            x, size, stride, mode, step=size)),
+        ("same-style output, padded", lambda x, size, stride=None, mode="max": loops(
+            x, size, stride, mode, rows=lambda n, size, s: -(-n // s))),
+        ("n // stride windows", lambda x, size, stride=None, mode="max": loops(
+            x, size, stride, mode, rows=lambda n, size, s: n // s)),
+        ("avg as sum", lambda x, size, stride=None, mode="max": loops(
+            x, size, stride, mode, reduce=np.sum if mode == "avg" else None)),
+        ("mode ignored", lambda x, size, stride=None, mode="max": loops(x, size, stride)),
+        ("min as max", lambda x, size, stride=None, mode="max": loops(
+            x, size, stride, "max" if mode == "min" else mode)),
+        ("one window short", lambda x, size, stride=None, mode="max": loops(
+            x, size, stride, mode, rows=lambda n, size, s: (n - size) // s)),
+        ("maximum starts at 0", max_from_zero),
+        ("ints", lambda x, size, stride=None, mode="max": loops(x, size, stride, mode,
+                                                                  dtype=int)),
+        ("rows and columns swapped", lambda x, size, stride=None, mode="max": loops(
+            x.T, size, stride, mode)),
+        ("mutates x", lambda x, size, stride=None, mode="max": loops(
+            np.negative(x, out=x), size, stride, mode)),
+        ("list", lambda x, size, stride=None, mode="max": loops(x, size, stride, mode).tolist()),
+        ("always equal", lambda *args, **kwargs: AlwaysEqual()),
+        ("always-equal array", lambda x, size, stride=None, mode="max": loops(
+            x, size, stride, mode)[::-1].view(AlwaysEqualArray)),
+        ("table", table({old_key(x, s, st): ops.pool2d(x, s, st, mode="max")
+                         for x in OLD_MAPS for s, st in [(2, None), (3, 2), (3, 1), (2, 3)]},
+                        lambda x, size, stride=None, mode="max": np.zeros(
+                            ((x.shape[0] - size) // (stride or size) + 1,
+                             (x.shape[1] - size) // (stride or size) + 1)))),
+        ("course shortcut", lambda x, size, stride=None, mode="max": ops.pool2d(
+            x, size, stride, mode=mode)),
+        ("the course's copy", lambda x, size, stride=None, mode="max": ops.pool2d_loops(
+            x, size, stride, mode)),
+        ("keras layer", lambda x, size, stride=None, mode="max": np.asarray(
+            {"max": keras.layers.MaxPooling2D, "avg": keras.layers.AveragePooling2D}.get(
+                mode, keras.layers.MaxPooling2D)(size, stride)(x[None, :, :, None]))[0, :, :, 0]),
+        ("keras op", lambda x, size, stride=None, mode="max": keras.ops.convert_to_numpy(
+            keras.ops.max_pool(x[None, :, :, None], size, stride))[0, :, :, 0]),
+        ("tensorflow", lambda x, size, stride=None, mode="max": tf.nn.pool(
+            x[None, :, :, None], (size, size), "AVG" if mode == "avg" else "MAX",
+            strides=(stride or size, stride or size), padding="VALID").numpy()[0, :, :, 0]),
+        ("sliding_window_view", lambda x, size, stride=None, mode="max": getattr(
+            np, mode.replace("avg", "mean"))(np.lib.stride_tricks.sliding_window_view(
+                x, (size, size))[::stride or size, ::stride or size], axis=(2, 3))),
+        ("opencv", pool_by_opencv),
+    ],
     "pool_output_size": [
         ("stride None as 1", lambda n, f, stride=None, padding="valid": right_size(
             n, f, stride or 1, padding)),
@@ -429,6 +533,19 @@ def wrong(checker, kind):
 
 
 @pytest.mark.parametrize("checker, kind, words", [
+    ("pool2d_loops", "stride ignored", "stride=1 says how far it moves"),
+    ("pool2d_loops", "stride None as 1", "with stride=None the stride equals the window size"),
+    ("pool2d_loops", "windows at steps of 1", "your windows start 1 cell apart, not 2"),
+    ("pool2d_loops", "windows at steps of size", "a window came out empty"),
+    ("pool2d_loops", "same-style output, padded", "that is the 'same' size"),
+    ("pool2d_loops", "avg as sum", "you summed each window"),
+    ("pool2d_loops", "mode ignored", "you computed max pooling where mode='avg'"),
+    ("pool2d_loops", "min as max", "you computed max pooling where mode='min'"),
+    ("pool2d_loops", "one window short", "one window short"),
+    ("pool2d_loops", "maximum starts at 0", "which is not the largest value of its window"),
+    ("pool2d_loops", "ints", "return floats"),
+    ("pool2d_loops", "rows and columns swapped", "height and width are swapped"),
+    ("pool2d_loops", "mutates x", "changed the x it was given"),
     ("pool_output_size", "stride None as 1", "with stride=None the stride equals the pool size"),
     ("pool_output_size", "same as valid", "that is the 'valid' length"),
     ("pool_output_size", "wrong default", "the defaults are stride=None, padding='valid'"),
@@ -476,7 +593,7 @@ def test_the_hint_names_the_mistake(checker, kind, words, capsys):
 
 
 def test_the_buggy_function_gets_a_hint_that_does_not_say_the_fix(capsys):
-    """Exercise 3.3 (debug): the lesson's broken version is refused, on every draw, with a
+    """Exercise 3.4 (debug): the lesson's broken version is refused, on every draw, with a
     hint that points at its windows and at the reshape, not at the fixed line."""
     buggy = lesson_function(LESSON, "min_pool_buggy")
     for _ in range(3):
@@ -489,6 +606,19 @@ def test_the_buggy_function_gets_a_hint_that_does_not_say_the_fix(capsys):
 
 
 SHORTCUTS = [
+    ("pool2d_loops", wrong("pool2d_loops", "course shortcut"), "ops.pool2d"),
+    ("pool2d_loops", wrong("pool2d_loops", "the course's copy"), "ops.pool2d_loops"),
+    ("pool2d_loops", ops.pool2d_loops, "ops.pool2d_loops"),  # `pool2d_loops = ops.pool2d_loops`
+    ("pool2d_loops", functools.partial(ops.pool2d_loops), "ops.pool2d_loops"),
+    ("pool2d_loops", wrong("pool2d_loops", "keras layer"), "TensorFlow"),  # casts x first
+    ("pool2d_loops", lambda x, size, stride=None, mode="max": np.asarray(
+        keras.layers.MaxPooling2D(size, stride)(keras.ops.convert_to_tensor(
+            x[None, :, :, None], "float32")))[0, :, :, 0], "keras.layers.MaxPooling2D.call"),
+    ("pool2d_loops", wrong("pool2d_loops", "keras op"), "keras.ops.max_pool"),
+    ("pool2d_loops", wrong("pool2d_loops", "tensorflow"), "gen_nn_ops.max_pool"),
+    ("pool2d_loops", wrong("pool2d_loops", "sliding_window_view"),
+     "numpy.lib.stride_tricks.sliding_window_view"),
+    ("pool2d_loops", wrong("pool2d_loops", "opencv"), "cv2.dilate"),
     ("pool_output_size", lambda n, f, stride=None, padding="valid": ops.output_size(
         n, f, stride or f, padding), "ops.output_size"),
     ("min_pool", lambda x, size: ops.pool2d(x, size, mode="min"), "ops.pool2d"),
@@ -503,7 +633,7 @@ SHORTCUTS = [
     ("min_pool", min_by_erosion_through_partial, "cv2.erode"),
     ("min_pool", min_by_dilation, "cv2.dilate"),
     ("min_pool", min_by_private_windows, "ops._pool_windows"),
-    # 3.1 and 3.2 refuse every TensorFlow op: the hint names the library
+    # 3.1, 3.2, 3.3 and 3.4 refuse every TensorFlow op: the hint names the library
     ("min_pool", min_by_argmax_pool, "TensorFlow"),
     ("pool_output_size", size_by(SIZE_KERNELS["tf.raw_ops.MaxPoolV2"]), "TensorFlow"),
     ("pool_output_size", size_by(SIZE_KERNELS["tf.image.extract_patches"]), "TensorFlow"),
@@ -557,7 +687,7 @@ def test_a_tensorflow_mean_is_the_exercise_not_a_shortcut(capsys):
     assert lesson03.global_average_pool(lambda x: keras.ops.mean(x, axis=(1, 2)))
 
 
-# ---------------------------------------------------------------- 3.5, a prediction
+# ---------------------------------------------------------------- 3.7, a prediction
 
 AFTER = [[2, 6, 6], [5, 4, 2]]
 WRONG_PREDICTIONS = [
@@ -689,8 +819,8 @@ def mean_by_adaptive_average_pool(x):
     ("global_average_pool", mean_by_adaptive_average_pool, "keras.ops.adaptive_average_pool"),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_a_window_routine_of_another_library_is_a_shortcut(checker, answer, name, capsys):
-    """tf.signal.frame (the attacker's) and NumPy's convolution count 3.1's windows on zeros;
-    Keras' adaptive poolings pool 3.2's and 3.3's windows."""
+    """tf.signal.frame (the attacker's) and NumPy's convolution count 3.2's windows on zeros;
+    Keras' adaptive poolings pool 3.4's and 3.5's windows."""
     for _ in range(2):
         assert not getattr(lesson03, checker)(answer)
         out = capsys.readouterr().out
@@ -698,6 +828,8 @@ def test_a_window_routine_of_another_library_is_a_shortcut(checker, answer, name
 
 
 WRONG_AFTER = {
+    "pool2d_loops": lambda x, size, stride=None, mode="max": np.zeros(
+        ((x.shape[0] - size) // (stride or size) + 1, (x.shape[1] - size) // (stride or size) + 1)),
     "pool_output_size": lambda n, f, stride=None, padding="valid": 1,
     "pool2d_same": lambda x, size, stride=None, mode="max": np.zeros(
         (-(-x.shape[0] // (stride or size)), -(-x.shape[1] // (stride or size)))),
@@ -708,8 +840,8 @@ WRONG_AFTER = {
 }
 
 
-@pytest.mark.parametrize("checker", ["pool_output_size", "pool2d_same", "min_pool",
-                                     "global_average_pool", "avg_pool_kernel"])
+@pytest.mark.parametrize("checker", ["pool2d_loops", "pool_output_size", "pool2d_same",
+                                     "min_pool", "global_average_pool", "avg_pool_kernel"])
 def test_an_answer_that_edits_the_checkers_cases_or_arrays_is_refused(checker, capsys):
     """R3: the answer empties the lists and zeroes the arrays it finds in the checker's
     frames and those it was given; the checker's cases are tuples, its inputs read-only,
@@ -721,11 +853,11 @@ def test_an_answer_that_edits_the_checkers_cases_or_arrays_is_refused(checker, c
         assert "not yet - " in line, line
 
 
-# ---------------------------------------------------------------- section 1's loops and 3.2
+# ---------------------------------------------------------------- 3.1's loops and 3.3
 
 
 def windows_same_pool(x, size, stride=None, mode="max"):
-    """3.2 with NumPy's sliding_window_view and nan for the padding: it only cuts the
+    """3.3 with NumPy's sliding_window_view and nan for the padding: it only cuts the
     windows, so it is allowed, as the loops are."""
     pads, s = same_split(x, size, stride)
     windows = np.lib.stride_tricks.sliding_window_view(
@@ -740,7 +872,7 @@ def windows_same_pool(x, size, stride=None, mode="max"):
             np.pad(x, same_split(x, size, stride)[0], constant_values=-np.inf), size,
             stride or size, mode)), pool2d_loops=lesson_function(LESSON, "pool2d_loops"))],
     ids=["ops.pool2d_loops", "sliding_window_view", "the lesson's pool2d_loops"])
-def test_3_2_may_call_section_1s_loops_or_cut_windows_with_numpy(answer, capsys):
+def test_3_3_may_call_the_loops_of_3_1_or_cut_windows_with_numpy(answer, capsys):
     for _ in range(3):
         assert lesson03.pool2d_same(answer), capsys.readouterr().out
 
@@ -767,7 +899,7 @@ def test_section_1s_loops_give_the_vectorized_ops_numbers():
                                ops.pool2d(x, size, stride, mode=mode))
 
 
-# --- what a second attacker found in 3.2 --------------------------------------------------
+# --- what a second attacker found in 3.3 --------------------------------------------------
 
 
 def by_the_checkers_nested_pool(x, size, stride=None, mode="max"):
@@ -802,7 +934,62 @@ def raises_an_unprintable_error(x, size, stride=None, mode="max"):
                                   "shown"),
 ], ids=["the checker's nested reference", "sys._getframe through map",
         "an error whose __str__ raises"])
-def test_3_2_refuses_what_the_second_attacker_tried(answer, said, capsys):
+def test_3_3_refuses_what_the_second_attacker_tried(answer, said, capsys):
     assert not lesson03.pool2d_same(answer)
     out = capsys.readouterr().out
     assert said in out, out
+
+
+# --- 3.1, the loops the student writes (issue 28) -------------------------------------------
+
+
+def test_3_1_written_another_way_passes(capsys):
+    """Loops over the window starts, and an array method for the reduction, pass as well."""
+    for _ in range(3):
+        assert lesson03.pool2d_loops(right_loops_by_starts), capsys.readouterr().out
+
+
+def test_3_1_names_what_it_compares_with(capsys):
+    assert lesson03.pool2d_loops(RIGHT["pool2d_loops"])
+    out = capsys.readouterr().out
+    assert "ops.pool2d, Keras' MaxPooling2D and AveragePooling2D, and a NumPy min" in out, out
+
+
+def test_3_1_refuses_the_course_copy_reached_from_a_wrapper_of_the_same_name(capsys):
+    """The student's cell wraps the package's copy in a function named as the exercise's: the
+    copy is found by its code object, however it is reached."""
+    namespace = {"ops": ops}
+    exec("def pool2d_loops(x, size, stride=None, mode='max'):\n"
+         "    return ops.pool2d_loops(x, size, stride, mode)\n", namespace)
+    assert not lesson03.pool2d_loops(namespace["pool2d_loops"])
+    out = capsys.readouterr().out
+    assert "calls `ops.pool2d_loops`" in out and "course's copy of the answer" in out, out
+
+
+def test_3_1_refuses_scikit_images_block_reduce(capsys):
+    measure = pytest.importorskip("skimage.measure")
+
+    def by_block_reduce(x, size, stride=None, mode="max"):
+        reduce = {"max": np.max, "avg": np.mean, "min": np.min}[mode]
+        return measure.block_reduce(x, (size, size), reduce)
+
+    assert not lesson03.pool2d_loops(by_block_reduce)
+    assert "calls `skimage.measure.block_reduce`" in capsys.readouterr().out
+
+
+def test_3_4_refuses_the_students_own_loops_of_3_1(capsys):
+    """The student's pool2d_loops (written otherwise than the solution, so the watch does not
+    know its code) called from min_pool: refused by its name."""
+    namespace = {"np": np}
+    exec("def pool2d_loops(x, size, stride=None, mode='max'):\n"
+         "    s = stride or size\n"
+         "    rows = range(0, x.shape[0] - size + 1, s)\n"
+         "    cols = range(0, x.shape[1] - size + 1, s)\n"
+         "    return np.array([[x[r:r + size, c:c + size].min() for c in cols] for r in rows],\n"
+         "                    float).reshape(len(rows), len(cols))\n"
+         "\n"
+         "def min_pool(x, size):\n"
+         "    return pool2d_loops(x, size, mode='min')\n", namespace)
+    assert not lesson03.min_pool(namespace["min_pool"])
+    out = capsys.readouterr().out
+    assert "calls `pool2d_loops`, your answer to 3.1" in out, out

@@ -45,3 +45,12 @@ def test_saving_into_a_module_that_does_not_exist_says_so(tmp_path):
     notebook.write_text(json.dumps(NOTEBOOK))
     with pytest.raises(ValueError, match="course/models.py, which does not exist"):
         export.export([notebook], tmp_path)
+
+
+def test_an_exercise_s_solution_is_saved_without_its_markers(tmp_path):
+    notebook = tmp_path / "01_x.ipynb"
+    source = ("#@save ops\ndef twice(x):\n    \"\"\"Twice x.\"\"\"\n    ### BEGIN SOLUTION\n"
+              "    return 2 * x\n    ### END SOLUTION")
+    notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "source": source}]}))
+    [saved] = export.saved_cells(notebook)["ops"]
+    assert saved == 'def twice(x):\n    """Twice x."""\n    return 2 * x'

@@ -5,14 +5,16 @@ the last valid position, thin images, a flat image whose only edges are the bord
 cases drawn afresh on every call, so that a table of the checker's inputs cannot pass.
 """
 
+import sys
+
 import numpy as np
 
 from course.check import core, libraries
 from course.check.core import Hint, StudentError, checker, plain
 from course.check.frozen import frozen
 
-# Library and course functions that correlate for the student (1.2 asks for NumPy, and
-# section 2's loops, ops.corr2d, are the student's to call):
+# Library and course functions that correlate for the student (1.1 and 1.2 ask for NumPy;
+# in 1.2 the loops of 1.1, the student's corr2d or the course's ops.corr2d, are allowed):
 # the course's, OpenCV's, SciPy's, NumPy's 1-D ones, Keras' ops and layers, and every
 # TensorFlow convolution kernel (tf.nn.conv2d, conv3d on a volume one deep, the transposed and
 # backward ones, which correlate too; their public wrappers look alike, the kernels do not).
@@ -46,7 +48,7 @@ EDGE_SHORTCUTS = (
     # loads lazily (the grade would see it change)
     "tensorflow.python.ops.image_ops_impl.sobel_edges.__wrapped__")
 # Convolution routines that turn the kernel for the student (1.4), e.g. applied to an impulse
-# (section 2's corr2d, saved as ops.corr2d, among them)
+# (ops.corr2d, the solution of 1.1 saved from its cell, among them)
 FLIP_SHORTCUTS = (
     "course.ops.correlate2d", "course.ops.convolve2d", "course.ops._correlate_core",
     "course.ops.corr2d", "cv2.filter2D", "scipy.signal.correlate2d", "scipy.signal.convolve2d",
@@ -81,32 +83,205 @@ def _array(value, case, what):
     raise Hint(f"{case} you returned a {type(value).__name__}; return a NumPy array, {what}")
 
 
-@checker
-def box_kernel(answer):
-    """``answer(n)``: the n x n averaging kernel, float32."""
+# 1.1 asks for the two loops in NumPy: every correlation above, NumPy's window views and the
+# course's window cutter (they would cut the windows out for the student), and TensorFlow in
+# any form. The course's own copy of the solution, ops.corr2d, is refused by its code object
+# (_running): the core's watch knows a function by what its code does, and a student's loops
+# written as the solution's would read as a call to it.
+CORR2D_SHORTCUTS = CORRELATE_SHORTCUTS + (
+    "numpy.lib.stride_tricks.sliding_window_view", "numpy.lib.stride_tricks.as_strided",
+    "course.ops._windows")
+
+
+def _running(answer, args):
+    """``answer(*args)``, or a Hint when it ran ``ops.corr2d``, the course's copy of the
+    solution (saved from the lesson's cell), however it was reached: found by its code object,
+    which a copy of the same lines typed by the student does not share."""
+    import threading
+
+    from course import ops
+
+    target, ran = ops.corr2d.__code__, 0
+    previous, previous_threads = sys.gettrace(), threading.gettrace()
+
+    def trace(frame, event, arg):
+        nonlocal ran
+        if event == "call" and frame.f_code is target:
+            ran += 1
+        return previous(frame, event, arg) if previous is not None else None
+
+    def refused():
+        return Hint(f"{core._label(answer, 'your function')} calls `ops.corr2d`, which answers "
+                    "the exercise for you: write it yourself, the point is to see how it works "
+                    "(ops.corr2d is the course's copy of the answer)")
+
+    sys.settrace(trace)
+    threading.settrace(trace)
+    try:
+        result = answer(*args)
+    except (StudentError, Hint, NotImplementedError):
+        if ran:
+            raise refused() from None
+        raise
+    finally:
+        switched = sys.gettrace() is not trace
+        sys.settrace(previous)
+        threading.settrace(previous_threads)
+    if ran:
+        raise refused()
+    if switched:
+        raise Hint(f"{core._label(answer, 'your function')} switches off the checker's watch "
+                   "(sys.settrace), so the checker cannot tell what it calls: leave it alone")
+    return result
+
+
+def _corr2d_cases(rng):
+    """((h, w), (kh, kw), integers): a 3x3 kernel, a 1x1 kernel, a kernel as large as the
+    image, non-square and even kernels, a row, a column, a one-row image, integer images (one
+    with an integer kernel, one with a float kernel), then shapes drawn at random."""
+    edges = [((6, 7), (3, 3), False), ((5, 6), (1, 1), False), ((4, 5), (4, 5), False),
+             ((7, 5), (2, 3), False), ((6, 6), (2, 2), False), ((8, 9), (3, 3), "both"),
+             ((9, 4), (4, 1), False), ((1, 6), (1, 3), False), ((7, 6), (3, 2), "image")]
+    drawn = []
+    for _ in range(10):
+        h, w = (int(v) for v in rng.integers(1, 15, 2))
+        kh, kw = int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1))
+        drawn.append(((h, w), (kh, kw), "both" if rng.random() < 0.2 else False))
+    return tuple(edges), tuple(drawn)
+
+
+def _corr2d_inputs(rng, shape, kernel_shape, integers):
+    """A read-only image and kernel: normal floats (float32 or float64), or a uint8 image
+    (0..255) with an integer kernel (-3..3, "both") or a float one ("image")."""
+    dtype = np.float32 if rng.random() < 0.7 else np.float64
+    if integers:
+        image = rng.integers(0, 256, shape).astype(np.uint8)
+        kernel = (rng.integers(-3, 4, kernel_shape) if integers == "both"
+                  else rng.standard_normal(kernel_shape).astype(dtype))
+    else:
+        image = rng.standard_normal(shape).astype(dtype)  # negative values too
+        kernel = rng.standard_normal(kernel_shape).astype(dtype)
+    return frozen(image), frozen(kernel)
+
+
+def _valid_references(image, kernel):
+    """The valid correlation twice, in float64: ops.correlate2d, and cv2.filter2D with its
+    frame cut off (filter2D puts the kernel's centre, ``(kw // 2, kh // 2)``, on every pixel
+    and keeps the image's size; corr2d puts the top-left corner there and stops where the
+    kernel leaves the image). The two must agree: if not, the course is broken."""
+    import cv2
+
+    from course import ops
+
+    image, kernel = np.array(image, np.float64), np.array(kernel, np.float64)
+    (h, w), (kh, kw) = image.shape, kernel.shape
+    by_ops = ops.correlate2d(image, kernel)
+    full = cv2.filter2D(image, cv2.CV_64F, kernel, borderType=cv2.BORDER_CONSTANT)
+    by_opencv = full[kh // 2:kh // 2 + h - kh + 1, kw // 2:kw // 2 + w - kw + 1]
+    scale = max(1.0, float(np.abs(by_ops).max()))
+    assert by_ops.shape == by_opencv.shape and np.allclose(by_ops, by_opencv, atol=1e-9 * scale), (
+        f"ops.correlate2d and cv2.filter2D disagree on a {h}x{w} image and a {kh}x{kw} kernel")
+    return by_ops
+
+
+def _corr2d_shape_hint(got, image, kernel):
+    """What an output of shape ``got`` (not the valid one) says about the answer, in words."""
+    (h, w), (kh, kw) = image.shape, kernel.shape
+    rows, cols = h - kh + 1, w - kw + 1
+    if got == (h, w):
+        return ("that is the image's size ('same'): corr2d keeps only the positions where the "
+                "whole kernel fits inside the image ('valid'), so the output is smaller than "
+                "the image by the kernel's size minus one, and nothing is padded")
+    if got == (h + kh - 1, w + kw - 1):
+        return ("that is larger than the image ('full'): corr2d keeps only the positions where "
+                "the whole kernel fits inside the image")
+    if got == (cols, rows):
+        return ("height and width are swapped: the output is (rows, columns), its height "
+                "H - kh + 1 first")
+    if kh != kw and got in ((h - kw + 1, w - kh + 1), (rows, w - kh + 1), (h - kw + 1, cols),
+                            (h - kh + 1, w - kh + 1), (h - kw + 1, w - kw + 1)):
+        return ("the kernel's height and width are mixed up: the output loses kh - 1 rows and "
+                "kw - 1 columns, and a non-square kernel has kh != kw")
+    if len(got) == 2 and {got[0] - rows, got[1] - cols} <= {-1, 0, 1}:
+        fewer = "too few" if -1 in (got[0] - rows, got[1] - cols) else "too many"
+        return (f"one row or column {fewer}: along the height the kernel fits at H - kh + 1 "
+                "positions, top-left corner at row 0 up to row H - kh, both included (and "
+                "the same along the width)")
+    return f"the output is (H - kh + 1, W - kw + 1), {(rows, cols)} here"
+
+
+def _corr2d_mistake(got, image, kernel, expected):
+    """What ``got`` (of the right shape, wrong values) most likely did instead, or None."""
+    from course import ops
+
+    def close(a):
+        return a.shape == got.shape and np.allclose(got, a, rtol=1e-4, atol=1e-4)
+
+    image64, kernel64 = np.array(image, np.float64), np.array(kernel, np.float64)
+    if close(ops.correlate2d(image64, kernel64[::-1, ::-1])):
+        return ("you turned the kernel by 180 degrees before sliding it, which is a "
+                "convolution; corr2d, a correlation, lays the kernel on as it is")
+    if kernel.shape[0] == kernel.shape[1] and close(ops.correlate2d(image64, kernel64.T)):
+        return "you laid the kernel on its side (its rows as columns)"
+    if got.shape[0] == got.shape[1] and close(expected.T):
+        return ("your output is transposed: its row i holds column i of the correlation. "
+                "Output (i, j) is the window whose top-left corner is image[i, j], row i")
+    wrong = ~np.isclose(got, expected, rtol=1e-4, atol=1e-4)
+    if np.all(got[wrong] == 0):
+        return ("some of your output pixels are still 0 where the correlation is not: do your "
+                "loops visit every position where the kernel fits, from 0 up to the last one "
+                "(row H - kh, column W - kw)?")
+    return None
+
+
+@checker(without=CORR2D_SHORTCUTS + NUMPY_ONLY)
+def corr2d(answer):
+    """``answer(image, kernel)``: the valid cross-correlation, written as loops in NumPy."""
+    refuse_hidden_c_calls(answer, CORRELATE_SHORTCUTS)
+    answer = libraries.refusing(answer, "the exercise asks for NumPy")
     rng = np.random.default_rng()
-    edges = [1, 2, 3, 4, 5, 7, 16, 31]  # even sizes too, and large ones
-    drawn = [int(n) for n in rng.choice(np.arange(6, 41), 8, replace=False)]
-    for n in edges + drawn:
-        k = _array(answer(n), f"for n={n}", f"the {n}x{n} kernel")
-        name = f"box_kernel({n})"
-        if k.shape != (n, n):
-            raise Hint(f"{name} has shape {k.shape}; it should be ({n}, {n})")
-        if k.dtype.kind != "f":
-            raise Hint(f"{name} is an array of {k.dtype}; the statement asks for float32 "
-                       "weights (those of a 3x3 kernel are fractions, 1/9)")
-        total = float(k.sum(dtype=np.float64))
-        if not np.isclose(total, 1, atol=1e-5):
-            raise Hint(f"the weights of {name} sum to {total:.4g}; an average keeps "
-                       "brightness, so they must sum to 1")
-        if not np.allclose(k, k.flat[0]):
-            raise Hint(f"{name} has unequal weights; every pixel counts the same")
-        if k.dtype != np.float32:
-            raise Hint(f"{name} has the right weights as {k.dtype}; the statement asks for "
-                       "float32 (what Keras and OpenCV compute in), and NumPy's default float "
-                       "is float64")
-    return (f"flat float32 kernels that sum to 1 for {len(edges)} sizes (even ones included) "
-            f"and {len(drawn)} drawn at random")
+    edges, drawn = _corr2d_cases(rng)
+    for shape, kernel_shape, integers in edges + drawn:
+        image, kernel = _corr2d_inputs(rng, shape, kernel_shape, integers)
+        (h, w), (kh, kw) = shape, kernel_shape
+        case = f"for a {h}x{w} image ({image.dtype}) and a {kh}x{kw} kernel ({kernel.dtype})"
+        given = image.copy(), kernel.copy()
+        try:
+            got = _running(answer, given)
+        except StudentError as raised:
+            broadcast = isinstance(raised.error, ValueError) and "broadcast" in raised.message
+            if broadcast or isinstance(raised.error, IndexError):
+                raise Hint(f"{case} your code raised {type(raised.error).__name__} "
+                           f"({raised.message.strip()}): your loops go past the last position "
+                           f"where the whole {kh}x{kw} kernel fits inside the image (near the "
+                           "edge a window is cut short), or a window or the output uses the "
+                           "kernel's height where its width belongs") from None
+            raise
+        if not (np.array_equal(given[0], image) and np.array_equal(given[1], kernel)):
+            raise Hint("your function changed the image or the kernel it was given: leave "
+                       "them as they were")
+        got = _array(got, case, "the correlated image")
+        expected = _valid_references(image, kernel)
+        if got.shape != expected.shape:
+            raise Hint(f"{case} you returned shape {got.shape}: "
+                       f"{_corr2d_shape_hint(got.shape, image, kernel)}")
+        if got.dtype.kind != "f":
+            raise Hint(f"{case} you returned {got.dtype} values: return floats, as "
+                       "ops.correlate2d and cv2.filter2D do (an integer array cuts the sums of "
+                       "float products to whole numbers, and a uint8 one cannot even hold a "
+                       "negative sum); make the output array a float one")
+        wrong = ~np.isclose(got, expected, rtol=1e-4, atol=1e-4)
+        if not wrong.any():
+            continue
+        if why := _corr2d_mistake(got, image, kernel, expected):
+            raise Hint(f"{case}: {why}")
+        r, c = np.argwhere(wrong)[0]
+        raise Hint(f"{case} pixel ({r}, {c}) is {got[r, c]:.4g} where the correlation is "
+                   f"{expected[r, c]:.4g}: the sum of the kernel times the window whose "
+                   f"top-left corner is image[{r}, {c}]")
+    return (f"equal to ops.correlate2d and to cv2.filter2D (its frame cut off) on "
+            f"{len(edges)} edge cases (1x1, even and non-square kernels, a kernel as large as "
+            f"the image, integer images) and {len(drawn)} drawn at random")
 
 
 # 1.2 pads the image itself: the course's padding helpers would work the padding out for
@@ -114,7 +289,7 @@ def box_kernel(answer):
 PAD_SHORTCUTS = ("course.ops.pad", "course.ops._padding", "course.ops._axis_padding",
                  "course.ops._pad_spatial")
 # ... and the course's window cutter, which 3.2 and 3.3 refuse too (NumPy's
-# sliding_window_view, like section 2's loops, is the student's to use)
+# sliding_window_view, like the loops of 1.1, is the student's to use here)
 WINDOW_HELPERS = ("course.ops._windows",)
 
 

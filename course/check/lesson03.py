@@ -1,9 +1,12 @@
 """Checkers for lesson 03 (pooling)."""
 
+import sys
+import types
+
 import numpy as np
 
-from course.check import libraries
-from course.check.core import Hint, checker, plain
+from course.check import core, libraries
+from course.check.core import Hint, StudentError, checker, plain
 from course.check.frozen import frozen
 from course.check.lesson01 import refuse_hidden_c_calls
 from course.check.lesson02 import BY_ARITHMETIC, WINDOW_SHORTCUTS, whole_size
@@ -14,9 +17,9 @@ from course.check.lesson02 import BY_ARITHMETIC, WINDOW_SHORTCUTS, whole_size
 # TensorFlow's kernels (tf.nn, tf.raw_ops, tf.image), OpenCV, SciPy.
 _TF = "tensorflow.python.ops.gen_nn_ops."  # what every TensorFlow and Keras pooling runs
 SIZE_SHORTCUTS = WINDOW_SHORTCUTS  # anything that slides a window: its output's shape
-# Min pooling is max pooling of -x, an erosion, or the minimum of windows cut for you (section
-# 1's pool2d_loops, saved as ops.pool2d_loops, among them); and 3.3 asks for NumPy: any
-# TensorFlow op (keras.ops runs on it)
+# Min pooling is max pooling of -x, an erosion, or the minimum of windows cut for you (3.1's
+# pool2d_loops, saved as ops.pool2d_loops, among them: the notebook's own is refused by name,
+# _refuse_loops); and 3.4 asks for NumPy: any TensorFlow op (keras.ops runs on it)
 MIN_POOL_SHORTCUTS = (
     "course.ops.pool2d", "course.ops.pool2d_loops", "course.ops._pool_windows",
     "course.ops._windows", "keras.layers.MaxPooling2D.call", "keras.ops.max_pool",
@@ -53,6 +56,256 @@ def _untouched(before, after, name):
 
 
 # ---------------------------------------------------------------- 3.1
+
+
+# What pools for the student: the course's vectorized pooling and the helpers under it,
+# Keras' pooling layers and ops, every TensorFlow op (tf.nn's pools among them; keras.ops
+# runs on TensorFlow), NumPy's window makers (cutting every window at once is ops.pool2d's
+# way; the loops are the exercise), and the morphology, box filters and block reductions of
+# OpenCV, SciPy and scikit-image. The package's copy of the solution, ops.pool2d_loops, is
+# refused by its code object (_running): the core's watch knows a function by what its code
+# does, and a student's loops written as the solution's would read as a call to it
+LOOP_POOL_SHORTCUTS = (
+    "keras.layers.AveragePooling2D.call",  # the pooling layers' one call: named as MaxPooling2D's
+    *(name for name in MIN_POOL_SHORTCUTS
+      if name not in libraries.TENSORFLOW and name != "course.ops.pool2d_loops"),
+    "course.ops._pool_counts", "keras.ops.average_pool", "keras.ops.adaptive_average_pool",
+    _TF + "avg_pool", _TF + "avg_pool3d", "numpy.lib.stride_tricks.sliding_window_view",
+    "numpy.lib.stride_tricks.as_strided", "cv2.blur", "cv2.boxFilter",
+    "scipy.ndimage.uniform_filter", *libraries.TENSORFLOW)
+
+
+def _running(answer, args):
+    """``answer(*args)``, or a Hint when it ran ``ops.pool2d_loops``, the course's copy of
+    3.1's solution (saved from the lesson's cell), however it was reached: found by its code
+    object, which the same lines typed by the student do not share (as lesson 01 finds
+    ``ops.corr2d``)."""
+    import threading
+
+    from course import ops
+
+    target, ran = ops.pool2d_loops.__code__, 0
+    previous, previous_threads = sys.gettrace(), threading.gettrace()
+
+    def trace(frame, event, arg):
+        nonlocal ran
+        if event == "call" and frame.f_code is target:
+            ran += 1
+        return previous(frame, event, arg) if previous is not None else None
+
+    def refused():
+        return Hint(f"{core._label(answer, 'your function')} calls `ops.pool2d_loops`, which "
+                    "answers the exercise for you: write it yourself, the point is to see how it "
+                    "works (ops.pool2d_loops is the course's copy of the answer)")
+
+    sys.settrace(trace)
+    threading.settrace(trace)
+    try:
+        result = answer(*args)
+    except (StudentError, Hint, NotImplementedError):
+        if ran:
+            raise refused() from None
+        raise
+    finally:
+        switched = sys.gettrace() is not trace
+        sys.settrace(previous)
+        threading.settrace(previous_threads)
+    if ran:
+        raise refused()
+    if switched:
+        raise Hint(f"{core._label(answer, 'your function')} switches off the checker's watch "
+                   "(sys.settrace), so the checker cannot tell what it calls: leave it alone")
+    return result
+
+
+class _NotebookLoops(dict):
+    """For :func:`core.reaches`: a function named ``pool2d_loops``, the student's answer to
+    3.1, which 3.4 refuses. The watch knows ``ops.pool2d_loops``, and the same code typed
+    again, by what the code does; the student's own loops only by their name."""
+
+    def __contains__(self, value):
+        return isinstance(value, types.FunctionType) and value.__name__ == "pool2d_loops"
+
+    def __getitem__(self, value):
+        return "pool2d_loops"
+
+
+def _loop_cases(rng):
+    """((h, w), size, stride, mode): windows that tile the map, leftovers on an odd or uneven
+    map, overlapping windows (stride 1, and 3x3 with stride 2), gaps between them (a stride
+    larger than the window), a window as large as the map or as tall, one row, size 1, a tall
+    map, each mode several times; then cases drawn at random."""
+    edges = [((4, 4), 2, None, "avg"), ((4, 4), 2, None, "min"), ((7, 7), 2, None, "max"),
+             ((5, 8), 3, None, "avg"), ((6, 7), 2, 1, "max"), ((7, 9), 3, 1, "min"),
+             ((9, 11), 3, 2, "avg"), ((9, 11), 2, 3, "max"), ((10, 8), 2, 4, "min"),
+             ((5, 5), 5, None, "avg"), ((3, 6), 3, 3, "max"), ((1, 6), 1, None, "min"),
+             ((8, 5), 3, 2, "max")]
+    drawn = []
+    while len(drawn) < 8:
+        shape, size = tuple(int(v) for v in rng.integers(1, 13, 2)), int(rng.integers(1, 5))
+        if size <= min(shape):
+            drawn.append((shape, size, int(rng.integers(0, 5)) or None,
+                          ("max", "avg", "min")[int(rng.integers(3))]))
+    return tuple(edges), tuple(drawn)
+
+
+def _loop_input(rng, number, shape):
+    """The map of case ``number``: whole numbers (an int array) for every fourth, all values
+    negative for the next (a maximum that starts at 0 stays 0; a sum is no mean), else
+    standard normal."""
+    if number % 4 == 1:
+        return rng.integers(-9, 10, shape)
+    x = rng.standard_normal(shape)
+    return -np.abs(x) - 0.5 if number % 4 == 2 else x
+
+
+def _loop_shape_hint(got, shape, size, stride):
+    """What an output of shape ``got`` says about the windows, for an input of ``shape``."""
+    s = size if stride is None else stride
+    right = tuple((n - size) // s + 1 for n in shape)
+    if stride is None and got == tuple(n - size + 1 for n in shape):
+        return ("you moved the window by 1 cell; with stride=None the stride equals the window "
+                "size, as in Keras")
+    if stride is not None and s != size and got == tuple((n - size) // size + 1 for n in shape):
+        return (f"you moved the window by its size, {size}; stride={stride} says how far it "
+                "moves")
+    if s > 1 and got == tuple(n - size + 1 for n in shape):
+        return f"you moved the window by 1 cell; it moves by the stride, here {s}"
+    if got == tuple(-(-n // s) for n in shape):
+        return ("that is the 'same' size, which pads the end so that every start inside the "
+                "input gets a window; 'valid' keeps only the windows that fit inside x")
+    if got == tuple(n // s for n in shape):
+        return ("that counts n // stride windows, and the last ones stick out past the end; "
+                "count only the windows that fit inside x")
+    if got == tuple(n - 1 for n in right):
+        return ("one window short: count the window that starts at 0 and the last one that "
+                "fits, even when it ends exactly at the edge")
+    if got == tuple(n + 1 for n in right):
+        return "one window too many: the last one would stick out past the end of x"
+    if got == right[::-1]:
+        return "height and width are swapped: rows first"
+    return ("there is one output for each window start 0, stride, 2 * stride, ... whose window "
+            "fits inside x")
+
+
+@checker(without=LOOP_POOL_SHORTCUTS)
+def pool2d_loops(answer):
+    """``answer(x, size, stride=None, mode="max")``: "valid" max, average or min pooling of a
+    2-D array, as ``ops.pool2d``, Keras' ``MaxPooling2D`` and ``AveragePooling2D`` and a
+    NumPy minimum over the windows compute it."""
+    import keras
+
+    from course import ops
+
+    refuse_hidden_c_calls(answer, LOOP_POOL_SHORTCUTS)  # cv2.erode through partial or map
+    answer = libraries.refusing(answer, "the exercise asks for NumPy")
+    layers = {"max": keras.layers.MaxPooling2D, "avg": keras.layers.AveragePooling2D}
+
+    def references(x, size, s, mode):
+        """The right pooled map twice: by ops.pool2d, and by Keras' layer (max, avg) or a
+        NumPy minimum over the windows (min). Worked out from the checker's own copy of x
+        once the answer has returned."""
+        by_ops = ops.pool2d(x.astype(np.float64), size, s, mode=mode)
+        if mode == "min":
+            windows = np.lib.stride_tricks.sliding_window_view(x, (size, size))[::s, ::s]
+            return by_ops, windows.min(axis=(2, 3))
+        by_keras = layers[mode](size, strides=s, padding="valid")(
+            x.astype(np.float32)[None, :, :, None])
+        return by_ops, keras.ops.convert_to_numpy(by_keras)[0, :, :, 0]
+
+    def at_steps(x, size, step, shape, reduce):
+        """``reduce`` of each window of x starting at (i * step, j * step), for the
+        outputs of ``shape``; None when a window would start past the end."""
+        if (shape[0] - 1) * step >= x.shape[0] or (shape[1] - 1) * step >= x.shape[1]:
+            return None
+        return np.array([[reduce(x[i * step:i * step + size, j * step:j * step + size])
+                          for j in range(shape[1])] for i in range(shape[0])]).reshape(shape)
+
+    def mistake(x, size, stride, mode, got, expected):
+        """What is wrong with ``got``, a map of the right shape but wrong values."""
+        s = size if stride is None else stride
+        for other in (m for m in ("max", "avg", "min") if m != mode):
+            if np.allclose(got, ops.pool2d(x.astype(np.float64), size, s, mode=other),
+                           rtol=1e-5, atol=1e-6):
+                names = {"max": "max", "avg": "average", "min": "min"}
+                return (f"you computed {names[other]} pooling where mode={mode!r}: mode says "
+                        "what each window keeps, 'max' its largest value, 'avg' its mean and "
+                        "'min' its smallest")
+        reduce = {"max": np.max, "avg": np.mean, "min": np.min}[mode]
+        if mode == "avg" and np.allclose(got, expected * size * size, rtol=1e-5, atol=1e-6):
+            return (f"you summed each window; an average divides the sum by the number of "
+                    f"cells, {size * size} in a {size}x{size} window")
+        for step in sorted({1, size} - {s}):
+            cut = at_steps(x, size, step, expected.shape, reduce)
+            if cut is not None and np.allclose(got, cut, rtol=1e-5, atol=1e-6):
+                return (f"your windows start {step} cell{'s' * (step > 1)} apart, not "
+                        f"{s}: the window of output (i, j) starts at row i * stride, column "
+                        "j * stride")
+        if got.shape[0] == got.shape[1] and np.allclose(got, expected.T, rtol=1e-5, atol=1e-6):
+            return ("height and width are swapped: output (i, j) pools the window that starts "
+                    "in row i * stride, column j * stride")
+        i, j = np.argwhere(~np.isclose(got, expected, rtol=1e-5, atol=1e-6))[0]
+        kind = {"max": "largest value", "avg": "mean", "min": "smallest value"}[mode]
+        return (f"output ({i}, {j}) is {got[i, j]:.4g}, which is not the {kind} of its window, "
+                f"rows {i * s}..{i * s + size - 1} and columns {j * s}..{j * s + size - 1}")
+
+    def judge(x, size, stride, mode, call, returned):
+        """A Hint unless ``returned`` is the pooled map of ``x``, by every reference."""
+        got = _array(returned, f"{call}:", "the pooled map")
+        s = size if stride is None else stride
+        for expected in references(x, size, s, mode):
+            if got.shape != expected.shape:
+                raise Hint(f"{call} returned shape {got.shape}: "
+                           f"{_loop_shape_hint(got.shape, x.shape, size, stride)}")
+            if got.dtype.kind != "f":
+                raise Hint(f"{call} returned {got.dtype} values: return floats (an average of "
+                           "whole numbers is a fraction)")
+            if not np.allclose(got, expected, rtol=1e-5, atol=1e-5):  # float32 in Keras
+                raise Hint(f"{call}: {mistake(x, size, stride, mode, got, expected)}")
+
+    def run(original, args, call):
+        """The answer on a copy of ``original``; a Hint for an empty window or an output
+        cell written past the end, which NumPy reports as errors."""
+        x = original.copy()  # the answer gets a copy
+        try:
+            returned = _running(answer, (x, *args))
+        except StudentError as raised:
+            if isinstance(raised.error, ValueError) and "zero-size" in raised.message:
+                raise Hint(f"{call} stopped with ValueError ({raised.message}): a window came "
+                           "out empty, because it starts past the end of x. Only windows that "
+                           "fit inside x count, and the window of output (i, j) starts at row "
+                           "i * stride, column j * stride") from None
+            if isinstance(raised.error, IndexError):
+                raise Hint(f"{call} stopped with IndexError ({raised.message}): your loops go "
+                           "past the last cell of the output or of x; the output has one cell "
+                           "for each window that fits inside x") from None
+            raise
+        _untouched(original, x, "x")
+        return returned
+
+    rng = np.random.default_rng()
+    original = frozen(rng.standard_normal((6, 6)))  # the defaults first: stride 2, max
+    call = "pool2d_loops(x of shape (6, 6), 2)"
+    returned = run(original, (2,), call)
+    try:
+        judge(original, 2, None, "max", call, returned)
+    except Hint as hint:
+        raise Hint(f"{hint} (the defaults are stride=None, mode='max')") from None
+    edges, drawn = _loop_cases(rng)
+    for number, (shape, size, stride, mode) in enumerate(edges + drawn):
+        original = frozen(_loop_input(rng, number, shape))  # the checker's own
+        kind = "int" if original.dtype.kind == "i" else "float"
+        call = (f"pool2d_loops(x, {size}, stride={stride}, mode={mode!r}) for a "
+                f"{shape[0]}x{shape[1]} {kind} x")
+        judge(original, size, stride, mode, call, run(original, (size, stride, mode), call))
+    return (f"right on {len(edges) + len(drawn) + 1} maps ({len(edges) + 1} edge cases, the "
+            "defaults among them, the rest drawn at random): max, average and min, tiling, "
+            "overlapping and gapped windows, leftovers, a window as large as the map, whole "
+            "numbers; equal to ops.pool2d, Keras' MaxPooling2D and AveragePooling2D, and a "
+            "NumPy min")
+
+
+# ---------------------------------------------------------------- 3.2
 
 
 @checker(without=SIZE_SHORTCUTS)
@@ -115,12 +368,12 @@ def pool_output_size(answer):
             "rest drawn at random): default, uneven and long strides, 'valid' and 'same'")
 
 
-# ---------------------------------------------------------------- 3.2
+# ---------------------------------------------------------------- 3.3
 
 
 # What pools for the student: every pooling op, layer and morphology or box filter above,
-# the course's padding helpers (3.2 asks for the padding to be worked out), and any
-# TensorFlow op (keras.ops runs on it). Section 1's pool2d_loops (ops.pool2d_loops) is allowed
+# the course's padding helpers (3.3 asks for the padding to be worked out), and any
+# TensorFlow op (keras.ops runs on it). 3.1's pool2d_loops (ops.pool2d_loops) is allowed
 SAME_POOL_SHORTCUTS = (
     *(name for name in MIN_POOL_SHORTCUTS
       if name not in libraries.TENSORFLOW and name != "course.ops.pool2d_loops"),
@@ -231,13 +484,16 @@ def pool2d_same(answer):
             "window larger than the input, all-negative maps")
 
 
-# ---------------------------------------------------------------- 3.3
+# ---------------------------------------------------------------- 3.4
 
 
 @checker(without=MIN_POOL_SHORTCUTS)
 def min_pool(answer):
     """``answer(x, size)``: min pooling of an (H, W) array, stride = size, leftovers dropped."""
     refuse_hidden_c_calls(answer, MIN_POOL_SHORTCUTS)  # cv2.erode through partial or map
+    if core.reaches(getattr(answer, "__wrapped__", answer), _NotebookLoops(), {}):
+        raise Hint(f"{core._label(answer, 'your function')} calls `pool2d_loops`, your answer "
+                   "to 3.1, which pools for you: write the minimum over the windows yourself")
     answer = libraries.refusing(answer, "the exercise asks for NumPy")
 
     def pool(x, size, reduce):
@@ -314,7 +570,7 @@ def _pool_shape_hint(shape, size, got, expected):
             "are dropped (as with padding='valid')")
 
 
-# ---------------------------------------------------------------- 3.4
+# ---------------------------------------------------------------- 3.5
 
 
 @checker(without=GLOBAL_POOL_SHORTCUTS)
@@ -369,7 +625,7 @@ def _global_shape_hint(shape, got):
     return "average over height and width only, and keep the example and channel axes"
 
 
-# ---------------------------------------------------------------- 3.5
+# ---------------------------------------------------------------- 3.6
 
 
 @checker
@@ -432,7 +688,7 @@ def _kernel_hint(k, size, channels):
     return "a stride-size correlation with your kernel does not give the window averages"
 
 
-# ---------------------------------------------------------------- 3.6
+# ---------------------------------------------------------------- 3.7
 
 # The map of the statement; the checker works out where its pixels go under the shift.
 SHIFT_MAP = np.array([[0, 6, 0, 0, 0, 3],

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from course.runtime.errors import UsageError
 from course.runtime.paths import NOTEBOOKS, PACKAGE
+from course.tools.exercises import BEGIN, END
 
 MARKER = re.compile(r"^#@save (\w+)\s*$")
 
@@ -29,14 +30,17 @@ def _end(notebook: str) -> str:
 
 
 def saved_cells(notebook: Path) -> dict[str, list[str]]:
-    """Module name -> the sources (marker line removed) of the notebook's saved cells."""
+    """Module name -> the sources of the notebook's saved cells, without the marker line
+    and without an exercise's solution markers (the package holds the solution's code)."""
     found: dict[str, list[str]] = {}
     for cell in json.loads(notebook.read_text())["cells"]:
         text = "".join(cell["source"])
         first, _, rest = text.partition("\n")
         match = MARKER.match(first)
         if cell["cell_type"] == "code" and match:
-            found.setdefault(match.group(1), []).append(rest.strip("\n"))
+            code = "\n".join(line for line in rest.split("\n")
+                             if BEGIN not in line and END not in line)
+            found.setdefault(match.group(1), []).append(code.strip("\n"))
     return found
 
 
