@@ -396,7 +396,8 @@ def gradcam_weight_ratio(answer):
 
     if near(1 / positions):
         return (f"w_k = W[k, c] / {positions} for every channel and image: through global "
-                "average pooling, Grad-CAM is CAM")
+                "average pooling, Grad-CAM's map is Zhou et al.'s CAM, sum_k W[k, c] A_k, "
+                "rectified and scaled")
     against = ("the pooling averages each channel over its own positions; the number of "
                "channels does not enter")
     mistakes = [
