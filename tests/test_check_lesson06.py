@@ -6,6 +6,7 @@ line of the solution; the right answer must pass every time, and a stub reads "n
 yet". 6.4 is a prediction: its values are tested directly, and no hint may give its answer
 away."""
 
+import functools
 import re
 
 import keras
@@ -284,6 +285,34 @@ def alexnet_with_lora(kind=layers.Dense):
     return model
 
 
+def alexnet_held_by_its_variables(kind):
+    """conv1's kernel constrained to non-negative values, or every kernel penalized by
+    L2(100), set on the variables themselves: the layers' configs say nothing."""
+    model = alexnet()
+    for layer in model.layers:
+        if hasattr(layer, "kernel") and kind == "constraint" and layer is model.layers[0]:
+            layer.kernel.constraint = keras.constraints.NonNeg()
+        elif hasattr(layer, "kernel") and kind == "regularizer":
+            layer.kernel.regularizer = keras.regularizers.L2(100.0)
+    return model
+
+
+class SameColumn(keras.initializers.Initializer):
+    """One random column of weights, repeated for every unit."""
+
+    def __call__(self, shape, dtype=None):
+        column = np.random.default_rng().normal(0, 0.02, (*shape[:-1], 1))
+        return keras.ops.convert_to_tensor(np.repeat(column, shape[-1], -1), dtype or "float32")
+
+
+def alexnet_with_a_zero_classifier():
+    """Common practice: the classifier's units get different gradients all the same."""
+    model = alexnet()
+    classifier = [layer for layer in model.layers if hasattr(layer, "kernel")][-1]
+    classifier.kernel.assign(np.zeros(classifier.kernel.shape, "float32"))
+    return model
+
+
 class OwnSequential(keras.Sequential):
     """keras.Sequential by another name: the checker reads Keras' own objects only."""
 
@@ -452,6 +481,19 @@ WRONG = {
         ("float16 layers", lambda: alexnet_with(dtype="float16")),
         ("bfloat16 layers", lambda: alexnet_with(dtype="bfloat16")),
         ("a Sequential of its own", alexnet_in_own_sequential),
+        ("a constraint set on conv1's kernel", lambda: alexnet_held_by_its_variables(
+            "constraint")),
+        ("a regularizer set on every kernel", lambda: alexnet_held_by_its_variables(
+            "regularizer")),
+        ("kernels centred on 5", lambda: alexnet_with(
+            kernel_initializer=keras.initializers.RandomNormal(mean=5.0, stddev=0.01))),
+        ("every unit the same random weights", lambda: alexnet_with(
+            kernel_initializer=SameColumn())),
+        ("biases at -100", lambda: alexnet_with(
+            bias_initializer=keras.initializers.Constant(-100.0))),
+        ("biases at 10,000", lambda: alexnet_with(
+            bias_initializer=keras.initializers.Constant(1e4))),
+        ("bfloat16 input", lambda: alexnet(inputs=keras.Input((227, 227, 3), dtype="bfloat16"))),
     ],
     "inception_params": [
         ("weights only", lambda *c: inception(*c) - sum(c[1:])),
@@ -510,7 +552,14 @@ NAMED = {
     ("notes_alexnet_fixed", "kernels frozen"): "kernel: trainable=False",
     ("notes_alexnet_fixed", "LoRA on fc6"): "LoRA on",
     ("notes_alexnet_fixed", "LoRA on conv1"): "LoRA on",
-    ("notes_alexnet_fixed", "kernels start at zero"): "every kernel weight equal",
+    ("notes_alexnet_fixed", "kernels start at zero"): "every unit's weights the same",
+    ("notes_alexnet_fixed", "a constraint set on conv1's kernel"): "a constraint on",
+    ("notes_alexnet_fixed", "a regularizer set on every kernel"): "a regularizer on",
+    ("notes_alexnet_fixed", "kernels centred on 5"): "mostly of one sign",
+    ("notes_alexnet_fixed", "every unit the same random weights"): "every unit's weights the same",
+    ("notes_alexnet_fixed", "biases at -100"): "switch ReLUs off",
+    ("notes_alexnet_fixed", "biases at 10,000"): "switch ReLUs off",
+    ("notes_alexnet_fixed", "bfloat16 input"): "dtype bfloat16",
     ("notes_alexnet_fixed", "kernels start 150 times too wide"): "explode",
     ("notes_alexnet_fixed", "non-negative kernels"): "sets kernel_constraint",
     ("notes_alexnet_fixed", "L2(100) on the kernels"): "sets kernel_regularizer",
@@ -614,6 +663,18 @@ def test_zero_padding_then_valid_passes_where_it_pads_as_same(answer, capsys):
     same output shapes, parameters and numbers as 'same' for these stride-1 odd kernels."""
     assert answer().count_params() == alexnet().count_params()
     assert lesson06.notes_alexnet_fixed(answer), capsys.readouterr().out
+
+
+def test_a_zero_classifier_passes(capsys):
+    assert lesson06.notes_alexnet_fixed(alexnet_with_a_zero_classifier), capsys.readouterr().out
+
+
+def test_an_activation_keras_cannot_describe_gets_a_hint(capsys):
+    def partial_relu():
+        return alexnet(activation=functools.partial(keras.activations.relu))
+
+    assert not lesson06.notes_alexnet_fixed(partial_relu)
+    assert "give its activation by name" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("settings", [

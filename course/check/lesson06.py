@@ -123,7 +123,7 @@ def _size_hint(n, row, before, got, pools_2x2=False):
 def _settings(layer):
     """What the table fixes of ``layer``: its window, stride, padding and width, and the
     settings that would change it (dilation, groups, biases)."""
-    config = layer.get_config()
+    config = _config(layer)
     keys = ("filters", "units", "kernel_size", "pool_size", "strides", "padding",
             "dilation_rate", "groups", "use_bias", "data_format")
     return {key: tuple(config[key]) if isinstance(config[key], list) else config[key]
@@ -422,16 +422,17 @@ def _ready_to_train(model):
         raise Hint(f"your model's input fixes the batch size to {batch}; the notes' model "
                    "takes batches of any size: leave keras.Input's batch size open")
     dtype = str(model.inputs[0].dtype)
-    if "float" not in dtype:
-        raise Hint(f"your model's input has dtype {dtype}; the images go in as floats: leave "
-                   "keras.Input's dtype at its default, float32")
+    if dtype != "float32":
+        raise Hint(f"your model's input has dtype {dtype}; the images go in as float32: leave "
+                   "keras.Input's dtype at its default")
     frozen = [layer for layer in model.layers if layer.weights and not layer.trainable]
     if not model.trainable or frozen:
         where = f"layer '{frozen[0].name}'" if frozen else "model"
         raise Hint(f"your {where} is frozen (trainable=False): the notes train AlexNet from "
                    "scratch, so every layer learns")
+    output = [layer for layer in model.layers if hasattr(layer, "kernel")][-1]
     for layer in model.layers:
-        _trains_as_keras_default(layer)
+        _trains_as_keras_default(layer, output=layer is output)
 
 
 # settings that leave what a layer computes alone and change how it trains
@@ -439,17 +440,28 @@ _TRAINING_SETTINGS = ("kernel_regularizer", "bias_regularizer", "activity_regula
                       "kernel_constraint", "bias_constraint")
 
 
-def _trains_as_keras_default(layer):
+def _config(layer) -> dict:
+    """``layer.get_config()``, or a hint where Keras cannot describe the layer."""
+    try:
+        return layer.get_config()
+    except Exception as error:  # noqa: BLE001 - Keras cannot serialize what the student gave
+        raise Hint(f"Keras cannot describe your layer '{layer.name}' ({type(error).__name__}: "
+                   f"{str(error)[:80]}): give its activation by name ('relu') or as a plain "
+                   "function") from None
+
+
+def _trains_as_keras_default(layer, output=False):
     """A hint if ``layer`` computes in another precision than float32, holds a weight that
     does not learn (LoRA freezes the kernel), penalizes or constrains its weights, or starts
-    its kernel where it cannot learn (all equal, or far from Keras' scale)."""
+    where it cannot learn (see :func:`_starts_where_it_can_learn`; ``output``: the layer is
+    the classifier)."""
     where = f"your layer '{layer.name}'"
     policy = layer.dtype_policy.name
     if policy != "float32":
         raise Hint(f"{where} computes in {policy}; the notes' model computes in float32: "
                    "leave the layer's dtype at its default (a faster precision is set for "
                    "the whole run, with keras.mixed_precision.set_global_policy: lesson 12)")
-    config = layer.get_config()
+    config = _config(layer)
     if config.get("lora_rank"):
         raise Hint(f"{where} has LoRA on (lora_rank={config['lora_rank']}): its kernel is "
                    "frozen and only a low-rank update learns; the notes train every weight "
@@ -458,33 +470,46 @@ def _trains_as_keras_default(layer):
     if still:
         raise Hint(f"{where} holds a weight that does not learn ({still[0].path}: "
                    "trainable=False); the notes train every weight from scratch")
-    for key in _TRAINING_SETTINGS:
-        if config.get(key) is not None:
-            raise Hint(f"{where} sets {key}; the notes' layers have none, so training "
-                       "changes their weights only by the gradient of the loss: leave it at "
-                       "Keras' default (AlexNet's weight decay belongs to the optimizer)")
+    held = [f"{key}" for key in _TRAINING_SETTINGS if config.get(key) is not None]
+    held += [f"a {kind} on {w.path}" for w in layer.weights
+             for kind in ("constraint", "regularizer") if getattr(w, kind, None) is not None]
+    if held:
+        raise Hint(f"{where} sets {held[0]}; the notes' layers have none, so training "
+                   "changes their weights only by the gradient of the loss: leave it at "
+                   "Keras' default (AlexNet's weight decay belongs to the optimizer)")
     if hasattr(layer, "kernel"):
-        _starts_where_it_can_learn(layer, where)
+        _starts_where_it_can_learn(layer, where, output)
 
 
-def _starts_where_it_can_learn(layer, where):
-    """A hint if ``layer``'s kernel starts with every weight equal (every unit then gets the
-    same gradient, so they stay equal), or with a spread more than 30 times off Glorot's
-    (Keras' default; AlexNet's N(0, 0.01) and He's are within it)."""
+def _starts_where_it_can_learn(layer, where, output):
+    """A hint if ``layer`` starts where training cannot take it: every unit with the same
+    weights (they get the same gradient and stay equal; the classifier's units get
+    different gradients, so a zero classifier is fine), kernel weights mostly of one sign,
+    a spread more than 30 times off Glorot's (Keras' default; AlexNet's N(0, 0.01) and He's
+    are within it), or biases beyond 1 in size (AlexNet's are 0 or 1)."""
     kernel = np.asarray(layer.kernel.numpy(), dtype=np.float64)
-    spread = kernel.std()
-    if spread == 0:
-        raise Hint(f"{where} starts with every kernel weight equal ({kernel.flat[0]:g}): "
-                   "every unit then gets the same gradient and they stay equal; leave "
-                   "kernel_initializer at Keras' default, which draws them at random")
-    fan_in, fan_out = int(np.prod(kernel.shape[:-1])), kernel.shape[-1]
+    units = kernel.reshape(-1, kernel.shape[-1])
+    if not output and np.all(units == units[:, :1]):
+        raise Hint(f"{where} starts with every unit's weights the same: they then get the "
+                   "same gradient and stay equal; leave kernel_initializer at Keras' "
+                   "default, which draws each weight at random")
+    fan_in, fan_out = units.shape
     glorot = np.sqrt(2 / (fan_in + fan_out))
-    if not glorot / 30 <= spread <= 30 * glorot:
-        raise Hint(f"{where} starts with kernel weights of standard deviation {spread:.3g}, "
-                   f"more than 30 times off {glorot:.3g}, Glorot's for its "
+    size, mean = np.sqrt(np.mean(kernel**2)), kernel.mean()
+    if size and abs(mean) > size / 2:
+        raise Hint(f"{where} starts with kernel weights of mean {mean:.3g}, mostly of one "
+                   "sign: leave kernel_initializer at Keras' default, centred on 0")
+    if size > 30 * glorot or (not output and size < glorot / 30):
+        raise Hint(f"{where} starts with kernel weights of size (root mean square) "
+                   f"{size:.3g}, more than 30 times off {glorot:.3g}, Glorot's for its "
                    f"{fan_in} inputs and {fan_out} outputs (Keras' default): signals "
-                   f"{'vanish' if spread < glorot else 'explode'} through the layers; "
+                   f"{'vanish' if size < glorot else 'explode'} through the layers; "
                    "leave kernel_initializer at its default")
+    bias = np.asarray(layer.bias.numpy(), dtype=np.float64)
+    if np.abs(bias).max() > 1:
+        raise Hint(f"{where} starts with biases up to {np.abs(bias).max():.3g} in size: "
+                   "large negative ones switch ReLUs off for good, large positive ones "
+                   "swamp the weights; leave bias_initializer at its default, 0")
 
 
 def _same_weights(rows, table):
