@@ -703,7 +703,7 @@ def test_a_shortcut_run_in_a_thread_or_a_partial_is_seen(checker, kind, name, di
 def test_input_gradient_may_use_convolve2d_as_its_statement_allows(capsys):
     """4.2's statement allows "a function of `ops` if you can turn your sum into one", and its
     sum is a full convolution: ops.convolve2d of the padded g is the student's own finding
-    (4.5, which asks for ops.correlate2d, refuses it: see SHORTCUTS)."""
+    (4.6, which asks for ops.correlate2d, refuses it: see SHORTCUTS)."""
     def by_convolve2d(k, g):
         return ops.convolve2d(np.pad(g, [(k.shape[0] - 1,) * 2, (k.shape[1] - 1,) * 2]), k)
 
@@ -742,16 +742,38 @@ def test_4_3_refuses_every_tensorflow_op(capsys):
 
 def test_the_lessons_gradient_check_and_tiny_cnn_use_the_students_functions():
     """The cell after 4.3's answer compares the student's conv_backward with finite
-    differences of conv_forward; the tiny CNN runs on both, and on the course's reference
-    (with one line saying so) while the answer is a stub."""
+    differences of conv_forward; the tiny CNN runs on both, and on the student's
+    max_pool_backward (4.4) for its pooling layer, each replaced by the course's reference
+    (with one line saying so) while the answer is a stub (issue 28)."""
     from cheats import cell_source
 
     check = cell_source(LESSON, "dout_layer = ")
     assert "conv_backward(dout_layer" in check and "gradcheck.numerical_gradient" in check
     assert 'conv_forward(x, p["k"], p["b1"], 1)' in cell_source(LESSON, "def forward(")
-    assert "conv_layer_backward(d_z1" in cell_source(LESSON, "def backward(")
-    fallback = cell_source(LESSON, 'if course.check.done(conv_backward, "4.3"):')
-    assert "else:" in fallback and fallback.count("print(") == 2
+    backward = cell_source(LESSON, "def backward(")
+    assert "conv_layer_backward(d_z1" in backward and "pool_map_backward(a1[i" in backward
+    assert "ops.pool2d_backward" not in backward and "ops.correlate2d_backward" not in backward
+    for answer, number, name in [("conv_backward", "4.3", "conv_layer_backward"),
+                                 ("max_pool_backward", "4.4", "pool_map_backward")]:
+        fallback = cell_source(LESSON, f'if course.check.done({answer}, "{number}"):')
+        assert f"{name} = {answer}" in fallback, fallback
+        assert "else:" in fallback and fallback.count("print(") == 2, fallback
+
+
+def test_the_tiny_cnns_exercises_come_before_it_in_order():
+    """Issue 28: every exercise whose answer the tiny CNN runs on (4.3 and 4.4) is stated and
+    checked before section 6, and the exercises are numbered in the order they appear."""
+    import nbformat
+
+    nb = nbformat.read(LESSON, as_version=4)
+    tiny_cnn = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+                    and c.source.startswith("## 6. A tiny CNN"))
+    found = exercises(LESSON, nb)
+    numbers = [e.number for e in found]
+    assert numbers == sorted(numbers, key=lambda n: tuple(map(int, n.split(".")))), numbers
+    by_checker = {e.checker: e for e in found}
+    for name in ("conv_backward", "max_pool_backward"):
+        assert by_checker[name].checker_cell < tiny_cnn, name
 
 
 def test_the_strided_fix_passes_either_way(capsys):
@@ -910,7 +932,7 @@ def strided_by_keras_conv(k, g, stride, x_shape):
                                      k[::-1, ::-1, None, None].copy()))[0, :, :, 0]
 
 
-def test_4_5_asks_for_ops_correlate2d_not_another_librarys_correlation(capsys):
+def test_4_6_asks_for_ops_correlate2d_not_another_librarys_correlation(capsys):
     assert lesson04.input_gradient_strided(input_gradient_strided)
     capsys.readouterr()
     for _ in range(2):
