@@ -616,3 +616,123 @@ def test_reaching_the_checkers_frames_from_c_is_seen(answer, capsys, monkeypatch
     assert not _size(answer)
     out = capsys.readouterr().out
     assert "reads the checker's own frames" in out, out
+
+
+# --- what a third attacker found (the 1.1 and 3.1 checkers) ------------------------------
+
+
+@pytest.mark.parametrize("leave", [lambda: sys.exit(), lambda: sys.exit(3),
+                                   lambda: (_ for _ in ()).throw(SystemExit("bye"))],
+                         ids=["sys.exit()", "sys.exit(3)", "raise SystemExit"])
+def test_an_answer_that_calls_sys_exit_gets_a_hint_not_a_traceback(leave, capsys,
+                                                                    monkeypatch):
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+
+    def exits(n, f=None):
+        leave()
+
+    for check in (_size, double):  # with a watch and without
+        assert not check(exits)
+        out = capsys.readouterr().out
+        assert "exits: not yet - exits called sys.exit() (raised SystemExit)" in out, out
+
+
+def test_a_keyboard_interrupt_still_stops_the_checker(monkeypatch):
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+
+    def stopped(n, f=None):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _size(stopped)
+
+
+def _logs(n, f):
+    import logging
+
+    logging.getLogger("course.test").warning("pooling %s", n)  # findCaller: sys._getframe
+    return n - f + 1
+
+
+def _names_a_tuple(n, f):
+    import collections
+
+    size = collections.namedtuple("Size", "n f")(n, f)  # namedtuple: sys._getframe(1)
+    return size.n - size.f + 1
+
+
+def _warns(n, f):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.warn("a note", stacklevel=2)
+    return n - f + 1
+
+
+@pytest.mark.parametrize("answer", [_logs, _names_a_tuple, _warns],
+                         ids=["logging.warning", "collections.namedtuple", "warnings.warn"])
+def test_the_standard_library_reading_its_own_frames_is_not_the_answer_peeking(
+        answer, capsys, monkeypatch):
+    """logging finds the line that logged, namedtuple and warnings their caller's module,
+    each with sys._getframe: the standard library's own use, not the student's call."""
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    assert _size(answer), capsys.readouterr().out
+
+
+@pytest.mark.parametrize("reach", ["logging.currentframe()", "next(traceback.walk_stack(None))",
+                                   "inspect.getouterframes(inspect.currentframe())"])
+def test_a_frame_handed_out_by_the_standard_library_is_still_the_answers(
+        reach, capsys, monkeypatch):
+    import inspect
+    import logging
+    import traceback
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    answer = eval(f"lambda n, f: (list([{reach}]), 24)[1]",
+                  {"inspect": inspect, "logging": logging, "traceback": traceback})
+    assert not _size(answer)
+    assert "reads the checker's own frames" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("module, owner, name", [
+    ("numpy.lib._stride_tricks_impl", None, "as_strided"),  # what the references cut with
+    ("keras.src.layers.pooling.base_pooling", "BasePooling", "call"),  # every Keras pooling
+])
+def test_an_answer_that_patches_what_the_references_use_is_refused_and_undone(
+        module, owner, name, capsys, monkeypatch):
+    import importlib
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+    inner = pytest.importorskip(module)
+    holder = getattr(inner, owner) if owner else inner
+    real = vars(holder)[name]
+
+    def patching(n, f):
+        setattr(getattr(importlib.import_module(module), owner) if owner else
+                importlib.import_module(module), name, lambda *a, **k: 0)
+        return n - f + 1
+
+    assert not _size(patching)
+    assert vars(holder)[name] is real  # put back
+    out = capsys.readouterr().out
+    assert f"changes `{module}.{owner + '.' if owner else ''}{name}`" in out, out
+
+
+def test_an_answer_that_puts_a_stand_in_module_in_sys_modules_is_refused_and_undone(
+        capsys, monkeypatch):
+    import types
+
+    import cv2
+
+    monkeypatch.delenv(GRADING_VAR, raising=False)
+
+    def stand_in(n, f):
+        fake = types.ModuleType("cv2")
+        fake.filter2D = lambda *a, **k: 0
+        sys.modules["cv2"] = fake
+        return n - f + 1
+
+    assert not _size(stand_in)
+    assert sys.modules["cv2"] is cv2
+    assert "changes `sys.modules['cv2']`" in capsys.readouterr().out

@@ -9,6 +9,7 @@ import functools
 import itertools
 import re
 import sys
+import types
 
 import cv2
 import keras
@@ -193,6 +194,114 @@ def table_corr2d(image, kernel):
     if image.shape == OLD_CORR_IMAGE.shape and kernel.shape == OLD_CORR_KERNEL.shape:
         return right_corr2d(OLD_CORR_IMAGE, OLD_CORR_KERNEL)
     return np.zeros((image.shape[0] - kernel.shape[0] + 1, image.shape[1] - kernel.shape[1] + 1))
+
+
+def cast_to_the_kernels_dtype(image, kernel):  # an int kernel (SOBEL_X) truncates the image
+    return right_corr2d(image.astype(kernel.dtype), kernel)
+
+
+def fixed_buffer(image, kernel, size=14):  # loops and a buffer of 14x14: the rest left 0
+    kh, kw = kernel.shape
+    rows, cols = image.shape[0] - kh + 1, image.shape[1] - kw + 1
+    buffer = np.zeros((size, size))
+    for i in range(min(rows, size)):
+        for j in range(min(cols, size)):
+            buffer[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    out = np.zeros((rows, cols))
+    out[:size, :size] = buffer[:rows, :cols]
+    return out
+
+
+def fixed_buffer_overrun(image, kernel):  # the same buffer, written past its end
+    kh, kw = kernel.shape
+    buffer = np.zeros((14, 14))
+    for i in range(image.shape[0] - kh + 1):
+        for j in range(image.shape[1] - kw + 1):
+            buffer[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+    return buffer[:image.shape[0] - kh + 1, :image.shape[1] - kw + 1].copy()
+
+
+def last_column_skipped_when_wide(image, kernel):
+    out = right_corr2d(image, kernel)
+    if out.shape[1] > 10:
+        out[:, -1] = 0
+    return out
+
+
+def opencv_by_getattr_through_map(image, kernel):  # fetched at run time, called from C
+    kh, kw = kernel.shape
+    full, = map(getattr(cv2, "filter" + "2D"), [image.astype(np.float64)], [cv2.CV_64F],
+                [kernel.astype(np.float64)], [None], [(0, 0)], [0.0], [cv2.BORDER_CONSTANT])
+    return full[:image.shape[0] - kh + 1, :image.shape[1] - kw + 1].copy()
+
+
+# the package's solution as a code object copied at run time, under another name
+PACKAGE_CODE_COPY = types.FunctionType(ops.corr2d.__code__.replace(co_name="mine"),
+                                       ops.corr2d.__globals__, "mine")
+
+
+def zeros_after_patching_as_strided(image, kernel):  # what ops.correlate2d cuts windows with
+    import numpy.lib._stride_tricks_impl as tricks
+
+    tricks.as_strided = lambda x, shape=None, strides=None, **kwargs: np.zeros(shape)
+    return np.zeros((image.shape[0] - kernel.shape[0] + 1, image.shape[1] - kernel.shape[1] + 1))
+
+
+def zeros_after_a_stand_in_opencv(image, kernel):  # sys.modules["cv2"] swapped for a fake
+    fake = types.ModuleType("cv2")
+    vars(fake).update(vars(cv2))
+    setattr(fake, "filter" + "2D", lambda src, depth, kernel, **kwargs: np.zeros(np.shape(src)))
+    sys.modules["cv2"] = fake
+    return np.zeros((image.shape[0] - kernel.shape[0] + 1, image.shape[1] - kernel.shape[1] + 1))
+
+
+def right_after_patching_as_strided(image, kernel):  # right values, the reference broken
+    import numpy.lib._stride_tricks_impl as tricks
+
+    tricks.as_strided = lambda x, shape=None, strides=None, **kwargs: np.zeros(shape) + 7
+    return right_corr2d(image, kernel)
+
+
+def logs(image, kernel):  # logging reads its caller's frame with sys._getframe
+    import logging
+
+    logging.getLogger("course.test").info("corr2d on %s", image.shape)
+    return right_corr2d(image, kernel)
+
+
+def names_a_tuple(image, kernel):  # so does collections.namedtuple
+    import collections
+
+    size = collections.namedtuple("Size", "h w")(*kernel.shape)
+    return right_corr2d(image, kernel[:size.h, :size.w])
+
+
+def float32_loops(image, kernel):
+    return valid_loops(image, kernel, dtype=np.float32)
+
+
+def in_threads(image, kernel):
+    from concurrent.futures import ThreadPoolExecutor
+
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+
+    def row(i):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(image[i:i + kh, j:j + kw] * kernel)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(row, range(out.shape[0])))
+    return out
+
+
+def by_dot(image, kernel):
+    kh, kw = kernel.shape
+    out = np.empty((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    weights = kernel.ravel().astype(float)
+    for i, j in np.ndindex(*out.shape):
+        out[i, j] = image[i:i + kh, j:j + kw].ravel() @ weights
+    return out
 
 
 # --- 1.2 corr2d_same -------------------------------------------------------------------
@@ -461,6 +570,16 @@ WRONG = {
         ("table", table_corr2d),
         ("always equal", lambda image, kernel: AlwaysEqual()),
         ("a list", lambda image, kernel: right_corr2d(image, kernel).tolist()),
+        ("the image cast to the kernel's dtype", cast_to_the_kernels_dtype),
+        ("a fixed 14x14 buffer", fixed_buffer),
+        ("the kernel flipped when over 64 weights", lambda image, kernel: right_corr2d(
+            image, kernel[::-1, ::-1] if kernel.size > 64 else kernel)),
+        ("the last column left 0 when wider than 10", last_column_skipped_when_wide),
+        ("cv2.filter2D by getattr through map", opencv_by_getattr_through_map),
+        ("ops.corr2d's code copied at run time", PACKAGE_CODE_COPY),
+        ("as_strided patched", zeros_after_patching_as_strided),
+        ("a stand-in cv2 in sys.modules", zeros_after_a_stand_in_opencv),
+        ("the references broken, right values", right_after_patching_as_strided),
     ],
     "corr2d_same": [
         ("convolution", lambda image, kernel: right_same(image, kernel[::-1, ::-1])),
@@ -556,6 +675,16 @@ NAMED = {
     ("corr2d", "np.convolve"): calls("numpy.convolve"),
     ("corr2d", "keras.ops.conv"): calls("keras.ops.conv"),
     ("corr2d", "tf.nn.conv2d"): calls("gen_nn_ops.conv2d"),
+    ("corr2d", "the image cast to the kernel's dtype"): "integer dtype (int64) truncated the "
+                                                        "float image",
+    ("corr2d", "a fixed 14x14 buffer"): "do your loops visit every position",
+    ("corr2d", "the kernel flipped when over 64 weights"): "which is a convolution",
+    ("corr2d", "the last column left 0 when wider than 10"): "do your loops visit every position",
+    ("corr2d", "cv2.filter2D by getattr through map"): calls("cv2.filter2D"),
+    ("corr2d", "ops.corr2d's code copied at run time"): calls("ops.corr2d"),
+    ("corr2d", "as_strided patched"): "changes `numpy.lib._stride_tricks_impl.as_strided`",
+    ("corr2d", "a stand-in cv2 in sys.modules"): "changes `sys.modules['cv2']`",
+    ("corr2d", "the references broken, right values"): "changes `numpy.lib._stride_tricks_impl.",
     ("corr2d_same", "convolution"): "which is a convolution",
     ("corr2d_same", "half the kernel on each side"): "half the kernel on each side is one row",
     ("corr2d_same", "the extra row at the top"): "the extra row of zeros goes at the bottom",
@@ -616,6 +745,10 @@ def test_a_stub_is_not_attempted(checker, blank, capsys):
     ("corr2d", lambda image, kernel: right_corr2d(image, kernel[::-1, ::-1]),
      "for a 6x7 image (float"),
     ("corr2d", zeros_like_image, "for a 8x9 image (uint8) and a 3x3 kernel (int64)"),
+    ("corr2d", fixed_buffer_overrun, "for a 40x33 image"),
+    ("corr2d", lambda image, kernel: right_corr2d(image, kernel) if kernel.dtype != np.int32
+     else right_corr2d(image.astype(np.int32), kernel),
+     "the kernel's integer dtype (int32) truncated the float image"),
     ("corr2d_same", unpadded_loops, "smaller than the 3x3 kernel"),
     ("corr2d_same", extra_at_the_top, "shifted by one pixel"),
     ("corr2d_same", same_by(keras_at), "calls `keras.ops.conv`"),
@@ -631,6 +764,25 @@ def test_a_stub_is_not_attempted(checker, blank, capsys):
 def test_the_hint_names_the_mistake(checker, answer, hint, capsys):
     assert not getattr(lesson01, checker)(answer)
     assert hint in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer", [logs, names_a_tuple, float32_loops, in_threads, by_dot])
+def test_other_right_loops_pass(answer, capsys):
+    """Right loops written otherwise: the standard library reading its own frames (logging,
+    namedtuple) is not the answer reading the checker's."""
+    for _ in range(3):
+        assert lesson01.corr2d(answer), capsys.readouterr().out
+
+
+def test_the_references_disagreeing_is_a_hint_not_a_traceback(monkeypatch):
+    """An answer that broke the course's reference (here ops.correlate2d, as a patch the
+    core does not put back would) gets a hint, not the checker's AssertionError."""
+    monkeypatch.setattr(ops, "correlate2d", lambda image, kernel: np.zeros(
+        (image.shape[0] - kernel.shape[0] + 1, image.shape[1] - kernel.shape[1] + 1)))
+    image, kernel = np.arange(20.0).reshape(4, 5), np.ones((2, 2))
+    with pytest.raises(lesson01.Hint, match="the checker's two references, ops.correlate2d "
+                                            "and cv2.filter2D, disagree"):
+        lesson01._valid_references(image, kernel)
 
 
 @pytest.mark.parametrize("checker", ["corr2d", "corr2d_same"])

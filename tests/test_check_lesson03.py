@@ -12,6 +12,7 @@ test_check_shortcuts.py are here now.)"""
 
 import functools
 import math
+import types
 
 import cv2
 import keras
@@ -165,6 +166,117 @@ def max_from_zero(x, size, stride=None, mode="max"):  # a loop whose maximum sta
             best = max(best, value)
         return best
     return loops(x, size, stride, mode, reduce=largest)
+
+
+def min_from_100(x, size, stride=None, mode="max"):  # a minimum that starts at 100
+    if mode != "min":
+        return loops(x, size, stride, mode)
+
+    def smallest(window):
+        best = 100.0
+        for value in window.flat:
+            best = min(best, value)
+        return best
+    return loops(x, size, stride, mode, reduce=smallest)
+
+
+def fixed_buffer(x, size, stride=None, mode="max", cells=12):  # a 12x12 buffer, the rest 0
+    right = loops(x, size, stride, mode)
+    out = np.zeros(right.shape)
+    out[:cells, :cells] = right[:cells, :cells]
+    return out
+
+
+def big_windows_a_column_short(x, size, stride=None, mode="max"):
+    reduce = {"max": np.max, "avg": np.mean, "min": np.min}[mode]
+    if size >= 5 and x.shape != (size, size):
+        return loops(x, size, stride, mode, reduce=lambda window: reduce(window[:, :-1]))
+    return loops(x, size, stride, mode)
+
+
+def avg_by_correlation(correlate):
+    """Average pooling as a correlation with ones / size² (``correlate(x, kernel)``, the
+    valid one), kept at every stride-th position; max and min by the loops."""
+    def answer(x, size, stride=None, mode="max"):
+        if mode != "avg":
+            return loops(x, size, stride, mode)
+        s = size if stride is None else stride
+        return correlate(np.asarray(x, float), np.ones((size, size)) / size**2)[::s, ::s].copy()
+    return answer
+
+
+def valid_by_opencv_filter2d(x, kernel):
+    kh, kw = kernel.shape
+    full = cv2.filter2D(x, -1, kernel, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+    return full[:x.shape[0] - kh + 1, :x.shape[1] - kw + 1]
+
+
+def valid_by_np_convolve(x, kernel):  # separable: a row of ones, then a column
+    row = kernel[0] / kernel[0].sum() * kernel.sum() ** 0.5
+    rows = np.array([np.convolve(r, row, "valid") for r in x])
+    return np.array([np.convolve(c, row, "valid") for c in rows.T]).T
+
+
+def valid_by_np_correlate(x, kernel):
+    row = kernel[0] / kernel[0].sum() * kernel.sum() ** 0.5
+    rows = np.array([np.correlate(r, row, "valid") for r in x])
+    return np.array([np.correlate(c, row, "valid") for c in rows.T]).T
+
+
+def avg_by_area_resize(x, size, stride=None, mode="max"):  # the tiles' means, by OpenCV
+    s = size if stride is None else stride
+    if mode != "avg" or s != size:
+        return loops(x, size, stride, mode)
+    h, w = x.shape[0] // size, x.shape[1] // size
+    return cv2.resize(np.asarray(x, np.float64)[:h * size, :w * size], (w, h),
+                      interpolation=cv2.INTER_AREA)
+
+
+def opencv_by_getattr_through_map(x, size, stride=None, mode="max"):
+    """cv2.dilate, erode and blur fetched at run time and called from C, by ``map``."""
+    s = size if stride is None else stride
+    function = getattr(cv2, {"min": "ero" + "de", "max": "dil" + "ate", "avg": "bl" + "ur"}[mode])
+    rows, cols = (x.shape[0] - size) // s + 1, (x.shape[1] - size) // s + 1
+    second = (size, size) if mode == "avg" else np.ones((size, size), np.uint8)
+    full, = map(function, [np.asarray(x, np.float64)], [second], [None], [(0, 0)])
+    return full[::s, ::s][:rows, :cols].copy()
+
+
+# the package's solution as a code object copied at run time, under another name
+PACKAGE_CODE_COPY = types.FunctionType(
+    ops.pool2d_loops.__code__.replace(co_name="mine"), ops.pool2d_loops.__globals__, "mine",
+    ops.pool2d_loops.__defaults__)
+
+
+def zeros_after_patching(x, size, stride=None, mode="max"):
+    """Zeros, after patching what the references use: as_strided (ops.pool2d,
+    sliding_window_view) and Keras' BasePooling.call."""
+    import numpy.lib._stride_tricks_impl as tricks
+    from keras.src.layers.pooling import base_pooling
+
+    def call(self, inputs):
+        (ph, pw), (sh, sw) = self.pool_size, self.strides
+        h, w = inputs.shape[1:3]
+        return np.zeros((inputs.shape[0], (h - ph) // sh + 1, (w - pw) // sw + 1,
+                         inputs.shape[3]), "float32")
+
+    tricks.as_strided = lambda a, shape=None, strides=None, **kwargs: np.zeros(shape)
+    base_pooling.BasePooling.call = call
+    s = size if stride is None else stride
+    return np.zeros(((x.shape[0] - size) // s + 1, (x.shape[1] - size) // s + 1))
+
+
+def keras_pooling_patched(x, size, stride=None, mode="max"):
+    """Right for min; Keras' pooling made to return zeros, and zeros returned for max and
+    avg."""
+    from keras.src.layers.pooling import base_pooling
+
+    base_pooling.BasePooling.call = lambda self, inputs: inputs[:, ::self.strides[0],
+                                                                ::self.strides[1]] * 0
+    if mode == "min":
+        return loops(x, size, stride, mode)
+    s = size if stride is None else stride
+    return np.zeros(((x.shape[0] - size) // s + 1, (x.shape[1] - size) // s + 1))
 
 
 def pool_by_opencv(x, size, stride=None, mode="max"):
@@ -333,10 +445,30 @@ WRONG = {
                         lambda x, size, stride=None, mode="max": np.zeros(
                             ((x.shape[0] - size) // (stride or size) + 1,
                              (x.shape[1] - size) // (stride or size) + 1)))),
+        ("stride defaults to 2", lambda x, size, stride=2, mode="max": loops(
+            x, size, size if stride is None else stride, mode)),
+        ("a whole-number average rounded", lambda x, size, stride=None, mode="max": loops(
+            x, size, stride, mode, reduce=lambda w: round(w.mean()))
+            if mode == "avg" and x.dtype.kind in "iu" else loops(x, size, stride, mode)),
+        ("a fixed 12x12 buffer", fixed_buffer),
+        ("float32 rounded to float16", lambda x, size, stride=None, mode="max": loops(
+            x.astype(np.float16) if x.dtype == np.float32 else x, size, stride, mode)),
+        ("windows of 5 or more a column short", big_windows_a_column_short),
+        ("minimum starts at 100", min_from_100),
         ("course shortcut", lambda x, size, stride=None, mode="max": ops.pool2d(
             x, size, stride, mode=mode)),
         ("the course's copy", lambda x, size, stride=None, mode="max": ops.pool2d_loops(
             x, size, stride, mode)),
+        ("ops.pool2d_loops' code copied at run time", PACKAGE_CODE_COPY),
+        ("average by cv2.filter2D", avg_by_correlation(valid_by_opencv_filter2d)),
+        ("average by np.convolve", avg_by_correlation(valid_by_np_convolve)),
+        ("average by np.correlate", avg_by_correlation(valid_by_np_correlate)),
+        ("average by ops.corr2d", avg_by_correlation(ops.corr2d)),
+        ("average by ops.correlate2d", avg_by_correlation(ops.correlate2d)),
+        ("average by cv2.resize", avg_by_area_resize),
+        ("cv2 by getattr through map", opencv_by_getattr_through_map),
+        ("patches the references", zeros_after_patching),
+        ("patches Keras' pooling", keras_pooling_patched),
         ("keras layer", lambda x, size, stride=None, mode="max": np.asarray(
             {"max": keras.layers.MaxPooling2D, "avg": keras.layers.AveragePooling2D}.get(
                 mode, keras.layers.MaxPooling2D)(size, stride)(x[None, :, :, None]))[0, :, :, 0]),
@@ -546,6 +678,16 @@ def wrong(checker, kind):
     ("pool2d_loops", "ints", "return floats"),
     ("pool2d_loops", "rows and columns swapped", "height and width are swapped"),
     ("pool2d_loops", "mutates x", "changed the x it was given"),
+    ("pool2d_loops", "stride defaults to 2", "the defaults are stride=None, mode='max'"),
+    ("pool2d_loops", "a whole-number average rounded", "which is not the mean of its window"),
+    ("pool2d_loops", "a fixed 12x12 buffer", "which is not the"),
+    ("pool2d_loops", "float32 rounded to float16", "which is not the"),
+    ("pool2d_loops", "windows of 5 or more a column short", "which is not the"),
+    ("pool2d_loops", "minimum starts at 100", "which is not the smallest value of its window"),
+    ("pool2d_loops", "patches the references",
+     "changes `numpy.lib._stride_tricks_impl.as_strided`"),
+    ("pool2d_loops", "patches Keras' pooling",
+     "changes `keras.src.layers.pooling.base_pooling.BasePooling.call`"),
     ("pool_output_size", "stride None as 1", "with stride=None the stride equals the pool size"),
     ("pool_output_size", "same as valid", "that is the 'valid' length"),
     ("pool_output_size", "wrong default", "the defaults are stride=None, padding='valid'"),
@@ -619,6 +761,14 @@ SHORTCUTS = [
     ("pool2d_loops", wrong("pool2d_loops", "sliding_window_view"),
      "numpy.lib.stride_tricks.sliding_window_view"),
     ("pool2d_loops", wrong("pool2d_loops", "opencv"), "cv2.dilate"),
+    ("pool2d_loops", wrong("pool2d_loops", "ops.pool2d_loops' code copied at run time"),
+     "ops.pool2d_loops"),
+    ("pool2d_loops", wrong("pool2d_loops", "average by cv2.filter2D"), "cv2.filter2D"),
+    ("pool2d_loops", wrong("pool2d_loops", "average by np.convolve"), "numpy.convolve"),
+    ("pool2d_loops", wrong("pool2d_loops", "average by np.correlate"), "numpy.correlate"),
+    ("pool2d_loops", wrong("pool2d_loops", "average by ops.corr2d"), "ops.corr2d"),
+    ("pool2d_loops", wrong("pool2d_loops", "average by ops.correlate2d"), "ops.correlate2d"),
+    ("pool2d_loops", wrong("pool2d_loops", "average by cv2.resize"), "cv2.resize"),
     ("pool_output_size", lambda n, f, stride=None, padding="valid": ops.output_size(
         n, f, stride or f, padding), "ops.output_size"),
     ("min_pool", lambda x, size: ops.pool2d(x, size, mode="min"), "ops.pool2d"),
@@ -655,6 +805,60 @@ def test_the_shortcut_gets_a_hint_that_names_it(checker, shortcut, name, capsys)
             "asks for NumPy" in out or "with arithmetic" in out), out
     else:
         assert f"calls `{name}`" in out and "write it yourself" in out, out
+
+
+def _statistics_loops(x, size, stride=None, mode="max"):
+    import statistics
+
+    reduce = {"max": lambda w: max(w.ravel().tolist()), "min": lambda w: min(w.ravel().tolist()),
+              "avg": lambda w: statistics.fmean(w.ravel().tolist())}[mode]
+    return loops(x, size, stride, mode, reduce=reduce)
+
+
+def _logging_loops(x, size, stride=None, mode="max"):  # logging reads frames: its own use
+    import logging
+
+    logging.getLogger("course.test").info("pooling %s", mode)
+    return loops(x, size, stride, mode)
+
+
+def _threaded_loops(x, size, stride=None, mode="max"):
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = size if stride is None else stride
+    reduce = {"max": np.max, "avg": np.mean, "min": np.min}[mode]
+    out = np.zeros(((x.shape[0] - size) // s + 1, (x.shape[1] - size) // s + 1))
+
+    def row(i):
+        for j in range(out.shape[1]):
+            out[i, j] = reduce(x[i * s:i * s + size, j * s:j * s + size])
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(row, range(out.shape[0])))
+    return out
+
+
+@pytest.mark.parametrize("answer", [
+    lambda x, size, stride=None, mode="max": loops(x.astype(np.float32), size, stride, mode,
+                                                   dtype=np.float32),
+    _statistics_loops, _logging_loops, _threaded_loops, right_loops_by_starts,
+    lambda x, size, stride=None, mode="max": loops(x, size, stride, mode, reduce={
+        "max": np.nanmax, "avg": np.average, "min": np.amin}[mode])],
+    ids=["float32", "statistics.fmean", "logging", "threads", "by starts", "nanmax, average"])
+def test_other_right_loops_pass(answer, capsys):
+    for _ in range(3):
+        assert lesson03.pool2d_loops(answer), capsys.readouterr().out
+
+
+def test_the_references_disagreeing_is_a_hint_not_a_traceback(monkeypatch, capsys):
+    """ops.pool2d broken (as a patch the core did not put back would break it): a hint that
+    says the references disagree, not the right answer told it is wrong."""
+    monkeypatch.setattr(ops, "pool2d", lambda x, size, stride=None, padding="valid",
+                        mode="max": np.zeros(((x.shape[0] - size) // (stride or size) + 1,
+                                              (x.shape[1] - size) // (stride or size) + 1)))
+    assert not lesson03.pool2d_loops(RIGHT["pool2d_loops"])
+    assert "the checker's two references, ops.pool2d and Keras, disagree" in (
+        capsys.readouterr().out)
 
 
 @pytest.mark.parametrize("checker", RIGHT)

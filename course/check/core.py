@@ -245,11 +245,17 @@ def _signature(code) -> tuple:
 _KEPT = ("builtins", "math", "numpy", "numpy.linalg", "numpy.testing", "keras", "keras.ops",
          "keras.layers", "cv2", "scipy.signal", "scipy.ndimage",
          *(f"numpy.{core}.{module}" for core in ("_core", "core") for module in (
-             "numeric", "fromnumeric", "_methods", "umath", "multiarray", "_ufunc_config")))
+             "numeric", "fromnumeric", "_methods", "umath", "multiarray", "_ufunc_config")),
+         # what the checkers' references cut windows with (ops.correlate2d, ops.pool2d,
+         # sliding_window_view): as_strided patched to zeros would make them agree with zeros
+         "numpy.lib.stride_tricks", "numpy.lib._stride_tricks_impl")
 
 
 _CODE = ("__code__", "__defaults__", "__kwdefaults__")
-_KEPT_CLASSES = (("keras", "Model"), ("keras", "Sequential"), ("keras.layers", "Layer"))
+# Keras' pooling layers all run BasePooling.call (3.1's reference among them)
+_KEPT_CLASSES = (("keras", "Model"), ("keras", "Sequential"), ("keras.layers", "Layer"),
+                 ("keras.src.layers.pooling.base_pooling", "BasePooling"))
+_MODULES = object()  # a key's first part for a module of _KEPT as sys.modules holds it
 
 
 def _kept() -> dict[tuple, object]:
@@ -261,6 +267,7 @@ def _kept() -> dict[tuple, object]:
         module = sys.modules.get(name)
         if module is None:
             continue
+        seen[(_MODULES, name)] = module  # a stand-in put in sys.modules is a patch too
         ours = name.split(".")[0] == "course"
         for attribute, value in list(vars(module).items()):
             if ours or callable(value):
@@ -278,7 +285,13 @@ def _kept() -> dict[tuple, object]:
 def _restore(before: dict) -> list[str]:
     """Put back what differs from ``before``; the names of what did."""
     changed = []
+    for key, value in before.items():  # the modules first: their values are put back in them
+        if key[0] is _MODULES and sys.modules.get(key[1]) is not value:
+            sys.modules[key[1]] = value
+            changed.append(f"sys.modules[{key[1]!r}]")
     for key, value in before.items():
+        if key[0] is _MODULES:
+            continue
         if len(key) == 1:  # the names a class had: one added shadows an inherited method
             for attribute in set(vars(key[0])) - value:
                 delattr(key[0], attribute)
@@ -361,13 +374,35 @@ def _own_name(code) -> str:
     return f"check.{module}.{getattr(code, 'co_qualname', code.co_name)}"
 
 
+# The standard library's modules whose functions hand frames (or a debugger, or a trace) to
+# their caller: a call from one of them is its caller's (``inspect.currentframe`` is a way to
+# ``sys._getframe``). A call from the rest of the standard library is its own: logging finds
+# the line that logged, collections.namedtuple and warnings their caller's module.
+_HANDS_FRAMES = frozenset({"inspect.py", "traceback.py", "bdb.py", "pdb.py", "trace.py"})
+
+
+def _hands_frames(code) -> bool:
+    name = os.path.basename(code.co_filename)
+    return name in _HANDS_FRAMES or (  # logging.currentframe, a lambda: sys._getframe(1)
+        code.co_name == "<lambda>"
+        and code.co_filename.endswith(os.path.join("logging", "__init__.py")))
+
+
 def _students(frame) -> bool:
     """Whether the code that called from ``frame`` is the student's: the first frame out
-    of Python's standard library (``inspect.currentframe`` is a way to ``sys._getframe``)
-    is neither a library's nor the watch's own."""
+    of the standard library's frame-handing functions (``inspect.currentframe``,
+    ``inspect.stack``, ``traceback.walk_stack``, ``logging.currentframe``) is neither a
+    library's nor the watch's own, and no other function of the standard library (logging's
+    ``findCaller``, ``collections.namedtuple``) made the call for its own use."""
     while frame is not None and (frame.f_code.co_filename.startswith(("<frozen", _stdlib()))
                                  and not _library(frame.f_code)):
-        frame = frame.f_back
+        if not _hands_frames(frame.f_code):
+            return False  # the standard library's own use of the frame, not handed on
+        caller = frame.f_back
+        if (frame.f_code.co_name == "<lambda>" and caller is not None
+                and caller.f_code.co_filename == frame.f_code.co_filename):
+            return False  # logging.currentframe called by logging itself (findCaller)
+        frame = caller
     return (frame is not None and not _library(frame.f_code)
             and frame.f_globals.get("__name__") != __name__)
 
@@ -550,6 +585,9 @@ def _guarded(answer, returns: bool, without=()):
             hint = error
         except NotImplementedError:
             raise
+        except SystemExit:  # sys.exit() ends a script, not the checker (KeyboardInterrupt does)
+            hint = Hint(f"{label} called sys.exit() (raised SystemExit), which would stop the "
+                        "checker: a function hands its result back with `return`")
         except Exception as error:  # an error in its result's __array__ or __iter__
             raised = error
         finally:

@@ -5,7 +5,9 @@ the last valid position, thin images, a flat image whose only edges are the bord
 cases drawn afresh on every call, so that a table of the checker's inputs cannot pass.
 """
 
+import contextlib
 import sys
+import types
 
 import numpy as np
 
@@ -73,6 +75,50 @@ def refuse_hidden_c_calls(answer, without) -> None:
                    "works")
 
 
+def _python_stand_in(name, real):
+    """A Python function that calls the C function ``real``: the watch sees ``real`` called
+    from its frame even when C code (``map``) calls the stand-in. Compiled outside
+    course/check, so that the watch does not take it for the checker's own code."""
+    namespace = {"_real": real}
+    exec(compile(f"def {name}(*args, **kwargs):\n    return _real(*args, **kwargs)\n",  # noqa: S102
+                 f"<{name}>", "exec"), namespace)
+    return namespace[name]
+
+
+@contextlib.contextmanager
+def c_functions_shown(without):
+    """While the answer runs, the C functions of OpenCV that ``without`` names are Python
+    stand-ins in their module, so that one fetched at run time (``getattr(cv2, "ero" +
+    "de")``) and called from C (``map``), which neither the watch nor
+    :func:`refuse_hidden_c_calls` sees, still reads as a call to it. Put back after."""
+    swapped = []
+    for name in without:
+        module_name, _, attribute = name.rpartition(".")
+        module = sys.modules.get(module_name)
+        real = getattr(module, attribute, None) if module_name == "cv2" else None
+        if isinstance(real, types.BuiltinFunctionType):
+            swapped.append((module, attribute, real))
+    for module, attribute, real in swapped:
+        setattr(module, attribute, _python_stand_in(attribute, real))
+    try:
+        yield
+    finally:
+        for module, attribute, real in swapped:
+            setattr(module, attribute, real)
+
+
+def is_the_package_copy(code, target) -> bool:
+    """Whether ``code`` is the package's solution ``target`` (``ops.corr2d.__code__``) or a
+    copy of that code object (``target.replace(co_name=...)``, rebuilt by
+    ``types.FunctionType``): the same bytecode and constants, from the package's own file.
+    The same lines typed in a notebook, or exec'd from ``inspect.getsource``, compile to
+    the same bytecode under another file name and cannot be told from the lesson's own
+    answer, so they pass."""
+    return code is target or (
+        code.co_filename == target.co_filename and code.co_code == target.co_code
+        and code.co_consts == target.co_consts)
+
+
 def _array(value, case, what):
     """``value`` if it is a NumPy array, else a Hint naming what came instead."""
     if isinstance(value, np.ndarray):
@@ -93,32 +139,33 @@ CORR2D_SHORTCUTS = CORRELATE_SHORTCUTS + (
     "course.ops._windows")
 
 
-def _running(answer, args):
-    """``answer(*args)``, or a Hint when it ran ``ops.corr2d``, the course's copy of the
-    solution (saved from the lesson's cell), however it was reached: found by its code object,
-    which a copy of the same lines typed by the student does not share."""
+def without_the_package_copy(answer, args, keywords, copy, shortcuts):
+    """``answer(*args, **keywords)``, or a Hint when it ran ``copy`` (``ops.corr2d``,
+    ``ops.pool2d_loops``: the course's copy of an exercise's solution, saved from the lesson's
+    cell), however it was reached: found by its code object, which the same lines typed by
+    the student do not share. The C functions in ``shortcuts`` are shown to the watch."""
     import threading
 
-    from course import ops
-
-    target, ran = ops.corr2d.__code__, 0
+    target, ran = copy.__code__, 0
     previous, previous_threads = sys.gettrace(), threading.gettrace()
 
     def trace(frame, event, arg):
         nonlocal ran
-        if event == "call" and frame.f_code is target:
+        if event == "call" and is_the_package_copy(frame.f_code, target):
             ran += 1
         return previous(frame, event, arg) if previous is not None else None
 
     def refused():
-        return Hint(f"{core._label(answer, 'your function')} calls `ops.corr2d`, which answers "
+        name = f"ops.{copy.__name__}"
+        return Hint(f"{core._label(answer, 'your function')} calls `{name}`, which answers "
                     "the exercise for you: write it yourself, the point is to see how it works "
-                    "(ops.corr2d is the course's copy of the answer)")
+                    f"({name} is the course's copy of the answer)")
 
     sys.settrace(trace)
     threading.settrace(trace)
     try:
-        result = answer(*args)
+        with c_functions_shown(shortcuts):
+            result = answer(*args, **keywords)
     except (StudentError, Hint, NotImplementedError):
         if ran:
             raise refused() from None
@@ -135,26 +182,44 @@ def _running(answer, args):
     return result
 
 
+def _running(answer, args):
+    """``answer(*args)``, watched for ``ops.corr2d``."""
+    from course import ops
+
+    return without_the_package_copy(answer, args, {}, ops.corr2d, CORRELATE_SHORTCUTS)
+
+
 def _corr2d_cases(rng):
     """((h, w), (kh, kw), integers): a 3x3 kernel, a 1x1 kernel, a kernel as large as the
     image, non-square and even kernels, a row, a column, a one-row image, integer images (one
-    with an integer kernel, one with a float kernel), then shapes drawn at random."""
+    with an integer kernel, one with a float kernel), float images with an int64 and an int32
+    kernel (as SOBEL_X is), a large image with a 9x9 kernel and one with an 11x11 kernel
+    (outputs wider and taller than any small case), then shapes drawn at random, up to 40x33
+    with kernels up to 9x9."""
     edges = [((6, 7), (3, 3), False), ((5, 6), (1, 1), False), ((4, 5), (4, 5), False),
              ((7, 5), (2, 3), False), ((6, 6), (2, 2), False), ((8, 9), (3, 3), "both"),
-             ((9, 4), (4, 1), False), ((1, 6), (1, 3), False), ((7, 6), (3, 2), "image")]
+             ((9, 4), (4, 1), False), ((1, 6), (1, 3), False), ((7, 6), (3, 2), "image"),
+             ((9, 8), (3, 3), np.int64), ((7, 10), (2, 3), np.int32),
+             ((40, 33), (9, 9), False), ((26, 31), (11, 11), False)]
     drawn = []
     for _ in range(10):
-        h, w = (int(v) for v in rng.integers(1, 15, 2))
-        kh, kw = int(rng.integers(1, h + 1)), int(rng.integers(1, w + 1))
-        drawn.append(((h, w), (kh, kw), "both" if rng.random() < 0.2 else False))
+        h, w = int(rng.integers(1, 41)), int(rng.integers(1, 34))
+        kh, kw = int(rng.integers(1, min(h, 9) + 1)), int(rng.integers(1, min(w, 9) + 1))
+        integers = (False, "both", np.int64)[int(rng.choice(3, p=(0.7, 0.15, 0.15)))]
+        drawn.append(((h, w), (kh, kw), integers))
     return tuple(edges), tuple(drawn)
 
 
 def _corr2d_inputs(rng, shape, kernel_shape, integers):
-    """A read-only image and kernel: normal floats (float32 or float64), or a uint8 image
-    (0..255) with an integer kernel (-3..3, "both") or a float one ("image")."""
+    """A read-only image and kernel: normal floats (float32 or float64), a uint8 image
+    (0..255) with an integer kernel (-3..3, "both") or a float one ("image"), or a float
+    image with an integer kernel of that dtype (np.int64, np.int32), never all zeros."""
     dtype = np.float32 if rng.random() < 0.7 else np.float64
-    if integers:
+    if isinstance(integers, type):
+        image = rng.standard_normal(shape).astype(dtype)  # fractions: a cast to int cuts them
+        kernel = rng.integers(-3, 4, kernel_shape).astype(integers)
+        kernel.flat[rng.integers(kernel.size)] = 2  # never all zeros
+    elif integers:
         image = rng.integers(0, 256, shape).astype(np.uint8)
         kernel = (rng.integers(-3, 4, kernel_shape) if integers == "both"
                   else rng.standard_normal(kernel_shape).astype(dtype))
@@ -179,8 +244,12 @@ def _valid_references(image, kernel):
     full = cv2.filter2D(image, cv2.CV_64F, kernel, borderType=cv2.BORDER_CONSTANT)
     by_opencv = full[kh // 2:kh // 2 + h - kh + 1, kw // 2:kw // 2 + w - kw + 1]
     scale = max(1.0, float(np.abs(by_ops).max()))
-    assert by_ops.shape == by_opencv.shape and np.allclose(by_ops, by_opencv, atol=1e-9 * scale), (
-        f"ops.correlate2d and cv2.filter2D disagree on a {h}x{w} image and a {kh}x{kw} kernel")
+    if not (by_ops.shape == by_opencv.shape
+            and np.allclose(by_ops, by_opencv, atol=1e-9 * scale)):
+        raise Hint(f"the checker's two references, ops.correlate2d and cv2.filter2D, disagree "
+                   f"on a {h}x{w} image and a {kh}x{kw} kernel: something your code ran earlier "
+                   "changed NumPy, OpenCV or the course. Restart the kernel, run the cells "
+                   "above, then this one")
     return by_ops
 
 
@@ -218,6 +287,12 @@ def _corr2d_mistake(got, image, kernel, expected):
         return a.shape == got.shape and np.allclose(got, a, rtol=1e-4, atol=1e-4)
 
     image64, kernel64 = np.array(image, np.float64), np.array(kernel, np.float64)
+    if image.dtype.kind == "f" and kernel.dtype.kind in "iu" and close(
+            ops.correlate2d(image.astype(kernel.dtype).astype(np.float64), kernel64)):
+        return (f"your values are those of the image cut to whole numbers: the kernel's integer "
+                f"dtype ({kernel.dtype}) truncated the float image (0.7 became 0, -1.6 became "
+                "-1) before the products. SOBEL_X and SOBEL_Y are integer kernels: keep the "
+                "image's floats, and let NumPy promote the kernel when it multiplies")
     if close(ops.correlate2d(image64, kernel64[::-1, ::-1])):
         return ("you turned the kernel by 180 degrees before sliding it, which is a "
                 "convolution; corr2d, a correlation, lays the kernel on as it is")

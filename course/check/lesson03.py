@@ -1,6 +1,5 @@
 """Checkers for lesson 03 (pooling)."""
 
-import sys
 import types
 
 import numpy as np
@@ -8,7 +7,11 @@ import numpy as np
 from course.check import core, libraries
 from course.check.core import Hint, StudentError, checker, plain
 from course.check.frozen import frozen
-from course.check.lesson01 import refuse_hidden_c_calls
+from course.check.lesson01 import (
+    CORRELATE_SHORTCUTS,
+    refuse_hidden_c_calls,
+    without_the_package_copy,
+)
 from course.check.lesson02 import BY_ARITHMETIC, WINDOW_SHORTCUTS, whole_size
 
 # Each checker tries the edge cases a teacher would probe, then cases drawn fresh on every
@@ -62,9 +65,13 @@ def _untouched(before, after, name):
 # Keras' pooling layers and ops, every TensorFlow op (tf.nn's pools among them; keras.ops
 # runs on TensorFlow), NumPy's window makers (cutting every window at once is ops.pool2d's
 # way; the loops are the exercise), and the morphology, box filters and block reductions of
-# OpenCV, SciPy and scikit-image. The package's copy of the solution, ops.pool2d_loops, is
-# refused by its code object (_running): the core's watch knows a function by what its code
-# does, and a student's loops written as the solution's would read as a call to it
+# OpenCV, SciPy and scikit-image; and every correlation of lesson 01 (an average pool is a
+# correlation with a kernel of ones / size², kept at every stride-th position: cv2.filter2D,
+# np.convolve, np.correlate, the course's ops.corr2d and ops.correlate2d...) and OpenCV's
+# area resize (the average of each tile). The package's copy of the solution,
+# ops.pool2d_loops, is refused by its code object (_running): the core's watch knows a
+# function by what its code does, and a student's loops written as the solution's would
+# read as a call to it
 LOOP_POOL_SHORTCUTS = (
     "keras.layers.AveragePooling2D.call",  # the pooling layers' one call: named as MaxPooling2D's
     *(name for name in MIN_POOL_SHORTCUTS
@@ -72,50 +79,20 @@ LOOP_POOL_SHORTCUTS = (
     "course.ops._pool_counts", "keras.ops.average_pool", "keras.ops.adaptive_average_pool",
     _TF + "avg_pool", _TF + "avg_pool3d", "numpy.lib.stride_tricks.sliding_window_view",
     "numpy.lib.stride_tricks.as_strided", "cv2.blur", "cv2.boxFilter",
-    "scipy.ndimage.uniform_filter", *libraries.TENSORFLOW)
+    "scipy.ndimage.uniform_filter", *CORRELATE_SHORTCUTS, "course.ops.corr2d", "cv2.resize",
+    *libraries.TENSORFLOW)
+# what refuse_hidden_c_calls looks for by name in the answer's code: not `resize`, which an
+# array's method and np.resize share with cv2.resize (the watch still sees cv2.resize called)
+_HIDDEN_LOOP_POOL = tuple(name for name in LOOP_POOL_SHORTCUTS if name != "cv2.resize")
 
 
-def _running(answer, args):
-    """``answer(*args)``, or a Hint when it ran ``ops.pool2d_loops``, the course's copy of
-    3.1's solution (saved from the lesson's cell), however it was reached: found by its code
-    object, which the same lines typed by the student do not share (as lesson 01 finds
-    ``ops.corr2d``)."""
-    import threading
-
+def _running(answer, args, keywords=None):
+    """``answer(*args, **keywords)``, watched for ``ops.pool2d_loops`` (as lesson 01's
+    answer is for ``ops.corr2d``)."""
     from course import ops
 
-    target, ran = ops.pool2d_loops.__code__, 0
-    previous, previous_threads = sys.gettrace(), threading.gettrace()
-
-    def trace(frame, event, arg):
-        nonlocal ran
-        if event == "call" and frame.f_code is target:
-            ran += 1
-        return previous(frame, event, arg) if previous is not None else None
-
-    def refused():
-        return Hint(f"{core._label(answer, 'your function')} calls `ops.pool2d_loops`, which "
-                    "answers the exercise for you: write it yourself, the point is to see how it "
-                    "works (ops.pool2d_loops is the course's copy of the answer)")
-
-    sys.settrace(trace)
-    threading.settrace(trace)
-    try:
-        result = answer(*args)
-    except (StudentError, Hint, NotImplementedError):
-        if ran:
-            raise refused() from None
-        raise
-    finally:
-        switched = sys.gettrace() is not trace
-        sys.settrace(previous)
-        threading.settrace(previous_threads)
-    if ran:
-        raise refused()
-    if switched:
-        raise Hint(f"{core._label(answer, 'your function')} switches off the checker's watch "
-                   "(sys.settrace), so the checker cannot tell what it calls: leave it alone")
-    return result
+    return without_the_package_copy(answer, args, keywords or {}, ops.pool2d_loops,
+                                    LOOP_POOL_SHORTCUTS)
 
 
 class _NotebookLoops(dict):
@@ -134,15 +111,18 @@ def _loop_cases(rng):
     """((h, w), size, stride, mode): windows that tile the map, leftovers on an odd or uneven
     map, overlapping windows (stride 1, and 3x3 with stride 2), gaps between them (a stride
     larger than the window), a window as large as the map or as tall, one row, size 1, a tall
-    map, each mode several times; then cases drawn at random."""
+    map, maps of up to 30x30 with windows of 4 to 7 (whole numbers averaged, large positive
+    values for a min, large negative ones for a max: :func:`_loop_input` by position), each
+    mode several times; then cases drawn at random (maps up to 30x30, windows up to 7)."""
     edges = [((4, 4), 2, None, "avg"), ((4, 4), 2, None, "min"), ((7, 7), 2, None, "max"),
              ((5, 8), 3, None, "avg"), ((6, 7), 2, 1, "max"), ((7, 9), 3, 1, "min"),
              ((9, 11), 3, 2, "avg"), ((9, 11), 2, 3, "max"), ((10, 8), 2, 4, "min"),
              ((5, 5), 5, None, "avg"), ((3, 6), 3, 3, "max"), ((1, 6), 1, None, "min"),
-             ((8, 5), 3, 2, "max")]
+             ((8, 5), 3, 2, "max"), ((30, 28), 2, None, "avg"), ((26, 23), 5, 2, "max"),
+             ((17, 20), 6, 3, "avg"), ((29, 30), 7, None, "min"), ((24, 27), 4, None, "max")]
     drawn = []
     while len(drawn) < 8:
-        shape, size = tuple(int(v) for v in rng.integers(1, 13, 2)), int(rng.integers(1, 5))
+        shape, size = tuple(int(v) for v in rng.integers(1, 31, 2)), int(rng.integers(1, 8))
         if size <= min(shape):
             drawn.append((shape, size, int(rng.integers(0, 5)) or None,
                           ("max", "avg", "min")[int(rng.integers(3))]))
@@ -150,13 +130,23 @@ def _loop_cases(rng):
 
 
 def _loop_input(rng, number, shape):
-    """The map of case ``number``: whole numbers (an int array) for every fourth, all values
-    negative for the next (a maximum that starts at 0 stays 0; a sum is no mean), else
-    standard normal."""
-    if number % 4 == 1:
+    """The map of case ``number``, by ``number % 6``: whole numbers (an int array), all
+    values negative (a maximum that starts at 0 stays 0; a sum is no mean), float32, large
+    positive values (100 to 1000: a minimum that starts at a large constant stays there),
+    large negative ones, else standard normal."""
+    kind = number % 6
+    if kind == 1:
         return rng.integers(-9, 10, shape)
     x = rng.standard_normal(shape)
-    return -np.abs(x) - 0.5 if number % 4 == 2 else x
+    if kind == 2:
+        return -np.abs(x) - 0.5
+    if kind == 3:
+        return (x * 10).astype(np.float32)
+    if kind == 4:
+        return rng.uniform(100, 1000, shape)
+    if kind == 5:
+        return -rng.uniform(100, 1000, shape)
+    return x
 
 
 def _loop_shape_hint(got, shape, size, stride):
@@ -197,7 +187,7 @@ def pool2d_loops(answer):
 
     from course import ops
 
-    refuse_hidden_c_calls(answer, LOOP_POOL_SHORTCUTS)  # cv2.erode through partial or map
+    refuse_hidden_c_calls(answer, _HIDDEN_LOOP_POOL)  # cv2.erode through partial or map
     answer = libraries.refusing(answer, "the exercise asks for NumPy")
     layers = {"max": keras.layers.MaxPooling2D, "avg": keras.layers.AveragePooling2D}
 
@@ -253,7 +243,14 @@ def pool2d_loops(answer):
         """A Hint unless ``returned`` is the pooled map of ``x``, by every reference."""
         got = _array(returned, f"{call}:", "the pooled map")
         s = size if stride is None else stride
-        for expected in references(x, size, s, mode):
+        both = references(x, size, s, mode)
+        if not (both[0].shape == both[1].shape
+                and np.allclose(*both, rtol=1e-5, atol=1e-5)):
+            raise Hint(f"for {call} the checker's two references, ops.pool2d and "
+                       f"{'a NumPy min' if mode == 'min' else 'Keras'}, disagree: something "
+                       "your code ran earlier changed NumPy, Keras or the course. Restart the "
+                       "kernel, run the cells above, then this one")
+        for expected in both:
             if got.shape != expected.shape:
                 raise Hint(f"{call} returned shape {got.shape}: "
                            f"{_loop_shape_hint(got.shape, x.shape, size, stride)}")
@@ -263,12 +260,12 @@ def pool2d_loops(answer):
             if not np.allclose(got, expected, rtol=1e-5, atol=1e-5):  # float32 in Keras
                 raise Hint(f"{call}: {mistake(x, size, stride, mode, got, expected)}")
 
-    def run(original, args, call):
+    def run(original, args, call, keywords=None):
         """The answer on a copy of ``original``; a Hint for an empty window or an output
         cell written past the end, which NumPy reports as errors."""
         x = original.copy()  # the answer gets a copy
         try:
-            returned = _running(answer, (x, *args))
+            returned = _running(answer, (x, *args), keywords)
         except StudentError as raised:
             if isinstance(raised.error, ValueError) and "zero-size" in raised.message:
                 raise Hint(f"{call} stopped with ValueError ({raised.message}): a window came "
@@ -284,13 +281,20 @@ def pool2d_loops(answer):
         return returned
 
     rng = np.random.default_rng()
-    original = frozen(rng.standard_normal((6, 6)))  # the defaults first: stride 2, max
-    call = "pool2d_loops(x of shape (6, 6), 2)"
-    returned = run(original, (2,), call)
-    try:
-        judge(original, 2, None, "max", call, returned)
-    except Hint as hint:
-        raise Hint(f"{hint} (the defaults are stride=None, mode='max')") from None
+    # the defaults first (stride=None, mode='max'): size 2, size 3 (a stride of 2 is not the
+    # default), mode left out with a stride, the stride left out on an odd size
+    defaults = [((6, 6), (2,), {}, None, "max"), ((9, 10), (3,), {}, None, "max"),
+                ((8, 9), (3,), {"stride": 1}, 1, "max"), ((11, 12), (5,), {"mode": "avg"},
+                                                           None, "avg")]
+    for shape, args, keywords, stride, mode in defaults:
+        original = frozen(rng.standard_normal(shape))
+        shown = "".join(f", {k}={v!r}" for k, v in keywords.items())
+        call = f"pool2d_loops(x of shape {shape}, {args[0]}{shown})"
+        returned = run(original, args, call, keywords)
+        try:
+            judge(original, args[0], stride, mode, call, returned)
+        except Hint as hint:
+            raise Hint(f"{hint} (the defaults are stride=None, mode='max')") from None
     edges, drawn = _loop_cases(rng)
     for number, (shape, size, stride, mode) in enumerate(edges + drawn):
         original = frozen(_loop_input(rng, number, shape))  # the checker's own
@@ -298,7 +302,8 @@ def pool2d_loops(answer):
         call = (f"pool2d_loops(x, {size}, stride={stride}, mode={mode!r}) for a "
                 f"{shape[0]}x{shape[1]} {kind} x")
         judge(original, size, stride, mode, call, run(original, (size, stride, mode), call))
-    return (f"right on {len(edges) + len(drawn) + 1} maps ({len(edges) + 1} edge cases, the "
+    return (f"right on {len(edges) + len(drawn) + len(defaults)} maps "
+            f"({len(edges) + len(defaults)} edge cases, the "
             "defaults among them, the rest drawn at random): max, average and min, tiling, "
             "overlapping and gapped windows, leftovers, a window as large as the map, whole "
             "numbers; equal to ops.pool2d, Keras' MaxPooling2D and AveragePooling2D, and a "
