@@ -37,6 +37,10 @@ def test_lesson_00_gives_the_reading_and_exercise_minutes_of_the_lesson(path):
         f"{NOTEBOOKS.name}/00's row for {path.name}: {reading} + {doing} minutes, the lesson now "
         f"has {expected[0]} + {expected[1]}: `python -m course.tools.student_time` updates "
         "both tables")
+    assert running == student_time.running_minutes(path), (
+        f"{NOTEBOOKS.name}/00's row for {path.name} runs {running} minutes, "
+        f"{student_time.RUN_TIMES.name} says {student_time.running_minutes(path)}: "
+        "`python -m course.tools.student_time` updates both tables")
     assert running >= 1 and total == reading + doing + running <= 90
 
 

@@ -1,6 +1,9 @@
 """How long a lesson takes a student, as README's lesson table and lesson 00's give it:
 reading, exercises and running, in minutes. Instructor tooling;
-``tests/test_student_time.py`` fails when either table drifts from the lessons."""
+``tests/test_student_time.py`` fails when either table drifts from the lessons.
+
+The running minutes are the quick profile's lesson times in ``RUN_TIMES``, which
+``python benchmarks/run.py`` collects from the run report of ``make course``."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ WORDS_PER_MINUTE = 150
 QUICK_KINDS = {"transcribe", "predict, then run", "explain with a number"}
 QUICK_MINUTES = 5
 EXERCISE_MINUTES = 10  # every other kind: code to write, a bug to find, a target to meet
+RUN_TIMES = Path(__file__).resolve().parents[2] / "benchmarks" / "results.json"
 IN_ALL = re.compile(r"(\d+)\s+minutes \(about [\d.]+ hours\) in all")  # both tables' total
 
 
@@ -32,10 +36,19 @@ def exercise_minutes(lesson: Path) -> int:
                for ex in exercises(lesson))
 
 
+def running_minutes(lesson: Path) -> int:
+    """The lesson's quick-profile seconds in ``RUN_TIMES``, rounded up to a minute."""
+    seconds = json.loads(RUN_TIMES.read_text())["lessons"].get(lesson.stem, {}).get("quick")
+    if seconds is None:
+        raise SystemExit(f"{RUN_TIMES} has no quick-profile time for {lesson.stem}: run "
+                         "`make course` on a quiet machine, then `python benchmarks/run.py`")
+    return math.ceil(seconds / 60)
+
+
 def update_tables() -> list[str]:
-    """Rewrite the reading and exercise minutes (and totals) in lesson 00's table and
-    README's from the lessons, keeping each row's measured running minutes. Returns the
-    lessons whose row changed. ``python -m course.tools.student_time`` runs it."""
+    """Rewrite the reading, exercise and running minutes (and totals) in lesson 00's table
+    and README's from the lessons and ``RUN_TIMES``. Returns the lessons whose row changed.
+    ``python -m course.tools.student_time`` runs it."""
     from course.runtime.paths import ROOT
     from course.tools.runner import lessons
 
@@ -44,10 +57,11 @@ def update_tables() -> list[str]:
     text, totals, changed = start.read_text(), {}, []
 
     def row(match: re.Match) -> str:
-        number, running = match[2], int(match[5])
+        number = match[2]
         reading, doing = reading_minutes(paths[number]), exercise_minutes(paths[number])
+        running = running_minutes(paths[number])
         totals[number] = reading + doing + running
-        if (reading, doing) != (int(match[3]), int(match[4])):
+        if (reading, doing, running) != (int(match[3]), int(match[4]), int(match[5])):
             changed.append(number)
         return f"{match[1]}{reading} + {doing} + {running} = **{totals[number]}** |"
 
