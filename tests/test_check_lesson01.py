@@ -1129,7 +1129,7 @@ def by_the_checkers_reference(image, kernel):
     return lesson01._padded_correlation(image, kernel, lesson01._same_pads(kernel.shape))
 
 
-def by_the_course_window_cutter(image, kernel):  # as 3.2 and 3.3 refuse it
+def by_the_course_window_cutter(image, kernel):  # as 3.3 and 3.4 refuse it
     windows = ops._windows(np.pad(image, same_pads(kernel))[None, :, :, None], kernel.shape,
                            (1, 1), (1, 1))
     return np.einsum("nhwcij,ij->hw", windows, kernel)

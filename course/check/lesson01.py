@@ -119,6 +119,13 @@ def is_the_package_copy(code, target) -> bool:
         and code.co_consts == target.co_consts)
 
 
+def _unchanged(given, image, kernel):
+    """A Hint when the answer changed the copies of ``image`` and ``kernel`` it was given."""
+    if not (np.array_equal(given[0], image) and np.array_equal(given[1], kernel)):
+        raise Hint("your function changed the image or the kernel it was given: leave "
+                   "them as they were")
+
+
 def _array(value, case, what):
     """``value`` if it is a NumPy array, else a Hint naming what came instead."""
     if isinstance(value, np.ndarray):
@@ -332,9 +339,7 @@ def corr2d(answer):
                            "edge a window is cut short), or a window or the output uses the "
                            "kernel's height where its width belongs") from None
             raise
-        if not (np.array_equal(given[0], image) and np.array_equal(given[1], kernel)):
-            raise Hint("your function changed the image or the kernel it was given: leave "
-                       "them as they were")
+        _unchanged(given, image, kernel)
         got = _array(got, case, "the correlated image")
         expected = _valid_references(image, kernel)
         if got.shape != expected.shape:
@@ -363,7 +368,7 @@ def corr2d(answer):
 # the student (np.pad, given the amounts, is the exercise)
 PAD_SHORTCUTS = ("course.ops.pad", "course.ops._padding", "course.ops._axis_padding",
                  "course.ops._pad_spatial")
-# ... and the course's window cutter, which 3.2 and 3.3 refuse too (NumPy's
+# ... and the course's window cutter, which 3.3 and 3.4 refuse too (NumPy's
 # sliding_window_view, like the loops of 1.1, is the student's to use here)
 WINDOW_HELPERS = ("course.ops._windows",)
 
@@ -459,9 +464,7 @@ def corr2d_same(answer):
                            f"you multiply is smaller than the {kh}x{kw} kernel. Near the "
                            "border, is the padded image large enough?") from None
             raise
-        if not (np.array_equal(given[0], image) and np.array_equal(given[1], kernel)):
-            raise Hint("your function changed the image or the kernel it was given: leave "
-                       "them as they were")
+        _unchanged(given, image, kernel)
         got = _array(got, case, "the correlated image")
         if got.shape != image.shape:
             raise Hint(f"{case} you returned shape {got.shape}: "

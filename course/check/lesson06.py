@@ -470,7 +470,7 @@ def _trains_as_keras_default(layer, output=False):
     if still:
         raise Hint(f"{where} holds a weight that does not learn ({still[0].path}: "
                    "trainable=False); the notes train every weight from scratch")
-    held = [f"{key}" for key in _TRAINING_SETTINGS if config.get(key) is not None]
+    held = [key for key in _TRAINING_SETTINGS if config.get(key) is not None]
     held += [f"a {kind} on {w.path}" for w in layer.weights
              for kind in ("constraint", "regularizer") if getattr(w, kind, None) is not None]
     if held:
@@ -487,7 +487,7 @@ def _starts_where_it_can_learn(layer, where, output):
     different gradients, so a zero classifier is fine), kernel weights mostly of one sign,
     a spread more than 30 times off Glorot's (Keras' default; AlexNet's N(0, 0.01) and He's
     are within it), or biases beyond 1 in size (AlexNet's are 0 or 1)."""
-    kernel = np.asarray(layer.kernel.numpy(), dtype=np.float64)
+    kernel = np.asarray(layer.kernel.numpy())  # fc6's 37.7 million weights: no float64 copy
     units = kernel.reshape(-1, kernel.shape[-1])
     if not output and np.all(units == units[:, :1]):
         raise Hint(f"{where} starts with every unit's weights the same: they then get the "
@@ -495,7 +495,8 @@ def _starts_where_it_can_learn(layer, where, output):
                    "default, which draws each weight at random")
     fan_in, fan_out = units.shape
     glorot = np.sqrt(2 / (fan_in + fan_out))
-    size, mean = np.sqrt(np.mean(kernel**2)), kernel.mean()
+    size = np.sqrt(np.mean(np.square(kernel), dtype=np.float64))
+    mean = kernel.mean(dtype=np.float64)
     if size and abs(mean) > size / 2:
         raise Hint(f"{where} starts with kernel weights of mean {mean:.3g}, mostly of one "
                    "sign: leave kernel_initializer at Keras' default, centred on 0")

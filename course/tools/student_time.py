@@ -7,6 +7,7 @@ The running minutes are the quick profile's lesson times in ``RUN_TIMES``, which
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -36,9 +37,15 @@ def exercise_minutes(lesson: Path) -> int:
                for ex in exercises(lesson))
 
 
+@functools.cache
+def _run_times() -> dict:
+    """The lessons' times in ``RUN_TIMES``, read once."""
+    return json.loads(RUN_TIMES.read_text())["lessons"]
+
+
 def running_minutes(lesson: Path) -> int:
     """The lesson's quick-profile seconds in ``RUN_TIMES``, rounded up to a minute."""
-    seconds = json.loads(RUN_TIMES.read_text())["lessons"].get(lesson.stem, {}).get("quick")
+    seconds = _run_times().get(lesson.stem, {}).get("quick")
     if seconds is None:
         raise SystemExit(f"{RUN_TIMES} has no quick-profile time for {lesson.stem}: run "
                          "`make course` on a quiet machine, then `python benchmarks/run.py`")
