@@ -90,6 +90,15 @@ FORGE = ("import os, json\nfrom course.check import answers as recording\n"
          "                   'extras': [recording.encode(stack)], 'options': {},\n"
          "                   'prediction': written}\n"
          "        json.dump(payload, open(os.path.join(folder, name + '.json'), 'w'))")
+# and an empty module compiled over the checkers in the cache the kernel loads from, its
+# header kept so that Python takes it for the checkers' (a judge loading it would judge
+# nothing correct)
+PLANT = ("import marshal, os, pathlib\n"
+         "for pyc in pathlib.Path(os.environ['PYTHONPYCACHEPREFIX']).rglob('lesson02.*.pyc'):\n"
+         "    header = pyc.read_bytes()[:16]\n"
+         "    pyc.parent.chmod(0o755)\n"
+         "    pyc.chmod(0o644)\n"
+         "    pyc.write_bytes(header + marshal.dumps(compile('', str(pyc), 'exec')))")
 # peggy: an object whose name writes a verdict (h03), a wrong function renamed after def
 # (h04), a right answer, and an infinite literal prediction (h07)
 NAME_FORGE = ("    pass\n\n\nclass Anything:\n    pass\n\n\nconv_output_shape = Anything()\n"
@@ -138,6 +147,7 @@ def graded(tmp_path_factory):
                   "course.check.lesson02.same_padding(same_padding, 2)  # trying stride 2")
     _insert_after(oscar, "stack_shapes = ...", LAUNDER, replace=True)
     _insert_after(oscar, "course.check.lesson02.stack_shapes(", FORGE)
+    _insert_after(oscar, "course.check.lesson02.stack_shapes(", PLANT)
     hand_ins.append(oscar)
     peggy = hand_in(root, "peggy", {"conv_output_shape": NAME_FORGE, "conv_param_count": RENAMED,
                                     "same_padding": RIGHT_2_3})
@@ -283,9 +293,11 @@ def test_the_instructor_notebook_handed_in_scores_full_marks(tmp_path):
     hand_in = tmp_path / "instructor" / lesson.name
     hand_in.parent.mkdir()
     shutil.copy(lesson, hand_in)
+    cache = grade.judge_cache()
     rows = grade.grade(hand_in, timeout=120)
     assert [(r.exercise, r.hint) for r in rows if r.points != 1] == []
     assert len(rows) == len(exercises(lesson))
+    assert grade.judge_cache() == cache  # its kernel and judge loaded from it, wrote nothing
 
 
 def test_a_line_without_the_runs_nonce_is_not_the_judges():

@@ -170,8 +170,11 @@ def run(nb, timeout: int, profile: str, answers: Path | None = None) -> tuple[st
     variables = {settings.GRADING: "1", settings.PROFILE: profile}
     if answers is not None:
         variables[settings.ANSWERS_DIR] = str(answers)
-    cache = tempfile.mkdtemp(prefix="course-kernel-pycache-")  # its compiled code goes there
-    with environment({**variables, "PYTHONPYCACHEPREFIX": cache}):
+    # compiled code from the judges' read-only cache (TensorFlow, Keras, Jupyter, the
+    # course: about 8 s a hand-in not spent compiling them again), writing none there; a
+    # hand-in that writes there anyway gets the cache replaced before its answers are judged
+    variables.update(PYTHONPYCACHEPREFIX=str(judge_cache()), PYTHONDONTWRITEBYTECODE="1")
+    with environment(variables):
         try:
             client.execute()
             return "", None
@@ -359,12 +362,14 @@ _JUDGE_CACHE: dict = {}  # this process's judges' compiled code: {"path", "state
 
 
 def judge_cache() -> Path:
-    """The folder the judges this process starts load their compiled code from.
+    """The folder the judges and the hand-ins' kernels this process starts load their
+    compiled code from.
 
-    Filled once, before any hand-in's answer runs, by compiling what a judge loads (Keras
-    and every checker; about 5 s), then made read-only; judges run with ``-B``, so they
-    load from it and write nothing there, even as root. If anything changed it since (a
-    hand-in planting compiled code for the judge to load), a fresh one replaces it."""
+    Filled once, before any hand-in runs, by compiling what they load (Keras, every
+    checker, the Jupyter kernel, matplotlib; about 9 s), then made read-only; judges run
+    with ``-B`` and kernels with ``PYTHONDONTWRITEBYTECODE``, so they load from it and
+    write nothing there, even as root. If anything changed it since (a hand-in planting
+    compiled code for a judge or the next hand-in to load), a fresh one replaces it."""
     import atexit
     import os
     import subprocess
@@ -376,7 +381,8 @@ def judge_cache() -> Path:
         path = Path(tempfile.mkdtemp(prefix="course-judge-cache-"))
         atexit.register(_remove, path)
         checkers = sorted(p.stem for p in (ROOT / "course" / "check").glob("lesson*.py"))
-        load = ("import course.check.judge as judge; judge.prepare("
+        load = ("import ipykernel.kernelapp, matplotlib.pyplot, matplotlib_inline.backend_inline; "
+                "import course.check.judge as judge; judge.prepare("
                 + repr([{"checker": f"{name}.-"} for name in checkers]) + ")")
         subprocess.run([sys.executable, "-I", "-X", f"pycache_prefix={path}", "-c", load],
                        cwd=path, capture_output=True, check=True)
