@@ -72,8 +72,11 @@ def _numbered(config: dict) -> dict:
     def renamed(value):
         if isinstance(value, list):
             return [renamed(v) for v in value]
-        if not isinstance(value, dict) or _is_model(value):  # a nested model numbers its own
+        if not isinstance(value, dict):
             return value
+        if _is_model(value):  # a nested model numbers its own layers; what feeds it is ours
+            return {**value, **({"inbound_nodes": renamed(value["inbound_nodes"])}
+                                if "inbound_nodes" in value else {})}
         out = {k: renamed(v) for k, v in value.items()}
         history = out.get("config", {}).get("keras_history") if "config" in out else None
         if value.get("class_name") == "__keras_tensor__" and history:

@@ -54,6 +54,21 @@ def test_the_architecture_ignores_names_and_dtype_policies_and_keeps_the_input_d
     assert wrapped("uint8") != wrapped("float32")
 
 
+def test_a_nested_model_is_the_same_architecture_however_many_were_built_before():
+    """What feeds a nested model (lesson 08's base inside its classifier) is named by
+    position: Keras numbers its input layers per session, so the name would tie a shipped
+    run to the number of models a lesson happened to build before it."""
+    def nested():
+        inputs = keras.Input((8, 8, 3))
+        return keras.Model(inputs, small()(inputs))
+
+    first = shipped.architecture(nested())
+    for _ in range(3):
+        keras.Input((8, 8, 3))
+    assert shipped.architecture(nested()) == first
+    assert '"keras_history": ["' not in json.dumps(first)  # no name is left
+
+
 def test_a_different_layer_setting_or_wiring_is_a_different_architecture():
     assert shipped.architecture(small(8)) != shipped.architecture(small())
     frozen = small()
