@@ -23,6 +23,7 @@ def fake_rates(monkeypatch):
     monkeypatch.setattr(speed, "has_bfloat16", lambda: True)
     monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
     monkeypatch.setattr(speed, "backend_version", lambda: "tensorflow 9.9")
+    monkeypatch.setattr(speed, "load_per_core", lambda: 0.1)  # a quiet machine
     for var in (speed.XLA_VAR, speed.BFLOAT16_VAR):
         monkeypatch.delenv(var, raising=False)
     return rates, calls
@@ -101,6 +102,20 @@ def test_the_choice_is_cached_per_machine_and_refreshed_on_request(fake_rates, t
     assert not speed.choose(cache=cache).cached and len(calls) == 9
     cache.write_text(json.dumps({key: {"jit_compile": True}}))  # an older module's entry
     assert not speed.choose(cache=cache).cached and len(calls) == 12
+
+
+def test_a_probe_taken_on_a_busy_machine_is_used_not_cached(fake_rates, tmp_path, monkeypatch):
+    rates, calls = fake_rates
+    rates.update({("float32", False): 1000.0, ("float32", True): 1600.0,
+                  ("mixed_bfloat16", True): 900.0})
+    cache = tmp_path / "speed.json"
+    monkeypatch.setattr(speed, "load_per_core", lambda: 0.9)
+    busy = speed.choose(cache=cache)
+    assert busy.jit_compile and busy.busy == 0.9 and not cache.exists()
+    assert "busy (load 0.9 per core): not cached" in busy.describe()
+    monkeypatch.setattr(speed, "load_per_core", lambda: 0.2)
+    quiet = speed.choose(cache=cache)
+    assert quiet.busy is None and len(calls) == 6 and speed.choose(cache=cache).cached
 
 
 def test_variables_decide_without_probing(monkeypatch, fake_rates):

@@ -10,7 +10,9 @@ training steps of a small conv-BN-ReLU network here in each setting, keeps a set
 only when it is clearly faster than plain float32 (by ``MARGIN``), and caches the answer
 per CPU, backend and library versions and probe network (``~/.cache/course/speed.json``,
 or ``COURSE_CACHE_DIR``), so only the first lesson on a machine pays the probe (a few
-seconds, most of it XLA's compilation).
+seconds, most of it XLA's compilation). A probe taken while other work keeps the cores
+busy (load average above ``BUSY`` per core) is used but not cached: the other work slows
+each setting by a different amount, so its ratios are not the machine's.
 
 XLA applies to every model ``course.train.fit`` compiles. bfloat16 applies only where a
 lesson asks for it (``course.train.precision``: the fast recipe of lessons 07 and 08),
@@ -34,6 +36,7 @@ from course.runtime import settings
 MARGIN = 1.10  # a setting must be this much faster than plain float32 to be chosen
 XLA_VAR = settings.XLA  # "1" or "0": decide without probing
 BFLOAT16_VAR = settings.BFLOAT16
+BUSY = 0.5  # the 1-minute load average per core above which a probe is not cached
 BATCH, STEPS = 64, 6
 PROBE = "conv-BN-ReLU 32-32-64, batch 64"  # part of the cache key: change it with the network
 
@@ -47,6 +50,7 @@ class Choice:
     measured: dict  # setting name -> training images per second
     cached: bool = False
     forced: tuple = ()  # the choices a variable made (COURSE_XLA, COURSE_BFLOAT16)
+    busy: float | None = None  # the load per core when it was probed busy (not cached)
 
     @property
     def policy(self) -> str:
@@ -67,6 +71,9 @@ class Choice:
         ratios = "; ".join(f"{name} {rate / plain:.2f}x" for name, rate in self.measured.items()
                            if plain and name != "float32")
         source = "cached probe" if self.cached else "probed now"
+        if self.busy is not None:
+            source += (f" while other work kept the cores busy (load {self.busy:.1f} per core): "
+                       "not cached, the next lesson probes again")
         return (f"{xla}, {bf16} (training images/s of a small conv-BN network: {rates}"
                 f"{'; ' + ratios if ratios else ''}; {source})")
 
@@ -207,6 +214,14 @@ def probe() -> Choice:
     return Choice(jit, bfloat16, measured)
 
 
+def load_per_core() -> float:
+    """The 1-minute load average per core (0 where the system does not say)."""
+    try:
+        return os.getloadavg()[0] / (os.cpu_count() or 1)
+    except (OSError, AttributeError):
+        return 0.0
+
+
 def cached(cache: Path | None = None) -> Choice | None:
     """The probe's stored choice for this machine, or None (nothing is probed)."""
     try:
@@ -231,8 +246,11 @@ def choose(refresh: bool = False, cache: Path | None = None) -> Choice:
         stored = {}
     if not isinstance(stored, dict):
         stored = {}
+    load = load_per_core()
     choice = probe()
-    entry = {k: v for k, v in asdict(choice).items() if k not in ("cached", "forced")}
+    if load > BUSY:
+        return replace(choice, busy=round(load, 2))
+    entry = {k: v for k, v in asdict(choice).items() if k not in ("cached", "forced", "busy")}
     with contextlib.suppress(OSError):  # a read-only home: probe again next time, go on
         files.write_text(cache, json.dumps({**stored, key: entry}, indent=1) + "\n")
     return choice
