@@ -235,6 +235,17 @@ def opencv_by_getattr_through_map(image, kernel):  # fetched at run time, called
     return full[:image.shape[0] - kh + 1, :image.shape[1] - kw + 1].copy()
 
 
+def numpy_c_correlate_by_rows(image, kernel):  # the C function behind numpy.correlate
+    from numpy._core import multiarray
+
+    kh, kw = kernel.shape
+    out = np.zeros((image.shape[0] - kh + 1, image.shape[1] - kw + 1))
+    for r in range(out.shape[0]):
+        for i in range(kh):
+            out[r] += multiarray.correlate2(image[r + i].astype(float), kernel[i].astype(float), 0)
+    return out
+
+
 # the package's solution as a code object copied at run time, under another name
 PACKAGE_CODE_COPY = types.FunctionType(ops.corr2d.__code__.replace(co_name="mine"),
                                        ops.corr2d.__globals__, "mine")
@@ -576,6 +587,7 @@ WRONG = {
             image, kernel[::-1, ::-1] if kernel.size > 64 else kernel)),
         ("the last column left 0 when wider than 10", last_column_skipped_when_wide),
         ("cv2.filter2D by getattr through map", opencv_by_getattr_through_map),
+        ("numpy's C correlate2 row by row", numpy_c_correlate_by_rows),
         ("ops.corr2d's code copied at run time", PACKAGE_CODE_COPY),
         ("as_strided patched", zeros_after_patching_as_strided),
         ("a stand-in cv2 in sys.modules", zeros_after_a_stand_in_opencv),
@@ -682,6 +694,7 @@ NAMED = {
     ("corr2d", "the last column left 0 when wider than 10"): "do your loops visit every position",
     ("corr2d", "cv2.filter2D by getattr through map"): calls("cv2.filter2D"),
     ("corr2d", "ops.corr2d's code copied at run time"): calls("ops.corr2d"),
+    ("corr2d", "numpy's C correlate2 row by row"): "correlate2",
     ("corr2d", "as_strided patched"): "changes `numpy.lib._stride_tricks_impl.as_strided`",
     ("corr2d", "a stand-in cv2 in sys.modules"): "changes `sys.modules['cv2']`",
     ("corr2d", "the references broken, right values"): "changes `numpy.lib._stride_tricks_impl.",
