@@ -30,8 +30,9 @@ CORRELATE_SHORTCUTS = (
     "scipy.signal.correlate2d", "scipy.signal.correlate", "scipy.signal.convolve2d",
     "scipy.signal.convolve", "scipy.signal.fftconvolve", "scipy.signal.oaconvolve",
     "scipy.ndimage.correlate", "scipy.ndimage.convolve", "numpy.correlate", "numpy.convolve",
-    # the C functions behind numpy.correlate and numpy.convolve, called directly
-    "numpy._core.multiarray.correlate", "numpy._core.multiarray.correlate2",
+    # the C function behind numpy.correlate, called directly (its sibling `correlate`,
+    # behind numpy.convolve, shares numpy.correlate's name, which the hint must show)
+    "numpy._core.multiarray.correlate2",
     "keras.ops.conv", "keras.ops.depthwise_conv", "keras.ops.separable_conv",
     "keras.ops.conv_transpose", "keras.ops.correlate", "keras.layers.Conv2D.call",
     "keras.layers.DepthwiseConv2D.call",
