@@ -147,10 +147,13 @@ def table(results: dict) -> str:
             lines += ["", "Quick times measured on: " + "; ".join(
                 describe_machine(json.loads(k)) for k in sorted(quick_kinds)) + "."]
     if suite := results.get("test_suite"):
-        lines += ["", f"**`make test`**: unit tests {suite['unit_tests_s']:.0f} s, nbval over "
+        lines += ["", f"**`make test`** (seconds of work, added over its workers): unit tests "
+                  f"{suite['unit_tests_s']:.0f} s, nbval over "
                   f"{len(suite['nbval_per_notebook_s'])} notebooks {suite['nbval_s']:.0f} s"
-                  + (f", install {suite['install_s']} s, whole CI run {suite['total_s']} s"
-                     if "total_s" in suite else "") + "."]
+                  + (f"; `.ci/run` (wall clock): install {suite['install_s']} s, `make test` "
+                     f"{suite['make_test_s']} s, `make test-colab` {suite['make_test_colab_s']} "
+                     f"s, `make test-jax` {suite['make_test_jax_s']} s, in all {suite['total_s']} s"
+                     if "make_test_s" in suite else "") + "."]
     if ops := results.get("ops"):
         ms = ops["timings_ms"]
         lines += ["", f"**`course.ops` reference convolution** ({ops['task']}): "
