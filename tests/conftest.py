@@ -85,6 +85,51 @@ class FullMarks(pytest.Item):
         return self.path, None, f"{self.path.name}: every reference answer, judged"
 
 
+class StudentRun(pytest.Item):
+    """Runs after :class:`FullMarks`, in the kernel nbval ran the lesson in: Run All of the
+    student version fails at no cell, not even beside a stub; its checkers say "not
+    attempted yet" and give a specific hint for a near miss (tests/student_run.py says
+    which cells run and why the lesson need not run a second time)."""
+
+    def runtest(self):
+        import re
+
+        import student_run
+
+        kernel = self.parent.kernel
+        assert kernel is not None and kernel.is_alive(), "the lesson's kernel is gone"
+        probed = []
+        for step, printed, error in student_run.run(kernel.kc, self.path):
+            where = f"{self.path.name} (student version), cell {step.student_cell}"
+            if step.probe:
+                where = f"the near-miss probe after {where}"
+            if error is not None:
+                trace = student_run.ANSI.sub("", "\n".join(error["traceback"]))[-1500:]
+                assert not step.probe, f"{where} failed with {error['ename']}\n{trace}"
+                used = student_run.answers_used(step.source, self.path)
+                why = (f"It uses the answer of exercise {' and '.join(used)}, a stub until the "
+                       "student writes it: guard what uses the answer with `if course.check."
+                       "done(<answer>, \"<N.M>\"):` (and an `else:` for a fallback the lesson "
+                       "needs)" if used else "No exercise's answer appears in it by name: find "
+                       "the stub it depends on, and guard the cell with course.check.done")
+                pytest.fail(f"{where} failed with {error['ename']}: {error['evalue']}, and Run "
+                            f"All stops there. {why}\n{trace}")
+            if step.checker and not step.probe:
+                assert "not attempted yet" in printed, f"{where}: {printed!r}"
+            if step.probe:
+                line = printed.strip()
+                assert re.match(r"\w+: not yet - \S", line), (
+                    f"{where}: the checker {step.checker} should give a specific hint for a "
+                    f"near miss of the solution; it printed {line!r}")
+                probed.append(step.checker)
+        from course.tools.exercises import exercises
+
+        assert probed == [ex.checker for ex in exercises(self.path)]
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.name}: its student version, run as Run All would"
+
+
 def _has_exercises(path: Path) -> bool:
     from course.tools.exercises import exercises
 
@@ -92,7 +137,8 @@ def _has_exercises(path: Path) -> bool:
 
 
 def _with_full_marks(items) -> list:
-    """``items`` with a :class:`FullMarks` after the last cell of each lesson run by nbval."""
+    """``items`` with a :class:`FullMarks` and a :class:`StudentRun` after the last cell of
+    each lesson with exercises run by nbval."""
     out = []
     for index, item in enumerate(items):
         out.append(item)
@@ -100,6 +146,7 @@ def _with_full_marks(items) -> list:
         if (item.path.suffix == ".ipynb" and (following is None or following.path != item.path)
                 and _has_exercises(item.path)):
             out.append(FullMarks.from_parent(item.parent, name="full_marks"))
+            out.append(StudentRun.from_parent(item.parent, name="student_version"))
     return out
 
 

@@ -1,27 +1,24 @@
 """Student versions and checkers: stubs, marker errors, and every lesson's exercises.
 
-The lesson tests apply to every notebook in notebooks/. `test_student_version_runs`
-executes each lesson's student version once, in one kernel, in the smoke profile (the
-cost of nbval), as Run All would: no cell may fail; deselect it with
-`-k "not student_version_runs"` when iterating.
+The lesson tests apply to every notebook in notebooks/. Each lesson's student version is
+executed after nbval runs the lesson, in its kernel (``StudentRun`` in conftest.py,
+tests/student_run.py); the tests here check that way of running it on a small lesson.
 """
 
-import ast
 import functools
-import inspect
 import json
 import re
 
 import nbformat
 import pytest
+import student_run
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from student_run import near_miss
 
-from course.runtime.paths import NOTEBOOKS
 from course.tools import student
 from course.tools.cli import main
 from course.tools.exercises import (
     BEGIN,
-    CHECK_CALL,
     END,
     exercises,
     solution_regions,
@@ -30,8 +27,6 @@ from course.tools.runner import lessons
 from course.tools.student import stub_solutions
 
 LESSONS = lessons()
-STUB_LINE = re.compile(r"^-+> +\d+ (.*)$", re.MULTILINE)  # IPython's "----> 3  code" line
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def notebook(path, *cells):
@@ -266,183 +261,66 @@ def test_outputs_computed_from_a_solution_are_not_shown(path, student_dir):
         assert derived, f"{path.name}: a cell uses a solution, and none was found"
 
 
-# --- executing the student versions --------------------------------------------------
+# --- executing the student versions (after nbval: StudentRun in conftest.py) ----------
+
+BRIGHTEN = ("def brighten(images, amount):\n    ### BEGIN SOLUTION\n"
+            "    return np.clip(images.astype(np.int16) + amount, 0, 255).astype(np.uint8)\n"
+            "    ### END SOLUTION")
 
 
-def near_miss(answer):
-    """A slightly wrong copy of a right answer: its first number changed."""
-    import functools
-
-    import numpy as np
-
-    if type(answer).__name__ == "KerasTensor":  # a functional-API output: one unit more
-        import keras
-
-        return keras.layers.Dense(answer.shape[-1] + 1)(answer)
-    if hasattr(answer, "get_config") and hasattr(answer, "layers"):  # a Keras model
-        config = answer.get_config()  # one more unit in the last layer that has units
-        [layer for layer in config["layers"] if "units" in layer["config"]][-1]["config"][
-            "units"] += 1
-        return type(answer).from_config(config)
-    if callable(answer) and not isinstance(answer, type):
-
-        @functools.wraps(answer)
-        def wrong(*args, **kwargs):
-            result = answer(*args, **kwargs)
-            if result is None and args and hasattr(args[0], "layers"):  # changed a model
-                layer = next(la for la in args[0].layers if la.weights)  # in place
-                layer.trainable = not layer.trainable
-                return None
-            return near_miss(result)
-
-        return wrong
-    if hasattr(answer, "__array__") and not isinstance(answer, np.ndarray | np.generic):
-        answer = np.asarray(answer)  # tensors
-    if isinstance(answer, bool | np.bool_):
-        return not answer
-    if isinstance(answer, int | np.integer):
-        return answer + 1
-    if isinstance(answer, float | np.floating):
-        return answer * 1.5 + 1
-    if isinstance(answer, np.ndarray) and answer.size:
-        wrong = answer.copy()
-        first = wrong.flat[0]
-        wrong.flat[0] = (not first) if wrong.dtype == bool else (
-            first ^ 1 if wrong.dtype.kind in "iu" else first * 1.5 + 1)
-        return wrong
-    if isinstance(answer, str):
-        return answer + "?"
-    if type(answer) in (tuple, list) and answer:
-        return type(answer)([near_miss(answer[0]), *answer[1:]])
-    raise TypeError(f"no near miss for a {type(answer).__name__}: teach near_miss() in "
-                    "tests/test_student.py how to change one")
+def demo_lesson(folder, *uses):
+    """Lesson 00 cut to exercise 0.2 and its checker, then the cells ``uses``."""
+    return notebook(folder / "00_demo.ipynb",
+                    ("markdown", "**Exercise 0.2.** Write `brighten(images, amount)`."),
+                    ("code", "import course\nimport numpy as np\n"
+                             "pixels = np.array([0, 100, 250], np.uint8)"),
+                    ("code", BRIGHTEN), ("code", "course.check.lesson00.brighten(brighten)"),
+                    ("code", "slow = sum(range(10))  # the lesson's own: not run again"),
+                    *(("code", use) for use in uses))
 
 
-def probe_source(checker_source, reference):
-    """A cell that calls the checker with the reference answer made slightly wrong.
-
-    The reference solutions (instructor cells) run in a copy of the kernel's globals, so
-    the student's own state is left as it was.
-    """
-    tree = ast.parse(checker_source)
-    call = next(node for node in ast.walk(tree) if isinstance(node, ast.Call)
-                and CHECK_CALL.match(ast.unparse(node.func) + "("))
-    answer = ast.get_source_segment(checker_source, call.args[0])
-    rest = "".join(", " + ast.get_source_segment(checker_source, arg)
-                   for arg in [*call.args[1:], *call.keywords])
-    lines = ["_reference = dict(globals())",
-             f"exec(get_ipython().transform_cell({reference!r}), _reference)"]
-    checker = _resolve(ast.unparse(call.func))
-    if getattr(checker, "prediction", False):  # a prediction is written by hand: type it in
-        lines += [f"_probe = _near_miss(eval({answer!r}, _reference))",
-                  "get_ipython().run_cell('_prediction = ' + _written(_probe), "
-                  "store_history=True)",
-                  f"get_ipython().run_cell('{ast.unparse(call.func)}(_prediction{rest})', "
-                  "store_history=True)"]
-    else:
-        lines.append(f"{ast.unparse(call.func)}(_near_miss(eval({answer!r}, _reference)){rest})")
-    return "\n".join([*lines, "del _reference"])
+def test_the_check_runs_what_reads_an_answer_and_forgets_what_only_answers_define(tmp_path):
+    guarded = 'if course.check.done(brighten, "0.2"):\n    bright = brighten(pixels, 10)'
+    path = demo_lesson(tmp_path, f"{guarded}\nextra = 1", "print(bright, slow)",
+                       "bright = pixels  # given again: no answer in it", "print(bright)")
+    steps, forget = student_run.plan(path)
+    assert [(s.cell, s.checker, s.probe) for s in steps] == [
+        (2, None, False), (3, "brighten", False), (3, "brighten", True), (5, None, False),
+        (6, None, False)]
+    assert steps[3].source == guarded  # `extra = 1` reads no answer
+    assert forget == {"brighten"}  # `bright` is given a value the lesson's own way as well
 
 
-def written(value):
-    """``value`` as the literal a student would type."""
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, tuple | list):
-        items = ", ".join(map(written, value))
-        return f"({items},)" if isinstance(value, tuple) else f"[{items}]"
-    return repr(value)
-
-
-def _resolve(dotted):
-    import importlib
-
-    module, name = dotted.rsplit(".", 1)
-    return getattr(importlib.import_module(module), name)
-
-
-def with_probes(student_nb, path):
-    """The student notebook plus, after each checker cell, a near-miss probe of it."""
-    instructor = nbformat.read(path, as_version=4)
-    by_checker = {ex.checker: ex for ex in exercises(path, instructor)}
-    setup = new_code_cell(inspect.getsource(near_miss).replace("near_miss", "_near_miss")
-                          + "\n\n" + inspect.getsource(written).replace("written", "_written"),
-                          metadata={"probe": "setup"})
-    cells = [setup]
-    for index, cell in enumerate(student_nb.cells):
-        cell.metadata["student_cell"] = index
-        cells.append(cell)
-        call = CHECK_CALL.search(cell.source) if cell.cell_type == "code" else None
-        if call:
-            cell.metadata["checker"] = call.group(2)
-            done = [e for e in by_checker.values() if e.cell <= by_checker[call.group(2)].cell]
-            reference = "\n".join(instructor.cells[e.cell].source for e in done)
-            cells.append(new_code_cell(probe_source(cell.source, reference),
-                                       metadata={"probe": call.group(2), "student_cell": index}))
-    student_nb.cells = cells
-    return student_nb
-
-
-def printed(cell):
-    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-
-
-def answers_used(source, path):
-    """The exercises of lesson ``path`` whose answer ``source`` uses: the names each one's
-    solution cell defines, loaded by ``source`` (e.g. ``["4.3 `conv_backward`"]``)."""
-    nb = nbformat.read(path, as_version=4)
-    used = []
-    for ex in exercises(path, nb):
-        names = [a or b for a, b in student.DEFINED.findall(nb.cells[ex.cell].source)]
-        if any(re.search(rf"\b{re.escape(name)}\b", source) for name in names):
-            used.append(f"{ex.number} `{'`, `'.join(names)}`")
-    return used
-
-
-def test_answers_used_names_the_exercise_a_cell_depends_on(lessons_dir):
-    path = lessons_dir / "09_demo.ipynb"
-    assert answers_used("print(twice(4))", path) == ["9.1 `twice`"]
-    assert answers_used("print(thrice(4))", path) == []
-
-
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
-def test_student_version_runs(path, student_dir, no_env):
-    """Run All goes through: no cell fails, not even beside a stub; checkers say "not
-    attempted yet", and hint at a near miss."""
+@pytest.mark.parametrize("use, error", [
+    ("print(brighten(pixels, 10))", "NotImplementedError"),
+    ('if course.check.done(brighten, "0.2"):\n    bright = brighten(pixels, 10)\n'
+     "print(bright)", "NameError"),
+])
+def test_the_check_finds_a_cell_that_fails_in_the_student_version(tmp_path, use, error):
+    from jupyter_client.manager import start_new_kernel
     from nbclient import NotebookClient
 
-    no_env.setenv("COURSE_PROFILE", "smoke")
-    nb = with_probes(nbformat.read(student_dir / path.name, as_version=4), path)
-    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(NOTEBOOKS)}},
-                   extra_arguments=["--IPKernelApp.capture_fd_output=False"]).execute()
-    checked = []
-    for cell in nb.cells:
-        where = f"{path.name} (student version), cell {cell.metadata.get('student_cell')}"
-        if "probe" in cell.metadata:
-            where = f"the near-miss probe after {where}"
-        for out in cell.get("outputs", []):
-            if out.output_type != "error":
-                continue
-            trace = ANSI.sub("", "\n".join(out.traceback))[-1500:]
-            assert "probe" not in cell.metadata, f"{where} failed with {out.ename}\n{trace}"
-            used = answers_used(cell.source, path)
-            why = (f"It uses the answer of exercise {' and '.join(used)}, a stub until the "
-                   "student writes it: guard what uses the answer with `if course.check.done("
-                   "<answer>, \"<N.M>\"):` (and an `else:` for a fallback the lesson needs)"
-                   if used else "No exercise's answer appears in it by name: find the stub it "
-                   "depends on, and guard the cell with course.check.done")
-            pytest.fail(f"{where} failed with {out.ename}: {out.evalue}, and Run All stops "
-                        f"there. {why}\n{trace}")
-        if "checker" in cell.metadata:
-            assert "not attempted yet" in printed(cell), f"{where}: {printed(cell)!r}"
-        if cell.metadata.get("probe", "setup") != "setup":
-            line = printed(cell).strip()
-            assert re.match(r"\w+: not yet - \S", line), (
-                f"{where}: the checker {cell.metadata['probe']} should give a specific hint for "
-                f"a near miss of the solution; it printed {line!r}")
-            checked.append(cell.metadata["probe"])
-    assert checked == [ex.checker for ex in exercises(path)]
+    path = demo_lesson(tmp_path, use)
+    nb = nbformat.read(path, as_version=4)
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        runner = NotebookClient(nb, km=manager, allow_errors=True)
+        runner.kc = client
+        for index, cell in enumerate(nb.cells):  # the lesson, as nbval runs it
+            if cell.cell_type == "code":
+                runner.execute_cell(cell, index)
+        assert not [o for c in nb.cells for o in c.get("outputs", [])
+                    if o.output_type == "error"]
+        ran = student_run.run(client, path)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert [(step.checker, step.probe, bool(err)) for step, _, err in ran] == [
+        (None, False, False), ("brighten", False, False), ("brighten", True, False),
+        (None, False, True)]
+    assert ran[1][1].startswith("brighten: not attempted yet")
+    assert re.match(r"brighten: not yet - \S", ran[2][1])
+    assert ran[3][2]["ename"] == error
 
 
 def test_near_miss_changes_each_kind_of_answer():
