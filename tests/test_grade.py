@@ -374,3 +374,29 @@ def test_the_judges_compiled_code_is_filled_once_and_replaced_when_anything_touc
     second = grade.judge_cache()
     assert second != first and not first.exists()
     assert next(second.rglob("core.cpython-*.pyc")).read_bytes() != b"forged"
+
+
+def test_one_judge_serves_every_hand_in_and_a_fresh_one_follows_a_failed_one(
+        tmp_path, monkeypatch):
+    from test_judge import notebook_function
+
+    from course.check import answers
+
+    monkeypatch.setattr(answers, "_running_cell", lambda: None)
+    plan = [{"checker": "lesson02.same_padding", "cell": None, "extras": 0, "options": [],
+             "prediction": None}]
+    pids = []
+    for student, body in (("ann", RIGHT_2_3), ("ben", "    return 0, 0")):
+        folder = tmp_path / student
+        folder.mkdir()
+        answer = notebook_function("def same_padding(n, f, stride=1):\n" + body + "\n",
+                                   "same_padding")
+        answers.record(folder, "lesson02.same_padding", answer, (), {}, "same_padding")
+        status = grade.judged(folder, 30, plan)["lesson02.same_padding"]["status"]
+        pids.append((status, grade.Judge.current.process.pid))
+    assert [status for status, _ in pids] == ["correct", "not yet"]
+    assert pids[0][1] == pids[1][1]  # the same process judged both
+    grade.Judge.current.process.kill()  # gone between two hand-ins: a fresh one takes over
+    grade.Judge.current.process.wait()
+    assert grade.judged(tmp_path / "ann", 30, plan)["lesson02.same_padding"]["status"] == "correct"
+    assert grade.Judge.current.process.pid != pids[0][1]

@@ -1,6 +1,7 @@
 """Judge recorded answers in a process the hand-in never ran in. Instructor tooling.
 
     python -m course.check.judge ANSWERS_DIR [--timeout S] [--plan]
+    python -m course.check.judge --serve
 
 prints one JSON line per answer, ``{"checker": "lesson02.conv_output_shape", "status":
 "correct", "line": "<the checker's line>"}``, each after a ``{"checker": ..., "start":
@@ -22,6 +23,13 @@ arguments the cell passes (a record with others is refused) and, for a predictio
 source as the hand-in has it (used instead of the record's). Every line printed then
 carries the nonce: a line the answer printed does not. Without a plan, every record in the
 folder is judged (the last call of each checker).
+
+With ``--serve`` (and no folder) the judge loads every checker once and then answers one
+request per line of its standard input, each a plan with its ``folder`` and ``timeout``
+added, until the input ends: ``course grade`` starts it once for all its hand-ins. Each
+answer is judged in a child process forked for it (:func:`isolated`), which can reach
+neither the judge's input nor its output, so one hand-in's answers cannot touch the
+verdicts of the next.
 """
 
 from __future__ import annotations
@@ -342,15 +350,32 @@ def _line(fields: dict) -> str:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", type=Path)
+    parser.add_argument("folder", type=Path, nargs="?")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT_S)
     parser.add_argument("--plan", action="store_true",
                         help="read which records to judge from the standard input")
+    parser.add_argument("--serve", action="store_true",
+                        help="judge one request per line of the standard input")
     args = parser.parse_args(argv)
-    write, flush = sys.stdout.write, sys.stdout.flush
+    if args.serve:
+        prepare([{"checker": f"{path.stem}.-"}
+                 for path in sorted(Path(core.__file__).parent.glob("lesson*.py"))])
+        while line := sys.stdin.readline():
+            given = json.loads(line)
+            answer(Path(given["folder"]), given["timeout"], given["answers"], given["nonce"])
+        return
+    if args.folder is None:
+        parser.error("give the folder of the records (or --serve)")
     given = json.loads(sys.stdin.read()) if args.plan else {}
-    nonce = given.get("nonce")
     plan = given.get("answers") if args.plan else None
+    prepare(plan)
+    answer(args.folder, args.timeout, plan, given.get("nonce"))
+
+
+def answer(folder: Path, timeout: int, plan: list[dict] | None, nonce: str | None) -> None:
+    """Judge the records of ``folder`` (see :func:`records`), printing the lines the
+    module's docstring describes, each with ``nonce``."""
+    write, flush = sys.stdout.write, sys.stdout.flush
 
     def emit(**fields) -> None:
         if nonce is not None:
@@ -358,12 +383,11 @@ def main(argv=None) -> None:
         write(_line(fields))
         flush()
 
-    prepare(plan)
-    found = records(args.folder, plan)
+    found = records(folder, plan)
     emit(ready=True)
     for item in found:  # each answer's start is told before it runs
         emit(checker=item[0], start=True)
-        judged = isolated(item, args.timeout)
+        judged = isolated(item, timeout)
         emit(checker=item[0], status=judged.status, line=judged.line)
     emit(done=True)
 
@@ -389,8 +413,9 @@ def isolated(item, timeout: int) -> Judged:
     read, write = os.pipe()
     sys.stdout.flush()
     pid = os.fork()
-    if pid == 0:  # the child: no way back to the judge's output but this pipe
-        os.close(read)
+    if pid == 0:  # the child: no way back to the judge's output but this pipe, and none
+        os.close(read)  # to its input (the requests still to come)
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the child ends with os._exit
         try:

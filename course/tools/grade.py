@@ -288,66 +288,51 @@ JUDGE_GRACE_S = 60  # past an answer's time limit, before the judge is deemed st
 
 def judged(answers: Path, timeout: int, plan: list[dict], profile: str = "smoke"
            ) -> dict[str, dict]:
-    """What ``course.check.judge`` says of the recorded answers, in a fresh process:
-    ``{"lessonNN.checker": {"status": ..., "line": ...}}``. ``plan``: the checker cells
-    that ran (:func:`expected_answers`); other records are not judged.
+    """What ``course.check.judge`` says of the recorded answers, in a process of its own
+    (one for every call of this process, :class:`Judge`): ``{"lessonNN.checker":
+    {"status": ..., "line": ...}}``. ``plan``: the checker cells that ran
+    (:func:`expected_answers`); other records are not judged.
 
     An answer that stops the judge (it hangs past the limit, ends the process, uses up the
-    memory) gets a verdict saying so, and the judge starts again for the answers after it.
+    memory) gets a verdict saying so, and a fresh judge goes on with the answers after it.
     A judge that fails before it judges anything is a bug in the course: RuntimeError."""
     import secrets
-    import subprocess
-    import threading
-    from queue import Empty, Queue
+    from queue import Empty
 
     entries = list(plan)
     results: dict[str, dict] = {}
     while entries:
+        judge = Judge.running(profile)
         nonce = secrets.token_hex(16)  # the judge's lines carry it; an answer cannot know it
-        given = {"nonce": nonce, "answers": entries}
-        lines: Queue = Queue()
-        with tempfile.TemporaryFile("w+") as errors, tempfile.TemporaryDirectory(
-                prefix="course-judge-") as where, environment(
-                {settings.GRADING: None, settings.ANSWERS_DIR: None, settings.PROFILE: profile}):
-            # isolated (-I): no current folder, user site or PYTHON* variables on the path;
-            # compiled code from the judges' own cache, which they only read (-B: even as
-            # root), not from __pycache__ folders a hand-in wrote
-            arguments = [sys.executable, "-I", "-B", "-X", f"pycache_prefix={judge_cache()}",
-                         "-m", "course.check.judge", str(answers), "--timeout", str(timeout),
-                         "--plan"]
-            process = subprocess.Popen(arguments, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=errors, text=True, cwd=where,
-                                       start_new_session=True)
-            threading.Thread(target=_lines, args=(process, json.dumps(given), lines),
-                             daemon=True).start()
-            ready, current, done, why = False, None, False, ""
-            while not done:
-                limit = JUDGE_START_S if not ready else 3 * timeout + JUDGE_GRACE_S
-                try:
-                    line = lines.get(timeout=limit)
-                except Empty:
-                    line, why = "", f"it ran longer than the grade's {timeout} s limit"
-                    break
-                if line is None:  # the judge's output ended
-                    why = "the process judging it ended (out of memory, or the code ended it)"
-                    break
-                message = _message(line, nonce)
-                if message.get("ready"):
-                    ready = True
-                elif message.get("start") and isinstance(message.get("checker"), str):
-                    current = message["checker"]
-                elif isinstance(message.get("status"), str) and isinstance(
-                        message.get("checker"), str) and message["checker"] not in results:
-                    results[message["checker"]] = {"status": message["status"],
-                                                   "line": str(message.get("line", ""))}
-                    current = None
-                elif message.get("done"):
-                    done = True
-            _stop(process, done)
-            errors.seek(0)
-            stderr = errors.read()[-3000:]
+        asked = judge.ask({"nonce": nonce, "folder": str(answers), "timeout": timeout,
+                           "answers": entries})
+        ready, current, done, line = False, None, False, ""
+        why = "" if asked else "the process judging it ended (out of memory, or the code ended it)"
+        while asked and not done:
+            limit = JUDGE_START_S if not ready else 3 * timeout + JUDGE_GRACE_S
+            try:
+                line = judge.lines.get(timeout=limit)
+            except Empty:
+                line, why = "", f"it ran longer than the grade's {timeout} s limit"
+                break
+            if line is None:  # the judge's output ended
+                why = "the process judging it ended (out of memory, or the code ended it)"
+                break
+            message = _message(line, nonce)
+            if message.get("ready"):
+                ready = True
+            elif message.get("start") and isinstance(message.get("checker"), str):
+                current = message["checker"]
+            elif isinstance(message.get("status"), str) and isinstance(
+                    message.get("checker"), str) and message["checker"] not in results:
+                results[message["checker"]] = {"status": message["status"],
+                                               "line": str(message.get("line", ""))}
+                current = None
+            elif message.get("done"):
+                done = True
         if done:
             break
+        stderr = judge.stop(now=True)
         if not ready or current is None or current in results:  # not an answer's doing
             raise RuntimeError(f"the judge failed on {answers}: {why}\n{stderr}")
         name = current.split(".")[1]
@@ -356,6 +341,77 @@ def judged(answers: Path, timeout: int, plan: list[dict], profile: str = "smoke"
                                     f"answer: {why}"}
         entries = [e for e in entries if e["checker"] not in results]
     return results
+
+
+class Judge:
+    """A ``course.check.judge --serve`` process, started once and asked again for each
+    hand-in (about 4 s of loading TensorFlow and the checkers each time otherwise): it
+    never runs an answer itself, each one is judged in a child forked for it."""
+
+    current = None  # this process's judge
+
+    def __init__(self, profile: str):
+        import subprocess
+        import threading
+        from queue import Queue
+
+        self.profile, self.cache = profile, judge_cache()
+        self.where = tempfile.mkdtemp(prefix="course-judge-")
+        self.errors = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by stop()
+        # isolated (-I): no current folder, user site or PYTHON* variables on the path;
+        # compiled code from the judges' own cache, which they only read (-B: even as
+        # root), not from __pycache__ folders a hand-in wrote
+        arguments = [sys.executable, "-I", "-B", "-X", f"pycache_prefix={self.cache}",
+                     "-m", "course.check.judge", "--serve"]
+        with environment({settings.GRADING: None, settings.ANSWERS_DIR: None,
+                          settings.PROFILE: profile}):
+            self.process = subprocess.Popen(arguments, stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, stderr=self.errors,
+                                            text=True, cwd=self.where, start_new_session=True)
+        self.lines: Queue = Queue()
+        threading.Thread(target=_lines, args=(self.process.stdout, self.lines),
+                         daemon=True).start()
+
+    @classmethod
+    def running(cls, profile: str) -> Judge:
+        """The judge of this process, started (again) if it is not running, or runs
+        another profile, or loads from a judge cache that has been replaced since."""
+        import atexit
+
+        judge = cls.current
+        if judge is not None and (judge.process.poll() is not None or judge.profile != profile
+                                  or judge.cache != judge_cache()):
+            judge.stop()
+            judge = None
+        if judge is None:
+            judge = cls.current = cls(profile)
+            atexit.register(judge.stop)
+        return judge
+
+    def ask(self, request: dict) -> bool:
+        """Send one request; False if the judge is no longer there to read it."""
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            return True
+        except OSError:
+            return False
+
+    def stop(self, now: bool = False) -> str:
+        """End the process (``now``: killed, with what it started) and return the last of
+        what it wrote to its standard error."""
+        if Judge.current is self:
+            Judge.current = None
+        if self.errors.closed:
+            return ""
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()  # a judge waiting for the next request ends
+        _stop(self.process, done=not now)
+        self.errors.seek(0)
+        stderr = self.errors.read()[-3000:]
+        self.errors.close()
+        _remove(Path(self.where))
+        return stderr
 
 
 _JUDGE_CACHE: dict = {}  # this process's judges' compiled code: {"path", "state"}
@@ -395,7 +451,7 @@ def judge_cache() -> Path:
 
 
 def _remove(path: Path) -> None:
-    """Delete a judge cache, read-only folders and all."""
+    """Delete a judge cache (read-only folders and all) or a judge's folder."""
     import os
     import shutil
 
@@ -404,14 +460,9 @@ def _remove(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _lines(process, given: str, lines) -> None:
-    """Give the judge its plan, then pass on each line it prints; None when it is done."""
-    try:
-        process.stdin.write(given)
-        process.stdin.close()
-    except OSError:
-        pass
-    for line in process.stdout:
+def _lines(stream, lines) -> None:
+    """Pass on each line the judge prints; None when its output ends."""
+    for line in stream:
         lines.put(line)
     lines.put(None)
 
