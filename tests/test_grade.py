@@ -1,10 +1,12 @@
 """`python -m course grade`: hand-ins run with the checkers grading, scored per exercise."""
 
 import csv
+import functools
 import re
 
 import nbformat
 import pytest
+import student_run
 
 from course.tools import grade, runner, student
 from course.tools.cli import main
@@ -16,10 +18,34 @@ RIGHT_2_1 = ("    return ((h - f + 2 * padding) // stride + 1, (w - f + 2 * padd
 WRONG_2_2 = "    return f * f * c_in * k  # forgets the bias"
 
 
-def hand_in(folder, name, answers=None, drop=None):
-    """A student version of lesson 02 as ``name`` handed it in: ``answers`` maps an exercise
-    function to the body that replaces its stub; ``drop`` names a checker cell deleted."""
-    nb = student.student_version(LESSON)
+def exercises_only(lesson, folder):
+    """``lesson`` cut to its exercises: their statements, solutions and checker cells, and
+    the code cells before them that give a value they read (the setup, ``stack`` for 2.5),
+    written into ``folder`` (grading a hand-in of it takes a third of the time)."""
+    nb = nbformat.read(lesson, as_version=4)
+    found = exercises(lesson, nb)
+    keep = {ex.cell for ex in found} | {ex.checker_cell for ex in found}
+    reads = set()
+    for index in range(max(keep), -1, -1):
+        cell = nb.cells[index]
+        if cell.cell_type == "markdown":
+            keep |= {index} if "**Exercise" in cell.source else set()
+            continue
+        said = student_run.statements(cell.source)
+        if index in keep or index < 3 or reads & {n for s in said for n in s.writes}:
+            keep.add(index)
+            reads |= {n for s in said for n in s.reads}
+    nb.cells = [cell for index, cell in enumerate(nb.cells) if index in keep]
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / lesson.name)
+    return folder / lesson.name
+
+
+def hand_in(folder, name, answers=None, drop=None, lesson=LESSON):
+    """A student version of ``lesson`` (02) as ``name`` handed it in: ``answers`` maps an
+    exercise function to the body that replaces its stub; ``drop`` names a checker cell
+    deleted."""
+    nb = student.student_version(lesson)
     for cell in nb.cells:  # outputs a student could have faked: grading must ignore them
         if checker := re.search(r"course\.check\.lesson02\.(\w+)\(", cell.source):
             cell.outputs = [nbformat.v4.new_output(
@@ -31,7 +57,7 @@ def hand_in(folder, name, answers=None, drop=None):
         cell.source = cell.source.split("\n")[0] + "\n" + body
     if drop:
         nb.cells = [c for c in nb.cells if f"course.check.lesson02.{drop}(" not in c.source]
-    path = folder / name / LESSON.name
+    path = folder / name / lesson.name
     path.parent.mkdir(parents=True)
     nbformat.write(nb, path)
     return path
@@ -122,9 +148,11 @@ def _insert_after(path, marker, source, replace=False):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Seven hand-ins graded at once: right + wrong + blank, a hang, a lost checker,
-    garbage, and the attacks on the grade itself."""
+    """Eight hand-ins of lesson 02's exercises graded at once: right + wrong + blank, a
+    hang, a lost checker, garbage, and the attacks on the grade itself."""
     root = tmp_path_factory.mktemp("grading")
+    lesson = exercises_only(LESSON, root / "lessons")
+    hand_in = functools.partial(globals()["hand_in"], lesson=lesson)
     hand_ins = [
         hand_in(root, "alice", {"conv_output_shape": RIGHT_2_1, "conv_param_count": WRONG_2_2}),
         hand_in(root, "bob", {"conv_output_shape": "    while True:\n        pass\n\n\n"
@@ -156,7 +184,8 @@ def graded(tmp_path_factory):
     (root / "dave").mkdir()
     (root / "dave" / LESSON.name).write_text("{ not a notebook")
     hand_ins.append(root / "dave" / LESSON.name)
-    assert main(["grade", *map(str, hand_ins), "--out", str(root / "out"), "--timeout", "30"]) == 0
+    assert main(["grade", *map(str, hand_ins), "--out", str(root / "out"), "--timeout", "15",
+                 "--lessons", str(lesson.parent)]) == 0
     with open(root / "out" / "gradebook.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
     return root / "out", {(r["student"], r["exercise"]): r for r in rows}
@@ -188,7 +217,7 @@ def test_a_hang_a_lost_checker_and_garbage_are_rows_not_crashes(graded):
     bob = [rows["bob", ex] for ex in ("2.1", "2.2", "2.3", "2.4")]
     assert [int(r["points"]) for r in bob] == [0, 0, 0, 0]
     assert all(r["hint"].startswith("not run: the run stopped in cell ") and
-               r["hint"].endswith(": it ran longer than the 30 s limit") for r in bob)
+               r["hint"].endswith(": it ran longer than the 15 s limit") for r in bob)
     assert int(rows["carol", "2.1"]["points"]) == 1
     assert rows["carol", "2.2"]["hint"].startswith("the checker cell (course.check.lesson02."
                                                     "conv_param_count(...) is missing")
@@ -263,19 +292,19 @@ def test_an_answer_that_stops_the_judge_costs_only_its_own_exercise(tmp_path, mo
 
 
 def test_hidden_tests_run_after_their_exercise_and_count(tmp_path):
-    lessons = tmp_path / "notebooks"
-    lessons.mkdir()
-    nb = nbformat.read(LESSON, as_version=4)
+    lesson = exercises_only(LESSON, tmp_path / "notebooks")
+    lessons = lesson.parent
+    nb = nbformat.read(lesson, as_version=4)
     [at] = [i for i, c in enumerate(nb.cells)
             if "course.check.lesson02.conv_output_shape(" in c.source]
     test = nbformat.v4.new_code_cell("assert conv_output_shape(1001, 1001, 1, 1) == "
                                      "(1001, 1001, 1), 'a large input'",
                                      metadata={"tags": ["hidden-tests"]})
     nb.cells.insert(at + 1, test)
-    nbformat.write(nb, lessons / LESSON.name)
+    nbformat.write(nb, lesson)
     # right on every case the checker tries, wrong on large inputs
     answer = hand_in(tmp_path, "erin", {"conv_output_shape": "    if h > 500:\n"
-                                        "        return (0, 0, k)\n" + RIGHT_2_1})
+                                        "        return (0, 0, k)\n" + RIGHT_2_1}, lesson=lesson)
     rows = grade.grade(answer, timeout=60, folder=lessons)
     assert (rows[0].exercise, rows[0].points) == ("2.1", 0)
     assert rows[0].hint == "a hidden test failed: AssertionError: a large input"
@@ -287,14 +316,15 @@ def test_the_instructor_notebook_handed_in_scores_full_marks(tmp_path):
     """The whole grade, on one lesson whose answers include Keras models: every reference
     answer, recorded in the kernel and judged outside it, is correct. (Every lesson's
     reference answers are judged after nbval runs it: FullMarks in tests/conftest.py.)"""
-    [lesson] = runner.lessons(["09"])
     import shutil
 
+    [lesson] = runner.lessons(["09"])
+    lesson = exercises_only(lesson, tmp_path / "lessons")
     hand_in = tmp_path / "instructor" / lesson.name
     hand_in.parent.mkdir()
     shutil.copy(lesson, hand_in)
     cache = grade.judge_cache()
-    rows = grade.grade(hand_in, timeout=120)
+    rows = grade.grade(hand_in, timeout=120, folder=lesson.parent)
     assert [(r.exercise, r.hint) for r in rows if r.points != 1] == []
     assert len(rows) == len(exercises(lesson))
     assert grade.judge_cache() == cache  # its kernel and judge loaded from it, wrote nothing
@@ -386,8 +416,8 @@ def test_one_judge_serves_every_hand_in_and_a_fresh_one_follows_a_failed_one(
     plan = [{"checker": "lesson02.same_padding", "cell": None, "extras": 0, "options": [],
              "prediction": None}]
     pids = []
-    for student, body in (("ann", RIGHT_2_3), ("ben", "    return 0, 0")):
-        folder = tmp_path / student
+    for name, body in (("ann", RIGHT_2_3), ("ben", "    return 0, 0")):
+        folder = tmp_path / name
         folder.mkdir()
         answer = notebook_function("def same_padding(n, f, stride=1):\n" + body + "\n",
                                    "same_padding")
@@ -400,3 +430,10 @@ def test_one_judge_serves_every_hand_in_and_a_fresh_one_follows_a_failed_one(
     grade.Judge.current.process.wait()
     assert grade.judged(tmp_path / "ann", 30, plan)["lesson02.same_padding"]["status"] == "correct"
     assert grade.Judge.current.process.pid != pids[0][1]
+
+
+def test_a_lessons_folder_without_lessons_is_a_usage_error(tmp_path, capsys):
+    answer = hand_in(tmp_path, "ann")
+    assert main(["grade", str(answer), "--out", str(tmp_path / "out"),
+                 "--lessons", str(tmp_path / "nowhere")]) != 0
+    assert "no lesson notebooks (NN_name.ipynb) in" in capsys.readouterr().err

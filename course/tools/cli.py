@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from course.runtime.errors import CourseError, UsageError
-from course.runtime.paths import BUILD
+from course.runtime.paths import BUILD, NOTEBOOKS
 from course.runtime.profiles import NAMES
 
 
@@ -71,7 +71,8 @@ def _student(args) -> int:
 def _grade(args) -> int:
     from course.tools import grade
 
-    rows = grade.grade_all(args.hand_ins, args.out, timeout=args.timeout, profile=args.profile)
+    rows = grade.grade_all(args.hand_ins, args.out, timeout=args.timeout, profile=args.profile,
+                           folder=args.lessons)
     print(f"{sum(r.points for r in rows)} of {len(rows)} points over "
           f"{len({(r.student, r.lesson) for r in rows})} hand-ins")
     return 0
@@ -181,6 +182,9 @@ def main(argv=None) -> int:
     grade.add_argument("--out", type=Path, default=BUILD / "grades",
                        help="folder for gradebook.csv and feedback/ (default: build/grades)")
     grade.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell")
+    grade.add_argument("--lessons", type=Path, default=NOTEBOOKS,
+                       help="folder of the instructor notebooks the hand-ins are graded "
+                       "against, with your hidden tests (default: the course's notebooks/)")
     grade.add_argument("--profile", choices=NAMES, default="smoke",
                        help="the profile the hand-ins run in (default: smoke, the fastest)")
     grade.set_defaults(func=_grade)

@@ -8,7 +8,7 @@ wrong answer) and a time limit per cell; the instructor's hidden tests (cells ta
 ``hidden-tests`` in the instructor notebook, never in a student version) run right
 after the checker of the exercise they follow. Each checker cell runs as the instructor
 notebook has it, whatever the student changed in it. The checkers only record the
-answers; ``course.check.judge`` judges them in a fresh process (:func:`judged`), only the
+answers; ``course.check.judge`` judges them in a process of its own (:func:`judged`), only the
 record each checker cell wrote, with a prediction read from the hand-in's cells. An
 exercise scores 1 point when the judge's status is "correct" and its hidden tests pass,
 else 0 with the reason.
@@ -574,6 +574,9 @@ def grade_all(hand_ins, out: Path = DEFAULT_OUT, timeout: int = CELL_TIMEOUT_S,
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise UsageError(f"no such hand-in: {', '.join(missing)}")
+    if not lessons(None, Path(folder)):
+        raise UsageError(f"no lesson notebooks (NN_name.ipynb) in {folder}: give the folder of "
+                         "the instructor notebooks with --lessons")
     rows, stopped = [], None
     for path in paths:
         try:
