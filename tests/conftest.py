@@ -137,15 +137,18 @@ def _has_exercises(path: Path) -> bool:
 
 
 def _with_full_marks(items) -> list:
-    """``items`` with a :class:`FullMarks` and a :class:`StudentRun` after the last cell of
-    each lesson with exercises run by nbval."""
+    """``items`` with a :class:`FullMarks` (unless ``COURSE_TEST_GRADING=0``: make
+    test-colab) and a :class:`StudentRun` after the last cell of each lesson with exercises
+    run by nbval."""
+    grading = os.environ.get("COURSE_TEST_GRADING", "1") != "0"
     out = []
     for index, item in enumerate(items):
         out.append(item)
         following = items[index + 1] if index + 1 < len(items) else None
         if (item.path.suffix == ".ipynb" and (following is None or following.path != item.path)
                 and _has_exercises(item.path)):
-            out.append(FullMarks.from_parent(item.parent, name="full_marks"))
+            if grading:
+                out.append(FullMarks.from_parent(item.parent, name="full_marks"))
             out.append(StudentRun.from_parent(item.parent, name="student_version"))
     return out
 
