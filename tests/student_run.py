@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
@@ -42,6 +42,7 @@ class Statement:
     reads: frozenset
     writes: frozenset
     changes: frozenset
+    passes: tuple = ()  # per call: (names each argument reads, the argument's name or None)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,10 @@ class _Names(ast.NodeVisitor):
         self.reads, self.writes = set(), set()
 
     def visit_Name(self, node):
-        (self.writes if isinstance(node.ctx, ast.Store | ast.Del) else self.reads).add(node.id)
+        if isinstance(node.ctx, ast.Del | ast.Load):  # `del x` fails where x was never given
+            self.reads.add(node.id)
+        if isinstance(node.ctx, ast.Store | ast.Del):
+            self.writes.add(node.id)
 
     def _inner(self, nodes, local):
         inner = _Names()
@@ -107,7 +111,9 @@ class _Names(ast.NodeVisitor):
             inner.visit(generator.iter)
         for part in ([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]):
             inner.visit(part)
-        self.reads |= inner.reads - inner.writes
+        walrus = {n.target.id for n in ast.walk(node) if isinstance(n, ast.NamedExpr)}
+        self.reads |= inner.reads - (inner.writes - walrus)
+        self.writes |= walrus  # `[(last := f(x)) for x in xs]` gives `last` a value outside
 
     visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = _comprehension
 
@@ -159,32 +165,64 @@ def statements(source: str) -> list[Statement]:
             spans.append((start, node.end_lineno, [node]))
     found = []
     for start, end, nodes in spans:
+        text = "\n".join(lines[start - 1:end])
         reads, writes = set(), set()
         for node in nodes:
             names = _names(node)
-            if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Expr):
-                reads |= names.reads  # `x = x + 1` reads the x it replaces
-            else:  # `for ax in axes: ax.plot()` reads no ax of the notebook's
-                reads |= names.reads - names.writes
+            # `x = x + 1` reads the x it replaces; `for ax in axes: ax.plot()` reads no ax of
+            # the notebook's, but `for i in r: x = x + i` reads its x
+            reads |= names.reads - _bound(node)
             writes |= names.writes
+        if "run_line_magic(" in text or "run_cell_magic(" in text:  # the code is a string
+            reads |= set(re.findall(r"[A-Za-z_]\w*", text))
         changed = set().union(*(_changed(node) for node in nodes))
-        found.append(Statement("\n".join(lines[start - 1:end]), frozenset(reads),
-                               frozenset(writes), frozenset(changed)))
+        passes = tuple(tuple((frozenset(_names(arg).reads),
+                              arg.id if isinstance(arg, ast.Name) else None)
+                             for arg in [*call.args, *(k.value for k in call.keywords)])
+                       for node in nodes for call in ast.walk(node) if isinstance(call, ast.Call))
+        found.append(Statement(text, frozenset(reads), frozenset(writes), frozenset(changed),
+                               passes))
     return found
 
 
+def _bound(node) -> set:
+    """The names ``node`` binds before it reads them: loop, ``with ... as`` and ``except
+    ... as`` targets (a plain assignment reads its right side first)."""
+    bound = set()
+    for n in ast.walk(node):
+        targets = [n.target] if isinstance(n, ast.For | ast.AsyncFor) else [
+            item.optional_vars for item in n.items] if isinstance(n, ast.With | ast.AsyncWith) \
+            else []
+        bound |= {t.id for target in targets if target is not None for t in ast.walk(target)
+                  if isinstance(t, ast.Name)}
+        if isinstance(n, ast.ExceptHandler) and n.name:
+            bound.add(n.name)
+    return bound
+
+
 def plan(path) -> tuple[list[Step], set]:
-    """The steps of the check for lesson ``path`` and the names the kernel forgets first
-    (given values only by answers or by what reads them)."""
+    """The steps of the check for lesson ``path`` and the names the kernel forgets first:
+    those an answer (or a statement that reads one, or a hidden test) gives a value, unless
+    a statement the check runs reads the lesson's own value of the name (given after the
+    last answer's), which the kernel then keeps as the lesson's full run left it. An object
+    of the lesson's that such a statement changes in place (``results[k] = answer(x)``) is
+    given its value again first: the statement that last gave it runs again."""
     nb = nbformat.read(path, as_version=4)
     found = exercises(path, nb)
     solutions = {ex.cell for ex in found}
     checkers = {ex.checker_cell: ex for ex in found}
+    answers = {a or b for ex in found for a, b in student.DEFINED.findall(nb.cells[ex.cell].source)}
     student_nb = student.student_version(path)
-    tainted, forget, kept = set(), set(), set()
-    steps, student_cell = [], -1
+    tainted, forget, needed = set(), set(), set()
+    own = {}  # name -> the lesson's own statement that last gave it a value, and where
+    picked = {}  # order -> (cell, student cell, source, checker, probe)
+    order, student_cell = 0, -1
     for index, cell in enumerate(nb.cells):
-        if HIDDEN_TESTS_TAG in cell.metadata.get("tags", []):
+        if HIDDEN_TESTS_TAG in cell.metadata.get("tags", []):  # not in the student version
+            given = {name for s in statements(cell.source) for name in s.writes}
+            tainted |= given
+            forget |= given
+            own = {k: v for k, v in own.items() if k not in given}
             continue
         student_cell += 1
         if cell.cell_type != "code":
@@ -196,26 +234,43 @@ def plan(path) -> tuple[list[Step], set]:
                      for s in statements(text) for name in s.writes}
             tainted |= given
             forget |= given
-            steps.append(Step(index, student_cell, source))
+            own = {k: v for k, v in own.items() if k not in given}
+            order += 1
+            picked[order] = (index, student_cell, source, None, False)
             continue
-        chosen = []
         for s in statements(source):
-            if s.reads & tainted or index in checkers:
-                chosen.append(s.source)
-                tainted |= s.writes | s.changes
-                forget |= s.writes
-            else:
+            order += 1
+            # a function defined before an exercise may call its answer later (`answers`)
+            if not (s.reads & (tainted | answers) or index in checkers):
                 tainted -= s.writes
-                kept |= s.writes
+                own |= dict.fromkeys(s.writes, (order, index, student_cell, s.source))
+                continue
+            needed |= s.reads & set(own)
+            for name in s.changes & set(own):  # refilled before it is changed again
+                at, cell_at, student_at, given = own[name]
+                picked[at] = (cell_at, student_at, given, None, False)
+            flows = {name for call in s.passes if any(r & tainted for r, _ in call)
+                     for _, name in call if name}  # setattr(config, "f", answer)
+            tainted |= s.writes | s.changes | flows
+            forget |= s.writes
+            own = {k: v for k, v in own.items() if k not in s.writes}
+            if index not in checkers:
+                picked[order] = (index, student_cell, s.source, None, False)
         if index in checkers:
-            steps.append(Step(index, student_cell, source, checkers[index].checker))
+            checker = checkers[index].checker
             done = [ex for ex in found if ex.cell <= checkers[index].cell]
             reference = "\n".join(nb.cells[ex.cell].source for ex in done)
-            steps.append(Step(index, student_cell, probe_source(source, reference),
-                              checkers[index].checker, probe=True))
-        elif chosen:
-            steps.append(Step(index, student_cell, "\n".join(chosen)))
-    return steps, forget - kept
+            picked[order] = (index, student_cell, source, checker, False)
+            picked[order + 0.5] = (index, student_cell, probe_source(source, reference), checker,
+                                   True)
+    steps = []
+    for at in sorted(picked):  # a cell's statements in one step, in the lesson's order
+        cell, student_at, source, checker, probe = picked[at]
+        if steps and not (checker or steps[-1].checker) and steps[-1].cell == cell:
+            steps[-1] = replace(steps[-1], source=steps[-1].source + "\n" + source)
+        else:
+            steps.append(Step(cell, student_at, source, checker, probe))
+    return steps, forget - needed
 
 
 def execute(client, source: str, timeout: float) -> tuple[str, dict | None]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from student_run import statements
 
 from course import data, runs, shipped, train, transfer
 from course.runtime import trial
@@ -226,11 +227,13 @@ def test_a_shipped_file_is_named_by_its_identity_of_this_key_version(path):
 # --- the lessons find every shipped run (slow: executes the cells that ask for them) ----
 
 ASKS = ("runs.fit(", "pretrained_base(")
-# lesson -> (its cells that ask, how many of them go to data/, what those load, sections
-# left out: live training that the asking cells do not need); 08's last call reuses the
-# cache its first call filled, and its seeds print "seed k: ... (shipped: ...)" instead
-LESSONS = {"05": (3, 3, 3, ("## 3. Training",)), "07": (3, 3, 18, ()), "08": (3, 2, 5, ()),
-           "09": (1, 1, 1, ()), "12": (1, 1, 1, ())}
+# lesson -> (its cells that ask, how many of them go to data/, what those load, what is
+# left out: live training that the asking cells do not need, a section by its "## "
+# heading or, by its first line, a code cell and the rest of its section); 08's last call
+# reuses the cache its first call filled, and its seeds print "seed k: ... (shipped: ...)"
+LESSONS = {"05": (3, 3, 3, ("## 3. Training",)),
+           "07": (3, 3, 18, ("def gradient_norms(",)),  # the gradients of section 3
+           "08": (3, 2, 5, ()), "09": (1, 1, 1, ()), "12": (1, 1, 1, ())}
 LOADED = ("loaded the run the course ships", "the course ships this base",
           r"^seed \d+: .*\(shipped: ")
 
@@ -278,13 +281,21 @@ def asking_part(lesson: str, folder: Path) -> Path:
               if cell.cell_type == "code" and any(a in cell.source for a in ASKS)]
     cells, shipped_cells, _, left_out = LESSONS[lesson]
     assert len(asking) == cells, f"{path.name} asks in other cells now: update LESSONS here"
-    kept, skipping = [], False
+    kept, dropped, skipping = [], [], False
     for cell in nb.cells[:asking[shipped_cells - 1] + 1]:
         if cell.cell_type == "markdown" and cell.source.startswith("## "):
             skipping = cell.source.startswith(left_out)
-        kept += [] if skipping else [cell]
-    assert not left_out or any(c.source.startswith(left_out) for c in nb.cells
-                               if c.cell_type == "markdown"), f"{path.name}: no {left_out}"
+        skipping = skipping or (cell.cell_type == "code" and cell.source.startswith(left_out))
+        (dropped if skipping else kept).append(cell)
+    for start in left_out:
+        assert any(c.source.startswith(start) for c in nb.cells), f"{path.name}: no {start}"
+    given = {n for c in dropped if c.cell_type == "code" for s in statements(c.source)
+             for n in s.writes}
+    used = {n for c in kept if c.cell_type == "code" for s in statements(c.source)
+            for n in s.reads} - {n for c in kept if c.cell_type == "code"
+                                 for s in statements(c.source) for n in s.writes}
+    assert not given & used, (f"{path.name}: what LESSONS leaves out gives {sorted(given & used)}"
+                              ", which the cells kept read: update LESSONS here")
     nb.cells = kept
     target = folder / path.name
     nbformat.write(nb, target)

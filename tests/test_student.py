@@ -280,28 +280,53 @@ def demo_lesson(folder, *uses):
 
 
 def test_the_check_runs_what_reads_an_answer_and_forgets_what_only_answers_define(tmp_path):
-    guarded = 'if course.check.done(brighten, "0.2"):\n    bright = brighten(pixels, 10)'
+    guarded = ('if course.check.done(brighten, "0.2"):\n    bright = brighten(pixels, 10)\n'
+               "else:\n    bright = pixels")
     path = demo_lesson(tmp_path, f"{guarded}\nextra = 1", "print(bright, slow)",
-                       "bright = pixels  # given again: no answer in it", "print(bright)")
+                       "bright = pixels  # the lesson's own value", "print(bright)")
     steps, forget = student_run.plan(path)
     assert [(s.cell, s.checker, s.probe) for s in steps] == [
         (2, None, False), (3, "brighten", False), (3, "brighten", True), (5, None, False),
         (6, None, False)]
     assert steps[3].source == guarded  # `extra = 1` reads no answer
-    assert forget == {"brighten"}  # `bright` is given a value the lesson's own way as well
+    assert forget == {"brighten", "bright"}  # `slow` is the lesson's own, read as it left it
 
 
-@pytest.mark.parametrize("use, error", [
-    ("print(brighten(pixels, 10))", "NotImplementedError"),
-    ('if course.check.done(brighten, "0.2"):\n    bright = brighten(pixels, 10)\n'
-     "print(bright)", "NameError"),
+@pytest.mark.parametrize("source, reads", [
+    ("for i in range(2):\n    bright = bright + 1", {"bright"}),  # the loop's i is its own
+    ("del bright", {"bright"}),
+    ("%time out = brighten(pixels, 1)", {"brighten", "pixels"}),  # magics hold code as text
+    ("[(last := f(x)) for x in xs]", {"f", "xs"}),
+    ("with open(name) as handle:\n    text = handle.read()", {"open", "name"}),
 ])
-def test_the_check_finds_a_cell_that_fails_in_the_student_version(tmp_path, use, error):
+def test_a_statement_reads_what_it_uses_before_it_gives_it_a_value(source, reads):
+    [statement] = student_run.statements(source)
+    assert reads <= statement.reads
+    assert not {"i", "x", "handle"} & statement.reads
+    if "last" in source:
+        assert "last" in statement.writes  # a walrus in a comprehension binds outside it
+
+
+@pytest.mark.parametrize("uses, error", [
+    (["print(brighten(pixels, 10))"], "NotImplementedError"),
+    (['if course.check.done(brighten, "0.2"):\n    bright = brighten(pixels, 10)\n'
+      "print(bright)"], "NameError"),
+    # given the lesson's own value only later: Run All fails before it
+    (['if course.check.done(brighten, "0.2"):\n    bright = brighten(pixels, 10)',
+      "print(bright)", "bright = pixels"], "NameError"),
+    # filled only where the answer is done
+    (["results = {}", 'if course.check.done(brighten, "0.2"):\n'
+      '    results["mine"] = brighten(pixels, 10)', 'print(results["mine"])'], "KeyError"),
+])
+def test_the_check_finds_a_cell_that_fails_in_the_student_version(tmp_path, uses, error):
     from jupyter_client.manager import start_new_kernel
     from nbclient import NotebookClient
 
-    path = demo_lesson(tmp_path, use)
+    path = demo_lesson(tmp_path, *uses)
     nb = nbformat.read(path, as_version=4)
+    if error == "KeyError":  # the lesson's full run fills it: the check must empty it again
+        nb.cells[-1].source = 'print(results["mine"].max())'
+        nbformat.write(nb, path)
     manager, client = start_new_kernel(kernel_name="python3")
     try:
         runner = NotebookClient(nb, km=manager, allow_errors=True)
@@ -315,12 +340,12 @@ def test_the_check_finds_a_cell_that_fails_in_the_student_version(tmp_path, use,
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
-    assert [(step.checker, step.probe, bool(err)) for step, _, err in ran] == [
-        (None, False, False), ("brighten", False, False), ("brighten", True, False),
-        (None, False, True)]
+    assert [(step.checker, step.probe) for step, _, _ in ran[:3]] == [
+        (None, False), ("brighten", False), ("brighten", True)]
     assert ran[1][1].startswith("brighten: not attempted yet")
     assert re.match(r"brighten: not yet - \S", ran[2][1])
-    assert ran[3][2]["ename"] == error
+    assert [err for _, _, err in ran[:-1]] == [None] * (len(ran) - 1)
+    assert ran[-1][2] is not None and ran[-1][2]["ename"] == error, ran[-1]
 
 
 def test_near_miss_changes_each_kind_of_answer():
