@@ -114,8 +114,13 @@ def test_a_probe_taken_on_a_busy_machine_is_used_not_cached(fake_rates, tmp_path
     assert busy.jit_compile and busy.busy == 0.9 and not cache.exists()
     assert "busy (load 0.9 per core): not cached" in busy.describe()
     monkeypatch.setattr(speed, "load_per_core", lambda: 0.2)
+    rates.update({("float32", True): 900.0,  # a second probe would now answer otherwise
+                  ("mixed_bfloat16", False): 900.0})
+    assert speed.choose(cache=cache) is busy and len(calls) == 3  # one answer per process
+    monkeypatch.setattr(speed, "_BUSY", {})  # the next process (lesson) probes again
     quiet = speed.choose(cache=cache)
-    assert quiet.busy is None and len(calls) == 6 and speed.choose(cache=cache).cached
+    assert quiet.busy is None and not quiet.jit_compile and len(calls) == 6
+    assert speed.choose(cache=cache).cached
 
 
 def test_variables_decide_without_probing(monkeypatch, fake_rates):

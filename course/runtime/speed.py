@@ -231,13 +231,18 @@ def cached(cache: Path | None = None) -> Choice | None:
         return None
 
 
+_BUSY: dict = {}  # (cache, key) -> a probe taken busy: this process's answer, not stored
+
+
 def choose(refresh: bool = False, cache: Path | None = None) -> Choice:
-    """The cached choice for this machine, or a fresh probe (stored for next time)."""
+    """The cached choice for this machine, or a fresh probe (stored for next time; one
+    taken while other work kept the cores busy is kept for this process only, so that a
+    lesson gets one answer however often it asks, and the next lesson probes again)."""
     from course.runtime import files
 
     cache = Path(cache or _cache_file())
     key = _key()
-    found = None if refresh else cached(cache)
+    found = None if refresh else cached(cache) or _BUSY.get((str(cache), key))
     if found is not None:
         return found
     try:
@@ -249,7 +254,8 @@ def choose(refresh: bool = False, cache: Path | None = None) -> Choice:
     load = load_per_core()
     choice = probe()
     if load > BUSY:
-        return replace(choice, busy=round(load, 2))
+        _BUSY[str(cache), key] = replace(choice, busy=round(load, 2))
+        return _BUSY[str(cache), key]
     entry = {k: v for k, v in asdict(choice).items() if k not in ("cached", "forced", "busy")}
     with contextlib.suppress(OSError):  # a read-only home: probe again next time, go on
         files.write_text(cache, json.dumps({**stored, key: entry}, indent=1) + "\n")
