@@ -136,7 +136,7 @@ def _has_exercises(path: Path) -> bool:
     return bool(exercises(path))
 
 
-def _with_full_marks(items) -> list:
+def _with_lesson_checks(items) -> list:
     """``items`` with a :class:`FullMarks` (unless ``COURSE_TEST_GRADING=0``: make
     test-colab) and a :class:`StudentRun` after the last cell of each lesson with exercises
     run by nbval."""
@@ -166,7 +166,7 @@ def pytest_collection_modifyitems(items):
         from nbval.kernel import RunningKernel
 
         RunningKernel.execute_cell_input = _execute_with_history
-    items[:] = _with_full_marks(items)
+    items[:] = _with_lesson_checks(items)
     if any(isinstance(item, FullMarks) for item in items):
         # nbval's kernels inherit it and record every checker call there; tests under
         # tests/ run without it (the fixture below)

@@ -291,9 +291,8 @@ def asking_part(lesson: str, folder: Path) -> Path:
         assert any(c.source.startswith(start) for c in nb.cells), f"{path.name}: no {start}"
     given = {n for c in dropped if c.cell_type == "code" for s in statements(c.source)
              for n in s.writes}
-    used = {n for c in kept if c.cell_type == "code" for s in statements(c.source)
-            for n in s.reads} - {n for c in kept if c.cell_type == "code"
-                                 for s in statements(c.source) for n in s.writes}
+    said = [s for c in kept if c.cell_type == "code" for s in statements(c.source)]
+    used = {n for s in said for n in s.reads} - {n for s in said for n in s.writes}
     assert not given & used, (f"{path.name}: what LESSONS leaves out gives {sorted(given & used)}"
                               ", which the cells kept read: update LESSONS here")
     nb.cells = kept

@@ -316,6 +316,12 @@ def prepare(plan: list[dict] | None) -> None:
         importlib.import_module(f"course.check.{module}")
 
 
+def prepare_all() -> None:
+    """:func:`prepare` for every lesson's checkers (a judge that serves many hand-ins)."""
+    prepare([{"checker": f"{path.stem}.-"}
+             for path in sorted(Path(core.__file__).parent.glob("lesson*.py"))])
+
+
 def judging(found, timeout: int = DEFAULT_TIMEOUT_S):
     """``(checker, Judged)`` for each of ``found`` (what :func:`records` returned), one at
     a time."""
@@ -358,8 +364,7 @@ def main(argv=None) -> None:
                         help="judge one request per line of the standard input")
     args = parser.parse_args(argv)
     if args.serve:
-        prepare([{"checker": f"{path.stem}.-"}
-                 for path in sorted(Path(core.__file__).parent.glob("lesson*.py"))])
+        prepare_all()
         while line := sys.stdin.readline():
             given = json.loads(line)
             answer(Path(given["folder"]), given["timeout"], given["answers"], given["nonce"])

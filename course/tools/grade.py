@@ -283,6 +283,7 @@ def expected_answers(nb, slots) -> list[dict]:
 
 
 JUDGE_START_S = 300  # the judge's own start (TensorFlow's import on a busy machine)
+ENDED = "the process judging it ended (out of memory, or the code ended it)"
 JUDGE_GRACE_S = 60  # past an answer's time limit, before the judge is deemed stuck in it
 
 
@@ -307,7 +308,7 @@ def judged(answers: Path, timeout: int, plan: list[dict], profile: str = "smoke"
         asked = judge.ask({"nonce": nonce, "folder": str(answers), "timeout": timeout,
                            "answers": entries})
         ready, current, done, line = False, None, False, ""
-        why = "" if asked else "the process judging it ended (out of memory, or the code ended it)"
+        why = "" if asked else ENDED
         while asked and not done:
             limit = JUDGE_START_S if not ready else 3 * timeout + JUDGE_GRACE_S
             try:
@@ -316,7 +317,7 @@ def judged(answers: Path, timeout: int, plan: list[dict], profile: str = "smoke"
                 line, why = "", f"it ran longer than the grade's {timeout} s limit"
                 break
             if line is None:  # the judge's output ended
-                why = "the process judging it ended (out of memory, or the code ended it)"
+                why = ENDED
                 break
             message = _message(line, nonce)
             if message.get("ready"):
@@ -436,10 +437,8 @@ def judge_cache() -> Path:
             _remove(path)
         path = Path(tempfile.mkdtemp(prefix="course-judge-cache-"))
         atexit.register(_remove, path)
-        checkers = sorted(p.stem for p in (ROOT / "course" / "check").glob("lesson*.py"))
         load = ("import ipykernel.kernelapp, matplotlib.pyplot, matplotlib_inline.backend_inline; "
-                "import course.check.judge as judge; judge.prepare("
-                + repr([{"checker": f"{name}.-"} for name in checkers]) + ")")
+                "import course.check.judge as judge; judge.prepare_all()")
         subprocess.run([sys.executable, "-I", "-X", f"pycache_prefix={path}", "-c", load],
                        cwd=path, capture_output=True, check=True)
         for folder, _, names in os.walk(path):
