@@ -23,8 +23,8 @@ XDIST := -n auto --maxprocesses=4 --dist loadgroup
 test: $(STAMP)  ## unit tests, notebook checks and nbval over notebooks/ in the smoke profile
 	COURSE_PROFILE=smoke $(PY) -m pytest $(XDIST) --durations=15 --junitxml=build/pytest.xml
 
-test-fast: $(STAMP)  ## the edit loop: unit tests without kernels or nbval (make test runs all)
-	COURSE_PROFILE=smoke $(PY) -m pytest $(XDIST) tests -m "not kernel" --durations=10
+test-fast: $(STAMP)  ## the edit loop: unit tests without kernels, slow tests or nbval, one draw each (make test runs all)
+	COURSE_PROFILE=smoke COURSE_TEST_ONE_DRAW=1 $(PY) -m pytest $(XDIST) tests -m "not kernel and not slow" --durations=10
 
 # Colab's versions (requirements-colab.txt), the oldest the course supports, in their own
 # environment; Python 3.13 as on Colab when there is one.

@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 import pytest
-from cheats import AlwaysEqual, draws, refused_every_time, solution_lines
+from cheats import AlwaysEqual, drawn, draws, refused_every_time, solution_lines
 from frame_edits import editing
 
 from course.check import lesson00
@@ -130,7 +130,7 @@ def stub(*args, **kwargs):
                          [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
-    for _ in range(3):  # fresh cases each time: refused on every draw
+    for _ in drawn(3):  # fresh cases each time: refused on every draw
         assert not getattr(lesson00, checker)(answer)
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{answer.__name__}: not yet - "), line
@@ -143,7 +143,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
-    for _ in range(draws(checker)):
+    for _ in drawn(draws(checker)):
         verdict = getattr(lesson00, checker)(RIGHT[checker])
         line = capsys.readouterr().out
         assert verdict and line.startswith(f"{RIGHT[checker].__name__}: correct - "), line

@@ -15,7 +15,7 @@ import cv2
 import keras
 import numpy as np
 import pytest
-from cheats import calls, draws, lesson_function, shown_text, solution_lines
+from cheats import calls, drawn, draws, lesson_function, shown_text, solution_lines
 from frame_edits import editing
 
 from course import filters, ops
@@ -726,7 +726,7 @@ NAMED = {
                          [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
-    for _ in range(3):  # fresh cases each time: refused on every draw
+    for _ in drawn(3):  # fresh cases each time: refused on every draw
         assert not getattr(lesson01, checker)(answer)
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
@@ -739,7 +739,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
-    for _ in range(draws(checker)):
+    for _ in drawn(draws(checker)):
         verdict = getattr(lesson01, checker)(RIGHT[checker])
         line = capsys.readouterr().out
         assert verdict and line.startswith(f"{RIGHT[checker].__name__}: correct - "), line
@@ -780,10 +780,11 @@ def test_the_hint_names_the_mistake(checker, answer, hint, capsys):
 
 
 @pytest.mark.parametrize("answer", [logs, names_a_tuple, float32_loops, in_threads, by_dot])
+@pytest.mark.slow
 def test_other_right_loops_pass(answer, capsys):
     """Right loops written otherwise: the standard library reading its own frames (logging,
     namedtuple) is not the answer reading the checker's."""
-    for _ in range(3):
+    for _ in drawn(3):
         assert lesson01.corr2d(answer), capsys.readouterr().out
 
 
@@ -799,6 +800,7 @@ def test_the_references_disagreeing_is_a_hint_not_a_traceback(monkeypatch):
 
 
 @pytest.mark.parametrize("checker", ["corr2d", "corr2d_same"])
+@pytest.mark.slow
 def test_the_correlation_hint_prints_no_slice(checker, capsys):
     for _, answer in WRONG[checker]:
         getattr(lesson01, checker)(answer)
@@ -823,7 +825,7 @@ def panels(capsys):
 
 
 def test_the_right_panels_pass_every_time(panels, capsys):
-    for _ in range(20):
+    for _ in drawn(20):
         assert lesson01.kernel_panels(panels), capsys.readouterr().out
 
 
@@ -1049,10 +1051,11 @@ def test_the_checkers_sobel_kernels_are_the_courses_and_read_only():
     right_corr2d, offset_loops, lesson_function(LESSON, "corr2d"),
     lambda image, kernel: right_corr2d(image.astype(np.float32), kernel.astype(np.float32))],
     ids=["loops", "loops over the kernel", "the lesson's solution", "in float32"])
+@pytest.mark.slow
 def test_1_1_takes_the_lessons_solution_and_other_loops(answer, capsys):
     """The lesson's solution, whose lines are ops.corr2d's, passes: the package's copy is
     refused by its code object, not by what its code does."""
-    for _ in range(5):
+    for _ in drawn(5):
         assert lesson01.corr2d(answer), capsys.readouterr().out
 
 
@@ -1109,7 +1112,7 @@ def windows_same(image, kernel):
                       corr2d=lesson_function(LESSON, "corr2d"))],
     ids=["ops.corr2d", "loops", "sliding_window_view", "the lesson's corr2d"])
 def test_1_2_may_call_section_2s_corr2d_or_write_the_loops(answer, capsys):
-    for _ in range(3):
+    for _ in drawn(3):
         assert lesson01.corr2d_same(answer), capsys.readouterr().out
 
 

@@ -15,7 +15,7 @@ import keras
 import nbformat
 import numpy as np
 import pytest
-from cheats import draws, lesson_function, refused_every_time, shown_text
+from cheats import drawn, draws, lesson_function, refused_every_time, shown_text
 from frame_edits import editing
 
 from course import ops
@@ -228,7 +228,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
-    for _ in range(draws(checker)):
+    for _ in drawn(draws(checker)):
         assert getattr(lesson02, checker)(RIGHT[checker]), capsys.readouterr().out
 
 

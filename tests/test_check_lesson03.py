@@ -19,7 +19,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from cheats import AlwaysEqual, draws, lesson_function, right_the_first_time, solution_lines
+from cheats import AlwaysEqual, drawn, draws, lesson_function, right_the_first_time, solution_lines
 from frame_edits import editing
 
 from course import ops
@@ -638,7 +638,7 @@ WRONG = {
                          [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
-    for _ in range(3):  # fresh cases each time: refused on every draw
+    for _ in drawn(3):  # fresh cases each time: refused on every draw
         assert not getattr(lesson03, checker)(answer)
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
@@ -650,7 +650,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
-    for _ in range(draws(checker)):
+    for _ in drawn(draws(checker)):
         assert getattr(lesson03, checker)(RIGHT[checker]), capsys.readouterr().out
 
 
@@ -845,8 +845,9 @@ def _threaded_loops(x, size, stride=None, mode="max"):
     lambda x, size, stride=None, mode="max": loops(x, size, stride, mode, reduce={
         "max": np.nanmax, "avg": np.average, "min": np.amin}[mode])],
     ids=["float32", "statistics.fmean", "logging", "threads", "by starts", "nanmax, average"])
+@pytest.mark.slow
 def test_other_right_loops_pass(answer, capsys):
-    for _ in range(3):
+    for _ in drawn(3):
         assert lesson03.pool2d_loops(answer), capsys.readouterr().out
 
 
@@ -1077,7 +1078,7 @@ def windows_same_pool(x, size, stride=None, mode="max"):
             stride or size, mode)), pool2d_loops=lesson_function(LESSON, "pool2d_loops"))],
     ids=["ops.pool2d_loops", "sliding_window_view", "the lesson's pool2d_loops"])
 def test_3_3_may_call_the_loops_of_3_1_or_cut_windows_with_numpy(answer, capsys):
-    for _ in range(3):
+    for _ in drawn(3):
         assert lesson03.pool2d_same(answer), capsys.readouterr().out
 
 
@@ -1149,7 +1150,7 @@ def test_3_3_refuses_what_the_second_attacker_tried(answer, said, capsys):
 
 def test_3_1_written_another_way_passes(capsys):
     """Loops over the window starts, and an array method for the reduction, pass as well."""
-    for _ in range(3):
+    for _ in drawn(3):
         assert lesson03.pool2d_loops(right_loops_by_starts), capsys.readouterr().out
 
 

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from cheats import AlwaysEqual, calls, draws, solution_lines
+from cheats import AlwaysEqual, calls, drawn, draws, solution_lines
 from frame_edits import editing
 
 from course import gradcheck, ops
@@ -563,7 +563,7 @@ WRONG = {
                          [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
-    for _ in range(3):  # fresh cases each time: refused on every draw
+    for _ in drawn(3):  # fresh cases each time: refused on every draw
         assert not getattr(lesson04, checker)(answer)
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
@@ -575,7 +575,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
-    for _ in range(draws(checker)):
+    for _ in drawn(draws(checker)):
         assert getattr(lesson04, checker)(RIGHT[checker]), capsys.readouterr().out
 
 
@@ -893,6 +893,7 @@ TF_GRADIENTS = {
 
 
 @pytest.mark.parametrize("checker", TF_GRADIENTS)
+@pytest.mark.slow
 def test_tf_gradients_is_automatic_differentiation_too(checker, capsys):
     """The attacker's tf.gradients in a tf.function: the tape is not TensorFlow's only
     automatic differentiation (4.1 and 4.2 forbid tf.GradientTape; every exercise asks for

@@ -14,7 +14,7 @@ import types
 import keras
 import numpy as np
 import pytest
-from cheats import calls, draws, refused_every_time, right_the_first_time
+from cheats import calls, drawn, draws, refused_every_time, right_the_first_time
 from frame_edits import editing
 from keras import layers
 
@@ -438,7 +438,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
-    for _ in range(draws(checker)):
+    for _ in drawn(draws(checker)):
         verdict = getattr(lesson05, checker)(RIGHT[checker])
         line = capsys.readouterr().out
         assert verdict and line.startswith(f"{RIGHT[checker].__name__}: correct - "), line
@@ -456,7 +456,7 @@ def test_a_tie_accepts_any_of_the_tied_pairs(capsys):
         i, j = np.argwhere(off == off.max())[-1]
         return int(i), int(j)
 
-    for _ in range(5):
+    for _ in drawn(5):
         assert lesson05.most_confused(last_of_the_largest), capsys.readouterr().out
 
 
@@ -468,8 +468,9 @@ def test_a_sum_of_one_hot_products_is_not_a_shortcut(capsys):
     assert lesson05.confusion_matrix(one_hot), capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_the_right_small_cnn_meets_the_target(smoke, capsys):
-    for _ in range(2):  # seeded training, no random cases: the same run each time
+    for _ in drawn(2):  # seeded training, no random cases: the same run each time
         assert lesson05.small_cnn(small_cnn)
         out = capsys.readouterr().out.splitlines()
         said = re.fullmatch(r"small_cnn: correct - 9,098 parameters \(at most 10,000\), a "
@@ -484,6 +485,7 @@ def test_the_right_small_cnn_meets_the_target(smoke, capsys):
     (diverging, "It hardly learned"),
     (mse_loss, "Incompatible shapes"),
 ])
+@pytest.mark.slow
 def test_models_that_miss_the_target_say_what_they_reached(smoke, answer, hint, capsys):
     assert not lesson05.small_cnn(answer)
     out = capsys.readouterr().out
@@ -574,6 +576,7 @@ def replaces_keras_predict():
     (predicts_the_labels, "your code replaces the method `predict` of your model"),
     (replaces_keras_predict, "changes `keras.src.models.model.Model.predict`"),
 ], ids=lambda v: getattr(v, "__name__", ""))
+@pytest.mark.slow
 def test_small_cnn_judges_the_model_keras_builds_and_trains_it_afresh(smoke, cheat, hint,
                                                                      capsys):
     """The attacker's cheats on 5.5: a count_params that lies, a model trained on the
@@ -586,6 +589,7 @@ def test_small_cnn_judges_the_model_keras_builds_and_trains_it_afresh(smoke, che
     assert keras.Model.predict is predict, "the checker puts Keras back"
 
 
+@pytest.mark.slow
 def test_a_model_trained_on_the_test_images_is_trained_again_from_fresh_weights(
         smoke, monkeypatch, capsys):
     """Not frozen, compiled afresh, the model that memorised the test images has its weights
@@ -604,6 +608,7 @@ def test_a_model_passed_instead_of_the_function_gets_a_hint(capsys):
     assert "not yet - you passed a Sequential" in out and "pass `small_cnn` itself" in out, out
 
 
+@pytest.mark.slow
 def test_a_lambda_layer_is_no_obstacle_to_the_fresh_start(smoke, capsys):
     def with_a_lambda():
         model = keras.Sequential([keras.Input((28, 28, 1)), layers.Lambda(lambda t: t * 1.0),
@@ -740,6 +745,7 @@ def decorative_convolution():
     return model
 
 
+@pytest.mark.slow
 def test_a_model_that_meets_the_target_without_its_convolutions_is_refused(smoke, capsys):
     assert not lesson05.small_cnn(decorative_convolution)
     out = capsys.readouterr().out
@@ -820,6 +826,7 @@ def test_the_right_small_cnn_holds_no_numbers_outside_its_weights(smoke, capsys)
     lesson05._holds_no_data(with_a_lambda, 9_098)
 
 
+@pytest.mark.slow
 def test_the_profile_and_the_target_are_the_checkers_before_small_cnn_runs(smoke, monkeypatch,
                                                                            capsys):
     """small_cnn() may set COURSE_PROFILE or try the target tables: the checker has read

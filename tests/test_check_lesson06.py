@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from cheats import calls, draws, refused_every_time, solution_lines
+from cheats import calls, drawn, draws, refused_every_time, solution_lines
 from keras import layers
 
 from course import models, ops
@@ -586,8 +586,11 @@ NAMED = {
 }
 
 
+# each 6.2 answer builds a 62-million-weight AlexNet (about a second): the sweep is slow
 @pytest.mark.parametrize("checker, kind, answer",
-                         [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
+                         [pytest.param(c, kind, a, marks=pytest.mark.slow
+                                       if c == "notes_alexnet_fixed" else ())
+                          for c, wrongs in WRONG.items() for kind, a in wrongs],
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
     # 6.2 draws only its probe batch; what refuses these is fixed by the model it builds
@@ -599,7 +602,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
     # 6.2 draws nothing at random (it builds one model): three calls say as much as twenty
-    for _ in range(3 if checker == "notes_alexnet_fixed" else draws(checker)):
+    for _ in drawn(3 if checker == "notes_alexnet_fixed" else draws(checker)):
         verdict = getattr(lesson06, checker)(RIGHT[checker])
         line = capsys.readouterr().out
         assert verdict and line.startswith(f"{RIGHT[checker].__name__}: correct - "), line
@@ -640,6 +643,7 @@ def test_the_model_itself_instead_of_the_function_gets_a_hint(capsys):
     assert "pass the function" in line
 
 
+@pytest.mark.slow
 def test_relu_and_softmax_written_by_hand_pass(capsys):
     """An activation is judged by what it computes: the student's own ReLU and softmax,
     whatever their names, are right."""
@@ -658,6 +662,7 @@ def test_relu_and_softmax_written_by_hand_pass(capsys):
 
 
 @pytest.mark.parametrize("answer", [alexnet_conv3_padded_by_hand, alexnet_padded_by_hand])
+@pytest.mark.slow
 def test_zero_padding_then_valid_passes_where_it_pads_as_same(answer, capsys):
     """Lesson 02's table writes PyTorch's padding=p as ZeroPadding2D(p) then 'valid': the
     same output shapes, parameters and numbers as 'same' for these stride-1 odd kernels."""
@@ -682,6 +687,7 @@ def test_an_activation_keras_cannot_describe_gets_a_hint(capsys):
     # the AlexNet paper's: N(0, 0.01) kernels, biases at 1
     {"kernel_initializer": keras.initializers.RandomNormal(stddev=0.01),
      "bias_initializer": "ones"}], ids=["He", "the paper's"])
+@pytest.mark.slow
 def test_another_reasonable_initialization_passes(settings, capsys):
     def initialized():
         return alexnet_with(**settings)
@@ -689,6 +695,7 @@ def test_another_reasonable_initialization_passes(settings, capsys):
     assert lesson06.notes_alexnet_fixed(initialized), capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_the_notes_style_with_separate_activation_layers_passes(capsys):
     def notes_style():
         model = keras.Sequential([keras.Input((227, 227, 3))])

@@ -13,7 +13,7 @@ import keras
 import nbformat
 import numpy as np
 import pytest
-from cheats import draws, lesson_function, refused_every_time, solution_lines
+from cheats import drawn, draws, lesson_function, refused_every_time, solution_lines
 from keras import layers
 
 from course import models
@@ -323,7 +323,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
-    for _ in range(draws(checker)):
+    for _ in drawn(draws(checker)):
         assert getattr(lesson07, checker)(RIGHT[checker]), capsys.readouterr().out
 
 
@@ -484,12 +484,14 @@ def test_the_relu_on_both_sides_is_named(capsys):
     ("always project", "the shortcut should be x itself (an identity block)"),
     ("bare shortcut", "shape"),
 ])
+@pytest.mark.slow
 def test_residual_block_hints_name_the_mistake(mistake, hint, verify_checker):
     """Each has an Add; all but the last have the right shapes and parameter count."""
     verify_checker(lesson07.residual_block, block, lambda x, f, s: block(x, f, s, mistake),
                    hint)
 
 
+@pytest.mark.slow
 def test_residual_block_keeps_its_structural_hints(verify_checker):
     verify_checker(lesson07.residual_block, block,
                    lambda x, f, s: layers.ReLU()(layers.BatchNormalization()(
@@ -502,6 +504,7 @@ def test_residual_block_keeps_its_structural_hints(verify_checker):
     lambda x, f, s: block(x, f, s, "plus"),  # `+` between Keras tensors is an addition too
     lambda x, f, s: layers.ReLU()(block(x, f, s)),  # a second ReLU changes nothing computed
 ], ids=["other layers and names", "plus", "relu twice"])
+@pytest.mark.slow
 def test_residual_block_judges_what_the_block_computes(right, capsys):
     assert lesson07.residual_block(right)
     assert "correct - " in capsys.readouterr().out
@@ -559,6 +562,7 @@ SHORTCUTS = (2944, 2944)
     ("2944, 2944", "two whole numbers"),
     ((True, True), "two whole numbers"),
 ])
+@pytest.mark.slow
 def test_shortcut_params_refuses_without_giving_the_numbers(wrong, hint, capsys):
     assert not lesson07.shortcut_params(wrong)  # measured, not drawn: once is enough
     out = capsys.readouterr().out
@@ -569,6 +573,7 @@ def test_shortcut_params_refuses_without_giving_the_numbers(wrong, hint, capsys)
         assert solution not in out
 
 
+@pytest.mark.slow
 def test_shortcut_params_says_not_which_of_its_two_numbers_is_right(capsys):
     """No oracle (the attack: the hint named depth 56 once depth 20 was right): with one
     number right and the other wrong, the hint reads as with both wrong; an int whose ==
@@ -589,6 +594,7 @@ def test_shortcut_params_says_not_which_of_its_two_numbers_is_right(capsys):
     assert "shortcut_params: not yet - " in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_shortcut_params_is_measured_and_passes(capsys):
     for depth in (20, 56):
         assert (models.resnet_stack(depth).count_params()
@@ -605,6 +611,7 @@ def test_shortcut_params_is_measured_and_passes(capsys):
     "shortcut_params = ANSWER",
     "import course\nshortcut_params = (n, n)",
 ])
+@pytest.mark.slow
 def test_shortcut_params_computed_instead_of_predicted_is_refused(cell, capsys, monkeypatch):
     import IPython
 

@@ -16,7 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 import tensorflow as tf
-from cheats import AlwaysEqual, cell_source, draws, refused_every_time
+from cheats import AlwaysEqual, cell_source, drawn, draws, refused_every_time
 
 from course import explain
 from course.check import lesson09
@@ -270,7 +270,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
-    for _ in range(draws(checker)):
+    for _ in drawn(draws(checker)):
         assert getattr(lesson09, checker)(RIGHT[checker]), capsys.readouterr().out
 
 
@@ -286,6 +286,7 @@ def test_the_exercises_name_their_kinds():
                      "9.5": "predict, then run"}
 
 
+@pytest.mark.slow
 def test_other_right_answers_pass(capsys):
     def weights_by_sum(grads):
         g = np.asarray(grads)
@@ -393,6 +394,7 @@ CASES = [
 
 @pytest.mark.parametrize("check, right, wrong, hint", CASES,
                          ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.slow
 def test_checker(check, right, wrong, hint, verify_checker):
     verify_checker(check, right, wrong, hint)
 

@@ -14,7 +14,7 @@ import keras
 import nbformat
 import numpy as np
 import pytest
-from cheats import AlwaysEqual, assigned, calls, cell_source, draws, solution_lines
+from cheats import AlwaysEqual, assigned, calls, cell_source, drawn, draws, solution_lines
 
 from course import monitor
 from course.check import lesson11
@@ -210,6 +210,7 @@ SCRIPTED = lesson11.SCRIPTED_LOSSES  # exercise 11.5's
     ([1.0, 0.8, 0.9, 0.85, 0.7, 0.75, 0.76, 0.8], 2, 0.0),
     ([1.0, 0.9, 0.8, 0.85], 3, 0.0),  # never stops, and still restores the best epoch
 ])
+@pytest.mark.slow
 def test_the_checker_plays_the_losses_as_fit_does(losses, patience, min_delta):
     """The checker's expectation comes from Keras' own EarlyStopping, played as fit plays it."""
     for settings in ({"patience": patience}, {"patience": patience, "min_delta": min_delta,
@@ -490,7 +491,7 @@ RIGHT = {
                          [(c, kind, a) for c, wrongs in WRONG.items() for kind, a in wrongs],
                          ids=lambda v: v if isinstance(v, str) else "")
 def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, capsys):
-    for _ in range(3):  # fresh cases each time: refused on every draw
+    for _ in drawn(3):  # fresh cases each time: refused on every draw
         assert not getattr(lesson11, checker)(answer)
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
@@ -504,7 +505,7 @@ def test_a_wrong_answer_gets_a_hint_without_the_solution(checker, kind, answer, 
 @pytest.mark.parametrize("checker", RIGHT)
 def test_the_right_answer_passes_every_draw(checker, capsys):
     for answer in RIGHT[checker]:
-        for _ in range(draws(checker)):
+        for _ in drawn(draws(checker)):
             assert getattr(lesson11, checker)(answer), capsys.readouterr().out
 
 

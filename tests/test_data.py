@@ -340,6 +340,7 @@ def test_offline_mirror(name):
     assert np.bincount(y_test, minlength=10).min() > 800  # every class, in its usual share
 
 
+@pytest.mark.slow
 def test_lesson_05_names_a_damaged_mnist_in_its_output(tmp_path):
     """The lesson itself, up to its data cell, on a COURSE_DATA_DIR whose mnist.npz is cut."""
     nbformat = pytest.importorskip("nbformat")  # absent from `make test-jax`'s environment

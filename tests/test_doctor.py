@@ -114,6 +114,7 @@ def test_unwritable_cache_is_an_error(machine, tmp_path):
     assert build.level == OK
 
 
+@pytest.mark.slow
 def test_doctor_command_on_this_machine_with_a_broken_data_dir(tmp_path):
     """The real thing, in a child process: GPU probe, data, exit status."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COURSE_")}

@@ -32,6 +32,7 @@ def test_contextual_sbm_edge_probabilities():
     assert abs(a[~same].mean() - 0.02) < 0.002
 
 
+@pytest.mark.slow
 def test_contextual_sbm_features_are_class_means_plus_unit_noise():
     x, _, y = graphs.contextual_sbm(n_per_class=3000, n_classes=3, n_features=6, signal=2.0,
                                     seed=2)

@@ -543,6 +543,7 @@ def test_each_answer_is_judged_in_a_child_that_cannot_reach_the_judges_output(mo
     ("hang", judge.NOT_YET, "ran longer than the grade's 1 s limit"),
     ("lie", judge.ERROR, "the process judging it ended"),
 ])
+@pytest.mark.slow
 def test_a_child_that_dies_hangs_or_says_nonsense_is_a_verdict_for_its_answer(
         monkeypatch, behaviour, status, said):
     import os

@@ -99,6 +99,7 @@ def python(code: str) -> str:
 
 @pytest.mark.parametrize("argv", [["--help"], ["catalogue"], ["export", "--check"], ["doctor"],
                                   ["student", "--out", "{tmp}"]], ids=" ".join)
+@pytest.mark.slow
 def test_commands_that_do_not_train_never_load_tensorflow(argv, tmp_path):
     argv = [a.replace("{tmp}", str(tmp_path / "students")) for a in argv]
     code = ("import runpy, sys\n"
@@ -124,6 +125,7 @@ def test_the_package_lists_its_modules_for_tab_completion():
     assert {"importlib", "os"}.isdisjoint(names), "implementation details are not modules"
 
 
+@pytest.mark.slow
 def test_drawing_an_explorer_does_not_import_monitor_or_tensorflow():
     code = ("import sys\n"
             "import matplotlib\nmatplotlib.use('Agg')\n"

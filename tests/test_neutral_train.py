@@ -117,6 +117,7 @@ def test_evaluate_lists_the_mistakes_most_confident_first():
     assert np.all(np.diff(confidence) <= 1e-6)
 
 
+@pytest.mark.slow
 def test_fit_fast_trains_the_recipe_network_under_the_one_cycle_schedule():
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)

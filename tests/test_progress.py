@@ -8,6 +8,7 @@ import time
 
 import keras
 import numpy as np
+import pytest
 
 from course import train
 from course.runtime import progress
@@ -95,6 +96,7 @@ def test_known_start_up_noise_is_held_back_and_other_lines_shown():
     assert done.stderr == "F0000 something real broke\n" and done.stdout == "after\n"
 
 
+@pytest.mark.slow
 def test_asking_for_gpus_prints_no_tensorflow_start_up_lines():
     done = python("from course import setup; print(setup.gpus())")
     assert done.returncode == 0, done.stderr

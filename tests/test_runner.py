@@ -58,6 +58,7 @@ def test_run_reports_figures_and_failures(lessons, tmp_path, monkeypatch, capsys
     assert "## Failures in this run" in md and "kernel too big" in md
 
 
+@pytest.mark.slow
 def test_later_runs_keep_other_lessons_and_profiles(lessons, tmp_path, monkeypatch):
     build = tmp_path / "build"
     monkeypatch.setattr(runner, "lessons", lambda only: [lessons / "00_ok.ipynb"])
@@ -71,6 +72,7 @@ def test_later_runs_keep_other_lessons_and_profiles(lessons, tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("damage", ["{\"lessons\": [", "[1, 2]", "{\"lessons\": 3}"])
+@pytest.mark.slow
 def test_a_damaged_report_is_kept_aside_and_named(lessons, tmp_path, monkeypatch, capsys, damage):
     build = tmp_path / "build"
     build.mkdir()

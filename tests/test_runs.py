@@ -65,6 +65,7 @@ def test_a_saved_run_is_loaded_with_its_provenance(shipped, monkeypatch, capsys)
     assert "tiny: loaded the run the course ships (2 epochs" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_other_settings_or_data_train_again(shipped, monkeypatch):
     save(shipped, monkeypatch)
     assert not fit(shipped, epochs=1).shipped
@@ -173,6 +174,7 @@ def test_a_run_shipped_without_weights_is_not_used_where_weights_are_needed(
 
 
 
+@pytest.mark.slow
 def test_runs_that_differ_only_in_their_seed_are_different_runs(shipped, monkeypatch):
     for seed in (1, 2):
         save(shipped, monkeypatch, seed=seed)
@@ -254,6 +256,7 @@ def test_curves_are_recorded_and_drawn_beside_the_reference_s(tmp_path, monkeypa
 
 
 @pytest.mark.skipif(not os.environ.get("COURSE_DATA_DIR"), reason="COURSE_DATA_DIR not set")
+@pytest.mark.slow
 def test_lesson_09_s_shipped_weights_give_its_shipped_accuracy():
     """The weights in data/runs/ are the trained network: loaded, they test as stored."""
     from course import data, models, setup

@@ -49,6 +49,7 @@ def test_pick_and_channels():
         quick.pick(smoke=1, quick=3)  # every profile must get a value
 
 
+@pytest.mark.slow
 def test_start_prints_profile_and_seeds(no_env):
     """In a fresh interpreter: seeding and op determinism reset TensorFlow's process-wide
     state, and done in a process where earlier tests' TensorFlow threads still run, that
@@ -170,6 +171,7 @@ def restore_policy():
 
 
 @pytest.mark.parametrize("count, replicas", [(1, ""), (2, "MirroredStrategy over 2 GPUs")])
+@pytest.mark.slow
 def test_a_gpu_turns_on_mixed_precision_and_several_mirror(no_env, monkeypatch, capsys,
                                                            restore_policy, no_seeding, count,
                                                            replicas):

@@ -147,6 +147,7 @@ def test_one_variable_decides_its_choice_and_the_probe_the_other(monkeypatch, fa
     assert "float32 for the fast recipe (COURSE_BFLOAT16 says so)" in choice.describe()
 
 
+@pytest.mark.slow
 def test_the_probe_really_trains_in_each_setting():
     for jit in (False, True):
         assert speed.images_per_second(jit_compile=jit, steps=2, batch=8) > 0

@@ -97,6 +97,7 @@ def test_fit_keeps_the_lessons_own_compile():
     assert set(run.history) == {"loss"}
 
 
+@pytest.mark.slow
 def test_fit_is_deterministic_in_the_smoke_profile(deterministic):
     x, y = tiny_data(channels=3)
 

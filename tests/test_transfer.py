@@ -57,6 +57,7 @@ def test_the_base_is_cached_and_reused(cache):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_the_key_separates_profiles_and_data(cache):
     x, y = data()
     paths = {pretrain(x, y).path, pretrain(x, y, key="quick").path,
@@ -108,6 +109,7 @@ def test_a_whitened_base_has_its_own_key_and_keeps_its_frozen_stem(cache):
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "no checksum file"])
+@pytest.mark.slow
 def test_a_damaged_cache_file_is_detected_and_rebuilt(cache, capsys, damage):
     x, y = data()
     path = pretrain(x, y).path
@@ -190,6 +192,7 @@ def loaded(seed):
     return x, y
 
 
+@pytest.mark.slow
 def test_a_shipped_base_is_used_for_another_copy_of_its_data_and_other_profiles(
         cache, tmp_path, capsys):
     x, y = loaded(0)
@@ -211,6 +214,7 @@ def test_a_shipped_base_is_used_for_another_copy_of_its_data_and_other_profiles(
         "data the course did not load is known by its contents"
 
 
+@pytest.mark.slow
 def test_a_shipped_base_of_another_recipe_or_damaged_is_not_used(cache, tmp_path, capsys):
     x, y = data()
     shipped = tmp_path / "shipped"

@@ -76,6 +76,7 @@ def test_channel_sum_writes_out_one_output_value(shown):
     assert shown[0].axes[-1].get_title().endswith("[0, 1]: 1 + 8 + 0 + 0.5 = 9.5")
 
 
+@pytest.mark.slow
 def test_animations_show_a_still_and_play_under_a_megabyte(monkeypatch):
     import numpy as np
     from IPython.display import HTML
