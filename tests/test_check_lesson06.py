@@ -317,6 +317,16 @@ class OwnSequential(keras.Sequential):
     """keras.Sequential by another name: the checker reads Keras' own objects only."""
 
 
+def relu_when_called(x):
+    """ReLU when called on numbers, a sigmoid inside a compiled model (as fit runs it)."""
+    return tf.nn.relu(x) if tf.executing_eagerly() else tf.nn.sigmoid(x)
+
+
+def relu_without_gradient(x):
+    """ReLU's values with its gradient held back: the layers before it never learn."""
+    return keras.ops.relu(tf.stop_gradient(x))
+
+
 def alexnet_in_own_sequential():
     return OwnSequential([keras.Input((227, 227, 3)), *[
         type(layer).from_config({**layer.get_config(), "name": None})
@@ -428,6 +438,8 @@ WRONG = {
         ("no dropout", lambda: alexnet(dropout=0)),
         ("dropout 0.5", lambda: alexnet(dropout=0.5)),
         ("average pooling", lambda: alexnet(pooling=layers.AveragePooling2D)),
+        ("relu only when called", lambda: alexnet(activation=relu_when_called)),
+        ("relu without its gradient", lambda: alexnet(activation=relu_without_gradient)),
         # ZeroPadding2D then 'valid' is right where it adds what 'same' adds, and only there
         ("conv3 padded by 2 by hand", lambda: alexnet_conv3_padded_by_hand(2)),
         ("conv3 padded after only", lambda: alexnet_conv3_padded_by_hand(((0, 2), (0, 2)))),
@@ -527,6 +539,8 @@ NAMED = {
     ("alexnet_sizes", "seven rows"): "one per row",
     ("alexnet_sizes", "course shortcut imported by name"): calls("ops.output_size"),
     ("notes_alexnet_fixed", "ReLU before softmax"): "ReLU before",
+    ("notes_alexnet_fixed", "relu only when called"): "not inside a compiled model",
+    ("notes_alexnet_fixed", "relu without its gradient"): "not its gradient",
     ("notes_alexnet_fixed", "1000 then 17"): "classifies twice",
     ("alexnet_sizes", "the course's AlexNet in a callable object"): calls("models.alexnet"),
     # tf.zeros runs an op before the pooling does: the hint names TensorFlow

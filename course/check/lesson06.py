@@ -151,28 +151,69 @@ def _activation(layer):
 
 def _computes(function, name):
     """The name of the activation ``function`` computes, on a batch of 17 scores of both
-    signs drawn fresh, else a description of it that says it is none of Keras'."""
+    signs drawn fresh, else a description of it that says it is none of Keras' or where it
+    parts from one. A function of the student's must give the same values in a compiled
+    model (as ``fit`` runs it) as when called, and the activation's gradient: one that
+    computes relu only when called, or holds its gradient back, cannot train."""
     import keras
 
     rng = np.random.default_rng()
     x = np.concatenate([[np.linspace(-6, 6, 17)], rng.normal(0, 4, (3, 17))]).astype("float32")
-    shifted = np.exp(x - x.max(axis=-1, keepdims=True))
-    known = {"linear": x, "relu": np.maximum(x, 0),
-             "softmax": shifted / shifted.sum(axis=-1, keepdims=True)}
+    known = {"linear": lambda v: v, "relu": keras.activations.relu,
+             "softmax": keras.activations.softmax}
     for other in ("sigmoid", "tanh", "relu6", "elu", "selu", "gelu", "silu", "softplus",
                   "leaky_relu", "log_softmax"):
-        known[other] = keras.ops.convert_to_numpy(getattr(keras.activations, other)(x))
+        known[other] = getattr(keras.activations, other)
+    got = _evaluated(function, x)
+    for known_name, keras_function in known.items():
+        expected = _evaluated(keras_function, x)
+        if got is None or not _close(got[0], expected[0]):
+            continue
+        if function is keras_function or function is getattr(keras.activations, known_name,
+                                                             None):
+            return known_name  # Keras' own: nothing more to ask of it
+        compiled = _evaluated(function, x, compiled=True)
+        if compiled is None or not _close(compiled[0], expected[0]):
+            return (f"`{_shown_name(name)}`, which computes {known_name} when called on "
+                    "numbers but not inside a compiled model, as fit runs it")
+        if not (_close(got[1], expected[1]) and _close(compiled[1], expected[1])):
+            return (f"`{_shown_name(name)}`, which gives {known_name}'s values but not its "
+                    "gradient, so the layers before it cannot learn")
+        return known_name
+    return (f"`{_shown_name(name)}`, which computes none of Keras' activations (not relu, not "
+            "softmax)")
+
+
+def _shown_name(name):
+    return name if isinstance(name, str) and name.isidentifier() else "an activation"
+
+
+def _close(got, expected):
+    return got.shape == expected.shape and np.allclose(got, expected, rtol=1e-4, atol=1e-6)
+
+
+def _evaluated(function, x, compiled=False):
+    """``function(x)`` and the gradient of a weighted sum of it with respect to ``x`` (away
+    from 0, where ReLUs written by hand may pick either side), called or in a tf.function;
+    None when it fails."""
+    import tensorflow as tf
+
+    weights = np.cos(np.arange(x.size, dtype="float32")).reshape(x.shape)
+    away = np.where(np.abs(x) < 1e-2, np.float32(0.5), x)
+
+    def values(v, u):
+        with tf.GradientTape() as tape:
+            tape.watch(u)
+            loss = tf.reduce_sum(tf.cast(function(u), tf.float32) * weights)
+        gradient = tape.gradient(loss, u)
+        return function(v), tf.zeros_like(u) if gradient is None else gradient
+
     try:
-        got = np.asarray(keras.ops.convert_to_numpy(function(keras.ops.convert_to_tensor(x))),
-                         dtype=np.float64)
+        run = tf.function(values) if compiled else values
+        y, gradient = run(tf.constant(x), tf.constant(away))
+        return (np.asarray(tf.cast(y, tf.float64)), np.asarray(gradient, dtype=np.float64))
     except Exception:  # noqa: BLE001 - whatever the student's activation does, it is not ours
-        got = None
-    for known_name, expected in known.items():
-        if got is not None and got.shape == x.shape and np.allclose(got, expected, rtol=1e-4,
-                                                                    atol=1e-6):
-            return known_name
-    name = name if isinstance(name, str) and name.isidentifier() else "an activation"
-    return f"`{name}`, which computes none of Keras' activations (not relu, not softmax)"
+        return None
 
 
 def _rows(model):
