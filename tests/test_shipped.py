@@ -233,7 +233,7 @@ ASKS = ("runs.fit(", "pretrained_base(")
 # reuses the cache its first call filled, and its seeds print "seed k: ... (shipped: ...)"
 LESSONS = {"05": (3, 3, 3, ("## 3. Training",)),
            "07": (3, 3, 18, ("def gradient_norms(",)),  # the gradients of section 3
-           "08": (3, 2, 5, ()), "09": (1, 1, 1, ()), "12": (1, 1, 1, ())}
+           "08": (4, 3, 6, ()), "09": (1, 1, 1, ()), "12": (1, 1, 1, ())}
 LOADED = ("loaded the run the course ships", "the course ships this base",
           r"^seed \d+: .*\(shipped: ")
 
