@@ -327,6 +327,20 @@ def relu_without_gradient(x):
     return keras.ops.relu(tf.stop_gradient(x))
 
 
+class SigmoidEqualToAll:
+    """A sigmoid that says it equals any function it is compared with (Keras' relu too)."""
+
+    __name__ = "relu"
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = object.__hash__
+
+    def __call__(self, x):
+        return keras.ops.sigmoid(x)
+
+
 def alexnet_in_own_sequential():
     return OwnSequential([keras.Input((227, 227, 3)), *[
         type(layer).from_config({**layer.get_config(), "name": None})
@@ -440,6 +454,7 @@ WRONG = {
         ("average pooling", lambda: alexnet(pooling=layers.AveragePooling2D)),
         ("relu only when called", lambda: alexnet(activation=relu_when_called)),
         ("relu without its gradient", lambda: alexnet(activation=relu_without_gradient)),
+        ("a sigmoid equal to every function", lambda: alexnet(activation=SigmoidEqualToAll())),
         # ZeroPadding2D then 'valid' is right where it adds what 'same' adds, and only there
         ("conv3 padded by 2 by hand", lambda: alexnet_conv3_padded_by_hand(2)),
         ("conv3 padded after only", lambda: alexnet_conv3_padded_by_hand(((0, 2), (0, 2)))),
