@@ -327,6 +327,37 @@ def relu_without_gradient(x):
     return keras.ops.relu(tf.stop_gradient(x))
 
 
+def _training():
+    from keras.src.backend.common import global_state
+
+    context = global_state.get_global_attribute("current_call_ctx")
+    return context is not None and context.get_value("training")
+
+
+def relu_only_in_use(x):
+    """ReLU in inference, the identity while training (helper-75's attacks A to D and G)."""
+    return x if _training() else keras.ops.relu(x)
+
+
+def relu_without_gradient_in_convolutions(x):
+    y = keras.ops.relu(x)
+    return tf.stop_gradient(y) if len(x.shape) != 2 else y
+
+
+def relu_unless_traced_on_other_shapes(x):
+    if tf.inside_function() and tuple(x.shape) != (4, 17) and None not in tuple(x.shape):
+        return keras.ops.sigmoid(x)
+    return keras.ops.relu(x)
+
+
+def relu_in_small_batches(x):
+    return tf.where(tf.shape(x)[0] > 4, tf.sigmoid(x), tf.nn.relu(x))
+
+
+def softmax_only_in_use(x):
+    return x if _training() else keras.ops.softmax(x)
+
+
 class SigmoidEqualToAll:
     """A sigmoid that says it equals any function it is compared with (Keras' relu too)."""
 
@@ -455,6 +486,13 @@ WRONG = {
         ("relu only when called", lambda: alexnet(activation=relu_when_called)),
         ("relu without its gradient", lambda: alexnet(activation=relu_without_gradient)),
         ("a sigmoid equal to every function", lambda: alexnet(activation=SigmoidEqualToAll())),
+        ("relu only in use", lambda: alexnet(activation=relu_only_in_use)),
+        ("relu without gradient in convolutions",
+         lambda: alexnet(activation=relu_without_gradient_in_convolutions)),
+        ("relu unless traced on other shapes",
+         lambda: alexnet(activation=relu_unless_traced_on_other_shapes)),
+        ("relu in small batches", lambda: alexnet(activation=relu_in_small_batches)),
+        ("softmax only in use", lambda: alexnet(softmax=softmax_only_in_use)),
         # ZeroPadding2D then 'valid' is right where it adds what 'same' adds, and only there
         ("conv3 padded by 2 by hand", lambda: alexnet_conv3_padded_by_hand(2)),
         ("conv3 padded after only", lambda: alexnet_conv3_padded_by_hand(((0, 2), (0, 2)))),
@@ -556,6 +594,11 @@ NAMED = {
     ("notes_alexnet_fixed", "ReLU before softmax"): "ReLU before",
     ("notes_alexnet_fixed", "relu only when called"): "not inside a compiled model",
     ("notes_alexnet_fixed", "relu without its gradient"): "not its gradient",
+    ("notes_alexnet_fixed", "relu only in use"): "inside a training step",
+    ("notes_alexnet_fixed", "relu without gradient in convolutions"): "inside a training step",
+    ("notes_alexnet_fixed", "relu unless traced on other shapes"): "inside a training step",
+    ("notes_alexnet_fixed", "relu in small batches"): "inside a training step",
+    ("notes_alexnet_fixed", "softmax only in use"): "inside a training step",
     ("notes_alexnet_fixed", "1000 then 17"): "classifies twice",
     ("alexnet_sizes", "the course's AlexNet in a callable object"): calls("models.alexnet"),
     # tf.zeros runs an op before the pooling does: the hint names TensorFlow

@@ -334,6 +334,7 @@ def _check_alexnet(model, table):
     _ready_to_train(model)
     _same_weights(rows, table)
     _same_computation(rows, table)
+    _same_training_step(rows, table)
     return ("every row matches the table (kernel, stride, padding, width, activation), the "
             "notes' dropout after fc6 and fc7, 17 classes and one softmax at the end")
 
@@ -618,8 +619,72 @@ def _same_computation(rows, table):
         x = got
 
 
-def _table_row(kind, settings, activation, layer, x):
-    """What the table's row computes on ``x`` with ``layer``'s weights, inference mode."""
+def _same_training_step(rows, table):
+    """A hint unless each row with an activation of the student's gives, traced as fit
+    traces it (a tf.function, ``training=True``, a batch of 8), the table's values and the
+    table's gradients with respect to its input and its own weights: an activation that
+    knows it is training, traced or given a bigger batch, or holds a gradient back, shows
+    here. (No finite test sees one that changes after its ten-thousandth call.)"""
+    import keras
+    import tensorflow as tf
+
+    own = {id(getattr(keras.activations, name)) for name in dir(keras.activations)
+           if callable(getattr(keras.activations, name))}
+    x = np.random.default_rng().uniform(0, 1, (8, 227, 227, 3)).astype("float32")
+    for row, (name, kind, settings, activation, _) in zip(rows, table, strict=True):
+        expected = _table_row(kind, settings, activation, row["layer"], x)
+        if all(id(getattr(part, "activation", None)) in own | {id(None)}
+               for part in row["group"]):
+            x = expected
+            continue
+        weights = [w for w in (getattr(row["layer"], "kernel", None),
+                               getattr(row["layer"], "bias", None)) if w is not None]
+        probe = np.cos(np.arange(expected.size, dtype="float32")).reshape(expected.shape)
+
+        def student(v, group=row["group"]):
+            for part in group:
+                v = part(v, training=not isinstance(part, keras.layers.Dropout))
+            return v
+
+        def table_row(v, row=row, kind=kind, settings=settings, activation=activation):
+            return _table_tensor(kind, settings, activation, row["layer"], v)
+
+        def step(v, compute, weights=weights, probe=probe):
+            with tf.GradientTape() as tape:
+                tape.watch(v)
+                y = tf.cast(compute(v), tf.float32)
+                loss = tf.reduce_sum(y * probe)
+            grads = tape.gradient(loss, [v, *weights])
+            return y, [tf.zeros_like(w) if g is None else tf.convert_to_tensor(g)
+                       for w, g in zip([v, *weights], grads, strict=True)]
+
+        try:
+            got = tf.function(lambda v, student=student, step=step: step(v, student))(
+                tf.constant(x))
+        except Exception as error:  # noqa: BLE001 - a layer of the student's fails to run
+            raise Hint(f"your layer '{row['layer'].name}' (the table's {name}) fails inside a "
+                       f"training step (as fit runs it): {type(error).__name__}: "
+                       f"{str(error)[:120]}") from None
+        want = step(tf.constant(x), table_row)
+        parts = [("its output", got[0], want[0])] + [
+            (what, g, w) for what, g, w in zip(
+                ["the gradient reaching its input", "its kernel's gradient",
+                 "its bias's gradient"], got[1], want[1], strict=False)]
+        for what, g, w in parts:
+            g, w = np.asarray(g, dtype=np.float32), np.asarray(w, dtype=np.float32)
+            scale = max(1e-6, float(np.abs(w).max()))
+            if g.shape != w.shape or not np.allclose(g, w, rtol=1e-2, atol=1e-3 * scale):
+                raise Hint(f"your layer '{row['layer'].name}' (the table's {name}) and what "
+                           f"follows it give another {what.removeprefix('its ')} than the "
+                           "table's inside a training step (as fit runs it: traced, "
+                           "training=True, a batch of 8): does each activation compute, and "
+                           "pass gradients, the same whether training or not, traced or not, "
+                           "whatever the batch?")
+        x = expected
+
+
+def _table_tensor(kind, settings, activation, layer, x):
+    """What the table's row computes on ``x`` with ``layer``'s weights, as a tensor."""
     import keras
 
     if kind == "MaxPooling2D":
@@ -634,6 +699,14 @@ def _table_row(kind, settings, activation, layer, x):
         y = keras.ops.relu(y)
     elif activation == "softmax":
         y = keras.ops.softmax(y, axis=-1)
+    return y
+
+
+def _table_row(kind, settings, activation, layer, x):
+    """What the table's row computes on ``x`` with ``layer``'s weights, inference mode."""
+    import keras
+
+    y = _table_tensor(kind, settings, activation, layer, x)
     return np.asarray(keras.ops.convert_to_numpy(y), dtype=np.float32)
 
 
