@@ -534,6 +534,7 @@ def test_residual_block_refuses_what_acts_in_training_only(noise, hint, capsys):
     assert hint in out, out
 
 
+@pytest.mark.slow
 def test_residual_block_restores_the_dtype_policy():
     before = keras.mixed_precision.global_policy().name
     lesson07.residual_block(block)

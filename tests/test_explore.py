@@ -39,6 +39,7 @@ def test_the_drawn_output_size_is_what_keras_computes():
     assert refused, "some settings (stride and dilation both > 1) are refused by Keras"
 
 
+@pytest.mark.slow
 def test_the_figure_draws_that_output_grid():
     for settings in SETTINGS[::11]:  # every drawing takes a moment: a spread of 20
         a = explore.conv_arithmetic(**settings)

@@ -150,6 +150,7 @@ def test_a_computed_prediction_is_refused(cell):
         predictions.evaluate(written)
 
 
+@pytest.mark.slow
 def test_the_judge_takes_a_prediction_from_its_source_not_from_the_kernel(tmp_path):
     def judged(cells, kernel_value):
         written = predictions.sources(cells, "early_stopping_prediction")

@@ -41,6 +41,7 @@ def batches(data, size=16):
     return train.dataset(*data, size)
 
 
+@pytest.mark.slow
 def test_event_files_hold_scalars_histograms_and_images(data, tmp_path):
     logdir = monitor.fresh_dir(tmp_path / "logs")
     tiny_model().fit(batches(data), validation_data=batches(data), epochs=EPOCHS, verbose=0,
@@ -132,6 +133,7 @@ def test_lr_range_test_gives_one_loss_per_step_and_a_pick_inside_the_range(data)
     assert result.lrs[0] <= result.suggested <= result.lrs[-1]
 
 
+@pytest.mark.slow
 def test_lr_range_test_losses_are_per_batch_not_running_means(data):
     """With LR 0 nothing changes, so each batch's own loss differs from batch to batch."""
     result = monitor.lr_range_test(tiny_model, data, start=1e-12, stop=2e-12, batch_size=8,
@@ -178,6 +180,7 @@ def test_suggest_lr_ignores_nan_and_stays_in_range():
         monitor.lr_schedule(1.0, 1e-4, 5)
 
 
+@pytest.mark.slow
 def test_live_plot_headless_writes_and_updates_its_file_every_epoch(data, tmp_path, capsys):
     matplotlib.use("Agg")
     assert not viz.can_display()

@@ -37,6 +37,7 @@ def test_lessons_are_found_in_order_and_filtered(lessons):
         runner.lessons(["07"], folder=lessons)
 
 
+@pytest.mark.slow
 def test_run_reports_figures_and_failures(lessons, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(runner, "lessons", lambda only: sorted(lessons.glob("*.ipynb")))
     build = tmp_path / "build"
@@ -87,6 +88,7 @@ def test_a_damaged_report_is_kept_aside_and_named(lessons, tmp_path, monkeypatch
     assert [e["notebook"] for e in entries] == ["00_ok.ipynb"]
 
 
+@pytest.mark.slow
 def test_write_back_stores_outputs_only_for_lessons_that_ran(lessons, tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "lessons", lambda only: sorted(lessons.glob("*.ipynb")))
     before = (lessons / "01_fails.ipynb").read_text()
@@ -101,6 +103,7 @@ def test_cli_rejects_a_bogus_profile():
     assert cli.returncode == 2 and "invalid choice: 'bogus'" in cli.stderr
 
 
+@pytest.mark.slow
 def test_cli_reports_a_bogus_profile_variable(monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "bogus")
     cli = subprocess.run([sys.executable, "-m", "course", "run"], capture_output=True, text=True)

@@ -76,6 +76,7 @@ def test_other_settings_or_data_train_again(shipped, monkeypatch):
     assert fit(shipped).shipped
 
 
+@pytest.mark.slow
 def test_retrain_and_trials_never_load(shipped, monkeypatch):
     save(shipped, monkeypatch)
     monkeypatch.setenv(runs.RETRAIN_VAR, "1")
@@ -86,6 +87,7 @@ def test_retrain_and_trials_never_load(shipped, monkeypatch):
     assert not fit(shipped).shipped
 
 
+@pytest.mark.slow
 def test_a_tampered_run_is_reported_and_retrained(shipped, monkeypatch, capsys):
     save(shipped, monkeypatch)
     [path] = shipped.glob("tiny-*.json")
@@ -100,6 +102,7 @@ def test_a_tampered_run_is_reported_and_retrained(shipped, monkeypatch, capsys):
     assert not fit(shipped).shipped
 
 
+@pytest.mark.slow
 def test_a_recipe_run_ignores_speed_only_settings(shipped, monkeypatch):
     recipe = train.Recipe(epochs=1, batch_size=16)
     save(shipped, monkeypatch, recipe=recipe, epochs=None)

@@ -132,6 +132,7 @@ def test_evaluate_accuracy_confusion_and_mistakes_most_confident_first():
     np.testing.assert_array_equal(result.mistakes, [3, 4])  # 255 is surer than 128
 
 
+@pytest.mark.slow
 def test_live_plot_draws_into_one_display(monkeypatch):
     shown = []
 
@@ -181,6 +182,7 @@ def test_smoothed_crossentropy_matches_the_formula():
     np.testing.assert_allclose(train.smoothed_crossentropy(0.0)(labels, probs), plain, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_fit_fast_compiles_the_recipe_and_learns():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 3, 192)

@@ -73,6 +73,7 @@ def stem_base():
     return keras.Model(inputs, outputs, name="stem_base")
 
 
+@pytest.mark.slow
 def test_a_base_trained_in_bfloat16_comes_back_in_the_callers_policy(cache, capsys):
     x, y = data()
     with train.speed.dtype_policy("float32"):
@@ -93,6 +94,7 @@ def test_a_base_trained_in_bfloat16_comes_back_in_the_callers_policy(cache, caps
     assert any(moved)  # the trained weights, not a fresh copy's
 
 
+@pytest.mark.slow
 def test_a_whitened_base_has_its_own_key_and_keeps_its_frozen_stem(cache):
     x, y = data()
     plain = transfer.pretrained_base(stem_base, x, y, recipe=RECIPE, verbose=False)
@@ -126,6 +128,7 @@ def test_a_damaged_cache_file_is_detected_and_rebuilt(cache, capsys, damage):
     assert pretrain(x, y).from_cache  # rebuilt, so the next run loads it
 
 
+@pytest.mark.slow
 def test_a_foreign_weights_file_with_a_matching_checksum_is_rebuilt(cache, capsys):
     x, y = data()
     path = pretrain(x, y).path
@@ -151,6 +154,7 @@ def test_a_bug_while_loading_the_cache_is_raised_and_the_cache_kept(cache, monke
     assert path.exists() and path.with_name(path.name.replace(".weights.h5", ".json")).exists()
 
 
+@pytest.mark.slow
 def test_imagenet_base_loads_a_local_weights_file(tmp_path):
     reference = keras.applications.MobileNetV2(input_shape=(96, 96, 3), alpha=0.35,
                                                include_top=False, weights=None, pooling="avg")
