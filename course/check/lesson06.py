@@ -666,16 +666,16 @@ def _same_training_step(rows, table):
                        f"training step (as fit runs it): {type(error).__name__}: "
                        f"{str(error)[:120]}") from None
         want = step(tf.constant(x), table_row)
-        parts = [("its output", got[0], want[0])] + [
+        parts = [("output", got[0], want[0])] + [
             (what, g, w) for what, g, w in zip(
-                ["the gradient reaching its input", "its kernel's gradient",
-                 "its bias's gradient"], got[1], want[1], strict=False)]
+                ["gradient at its input", "gradient for its kernel", "gradient for its bias"],
+                got[1], want[1], strict=False)]
         for what, g, w in parts:
             g, w = np.asarray(g, dtype=np.float32), np.asarray(w, dtype=np.float32)
             scale = max(1e-6, float(np.abs(w).max()))
             if g.shape != w.shape or not np.allclose(g, w, rtol=1e-2, atol=1e-3 * scale):
                 raise Hint(f"your layer '{row['layer'].name}' (the table's {name}) and what "
-                           f"follows it give another {what.removeprefix('its ')} than the "
+                           f"follows it give another {what} than the "
                            "table's inside a training step (as fit runs it: traced, "
                            "training=True, a batch of 8): does each activation compute, and "
                            "pass gradients, the same whether training or not, traced or not, "
