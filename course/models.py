@@ -240,8 +240,8 @@ def resnet_stack(depth, width=16, num_classes=10, residual=True):
     """
     n, rest = divmod(depth - 2, 6)
     if rest or n < 1:
-        raise ValueError(f"depth={depth} is not 6n + 2 for some n >= 1: use 8, 14, 20, 26, 32, "
-                         "44 or 56 (a stem, three stages of n two-layer blocks, a classifier)")
+        raise ValueError(f"depth={depth} is not 6n + 2 for some n >= 1, e.g. 8, 14, 20, 32, 44, "
+                         "56 or 110 (a stem, three stages of n two-layer blocks, a classifier)")
     inputs = keras.Input((32, 32, 3), name="image")
     x = layers.ReLU(name="stem_relu")(conv_bn(inputs, width, strides=2, name="stem"))
     for stage in range(3):
