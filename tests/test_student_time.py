@@ -55,3 +55,15 @@ def test_the_total_is_the_sum_of_the_rows():
     for text in (start.read_text(), (ROOT / "README.md").read_text()):
         [stated] = student_time.IN_ALL.findall(text)
         assert int(stated) == total
+
+
+def test_an_open_exercise_without_a_solution_cell_is_timed(tmp_path):
+    def markdown(text):
+        return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+    lesson = tmp_path / "99_demo.ipynb"
+    lesson.write_text(json.dumps({"cells": [
+        markdown("**Exercise 9.1 (open).** Try a wider network and say what changes."),
+        markdown("**Exercise 9.2 (transcribe).** Write the formula as code.")]}))
+    assert student_time.exercise_minutes(lesson) == (
+        student_time.EXERCISE_MINUTES + student_time.QUICK_MINUTES)

@@ -13,7 +13,7 @@ import math
 import re
 from pathlib import Path
 
-from course.tools.exercises import exercises
+from course.tools.exercises import IMPLEMENT, STATEMENT
 
 WORDS_PER_MINUTE = 150
 QUICK_KINDS = {"transcribe", "predict, then run", "explain with a number"}
@@ -31,10 +31,13 @@ def reading_minutes(lesson: Path) -> int:
 
 
 def exercise_minutes(lesson: Path) -> int:
-    """``QUICK_MINUTES`` for each exercise of a ``QUICK_KINDS`` kind, ``EXERCISE_MINUTES``
-    for the others."""
-    return sum(QUICK_MINUTES if ex.kind in QUICK_KINDS else EXERCISE_MINUTES
-               for ex in exercises(lesson))
+    """``QUICK_MINUTES`` for each exercise statement of a ``QUICK_KINDS`` kind,
+    ``EXERCISE_MINUTES`` for the others: open exercises, which have no solution cell,
+    included."""
+    cells = json.loads(lesson.read_text())["cells"]
+    kinds = [(match.group(2) or IMPLEMENT).strip() for c in cells if c["cell_type"] == "markdown"
+             for match in STATEMENT.finditer("".join(c["source"]))]
+    return sum(QUICK_MINUTES if kind in QUICK_KINDS else EXERCISE_MINUTES for kind in kinds)
 
 
 @functools.cache
