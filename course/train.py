@@ -199,16 +199,18 @@ class EpochLog(keras.callbacks.Callback):
     Fills a :class:`Run` as it goes. Lesson 05.
     """
 
-    def __init__(self, run: Run, samples: int, epochs: int, verbose: bool = True):
+    def __init__(self, run: Run, samples: int, epochs: int, verbose: bool = True,
+                 batch_size: int | None = None):
         super().__init__()
         self.run, self.samples, self.epochs, self.verbose = run, samples, epochs, verbose
+        self.batch_size = batch_size or samples  # the last batch of an epoch may be smaller
         self.training_since, self.reported, self.epoch = time.time(), 0.0, 0
 
     def on_train_begin(self, logs=None):
         self.training_since, self.reported = time.time(), 0.0
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.started, self.trained, self.mean = time.perf_counter(), None, 0.0
+        self.started, self.trained, self.mean, self.seen = time.perf_counter(), None, 0.0, 0
         self.epoch = epoch + 1
         self._report(0)
 
@@ -221,10 +223,13 @@ class EpochLog(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self._report(batch + 1)
-        # Keras reports the epoch's running mean; undo it to get this batch's own loss
+        # Keras reports the epoch's running mean, weighted by batch size; undo it to get this
+        # batch's own loss (the epoch's last batch holds what is left over)
         mean = float((logs or {}).get("loss", float("nan")))
-        self.run.batch_loss.append((batch + 1) * mean - batch * self.mean)
-        self.mean = mean
+        seen = min((batch + 1) * self.batch_size, self.samples)
+        size = max(seen - self.seen, 1)
+        self.run.batch_loss.append((seen * mean - self.seen * self.mean) / size)
+        self.mean, self.seen = mean, seen
         self.run.steps_per_epoch = max(self.run.steps_per_epoch, batch + 1)
 
     def on_test_begin(self, logs=None):  # fit's validation pass: stop the training clock
@@ -262,7 +267,7 @@ def fit(model: keras.Model, x, y, *, epochs: int, batch_size: int, validation_da
     train = dataset(x, y, batch_size, shuffle=True, augment=augment, seed=seed)
     val = None if validation_data is None else dataset(*validation_data, batch_size * 2)
     run = Run(model.name, model.count_params())
-    log = EpochLog(run, len(y), epochs, verbose)
+    log = EpochLog(run, len(y), epochs, verbose, batch_size=batch_size)
     model.fit(train, epochs=epochs, validation_data=val, callbacks=[log, *callbacks],
               shuffle=False, verbose=0)  # `train` shuffles itself, seeded
     return run

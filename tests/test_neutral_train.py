@@ -150,3 +150,27 @@ def test_one_replica_off_tensorflow():
     if keras.backend.backend() != "tensorflow":
         assert train.replicas() == 1
     assert train.replicas() >= 1
+
+
+def test_epoch_log_recovers_each_batch_loss_from_keras_running_mean():
+    # Keras' loss tracker is a Mean weighted by batch size; the last batch of 100 images in
+    # batches of 32 holds 4. Each batch's own loss must come back, the small one included.
+    losses, sizes = [0.9, 0.7, 0.8, 3.0], [32, 32, 32, 4]
+    tracker, run = keras.metrics.Mean(), train.Run("m", 0)
+    log = train.EpochLog(run, samples=100, epochs=1, verbose=False, batch_size=32)
+    log.set_params({"epochs": 1, "steps": 4})  # as fit sets them
+    log.on_epoch_begin(0)
+    for batch, (loss, size) in enumerate(zip(losses, sizes, strict=True)):
+        tracker.update_state(loss, sample_weight=size)
+        log.on_train_batch_end(batch, {"loss": float(tracker.result())})
+    np.testing.assert_allclose(run.batch_loss, losses, rtol=1e-5)
+
+
+def test_fit_batch_losses_average_to_the_epoch_loss_weighted_by_batch_size():
+    keras.utils.set_random_seed(0)
+    x, y = bright_or_dark(100)  # batches of 32, 32, 32 and 4
+    run = train.fit(small_cnn(), x, y, epochs=2, batch_size=32, verbose=False)
+    sizes = np.array([32, 32, 32, 4])
+    for epoch, loss in enumerate(run.history["loss"]):
+        batches = np.array(run.batch_loss[4 * epoch:4 * epoch + 4])
+        np.testing.assert_allclose((batches * sizes).sum() / 100, loss, rtol=1e-4)
