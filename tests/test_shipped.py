@@ -232,7 +232,7 @@ ASKS = ("runs.fit(", "pretrained_base(")
 # heading or, by its first line, a code cell and the rest of its section); 08's last call
 # reuses the cache its first call filled, and its seeds print "seed k: ... (shipped: ...)"
 LESSONS = {"05": (3, 3, 3, ("## 3. Training",)),
-           "07": (3, 3, 18, ("def gradient_norms(",)),  # the gradients of section 3
+           "07": (3, 3, 20, ("def gradient_norms(",)),  # the gradients of section 3
            "08": (4, 3, 6, ()), "09": (1, 1, 1, ()), "12": (1, 1, 1, ())}
 LOADED = ("loaded the run the course ships", "the course ships this base",
           r"^seed \d+: .*\(shipped: ")
