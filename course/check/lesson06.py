@@ -632,14 +632,12 @@ def _same_training_step(rows, table):
            if callable(getattr(keras.activations, name))}
     x = np.random.default_rng().uniform(0, 1, (8, 227, 227, 3)).astype("float32")
     for row, (name, kind, settings, activation, _) in zip(rows, table, strict=True):
-        expected = _table_row(kind, settings, activation, row["layer"], x)
         if all(id(getattr(part, "activation", None)) in own | {id(None)}
                for part in row["group"]):
-            x = expected
+            x = _table_row(kind, settings, activation, row["layer"], x)
             continue
         weights = [w for w in (getattr(row["layer"], "kernel", None),
                                getattr(row["layer"], "bias", None)) if w is not None]
-        probe = np.cos(np.arange(expected.size, dtype="float32")).reshape(expected.shape)
 
         def student(v, group=row["group"]):
             for part in group:
@@ -649,15 +647,17 @@ def _same_training_step(rows, table):
         def table_row(v, row=row, kind=kind, settings=settings, activation=activation):
             return _table_tensor(kind, settings, activation, row["layer"], v)
 
-        def step(v, compute, weights=weights, probe=probe):
+        def step(v, compute, weights=weights):
             with tf.GradientTape() as tape:
                 tape.watch(v)
                 y = tf.cast(compute(v), tf.float32)
+                probe = tf.reshape(tf.cos(tf.range(tf.size(y), dtype=tf.float32)), tf.shape(y))
                 loss = tf.reduce_sum(y * probe)
             grads = tape.gradient(loss, [v, *weights])
             return y, [tf.zeros_like(w) if g is None else tf.convert_to_tensor(g)
                        for w, g in zip([v, *weights], grads, strict=True)]
 
+        want = step(tf.constant(x), table_row)  # the table's output is the next row's input
         try:
             got = tf.function(lambda v, student=student, step=step: step(v, student))(
                 tf.constant(x))
@@ -665,7 +665,6 @@ def _same_training_step(rows, table):
             raise Hint(f"your layer '{row['layer'].name}' (the table's {name}) fails inside a "
                        f"training step (as fit runs it): {type(error).__name__}: "
                        f"{str(error)[:120]}") from None
-        want = step(tf.constant(x), table_row)
         parts = [("output", got[0], want[0])] + [
             (what, g, w) for what, g, w in zip(
                 ["gradient at its input", "gradient for its kernel", "gradient for its bias"],
@@ -680,7 +679,7 @@ def _same_training_step(rows, table):
                            "training=True, a batch of 8): does each activation compute, and "
                            "pass gradients, the same whether training or not, traced or not, "
                            "whatever the batch?")
-        x = expected
+        x = np.asarray(want[0], dtype=np.float32)
 
 
 def _table_tensor(kind, settings, activation, layer, x):
