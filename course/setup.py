@@ -17,7 +17,7 @@ from course.runtime.devices import gpus
 from course.runtime.profiles import ENV_VAR, Profile, resolve_profile
 from course.runtime.profiles import PROFILES as PROFILES  # lesson 00 lists them
 
-DEFAULT_SEED = 42
+DEFAULT_SEED = settings.DEFAULT_SEED
 
 
 def seed_everything(seed: int = DEFAULT_SEED, deterministic: bool = False) -> None:
@@ -74,8 +74,9 @@ class _QuietRetracing(logging.Filter):
         return "triggered tf.function retracing" not in record.getMessage()
 
 
-def start(seed: int = DEFAULT_SEED) -> Profile:
-    """Set up a lesson: Colab bootstrap, profile, seeds; print what the lesson runs on."""
+def start(seed: int | None = None) -> Profile:
+    """Set up a lesson: Colab bootstrap, profile, seeds; print what the lesson runs on.
+    ``seed``: ``COURSE_SEED``, or 42 when that is unset."""
     from course import data
     from course.runtime import colab, trial
 
@@ -85,6 +86,7 @@ def start(seed: int = DEFAULT_SEED) -> Profile:
         tf_logger.addFilter(_QuietRetracing())
     devices = gpus()
     profile = resolve_profile(gpu_visible=bool(devices))
+    seed = settings.seed() if seed is None else seed
     seed_everything(seed, deterministic=profile.name == "smoke")
     print("versions:", ", ".join(f"{k} {v}" for k, v in versions().items()))
     print(f"profile:  {profile.name} ({profile.purpose}); set {ENV_VAR} to change it")
@@ -92,7 +94,9 @@ def start(seed: int = DEFAULT_SEED) -> Profile:
     if devices:  # on a CPU the speed probe runs when training first asks (course.train)
         print("speed:   ", use_gpu_speedups(len(devices)))
     print("data:    ", data.describe(profile))
-    print(f"seed:     {seed}" + (", deterministic ops" if profile.name == "smoke" else ""))
+    print(f"seed:     {seed}" + (", deterministic ops" if profile.name == "smoke" else "")
+          + ("" if seed == DEFAULT_SEED else f" (the course's runs are made under "
+             f"{DEFAULT_SEED}: this lesson trains every run it would load)"))
     limit = trial.steps()
     if limit:
         trial.install(limit)

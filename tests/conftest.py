@@ -188,7 +188,7 @@ def pytest_collection_modifyitems(items):
 def no_env(monkeypatch):
     """A clean slate: no profile, data dir or offline switch from the caller's shell."""
     for var in ("COURSE_PROFILE", "COURSE_DATA_DIR", "COURSE_OFFLINE", "COURSE_RECORD_FILE",
-                "COURSE_PROGRESS_FILE", "COURSE_SHIPPED_ONLY"):
+                "COURSE_PROGRESS_FILE", "COURSE_SHIPPED_ONLY", "COURSE_SEED"):
         monkeypatch.delenv(var, raising=False)
     return monkeypatch
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from course import runs, train
-from course.runtime import trial
+from course import shipped as artefacts
+from course.runtime import settings, trial
 
 RNG = np.random.default_rng(0)
 X = RNG.integers(0, 256, (64, 4, 4), dtype=np.uint8)
@@ -24,7 +25,8 @@ def tiny():
 
 @pytest.fixture
 def shipped(tmp_path, monkeypatch):
-    for var in (runs.RETRAIN_VAR, runs.SAVE_VAR, trial.ENV_VAR):
+    for var in (runs.RETRAIN_VAR, runs.SAVE_VAR, trial.ENV_VAR, settings.SEED,
+                artefacts.ONLY_VAR):
         monkeypatch.delenv(var, raising=False)
     return tmp_path
 
@@ -187,6 +189,19 @@ def test_runs_that_differ_only_in_their_seed_are_different_runs(shipped, monkeyp
     assert sorted(s.get("seed", -1) for s in stored) == [-1, 1, 2]
     assert all("augment" not in s for s in stored)  # only where set: older keys unchanged
     assert fit(shipped, seed=2).shipped and not fit(shipped, seed=3).shipped
+
+
+@pytest.mark.slow
+def test_a_run_made_under_another_lessons_seed_is_another_run(shipped, monkeypatch):
+    """COURSE_SEED re-runs a lesson under another seed: nothing made under 42 stands in."""
+    save(shipped, monkeypatch)
+    monkeypatch.setenv(settings.SEED, "7")
+    assert not fit(shipped).shipped
+    monkeypatch.setenv(artefacts.ONLY_VAR, "1")
+    with pytest.raises(artefacts.NotShipped, match="seed"):
+        fit(shipped)
+    monkeypatch.setenv(settings.SEED, "42")
+    assert fit(shipped).shipped
 
 
 def test_augment_with_a_recipe_is_refused_with_what_to_do(shipped):

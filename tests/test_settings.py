@@ -3,6 +3,7 @@
 import pytest
 
 from course.runtime import settings
+from course.runtime.errors import UsageError
 
 
 @pytest.mark.parametrize("value, on", [("1", True), (" yes ", True), ("TRUE", True),
@@ -56,3 +57,14 @@ def test_every_variable_is_read_here_and_nowhere_else():
 def test_described_lists_what_is_set_in_table_order():
     environ = {"COURSE_XLA": "0", "COURSE_PROFILE": " smoke ", "HOME": "/x"}
     assert settings.described(environ) == ["COURSE_PROFILE=smoke", "COURSE_XLA=0"]
+
+
+@pytest.mark.parametrize("value, seed", [(None, 42), ("", 42), (" 7 ", 7), ("-3", -3)])
+def test_the_lessons_seed_is_42_unless_course_seed_says_otherwise(value, seed):
+    environ = {} if value is None else {settings.SEED: value}
+    assert settings.seed(environ) == seed
+
+
+def test_a_seed_that_is_not_a_whole_number_says_what_to_set():
+    with pytest.raises(UsageError, match=r"COURSE_SEED='seven' is not a whole number: set it"):
+        settings.seed({settings.SEED: "seven"})

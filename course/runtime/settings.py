@@ -29,6 +29,9 @@ ANSWERS_DIR = "COURSE_ANSWERS_DIR"
 TRIAL_STEPS = "COURSE_TRIAL_STEPS"
 RECORD_FILE = "COURSE_RECORD_FILE"
 PROGRESS_FILE = "COURSE_PROGRESS_FILE"
+SEED = "COURSE_SEED"
+
+DEFAULT_SEED = 42  # the seed every shipped run was made under
 
 VARIABLES = {
     PROFILE: "smoke, quick or full (default: full with a GPU, quick without)",
@@ -50,6 +53,8 @@ VARIABLES = {
     TRIAL_STEPS: "a trial run: every fit, evaluate and predict stops after this many batches",
     RECORD_FILE: "set by `python -m course run`: where course.record writes a lesson's figures",
     PROGRESS_FILE: "set by `python -m course run`: where training says which epoch it is in",
+    SEED: "a whole number (maintainers): the lessons' seed instead of 42, to re-run them with "
+          "another; the course ships runs made under 42 only, so every run is trained here",
 }
 
 
@@ -106,6 +111,20 @@ def cache_dir(environ=None) -> Path:
 def mixed_precision(environ=None) -> bool:
     """Whether a GPU trains in mixed_float16 (on unless ``COURSE_MIXED_PRECISION`` is off)."""
     return not is_set(MIXED_PRECISION, environ) or flag(MIXED_PRECISION, environ)
+
+
+def seed(environ=None) -> int:
+    """The lessons' seed: ``COURSE_SEED``, or :data:`DEFAULT_SEED` when it is unset."""
+    from course.runtime.errors import UsageError
+
+    value = text(SEED, environ)
+    if not value:
+        return DEFAULT_SEED
+    try:
+        return int(value)
+    except ValueError:
+        raise UsageError(f"{SEED}={value!r} is not a whole number: set it to, say, 7, or "
+                         f"unset it for the course's seed ({DEFAULT_SEED})") from None
 
 
 def described(environ=None) -> list[str]:
