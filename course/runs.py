@@ -33,7 +33,8 @@ from course import train
 from course.runtime import files, settings, trial
 from course.runtime.errors import UsageError
 from course.runtime.paths import BENCHMARK_RESULTS, DATA, ROOT
-from course.runtime.settings import flag
+from course.runtime.settings import DEFAULT_SEED, flag
+from course.runtime.settings import seed as session_seed
 from course.runtime.speed import cpu_name
 
 SHIPPED = DATA / "runs"
@@ -73,6 +74,8 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
     (a live plot, say) go to either. ``seed`` makes runs that differ only in their seed
     different runs: it seeds Keras and the order of the training data; build ``model``
     after ``keras.utils.set_random_seed(seed)`` so that its initial weights follow it too.
+    A run without one draws from the session's random state, so under ``COURSE_SEED``
+    (a session seed other than 42) it is another run than the one the course ships.
 
     With ``weights``, a shipped run is used only if it has the trained weights too, and
     they are loaded into ``model``, which is then the trained model either way. With
@@ -92,6 +95,8 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
         settings = {"fit": "fit_fast", **recipe.learned()}
     if seed is not None:
         settings["seed"] = int(seed)
+    elif (session := session_seed()) != DEFAULT_SEED:
+        settings["session_seed"] = session  # a run drawn from the session's random state
     data = {"train": artefacts.data(x, y), "test": artefacts.data(x_test, y_test)}
     if validation_data is not None:
         data["validation"] = artefacts.data(*validation_data)

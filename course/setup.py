@@ -96,7 +96,7 @@ def start(seed: int | None = None) -> Profile:
     print("data:    ", data.describe(profile))
     print(f"seed:     {seed}" + (", deterministic ops" if profile.name == "smoke" else "")
           + ("" if seed == DEFAULT_SEED else f" (the course's runs are made under "
-             f"{DEFAULT_SEED}: this lesson trains every run it would load)"))
+             f"{DEFAULT_SEED}: this lesson trains the runs drawn from it)"))
     limit = trial.steps()
     if limit:
         trial.install(limit)

@@ -11,9 +11,7 @@ user means by "the same experiment", written out in ``identity()``:
 - the data by name and split (``course.data.origin``: "cifar10 x_train[0:45000]"), so the
   offline mirror's JPEG CIFAR-10 and the publisher's files find the same run; data the
   course did not load is identified by its contents instead;
-- the training settings;
-- the lessons' seed where ``COURSE_SEED`` sets one other than 42 (absent at 42, so the
-  shipped keys stay): a run made under another seed is another run.
+- the training settings.
 
 ``KEY_VERSION`` is part of every key: changing what goes into one is deliberate, and the
 shipped files are rebuilt (or re-keyed) in the same change. ``tests/test_shipped.py``
@@ -34,8 +32,6 @@ from course.runtime.errors import CourseError
 
 KEY_VERSION = 2
 ONLY_VAR = settings.SHIPPED_ONLY
-# `identity` takes an argument named `settings`: the module's seed functions by other names
-_lessons_seed, _COURSE_SEED = settings.seed, settings.DEFAULT_SEED
 COSMETIC = ("name", "module", "registered_name", "build_config", "compile_config")
 
 
@@ -125,13 +121,9 @@ def fingerprint(*arrays) -> str:
 
 
 def identity(model, settings: dict, **data_parts: str) -> dict:
-    """What names a shipped artefact: key version, model name, architecture, settings, data,
-    and the lessons' seed when it is not the course's."""
-    found = {"version": KEY_VERSION, "model": model.name, "architecture": architecture(model),
-             "settings": settings, "data": data_parts}
-    if (seed := _lessons_seed()) != _COURSE_SEED:
-        found["seed"] = seed
-    return found
+    """What names a shipped artefact: key version, model name, architecture, settings, data."""
+    return {"version": KEY_VERSION, "model": model.name, "architecture": architecture(model),
+            "settings": settings, "data": data_parts}
 
 
 def name(identity: dict) -> str:

@@ -66,7 +66,7 @@ def test_start_prints_profile_and_seeds(no_env):
     for line in ("versions: python", "tensorflow 2.", "keras 3.", "profile:  smoke",
                  "device:", "data:     bundled samples",
                  "seed:     7, deterministic ops (the course's runs are made under 42: this "
-                 "lesson trains every run it would load)",
+                 "lesson trains the runs drawn from it)",
                  "chosen: smoke"):
         assert line in done.stdout
 

@@ -54,7 +54,7 @@ VARIABLES = {
     RECORD_FILE: "set by `python -m course run`: where course.record writes a lesson's figures",
     PROGRESS_FILE: "set by `python -m course run`: where training says which epoch it is in",
     SEED: "a whole number (maintainers): the lessons' seed instead of 42, to re-run them with "
-          "another; the course ships runs made under 42 only, so every run is trained here",
+          "another: a run drawn from it is trained, not loaded (the course's are made under 42)",
 }
 
 
