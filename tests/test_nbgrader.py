@@ -12,11 +12,10 @@ import sys
 
 import nbformat
 import pytest
-from test_grade import FORGED  # the forged lesson-02 answers
+from test_grade import FORGED, exercises_only  # the forged lesson-02 answers; the cut lesson
 
 from course.runtime.paths import ROOT
-from course.tools import grade, runner
-from course.tools.cli import main
+from course.tools import grade, runner, student
 from course.tools.exercises import exercises
 
 LESSON = runner.lessons(["02"])[0]
@@ -57,15 +56,17 @@ def test_nbgrader_and_course_grade_give_the_same_points(nbgrader_env, tmp_path):
     (tmp_path / "nbgrader_config.py").write_text(
         f"c = get_config()\nc.CourseDirectory.root = {str(tmp_path)!r}\n"
         "from course.tools.nbgrader_judge import judge_outside\njudge_outside(c)\n")
-    assert main(["student", "02", "--nbgrader", "--out", str(tmp_path / "source" / "ps02")]) == 0
+    # lesson 02 cut to its exercises (and the cells they read): graded in a third of the time
+    lessons = exercises_only(LESSON, tmp_path / "lessons").parent
+    student.write(tmp_path / "source" / "ps02", ["02"], folder=lessons, nbgrader=True)
     nbgrader("generate_assignment", "ps02", "--force")
     released = nbformat.read(tmp_path / "release" / "ps02" / LESSON.name, as_version=4)
     assert any(cell.source.startswith("stack_shapes = ...\n") and "NotImplementedError" in
                cell.source for cell in released.cells)  # the value exercise names its answer
     hand_ins = {"alice": {"conv_output_shape": RIGHT, "conv_param_count": WRONG},
                 "trudy": FORGED}  # trudy: 2.3 right, the rest wrong and forged
-    for student, answers in hand_ins.items():
-        hand_in = tmp_path / "submitted" / student / "ps02" / LESSON.name
+    for name, answers in hand_ins.items():
+        hand_in = tmp_path / "submitted" / name / "ps02" / LESSON.name
         hand_in.parent.mkdir(parents=True)
         nbformat.write(answered(released, answers), hand_in)
     nbgrader("autograde", "ps02", "--force")
@@ -75,8 +76,8 @@ def test_nbgrader_and_course_grade_give_the_same_points(nbgrader_env, tmp_path):
               f"{LESSON.stem!r}, 'ps02', s).grades}} for s in {sorted(hand_ins)!r}}}))\n")
     done = subprocess.run([sys.executable, "-c", script], env=nbgrader_env, capture_output=True,
                           text=True, check=True)
-    by_nbgrader = {student: {name.removeprefix("check_"): score for name, score in grades.items()}
-                   for student, grades in json.loads(done.stdout.splitlines()[-1]).items()}
+    by_nbgrader = {who: {name.removeprefix("check_"): score for name, score in grades.items()}
+                   for who, grades in json.loads(done.stdout.splitlines()[-1]).items()}
     assert by_nbgrader["alice"] == {"conv_output_shape": 1.0, "conv_param_count": 0.0,
                                     "same_padding": 0.0, "torch_to_keras_kernel": 0.0,
                                     "stack_shapes": 0.0}
@@ -85,7 +86,7 @@ def test_nbgrader_and_course_grade_give_the_same_points(nbgrader_env, tmp_path):
                                     "stack_shapes": 0.0}
 
     checkers = [ex.checker for ex in exercises(LESSON)]
-    for student in hand_ins:
-        rows = grade.grade(tmp_path / "submitted" / student / "ps02" / LESSON.name)
+    for name in hand_ins:
+        rows = grade.grade(tmp_path / "submitted" / name / "ps02" / LESSON.name, folder=lessons)
         by_course = {c: float(r.points) for c, r in zip(checkers, rows, strict=True)}
-        assert by_course == by_nbgrader[student], student
+        assert by_course == by_nbgrader[name], name
