@@ -313,7 +313,8 @@ def histories(curves: dict) -> dict:
 
 def compare_with_reference(key: str, here: dict, curves: dict | None = None,
                            metric: str = "val_accuracy", val_label: str = "test",
-                           folder: Path = BENCHMARK_RESULTS) -> None:
+                           folder: Path = BENCHMARK_RESULTS,
+                           differs: tuple[str, str] = ("", "")) -> None:
     """Print this run's figures (``here``: name -> value) beside the reference run's, one
     figure a line: the same lesson in the ``full`` profile (the notes' scale), or say that
     it has not run and what it needs.
@@ -321,7 +322,8 @@ def compare_with_reference(key: str, here: dict, curves: dict | None = None,
     With ``curves`` (name -> a run's per-epoch history, see :func:`histories`), also draw
     each run's ``metric`` per epoch beside the reference's (when there is a reference),
     and record the curves, so that the reference run, which executes this same call,
-    stores its own.
+    stores its own. ``differs``: what else than the profile tells the two apart, added to
+    the legend, e.g. ``("width 16", "width 128")``.
     """
     from course.runtime import report
 
@@ -344,12 +346,13 @@ def compare_with_reference(key: str, here: dict, curves: dict | None = None,
         report.record(curves={**report.RECORDED.get("curves", {}), **mine})
         if stored is not None:  # without a reference, the lesson's own plots say it all
             plot_beside_reference(mine, stored.get("curves", {}), metric, val_label,
-                                  where=stored["machine"])
+                                  where=stored["machine"], differs=differs)
 
 
 def plot_beside_reference(mine: dict, theirs: dict, metric: str, val_label: str,
-                          where: str) -> None:
-    """One panel per run: ``metric`` per epoch here (solid) and in the reference (dashed)."""
+                          where: str, differs: tuple[str, str] = ("", "")) -> None:
+    """One panel per run: ``metric`` per epoch here (solid) and in the reference (dashed);
+    ``differs`` is added to their legend entries (see :func:`compare_with_reference`)."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
@@ -361,11 +364,13 @@ def plot_beside_reference(mine: dict, theirs: dict, metric: str, val_label: str,
     for ax, (name, history) in zip(axes.flat, mine.items(), strict=True):
         values = history.get(metric, [])
         ax.plot(range(1, len(values) + 1), values, "o-", color="C0", markersize=4,
-                label=f"this run ({resolve_profile().name})")
+                label=", ".join(filter(None, [f"this run ({resolve_profile().name})",
+                                              differs[0]])))
         reference_values = theirs.get(name, {}).get(metric)
         if reference_values:
             ax.plot(range(1, len(reference_values) + 1), reference_values, "s--", color="C1",
-                    markersize=3, label=f"reference (full, {where})")
+                    markersize=3,
+                    label=", ".join(filter(None, [f"reference (full, {where})", differs[1]])))
         else:
             ax.text(0.5, 0.5, "no reference curve yet", transform=ax.transAxes,
                     ha="center", color="0.4", fontsize=8)

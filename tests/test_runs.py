@@ -259,7 +259,7 @@ def test_curves_are_recorded_and_drawn_beside_the_reference_s(tmp_path, monkeypa
         "backend": "tensorflow", "summary": "s",
         "curves": {"cnn": {"val_accuracy": [0.6, 0.7, 0.8, 0.9]}}}}))
     runs.compare_with_reference("05", {"cnn_test_accuracy": 0.61}, curves={
-        "cnn": run, "dnn": history}, folder=tmp_path)
+        "cnn": run, "dnn": history}, folder=tmp_path, differs=("width 16", "width 128"))
     assert report.RECORDED["curves"] == {
         "cnn": {"val_accuracy": [0.5, 0.6123], "loss": [1.0, 0.8]},
         "dnn": {"val_accuracy": [0.4, 0.5, 0.6]}}
@@ -268,6 +268,8 @@ def test_curves_are_recorded_and_drawn_beside_the_reference_s(tmp_path, monkeypa
     assert [list(line.get_ydata()) for line in cnn.lines] == [[0.5, 0.6123], [0.6, 0.7, 0.8, 0.9]]
     assert len(dnn.lines) == 1 and "no reference curve yet" in dnn.texts[0].get_text()
     assert cnn.get_ylabel() == "test accuracy"
+    assert [line.get_label() for line in cnn.lines] == [
+        "this run (smoke), width 16", "reference (full, 2 CPU cores), width 128"]
     plt.close(figure)
     runs.compare_with_reference("11", {"a": 1.0}, curves={"cnn": run}, folder=tmp_path)
     assert len(drawn) == 1, "no reference: no comparison figure, only the note"
