@@ -282,10 +282,11 @@ def receptive_field(model: keras.Model, layer_name: str) -> tuple[int, int, floa
 
 
 def top_patches(model: keras.Model, images, layer_name: str, channels, count: int = 8,
-                batch_size: int = 500) -> list[tuple[np.ndarray, np.ndarray]]:
+                batch_size: int = 500) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """For each of ``channels``: the ``count`` uint8 ``images`` whose strongest unit of the
     channel fires most, cut to that unit's receptive field (grey beyond the border), as
-    (patches, activations). One pass over ``images`` serves every channel."""
+    (patches, activations, the images' indices). One pass over ``images`` serves every
+    channel."""
     size, jump, first = receptive_field(model, layer_name)
     probe = keras.Model(model.input, model.get_layer(layer_name).output)
     peaks, places = [], []
@@ -306,7 +307,7 @@ def top_patches(model: keras.Model, images, layer_name: str, channels, count: in
         for image, (row, col) in zip(padded, places[best, k], strict=True):
             top, left = (round(first + p * jump - (size - 1) / 2) + size for p in (row, col))
             patches.append(image[top:top + size, left:left + size])
-        found.append((np.stack(patches), peaks[best, k]))
+        found.append((np.stack(patches), peaks[best, k], best))
     return found
 
 # <<< end of notebooks/09_what_the_network_sees.ipynb

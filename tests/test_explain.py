@@ -164,9 +164,9 @@ def test_top_patches_find_the_planted_pattern_in_its_field():
     model = one_quadrant_model("top-left")
     images = np.zeros((20, 32, 32, 3), dtype=np.uint8)
     images[7, 4:7, 9:12] = 255  # a bright square, inside the quadrant the model sees
-    [(patches, values)] = explain.top_patches(model, images, "conv", [0], count=3,
-                                              batch_size=8)
-    assert patches.shape == (3, 3, 3, 3) and values[0] > values[1]
+    [(patches, values, found)] = explain.top_patches(model, images, "conv", [0], count=3,
+                                                     batch_size=8)
+    assert patches.shape == (3, 3, 3, 3) and values[0] > values[1] and found[0] == 7
     assert patches[0].max() == 255  # the strongest unit's 3x3 field holds the square
 
 
@@ -174,9 +174,11 @@ def test_top_patches_of_several_channels_are_each_channels_own():
     model = one_quadrant_model("top-left")
     images = np.random.default_rng(0).integers(0, 256, (30, 32, 32, 3), dtype=np.uint8)
     together = explain.top_patches(model, images, "conv", [5, 2, 7], count=4, batch_size=7)
-    for channel, (patches, values) in zip([5, 2, 7], together, strict=True):
-        [(alone, alone_values)] = explain.top_patches(model, images, "conv", [channel], count=4)
+    for channel, (patches, values, found) in zip([5, 2, 7], together, strict=True):
+        [(alone, alone_values, alone_found)] = explain.top_patches(model, images, "conv",
+                                                                   [channel], count=4)
         np.testing.assert_array_equal(patches, alone)
+        np.testing.assert_array_equal(found, alone_found)
         np.testing.assert_allclose(values, alone_values, rtol=1e-6)
     assert not np.array_equal(together[0][0], together[1][0])
 
