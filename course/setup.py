@@ -74,9 +74,10 @@ class _QuietRetracing(logging.Filter):
         return "triggered tf.function retracing" not in record.getMessage()
 
 
-def start(seed: int | None = None) -> Profile:
+def start() -> Profile:
     """Set up a lesson: Colab bootstrap, profile, seeds; print what the lesson runs on.
-    ``seed``: ``COURSE_SEED``, or 42 when that is unset."""
+    The seed is ``COURSE_SEED``, or 42 when that is unset: the one place it is set, so that
+    ``course.runs`` keys the runs drawn from it by the same seed."""
     from course import data
     from course.runtime import colab, trial
 
@@ -86,7 +87,7 @@ def start(seed: int | None = None) -> Profile:
         tf_logger.addFilter(_QuietRetracing())
     devices = gpus()
     profile = resolve_profile(gpu_visible=bool(devices))
-    seed = settings.seed() if seed is None else seed
+    seed = settings.seed()
     seed_everything(seed, deterministic=profile.name == "smoke")
     print("versions:", ", ".join(f"{k} {v}" for k, v in versions().items()))
     print(f"profile:  {profile.name} ({profile.purpose}); set {ENV_VAR} to change it")
