@@ -414,6 +414,15 @@ def test_nbgrader_source_marks_each_answer_and_its_test():
     assert len({m["grade_id"] for m in marked.values()}) == len(marked)
 
 
+def test_the_student_command_writes_nbgrader_sources_with_its_flag(tmp_path, capsys):
+    assert main(["student", "02", "--nbgrader", "--out", str(tmp_path)]) == 0
+    written = nbformat.read(tmp_path / LESSONS[2].name, as_version=4)
+    expected = student.nbgrader_source(LESSONS[2])
+    assert [c.metadata.get("nbgrader") for c in written.cells] == [
+        c.metadata.get("nbgrader") for c in expected.cells]
+    assert "(nbgrader source)" in capsys.readouterr().out
+
+
 def test_nbgrader_source_names_what_a_value_exercise_assigns():
     nb = student.nbgrader_source(LESSONS[2])
     [cell] = [c for c in nb.cells if BEGIN in c.source and "stack_shapes = [" in c.source]
