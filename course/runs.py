@@ -33,8 +33,6 @@ from course import train
 from course.runtime import files, settings, trial
 from course.runtime.errors import UsageError
 from course.runtime.paths import BENCHMARK_RESULTS, DATA, ROOT
-from course.runtime.settings import DEFAULT_SEED, flag
-from course.runtime.settings import seed as session_seed
 from course.runtime.speed import cpu_name
 
 SHIPPED = DATA / "runs"
@@ -84,26 +82,26 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
     weights), in ``Result.evaluation``.
     """
     if recipe is None:
-        settings = {"fit": "fit", "epochs": epochs, "batch_size": batch_size,
-                    "learning_rate": learning_rate}
+        trained_with = {"fit": "fit", "epochs": epochs, "batch_size": batch_size,
+                        "learning_rate": learning_rate}
         if augment:  # only where set, so that the keys of earlier runs stay as they were
-            settings["augment"] = True
+            trained_with["augment"] = True
     else:
         if augment:
             raise UsageError("augment=True is for runs without a recipe: a recipe sets its own "
                              "augmentation (train.Recipe)")
-        settings = {"fit": "fit_fast", **recipe.learned()}
+        trained_with = {"fit": "fit_fast", **recipe.learned()}
     if seed is not None:
-        settings["seed"] = int(seed)
-    elif (session := session_seed()) != DEFAULT_SEED:
-        settings["session_seed"] = session  # a run drawn from the session's random state
+        trained_with["seed"] = int(seed)
+    elif (session := settings.seed()) != settings.DEFAULT_SEED:
+        trained_with["session_seed"] = session  # a run drawn from the session's random state
     data = {"train": artefacts.data(x, y), "test": artefacts.data(x_test, y_test)}
     if validation_data is not None:
         data["validation"] = artefacts.data(*validation_data)
-    identity = artefacts.identity(model, settings, **data)
+    identity = artefacts.identity(model, trained_with, **data)
     path = Path(shipped) / f"{artefacts.name(identity)}.json"
     saving = saves(model.name) and not trial.steps()
-    if not (flag(RETRAIN_VAR) or saving or trial.steps()):
+    if not (settings.flag(RETRAIN_VAR) or saving or trial.steps()):
         loaded = _load(path, model.name, model if weights else None, verbose, evaluation)
         if loaded is not None:
             return loaded
@@ -128,7 +126,7 @@ def fit(model, x, y, *, x_test, y_test, epochs: int | None = None, batch_size: i
 def saves(name: str) -> bool:
     """Whether ``COURSE_SAVE_RUNS`` asks to train and save the run of model ``name``: a
     switch for every run, or model names separated by commas for those only."""
-    if not flag(SAVE_VAR):
+    if not settings.flag(SAVE_VAR):
         return False
     names = [n.strip() for n in settings.text(SAVE_VAR).split(",")]
     return names[0].lower() in ("1", "true", "yes", "on") or name in names
