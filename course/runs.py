@@ -39,6 +39,9 @@ SHIPPED = DATA / "runs"
 RETRAIN_VAR = settings.RETRAIN
 SAVE_VAR = settings.SAVE_RUNS
 TRAINED_HERE = "trained here"
+# what wrote a shipped run (data/build_runs.py runs whole lessons so; a script may run a
+# lesson's cells so): the run's key, not its maker, ties it to the lesson's code
+MADE_BY = f"course.runs.fit with {SAVE_VAR}"
 
 
 @dataclass
@@ -170,7 +173,7 @@ def _save(path: Path, run: train.Run, tested: train.Evaluation, identity: dict,
                "evaluation": _stored_evaluation(tested), "identity": identity,
                "data_source": data_source(identity), "machine": machine(),
                "date": datetime.date.today().isoformat(),
-               "made_by": "data/build_runs.py"}
+               "made_by": MADE_BY}
     if model is not None:
         with files.atomic(_weights_path(path), suffix=".weights.h5") as tmp:
             twin = _twin(model)  # the weights alone: a compiled model's file holds its
@@ -217,7 +220,7 @@ def _load(path: Path, name: str, model, verbose: bool, evaluation: bool = False
         print(f"the shipped run {path} is unusable ({error}); training {name} here instead")
         return None
     data_from = payload["data_source"]
-    where = (f"shipped: trained by {payload['made_by']} on {payload['machine']}, "
+    where = (f"shipped: trained on {payload['machine']}, "
              f"{payload['date']}, with {data_from}")
     if verbose:
         epochs = len(run.history.get("loss", []))
