@@ -60,6 +60,16 @@ def test_run_reports_figures_and_failures(lessons, tmp_path, monkeypatch, capsys
 
 
 @pytest.mark.slow
+def test_a_cell_past_the_time_limit_says_how_to_give_it_more(tmp_path):
+    path = notebook(tmp_path / "02_slow.ipynb", "import time\ntime.sleep(60)")
+    result, _ = runner.execute(path, "smoke", tmp_path / "out", timeout=2)
+    assert result.status == "failed"
+    assert result.error.startswith("02_slow.ipynb, cell 1 (`import time`): stopped after 2 s"), \
+        result.error
+    assert "--timeout" in result.error
+
+
+@pytest.mark.slow
 def test_later_runs_keep_other_lessons_and_profiles(lessons, tmp_path, monkeypatch):
     build = tmp_path / "build"
     monkeypatch.setattr(runner, "lessons", lambda only: [lessons / "00_ok.ipynb"])

@@ -86,7 +86,7 @@ def execute(path: Path, profile: str, out_dir: Path, timeout: int = CELL_TIMEOUT
                 try:
                     client.execute(stdout=log, stderr=log)
                 except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-                    error = _describe_failure(path, nb, exc)
+                    error = _describe_failure(path, nb, exc, timeout)
         seconds = time.perf_counter() - started
         recorded = report.read(figures_file)
     data = {k[len("data_"):]: v for k, v in recorded.items() if k.startswith("data_")}
@@ -233,14 +233,20 @@ def _fmt(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def _describe_failure(path: Path, nb, exc) -> str:
-    """Name the notebook, the cell and the error, for the progress line and the report."""
+def _describe_failure(path: Path, nb, exc, timeout: int = CELL_TIMEOUT_S) -> str:
+    """Name the notebook, the cell and the error, for the progress line and the report; a
+    cell stopped at the time limit says so, and how to give it more."""
+    from nbclient.exceptions import CellTimeoutError
+
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
-                return (f"{path.name}, cell {index} (`{first[:60]}`): "
-                        f"{output['ename']}: {output['evalue']}")
+                where = f"{path.name}, cell {index} (`{first[:60]}`)"
+                if isinstance(exc, CellTimeoutError):
+                    return (f"{where}: stopped after {timeout} s, the limit a cell may run: "
+                            "rerun with a longer one, e.g. --timeout 7200")
+                return f"{where}: {output['ename']}: {output['evalue']}"
     return f"{path.name}: {type(exc).__name__}: {str(exc).strip().splitlines()[-1]}"
 
 
