@@ -74,6 +74,15 @@ def test_augment_flips_and_shifts_but_keeps_shape_and_range():
     assert np.isin(augmented[0][augmented[0] > 0], plain[0]).all()
 
 
+def test_augment_draws_again_every_epoch():
+    """fit iterates one dataset every epoch: each pass must flip and shift anew (seeded
+    stateful ops inside Dataset.map have repeated their draws in some TensorFlow releases)."""
+    x, y = tiny_data(64, size=12, channels=3)
+    batches = train.dataset(x, y, 64, augment=True, seed=1)
+    first, second = (np.concatenate([b[0].numpy() for b in batches]) for _ in range(2))
+    assert not np.array_equal(first, second)
+
+
 def test_fit_records_curves_time_and_throughput(capsys):
     x, y = tiny_data()
     run = train.fit(tiny_model(), x, y, epochs=2, batch_size=32, validation_data=tiny_data(20))
