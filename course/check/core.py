@@ -22,6 +22,8 @@ import fractions
 import functools
 import importlib
 import inspect
+import itertools
+import operator
 import os
 import sys
 import threading
@@ -252,68 +254,88 @@ _KEPT = ("builtins", "math", "numpy", "numpy.linalg", "numpy.testing", "keras", 
 
 
 _CODE = ("__code__", "__defaults__", "__kwdefaults__")
+_PARTS = operator.attrgetter(*_CODE)
 # Keras' pooling layers all run BasePooling.call (3.1's reference among them)
 _KEPT_CLASSES = (("keras", "Model"), ("keras", "Sequential"), ("keras.layers", "Layer"),
                  ("keras.src.layers.pooling.base_pooling", "BasePooling"))
-_MODULES = object()  # a key's first part for a module of _KEPT as sys.modules holds it
 
 
-def _kept() -> dict[tuple, object]:
+@dataclass(frozen=True)
+class _Kept:
+    """What an answer could patch, as it was: each module of ``_KEPT`` and ``course`` with a
+    copy of its namespace and its functions' code and defaults; each class of
+    ``_KEPT_CLASSES`` with a copy of its namespace."""
+
+    modules: tuple  # (name, module, namespace, functions, their parts)
+    classes: tuple  # (class, namespace)
+
+
+def _kept() -> _Kept:
     """What an answer could patch, as it is now: the callables of ``_KEPT``; every value of
     the loaded ``course`` modules; the code and defaults of their functions (a swapped
-    ``__code__`` keeps the function object); the methods of Keras' model and layer classes."""
-    seen = {}
-    for name in [*_KEPT, *(m for m in list(sys.modules) if m.split(".")[0] == "course")]:
+    ``__code__`` keeps the function object); the methods of Keras' model and layer classes.
+    Copies made in C (``dict``, ``map``): the watch takes one before every call of an answer."""
+    modules = []
+    for name in [*_KEPT, *(m for m in list(sys.modules)
+                            if m.startswith("course") and m.split(".")[0] == "course")]:
         module = sys.modules.get(name)
         if module is None:
             continue
-        seen[(_MODULES, name)] = module  # a stand-in put in sys.modules is a patch too
-        ours = name.split(".")[0] == "course"
-        for attribute, value in list(vars(module).items()):
-            if ours or callable(value):
-                seen[(name, attribute)] = value
-            if ours and inspect.isfunction(value):
-                seen.update({(name, attribute, part): getattr(value, part) for part in _CODE})
+        namespace = dict(vars(module))
+        functions = ()
+        if name.split(".")[0] == "course":
+            functions = tuple(filter(types.FunctionType.__instancecheck__, namespace.values()))
+        parts = tuple(itertools.chain.from_iterable(map(_PARTS, functions)))
+        modules.append((name, module, namespace, functions, parts))
+    classes = []
     for module, name in _KEPT_CLASSES:
         cls = getattr(sys.modules.get(module), name, None)
         if isinstance(cls, type):
-            seen.update({(cls, attribute): value for attribute, value in vars(cls).items()})
-            seen[(cls,)] = frozenset(vars(cls))  # an attribute added is a patch too
-    return seen
+            classes.append((cls, dict(vars(cls))))
+    return _Kept(tuple(modules), tuple(classes))
 
 
-def _restore(before: dict) -> list[str]:
-    """Put back what differs from ``before``; the names of what did."""
+def _same(now, before: dict) -> bool:
+    """Whether the namespace ``now`` holds exactly the values of ``before``, in its order."""
+    return len(now) == len(before) and not any(map(operator.is_not, now.values(),
+                                                    before.values()))
+
+
+def _restore(before: _Kept) -> list[str]:
+    """Put back what differs from ``before``; the names of what did. (Only the callables of
+    a library's module count: NumPy and Keras keep state in their modules' other values.)"""
     changed = []
-    for key, value in before.items():  # the modules first: their values are put back in them
-        if key[0] is _MODULES and sys.modules.get(key[1]) is not value:
-            sys.modules[key[1]] = value
-            changed.append(f"sys.modules[{key[1]!r}]")
-    for key, value in before.items():
-        if key[0] is _MODULES:
+    for name, module, *_ in before.modules:  # first: their values are put back in them
+        if sys.modules.get(name) is not module:  # a stand-in in sys.modules is a patch too
+            sys.modules[name] = module
+            changed.append(f"sys.modules[{name!r}]")
+    for name, module, namespace, functions, parts in before.modules:
+        now = vars(module)
+        if not _same(now, namespace):
+            ours = name.split(".")[0] == "course"
+            for attribute, value in namespace.items():
+                if (ours or callable(value)) and now.get(attribute, _MISSING) is not value:
+                    setattr(module, attribute, value)
+                    changed.append(f"{name}.{attribute}")
+        if any(map(operator.is_not, itertools.chain.from_iterable(map(_PARTS, functions)),
+                   parts)):
+            for index, function in enumerate(functions):
+                for offset, part in enumerate(_CODE):
+                    if getattr(function, part) is not parts[3 * index + offset]:
+                        setattr(function, part, parts[3 * index + offset])
+                        attribute = next(a for a, v in namespace.items() if v is function)
+                        changed.append(f"{name}.{attribute}.{part}")
+    for cls, namespace in before.classes:
+        now = vars(cls)
+        if _same(now, namespace):
             continue
-        if len(key) == 1:  # the names a class had: one added shadows an inherited method
-            for attribute in set(vars(key[0])) - value:
-                delattr(key[0], attribute)
-                changed.append(f"{key[0].__module__}.{key[0].__name__}.{attribute}")
-            continue
-        if isinstance(key[0], type):  # a class's method
-            cls, attribute = key
-            if vars(cls).get(attribute, _MISSING) is not value:
+        for attribute in set(now) - set(namespace):  # one added shadows an inherited method
+            delattr(cls, attribute)
+            changed.append(f"{cls.__module__}.{cls.__name__}.{attribute}")
+        for attribute, value in namespace.items():
+            if now.get(attribute, _MISSING) is not value:
                 setattr(cls, attribute, value)
                 changed.append(f"{cls.__module__}.{cls.__name__}.{attribute}")
-            continue
-        module = sys.modules.get(key[0])
-        if module is None:
-            continue
-        if len(key) == 3:  # a function's code or defaults
-            function = vars(module).get(key[1])
-            if inspect.isfunction(function) and getattr(function, key[2]) is not value:
-                setattr(function, key[2], value)
-                changed.append(f"{key[0]}.{key[1]}.{key[2]}")
-        elif vars(module).get(key[1], _MISSING) is not value:
-            setattr(module, key[1], value)
-            changed.append(f"{key[0]}.{key[1]}")
     return changed
 
 
@@ -539,6 +561,10 @@ def _guarded(answer, returns: bool, without=()):
     peeks = _introspection()
     if without:
         _refuse_hidden_peeks(answer, label, peeks, switches)
+    # what each code object the watch sees is, by id (hashing a code object hashes its
+    # contents, on every call the answer makes): the dict holds the code, so no other code
+    # takes its id
+    known: dict[int, tuple] = {}
 
     @functools.wraps(answer)
     def call(*args, **kwargs):
@@ -549,10 +575,13 @@ def _guarded(answer, returns: bool, without=()):
 
         def profile(frame, event, arg):
             if event == "call":
-                if found := codes.get(_signature(frame.f_code)):
-                    called.append(found)
-                elif _own(frame.f_code) and _by_answer(frame.f_back):
-                    own.append(_own_name(frame.f_code))
+                code = frame.f_code
+                if (seen := known.get(id(code))) is None:
+                    seen = known[id(code)] = (code, codes.get(_signature(code)), _own(code))
+                if seen[1]:
+                    called.append(seen[1])
+                elif seen[2] and _by_answer(frame.f_back):
+                    own.append(_own_name(code))
             elif event == "c_call" and arg in builtins:
                 called.append(builtins[arg])
             elif event == "c_call" and arg in switches:
@@ -560,6 +589,7 @@ def _guarded(answer, returns: bool, without=()):
             elif event == "c_call" and arg in peeks and _students(frame):
                 peeked.append(f"{getattr(arg, '__module__', None) or 'sys'}.{arg.__name__}")
 
+        kept = _kept()  # before the watch starts: it would see every call made to copy
         previous, previous_threads = sys.getprofile(), threading.getprofile()
         if without and previous is not None and not callable(previous):
             raise Hint("the checker watches what your function calls, and it cannot while a "
@@ -570,7 +600,6 @@ def _guarded(answer, returns: bool, without=()):
             threading.setprofile(profile)  # threads the answer starts are watched too
             if hasattr(threading, "setprofile_all_threads"):  # 3.12+: and those running
                 threading.setprofile_all_threads(profile)  # already (a pool's workers)
-        kept = _kept()
         raised = hint = result = None
         try:
             try:
