@@ -9,10 +9,15 @@ STAMP := $(VENV)/.installed
 # Installs go through uv, which pip installs first: it fetches the pinned wheels in parallel
 # and compiles them, about 40 s for the TensorFlow environment where pip took 73 s on the
 # 2-core machine (compiled, as pip does: a lesson's imports would compile them otherwise).
+# It trusts the system's certificates, as pip does; where uv still cannot install (a proxy
+# it cannot pass, a platform without its wheel), pip installs the same pins.
 UV_VERSION := 0.13.9
 define uv_install  # $(1): the environment's folder; $(2): what to install there
-	$(1)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(1)/bin/python -m uv pip install --quiet --compile-bytecode --python $(1)/bin/python $(2)
+	$(1)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) \
+		&& $(1)/bin/python -m uv pip install --quiet --system-certs --compile-bytecode \
+			--python $(1)/bin/python $(2) \
+		|| { echo "uv could not install $(2): pip installs it instead"; \
+			$(1)/bin/python -m pip install --quiet --disable-pip-version-check $(2); }
 endef
 
 $(STAMP): requirements.txt pyproject.toml
