@@ -153,6 +153,7 @@ def table(results: dict) -> str:
                   + (f"; `.ci/run` (wall clock): install {suite['install_s']} s, `make test` "
                      f"{suite['make_test_s']} s, `make test-colab` {suite['make_test_colab_s']} "
                      f"s, `make test-jax` {suite['make_test_jax_s']} s, in all {suite['total_s']} s"
+                     + (f" on {suite['machine']}" if "machine" in suite else "")
                      if "make_test_s" in suite else "") + "."]
     if ops := results.get("ops"):
         ms = ops["timings_ms"]
