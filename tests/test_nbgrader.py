@@ -2,8 +2,8 @@
 the answers judged outside the kernel (`course.tools.nbgrader_judge`), scores a hand-in as
 `python -m course grade` does, and a hand-in that forges its checks scores 0 for them.
 nbgrader and the packages it needs beyond requirements.txt (requirements-nbgrader.txt) are
-installed for this test only, into a folder of its own (about 15 s); without a package index
-the test is skipped."""
+installed for this test only, into a folder of its own (by uv where `make install` put it,
+a few seconds; by pip otherwise, about 15 s); without a package index the test is skipped."""
 
 import json
 import os
@@ -26,9 +26,14 @@ WRONG = "    return f * f * c_in * k  # forgets the bias"
 
 @pytest.fixture(scope="module")
 def nbgrader_env(tmp_path_factory):
+    import importlib.util
+
     target = tmp_path_factory.mktemp("nbgrader-install")
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
-                           str(target), "-r", str(ROOT / "requirements-nbgrader.txt")],
+    installer = ([sys.executable, "-m", "uv", "pip", "install", "--python", sys.executable,
+                  "--compile-bytecode"] if importlib.util.find_spec("uv")
+                 else [sys.executable, "-m", "pip", "install"])
+    done = subprocess.run([*installer, "-q", "--no-deps", "--target", str(target), "-r",
+                           str(ROOT / "requirements-nbgrader.txt")],
                           capture_output=True, text=True)  # the rest: requirements.txt's
     if done.returncode:
         pytest.skip(f"nbgrader could not be installed here: {done.stderr.strip()[-300:]}")
