@@ -716,6 +716,30 @@ def test_the_model_itself_instead_of_the_function_gets_a_hint(capsys):
 
 
 @pytest.mark.slow
+def test_a_relu_by_maximum_passes_where_a_value_before_it_is_exactly_zero(capsys, monkeypatch):
+    """keras.ops.maximum(x, 0) passes a slope of 1 at 0, keras' relu 0: both are right. The
+    training step's images all zero make every conv1 value before its ReLU exactly 0 (its
+    bias starts at 0), where one draw in several has a few such values."""
+    draw = np.random.default_rng
+
+    class ZeroImages:
+        def __init__(self, *args):
+            self.rng = draw(*args)
+
+        def uniform(self, low, high, size=None):
+            if size == (8, 227, 227, 3):
+                return np.zeros(size)
+            return self.rng.uniform(low, high, size)
+
+        def __getattr__(self, name):
+            return getattr(self.rng, name)
+
+    monkeypatch.setattr(lesson06.np.random, "default_rng", ZeroImages)
+    assert lesson06.notes_alexnet_fixed(
+        lambda: alexnet(activation=lambda x: keras.ops.maximum(x, 0.0))), capsys.readouterr().out
+
+
+@pytest.mark.slow
 def test_relu_and_softmax_written_by_hand_pass(capsys):
     """An activation is judged by what it computes: the student's own ReLU and softmax,
     whatever their names, are right."""
