@@ -719,7 +719,7 @@ def test_the_model_itself_instead_of_the_function_gets_a_hint(capsys):
 def test_a_relu_by_maximum_passes_where_a_value_before_it_is_exactly_zero(capsys, monkeypatch):
     """keras.ops.maximum(x, 0) passes a slope of 1 at 0, keras' relu 0: both are right. The
     training step's images all zero make every conv1 value before its ReLU exactly 0 (its
-    bias starts at 0), where one draw in several has a few such values."""
+    bias starts at 0), where 1 of 20 draws of random images had one."""
     draw = np.random.default_rng
 
     class ZeroImages:

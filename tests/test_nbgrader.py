@@ -5,6 +5,7 @@ nbgrader and the packages it needs beyond requirements.txt (requirements-nbgrade
 installed for this test only, into a folder of its own (by uv where `make install` put it,
 a few seconds; by pip otherwise, about 15 s); without a package index the test is skipped."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -26,8 +27,6 @@ WRONG = "    return f * f * c_in * k  # forgets the bias"
 
 @pytest.fixture(scope="module")
 def nbgrader_env(tmp_path_factory):
-    import importlib.util
-
     target = tmp_path_factory.mktemp("nbgrader-install")
     installer = ([sys.executable, "-m", "uv", "pip", "install", "--python", sys.executable,
                   "--compile-bytecode"] if importlib.util.find_spec("uv")

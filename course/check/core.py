@@ -276,14 +276,13 @@ def _kept() -> _Kept:
     ``__code__`` keeps the function object); the methods of Keras' model and layer classes.
     Copies made in C (``dict``, ``map``): the watch takes one before every call of an answer."""
     modules = []
-    for name in [*_KEPT, *(m for m in list(sys.modules)
-                            if m.startswith("course") and m.split(".")[0] == "course")]:
+    for name in [*_KEPT, *filter(_ours, list(sys.modules))]:
         module = sys.modules.get(name)
         if module is None:
             continue
         namespace = dict(vars(module))
         functions = ()
-        if name.split(".")[0] == "course":
+        if _ours(name):
             functions = tuple(filter(types.FunctionType.__instancecheck__, namespace.values()))
         parts = tuple(itertools.chain.from_iterable(map(_PARTS, functions)))
         modules.append((name, module, namespace, functions, parts))
@@ -293,6 +292,11 @@ def _kept() -> _Kept:
         if isinstance(cls, type):
             classes.append((cls, dict(vars(cls))))
     return _Kept(tuple(modules), tuple(classes))
+
+
+def _ours(name: str) -> bool:
+    """Whether the module ``name`` is the course's (``course`` or ``course.*``)."""
+    return name == "course" or name.startswith("course.")
 
 
 def _same(now, before: dict) -> bool:
@@ -312,7 +316,7 @@ def _restore(before: _Kept) -> list[str]:
     for name, module, namespace, functions, parts in before.modules:
         now = vars(module)
         if not _same(now, namespace):
-            ours = name.split(".")[0] == "course"
+            ours = _ours(name)
             for attribute, value in namespace.items():
                 if (ours or callable(value)) and now.get(attribute, _MISSING) is not value:
                     setattr(module, attribute, value)
@@ -321,8 +325,9 @@ def _restore(before: _Kept) -> list[str]:
                    parts)):
             for index, function in enumerate(functions):
                 for offset, part in enumerate(_CODE):
-                    if getattr(function, part) is not parts[3 * index + offset]:
-                        setattr(function, part, parts[3 * index + offset])
+                    saved = parts[len(_CODE) * index + offset]
+                    if getattr(function, part) is not saved:
+                        setattr(function, part, saved)
                         attribute = next(a for a, v in namespace.items() if v is function)
                         changed.append(f"{name}.{attribute}.{part}")
     for cls, namespace in before.classes:

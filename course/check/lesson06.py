@@ -649,9 +649,12 @@ def _same_training_step(rows, table):
 
         # where the row's value before its ReLU is exactly 0, any slope in [0, 1] is a
         # right gradient (keras' relu passes 0, keras.ops.maximum(x, 0) passes 1): no
-        # gradient is asked for there (1 of 20 draws of images had one at conv1)
-        before = _table_tensor(kind, settings, None, row["layer"], tf.constant(x))
-        kink = tf.cast(tf.not_equal(before, 0), tf.float32) if activation == "relu" else 1.0
+        # gradient is asked for there, as _evaluated keeps its inputs away from 0 (1 of 20
+        # draws of images had such a value at conv1)
+        kink = 1.0
+        if activation == "relu":
+            before = _table_tensor(kind, settings, None, row["layer"], tf.constant(x))
+            kink = tf.cast(tf.not_equal(before, 0), tf.float32)
 
         def step(v, compute, weights=weights, kink=kink):
             with tf.GradientTape() as tape:
