@@ -123,6 +123,40 @@ def test_fit_is_deterministic_in_the_smoke_profile(deterministic):
         np.testing.assert_array_equal(a, b)
 
 
+class CountingTraces(keras.Sequential):
+    """tiny_model that counts how often its training step is traced (Python runs once
+    per trace)."""
+
+    traces = 0
+
+    def train_step(self, data):
+        self.traces += 1
+        return super().train_step(data)
+
+
+@pytest.mark.slow
+def test_fit_traces_the_training_step_once_for_the_same_numbers(deterministic, monkeypatch):
+    """Without build_before_tracing Keras creates the optimizer's and metrics' variables in
+    the first trace and tf.function traces the step again: this fails if a Keras release
+    changes either (then the helper may go, or needs another way in)."""
+    x, y = tiny_data(channels=3)
+
+    def one_run():
+        keras.utils.set_random_seed(42)
+        model = CountingTraces([keras.Input((8, 8, 3)), *tiny_model(channels=3).layers])
+        run = train.fit(model, x, y, epochs=2, batch_size=32, augment=True, verbose=False,
+                        validation_data=tiny_data(20, channels=3))
+        return model.traces, run.history, model.get_weights()
+
+    traces, history, weights = one_run()
+    monkeypatch.setattr(train, "build_before_tracing", lambda model, data: None)
+    keras_traces, keras_history, keras_weights = one_run()
+    assert (traces, keras_traces) == (1, 2)
+    assert history == keras_history
+    for a, b in zip(weights, keras_weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def fixed_model():
     """Scores = the 3 pixels of a 1x3 image, so the predictions are known in advance."""
     model = keras.Sequential([keras.Input((1, 3, 1)), layers.Flatten(),
