@@ -144,3 +144,36 @@ def test_text_that_quotes_the_reference_run_quotes_its_figures(path):
     for text in citing:
         for number in re.findall(r"\d+\.\d+%?", text):
             assert number in shown, (path.name, number, sorted(shown))
+
+
+# Where a lesson's text says how long runs it ships took to train: the lesson, its words
+# (the minutes a group) and how many of the runs the next code cell that loads runs loads
+# they add up, first ones first.
+STATED_TIMES = [
+    ("07", r"Training the four takes about (\d+) minutes", 4),
+    ("07", r"the next cell trains ten runs, about (\d+) minutes", 10),
+    ("07", r"Those are nine runs, about (\d+) minutes", 9),
+    ("09", r"That takes about (\d+) minutes", 1),
+    ("12", r"Eight epochs took ([\d.]+) minutes", 1),
+]
+
+
+@pytest.mark.parametrize("lesson, words, count", STATED_TIMES,
+                         ids=[f"{lesson}-{count}" for lesson, _, count in STATED_TIMES])
+def test_the_minutes_a_lesson_states_are_the_training_times_it_prints(lesson, words, count):
+    """"about N minutes" is within a tenth (or a minute) of the printed seconds' sum; a
+    decimal is that sum, rounded to its digits."""
+    [path] = [p for p in LESSONS if p.name.startswith(lesson)]
+    cells = json.loads(path.read_text())["cells"]
+    at, stated = next((i, m.group(1)) for i, c in enumerate(cells) if c["cell_type"] == "markdown"
+                      and (m := re.search(words, " ".join("".join(c["source"]).split()))))
+    printed = ("".join("".join(o.get("text", "")) for o in c["outputs"])
+               for c in cells[at + 1:] if c["cell_type"] == "code")
+    seconds = next(([int(s) for s in found] for text in printed if (found := re.findall(
+        r"\(\d+ epochs?, (\d+) s of training", text))), [])
+    assert len(seconds) >= count, f"{path.name}: the cell after {words!r} loads {seconds}"
+    minutes = sum(seconds[:count]) / 60
+    if "." in stated:
+        assert f"{minutes:.{len(stated.split('.')[1])}f}" == stated, (path.name, minutes)
+    else:
+        assert abs(int(stated) - minutes) <= max(1, minutes / 10), (path.name, stated, minutes)
