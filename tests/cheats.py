@@ -5,6 +5,7 @@ shortcut gets, and a lesson's cells as the checkers' tests read them."""
 import ast
 import functools
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -76,18 +77,21 @@ def calls(name: str) -> str:
 
 
 def refused_every_time(check, answer, capsys, lesson: Path, checker: str, kind: str,
-                       draws: int = 3, says: str | None = None) -> None:
+                       draws: int = 3, says: str | None = None, never: tuple[str, ...] = (),
+                       crash=lambda line: "raised" in line) -> None:
     """``answer`` gets "not yet" from ``check`` on every draw, with a hint that neither
-    blames a crash nor shows a line of the solution (and, given ``says``, holds those
+    blames a crash (``crash`` tells one from the line) nor shows a line of the solution, a
+    placeholder left unformatted or any of ``never`` (and, given ``says``, holds those
     words: it names the mistake)."""
     for _ in drawn(draws):  # fresh cases each time: refused on every draw
         assert not check(answer)
         line = capsys.readouterr().out.strip()
         assert line.startswith(f"{getattr(answer, '__name__', checker)}: not yet - "), line
-        assert "raised" not in line, f"{kind}: {line}"
+        assert not crash(line), f"{kind}: {line}"
+        assert not re.search(r"\{[^\s{}]*\}", line), f"{kind}: a hint printed a placeholder: {line}"
         assert says is None or says in line, f"{kind}: the hint does not say {says!r}: {line}"
-        for solution in solution_lines(lesson, checker):
-            assert solution not in line, f"{kind}: the hint shows the solution: {line}"
+        for words in (*solution_lines(lesson, checker), *never):
+            assert words not in line, f"{kind}: the hint shows {words!r}: {line}"
 
 
 def lesson_function(lesson: Path, name: str, **names):
